@@ -1,0 +1,108 @@
+"""Input and output of the per-study dose estimate (plain dataclasses).
+
+:func:`core.dose.estimate.estimate_study` maps a :class:`StudyDoseInput`
+(everything stored about a study, no file access) to a :class:`StudyEstimate`
+whose fields are the contract's per-study export fields.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .records import DoseRecord
+
+
+@dataclass
+class SeriesText:
+    """Anatomy-bearing text and codes of one series (for region classification)."""
+
+    series_uid: str
+    modality: str
+    description: str | None = None
+    body_part: str | None = None
+    protocol_name: str | None = None
+    image_count: int = 0
+
+
+@dataclass
+class StudyDoseInput:
+    study_uid: str
+    date: str | None  # ISO
+    modalities: list[str]  # every modality seen in the study (incl. SR)
+    description: str | None = None
+    age_years: float | None = None  # at the study date
+    sex: str | None = None
+    series: list[SeriesText] = field(default_factory=list)
+    records: list[DoseRecord] = field(default_factory=list)
+
+
+@dataclass
+class DoseFigures:
+    """The contract's ``dose`` object (units fixed by field name)."""
+
+    ct_dlp_mgycm: float | None = None
+    ct_ctdivol_mgy_max: float | None = None
+    ct_irradiation_events: int | None = None
+    dap_gycm2: float | None = None
+    agd_mgy: float | None = None
+    administered_activity_mbq: float | None = None
+    radiopharmaceutical: str | None = None
+
+
+@dataclass
+class EstimatePart:
+    """One component of a study's estimate (PET/CT has a CT and an NM part).
+
+    ``inputs`` names the figures used with their units, e.g.
+    ``{"dlp_mgycm": 812.4, "k_msv_per_mgycm": 0.015, "region": "chest"}``.
+    """
+
+    modality: str  # CT, NM, PT, MG, DX, RF, XA, ...
+    method: str
+    effective_dose_msv: float | None
+    range_msv: tuple[float, float] | None
+    source: str  # RDSR, RRDSR, dose-screen, image-header, typical-value
+    inputs: dict[str, Any] = field(default_factory=dict)
+    factor_reference: str | None = None  # citation of the factor used
+
+
+@dataclass
+class ReferenceLevelFlag:
+    scheme: str  # UK-2022
+    exam: str  # "chest (lung cancer)"
+    quantity: str  # "DLP" or "CTDIvol"
+    value: float
+    reference: float
+    exceeded: bool
+
+
+@dataclass
+class StudyEstimate:
+    ionising: bool | None  # None when the modalities do not tell
+    body_region: str | None
+    dose: DoseFigures = field(default_factory=DoseFigures)
+    effective_dose_msv: float | None = None
+    effective_dose_range_msv: tuple[float, float] | None = None
+    method: str | None = None
+    factor_set: str | None = None
+    sources: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    parts: list[EstimatePart] = field(default_factory=list)
+    reference_levels: list[ReferenceLevelFlag] = field(default_factory=list)
+    reported_effective_dose_msv: float | None = None  # e.g. from an RRDSR, shown beside
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "StudyEstimate":
+        raw = dict(raw)
+        raw["dose"] = DoseFigures(**raw.get("dose", {}))
+        raw["parts"] = [EstimatePart(**p) for p in raw.get("parts", [])]
+        raw["reference_levels"] = [ReferenceLevelFlag(**f) for f in raw.get("reference_levels", [])]
+        rng = raw.get("effective_dose_range_msv")
+        raw["effective_dose_range_msv"] = tuple(rng) if rng else None
+        for p in raw["parts"]:
+            if p.range_msv:
+                p.range_msv = tuple(p.range_msv)
+        return cls(**raw)

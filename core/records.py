@@ -1,0 +1,115 @@
+"""Plain records passed between import workers, the writer and the CLI.
+
+They are picklable (worker processes return them) and free of pydicom and
+SQLAlchemy objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PatientInfo:
+    patient_id: str = ""
+    issuer: str = ""
+    name: str = ""  # decoded to str with the file's character set, as written
+    birth_date: str | None = None  # ISO yyyy-mm-dd
+    sex: str | None = None  # "M", "F", "O" or None
+
+
+@dataclass
+class ParsedInstance:
+    """One DICOM object's header, as the library stores it."""
+
+    label: str
+    sop_instance_uid: str
+    sop_class_uid: str
+    study_instance_uid: str
+    series_instance_uid: str
+    modality: str
+    patient: PatientInfo
+    transfer_syntax: str | None = None
+    # study level
+    study_date: str | None = None  # ISO yyyy-mm-dd
+    study_time: str | None = None  # hh:mm:ss
+    study_description: str | None = None
+    accession_number: str | None = None
+    institution: str | None = None
+    patient_age: str | None = None  # DICOM AS, e.g. "051Y"
+    patient_weight_kg: float | None = None
+    patient_size_m: float | None = None
+    # series level
+    series_number: int | None = None
+    series_description: str | None = None
+    series_date: str | None = None
+    body_part: str | None = None
+    protocol_name: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    station: str | None = None
+    # instance level
+    instance_number: int | None = None
+    image_type: str | None = None  # backslash-joined
+    presentation_intent: str | None = None
+    number_of_frames: int | None = None
+    rows: int | None = None
+    columns: int | None = None
+    content_datetime: str | None = None
+    # the dose record extracted from this object (core.dose.records), as a dict
+    dose: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    # where the bytes went
+    stored_path: str | None = None  # path in the managed store, or the linked file
+    linked: bool = False
+    size: int | None = None
+
+
+@dataclass
+class Rejection:
+    """A file that is not imported, with a reason the user can act on."""
+
+    label: str
+    reason: str
+    kind: str = "rejected"  # "rejected" or "skipped" (not DICOM)
+
+
+@dataclass
+class ImportProgress:
+    files_seen: int = 0
+    bytes_read: int = 0
+    current: str = ""
+    message: str = ""
+    done: bool = False
+
+
+@dataclass
+class ImportSummary:
+    """The ``dosetrail.import/1`` summary of the contract."""
+
+    files_seen: int = 0
+    instances_imported: int = 0
+    instances_already_present: int = 0
+    files_rejected: list[Rejection] = field(default_factory=list)
+    files_skipped_not_dicom: list[Rejection] = field(default_factory=list)
+    studies_touched: list[str] = field(default_factory=list)
+    patients_touched: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    import_run_id: int | None = None
+    bytes_read: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": "dosetrail.import/1",
+            "files_seen": self.files_seen,
+            "instances_imported": self.instances_imported,
+            "instances_already_present": self.instances_already_present,
+            "files_rejected": [{"path": r.label, "reason": r.reason} for r in self.files_rejected],
+            "files_skipped_not_dicom": len(self.files_skipped_not_dicom),
+            "studies_touched": list(self.studies_touched),
+            "patients_touched": list(self.patients_touched),
+            "cancelled": self.cancelled,
+            # additions to the contract (allowed: extend only by adding)
+            "files_skipped": [{"path": r.label, "reason": r.reason} for r in self.files_skipped_not_dicom],
+            "import_run_id": self.import_run_id,
+        }
