@@ -1,0 +1,80 @@
+"""A patient's exposure history as plain dataclasses (for the GUI, CLI and exports)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
+
+
+@dataclass
+class PatientSummary:
+    key: str
+    name: str
+    birth_date: str | None
+    sex: str | None
+    patient_ids: list[tuple[str, str]]  # (id, issuer)
+    exam_count: int
+    cumulative_effective_dose_msv: float  # sum of the exams that have an estimate
+    cumulative_effective_dose_range_msv: tuple[float, float]
+    exams_without_dose_estimate: int
+    first_exam_date: str | None = None
+    last_exam_date: str | None = None
+
+
+@dataclass
+class SeriesView:
+    series_uid: str
+    number: int | None
+    modality: str
+    description: str | None
+    body_part: str | None
+    instance_count: int
+
+
+@dataclass
+class ExamView:
+    """One study with its dose estimate (the contract's per-study export fields)."""
+
+    study_instance_uid: str
+    date: str | None
+    time: str | None
+    modalities: list[str]
+    description: str | None
+    institution: str | None
+    body_region: str | None
+    age_years: float | None
+    ionising: bool | None
+    dose: DoseFigures
+    effective_dose_msv: float | None
+    effective_dose_range_msv: tuple[float, float] | None
+    method: str | None
+    factor_set: str | None
+    sources: list[str]
+    warnings: list[str]
+    accession_number: str | None = None
+    reference_levels: list[ReferenceLevelFlag] = field(default_factory=list)
+    parts: list[EstimatePart] = field(default_factory=list)
+    reported_effective_dose_msv: float | None = None
+    series: list[SeriesView] = field(default_factory=list)
+
+    @property
+    def has_estimate(self) -> bool:
+        return self.effective_dose_msv is not None
+
+
+@dataclass
+class CumulativePoint:
+    date: str
+    study_instance_uid: str
+    cumulative_msv: float
+    low_msv: float
+    high_msv: float
+
+
+@dataclass
+class PatientHistory:
+    patient: PatientSummary
+    exams: list[ExamView]  # oldest first; exams without a date last
+    cumulative: list[CumulativePoint]  # one point per exam with an estimate, oldest first
+    per_year_msv: dict[int, float]
+    factor_set: str
