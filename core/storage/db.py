@@ -1,0 +1,158 @@
+"""Opening the library database and keeping its schema current.
+
+The library is any SQLAlchemy URL: SQLite by default (a file in
+``DOSETRAIL_HOME``), PostgreSQL by URL (``postgresql+psycopg://...``, the
+optional ``postgres`` extra). The schema is created and upgraded only by the
+Alembic migrations in ``core/storage/migrations`` (run programmatically; no
+``alembic.ini`` is needed at run time).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from ..config import default_db_url
+from .models import Base, ImportRun
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_on_connect(dbapi_connection, connection_record) -> None:  # noqa: ARG001
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # WAL: readers (the GUI) never block the import writer; "memory" for :memory:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def open_engine(url: str | None = None) -> Engine:
+    """Create an engine for the library database.
+
+    Parameters
+    ----------
+    url : str, optional
+        A SQLAlchemy URL. Defaults to :func:`core.config.default_db_url`
+        (``DOSETRAIL_HOME/dosetrail.db``).
+
+    Returns
+    -------
+    sqlalchemy.Engine
+        For SQLite, every connection has WAL journaling, ``foreign_keys=ON``
+        and a busy timeout; the database file's folder is created.
+    """
+    url = url or default_db_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """An Alembic configuration pointing at the bundled migrations.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine, optional
+        When given, its URL is set as ``sqlalchemy.url`` (used for offline SQL
+        generation); ``upgrade`` passes the live connection separately.
+
+    Returns
+    -------
+    alembic.config.Config
+    """
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    cfg.attributes["target_metadata"] = Base.metadata
+    return cfg
+
+
+def head_revision() -> str:
+    """Return the newest migration revision id bundled with this version."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the database's migration revision, or None for an empty database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` (idempotent).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The library engine (SQLite file or in-memory, PostgreSQL, ...). The
+        connection is handed to Alembic through ``config.attributes`` so an
+        in-memory database is migrated in place.
+    revision : str
+        Target revision, ``"head"`` by default.
+    """
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def mark_interrupted_runs(engine: Engine) -> int:
+    """Mark import runs left ``running`` (their process was killed) ``interrupted``.
+
+    Returns
+    -------
+    int
+        How many runs were marked.
+
+    Notes
+    -----
+    Called when the library is opened. A second process that opens the same
+    library while an import is under way marks that live run too; the live
+    import's :func:`core.storage.writer.finish_run` then sets its real final
+    status, so the label is only wrong in the meantime.
+    """
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(ImportRun).where(ImportRun.status == "running").values(status="interrupted")
+        )
+        return result.rowcount or 0
+
+
+def open_library(url: str | None = None) -> tuple[Engine, sessionmaker]:
+    """Open (create or upgrade) the library and return an engine and session factory.
+
+    Parameters
+    ----------
+    url : str, optional
+        SQLAlchemy URL; defaults to the SQLite file in ``DOSETRAIL_HOME``.
+
+    Returns
+    -------
+    tuple of (sqlalchemy.Engine, sqlalchemy.orm.sessionmaker)
+        The session factory has ``expire_on_commit=False`` so plain values
+        stay readable after a commit.
+    """
+    engine = open_engine(url)
+    upgrade(engine)
+    mark_interrupted_runs(engine)
+    return engine, sessionmaker(bind=engine, expire_on_commit=False)
