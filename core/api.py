@@ -43,3 +43,165 @@ class ImportRunReport:
 
 
 ProgressCallback = Callable[[ImportProgress], None]
+
+
+class Library:
+    """A DoseTrail library (database + managed file store).
+
+    Thread-safe: every call opens its own session, so the GUI can call it from
+    worker threads.
+
+    Parameters
+    ----------
+    db_url
+        Any SQLAlchemy URL; default: ``dosetrail.db`` in ``DOSETRAIL_HOME``.
+    """
+
+    def __init__(self, db_url: str | None = None) -> None:
+        from .config import data_home, default_db_url, store_dir
+        from .storage.db import open_library
+
+        self.home = data_home()
+        self.db_url = db_url or default_db_url(self.home)
+        self.store_root = store_dir(self.home)
+        self.engine, self.session_factory = open_library(self.db_url)
+        self._settings = Settings.load(self.home)
+
+    # -- settings -------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def update_settings(self, settings: Settings, progress: Callable[[int, int], None] | None = None) -> None:
+        """Save the settings and recompute every estimate (no re-import)."""
+        settings.save(self.home)
+        self._settings = settings
+        self.recompute_estimates(progress=progress)
+
+    def recompute_estimates(self, progress: Callable[[int, int], None] | None = None) -> int:
+        from .dose.service import refresh_estimates
+
+        return refresh_estimates(self.session_factory, None, self._settings, progress=progress)
+
+    # -- reading --------------------------------------------------------
+    def patients(self, search: str = "", offset: int = 0, limit: int | None = None) -> list[PatientSummary]:
+        from .timeline import patient_summaries
+
+        with self.session_factory() as s:
+            return patient_summaries(s, search, offset, limit)
+
+    def patient_count(self, search: str = "") -> int:
+        from .timeline import patient_count
+
+        with self.session_factory() as s:
+            return patient_count(s, search)
+
+    def history(self, patient: str) -> PatientHistory | None:
+        from .timeline import build_history, find_patient
+
+        with self.session_factory() as s:
+            p = find_patient(s, patient)
+            return build_history(s, p, self._settings) if p is not None else None
+
+    def histories(self, patient: str | None = None) -> list[PatientHistory]:
+        """Every patient's history (or one patient's), for exports."""
+        from sqlalchemy import select
+
+        from .storage.models import Patient
+        from .timeline import build_history, find_patient
+
+        with self.session_factory() as s:
+            if patient is not None:
+                p = find_patient(s, patient)
+                return [build_history(s, p, self._settings)] if p is not None else []
+            return [build_history(s, p, self._settings)
+                    for p in s.scalars(select(Patient).order_by(Patient.name_normalised, Patient.id))]
+
+    def series_files(self, series_uid: str) -> list[str]:
+        from .library_files import series_files
+
+        with self.session_factory() as s:
+            return series_files(s, self.store_root, series_uid)
+
+    def study_files(self, study_uid: str) -> list[str]:
+        from .library_files import study_files
+
+        with self.session_factory() as s:
+            return study_files(s, self.store_root, study_uid)
+
+    # -- importing ------------------------------------------------------
+    def import_iter(self, paths: list[str], *, link: bool = False, password: str | None = None,
+                    cancel: Event | None = None, workers: int | None = None):
+        """The import as a generator of progress; its return value is the summary."""
+        from .importer.pipeline import import_paths
+
+        return import_paths(self.session_factory, [str(p) for p in paths], store_root=self.store_root, link=link,
+                            password=password, cancel=cancel, workers=workers, settings=self._settings)
+
+    def run_import(self, paths: list[str], *, link: bool = False, password: str | None = None,
+                   progress: ProgressCallback | None = None, cancel: Event | None = None,
+                   workers: int | None = None) -> ImportSummary:
+        """Import and block until done; ``progress`` is called from this thread."""
+        gen = self.import_iter(paths, link=link, password=password, cancel=cancel, workers=workers)
+        while True:
+            try:
+                item = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            if progress is not None:
+                progress(item)
+
+    def import_runs(self) -> list[ImportRunReport]:
+        from .import_reports import import_runs
+
+        with self.session_factory() as s:
+            return import_runs(s)
+
+    def import_report(self, run_id: int) -> ImportRunReport:
+        from .import_reports import import_report
+
+        with self.session_factory() as s:
+            return import_report(s, run_id)
+
+    # -- patients -------------------------------------------------------
+    def merge_patients(self, keep_key: str, other_key: str) -> None:
+        from .storage.patients import merge_patients
+
+        with self.session_factory() as s:
+            merge_patients(s, keep_key, other_key)
+            s.commit()
+
+    def split_patient(self, key: str, identifiers: list[tuple[str, str]]) -> str:
+        from sqlalchemy import select
+
+        from .storage.models import Patient, PatientIdentifier
+        from .storage.patients import split_patient
+
+        with self.session_factory() as s:
+            wanted = {(pid, issuer or "") for pid, issuer in identifiers}
+            rows = s.execute(select(PatientIdentifier.id, PatientIdentifier.pid, PatientIdentifier.issuer)
+                             .join(Patient).where(Patient.key == key)).all()
+            ids = [r[0] for r in rows if (r[1], r[2] or "") in wanted]
+            if not ids:
+                raise KeyError(f"patient {key} has none of the identifiers {sorted(wanted)}")
+            new_key = split_patient(s, key, ids)
+            s.commit()
+            return new_key
+
+    # -- media and reports ------------------------------------------------
+    def removable_media(self):
+        from .sources.media import list_removable_media
+
+        return list_removable_media()
+
+    def write_report_pdf(self, patient: str, path: str) -> None:
+        from . import __version__
+        from .export.pdf_report import write_report_pdf
+
+        history = self.history(patient)
+        if history is None:
+            raise KeyError(f"unknown patient {patient}")
+        write_report_pdf(history, path, settings=self._settings, software_version=__version__)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,354 @@
+"""The ``dosetrail`` command line (headless; never loads Qt).
+
+See ``shared/contracts/cli-and-export.md``: commands, output and exit statuses
+are a contract.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .. import __version__
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the library database (default: DOSETRAIL_HOME)")
+
+    p = argparse.ArgumentParser(prog="dosetrail", description="Radiation exposure history from medical imaging.")
+    p.add_argument("--version", action="store_true", help="print versions and exit")
+    sub = p.add_subparsers(dest="command")
+
+    imp = sub.add_parser("import", parents=[common], help="import folders, media, archives or links")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument("--link", action="store_true", help="keep folder files where they are (not for archives or links)")
+    imp.add_argument("--json", action="store_true", help="print the dosetrail.import/1 summary")
+    imp.add_argument("--password", help="password of encrypted ZIP archives")
+    imp.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+
+    pat = sub.add_parser("patients", parents=[common], help="list patients")
+    pat.add_argument("--json", action="store_true")
+    pat.add_argument("--search", default="", help="name, patient ID or birth date")
+
+    his = sub.add_parser("history", parents=[common], help="one patient's timeline")
+    his.add_argument("patient", metavar="PATIENT")
+    his.add_argument("--json", action="store_true")
+
+    exp = sub.add_parser("export", parents=[common], help="export the dose history")
+    exp.add_argument("--patient")
+    exp.add_argument("--format", choices=["json", "csv", "fhir"], required=True)
+    exp.add_argument("-o", "--output", metavar="FILE")
+
+    rep = sub.add_parser("report", parents=[common], help="printable PDF dose report")
+    rep.add_argument("patient", metavar="PATIENT")
+    rep.add_argument("-o", "--output", metavar="FILE.pdf", required=True)
+
+    runs = sub.add_parser("import-report", parents=[common], help="what an import brought in (latest by default)")
+    runs.add_argument("run_id", nargs="?", type=int)
+    runs.add_argument("--json", action="store_true")
+
+    mer = sub.add_parser("merge", parents=[common], help="merge two patients (keep the first)")
+    mer.add_argument("keep")
+    mer.add_argument("other")
+
+    spl = sub.add_parser("split", parents=[common], help="move patient IDs (ID or ID@ISSUER) to a new patient")
+    spl.add_argument("patient")
+    spl.add_argument("identifiers", nargs="+")
+
+    st = sub.add_parser("settings", parents=[common], help="show or change dose settings (recomputes estimates)")
+    st.add_argument("--factor-set", choices=["AAPM-96", "ICRP-103-NCI"])
+    st.add_argument("--drl-set", choices=["UK-2022", "IE-2012"])
+    st.add_argument("--background", type=float, metavar="MSV_PER_YEAR")
+
+    sub.add_parser("media", help="list removable media that hold DICOM")
+    return p
+
+
+def _library(args):
+    from ..api import Library
+
+    return Library(db_url=args.db)
+
+
+def _is_archive_or_link(path: str) -> bool:
+    low = path.lower()
+    if low.startswith(("http://", "https://")):
+        return True
+    if low.endswith((".zip", ".gz")):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def cmd_import(args) -> int:
+    from .progress import ProgressPrinter
+
+    for path in args.paths:
+        is_url = path.lower().startswith(("http://", "https://"))
+        if not is_url and not os.path.exists(path):
+            raise UsageError(f"no such file or folder: {path}")
+        if args.link and _is_archive_or_link(path):
+            raise UsageError(f"--link keeps files where they are; it cannot be used for archives or links: {path}")
+    lib = _library(args)
+    try:
+        summary = lib.run_import(args.paths, link=args.link, password=args.password,
+                                 progress=ProgressPrinter(), workers=args.workers)
+    except KeyboardInterrupt:
+        print("import interrupted; what was imported stays (run the import again to complete it)", file=sys.stderr)
+        return 130
+    finally:
+        lib.close()
+    if args.json:
+        json.dump(summary.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"{summary.files_seen} files: {summary.instances_imported} imported, "
+              f"{summary.instances_already_present} already present, {len(summary.files_rejected)} rejected, "
+              f"{len(summary.files_skipped_not_dicom)} skipped (not DICOM)")
+        for r in summary.files_rejected:
+            print(f"rejected: {r.label}: {r.reason}")
+        if summary.cancelled:
+            print("import cancelled")
+    return EXIT_REJECTED if summary.files_rejected else EXIT_OK
+
+
+def _fmt_msv(v: float | None) -> str:
+    return "unknown" if v is None else f"{v:.2f} mSv"
+
+
+def cmd_patients(args) -> int:
+    lib = _library(args)
+    try:
+        rows = lib.patients(args.search)
+    finally:
+        lib.close()
+    if args.json:
+        out = [{
+            "patient_key": p.key, "name": p.name, "birth_date": p.birth_date, "sex": p.sex,
+            "patient_ids": [{"id": i, "issuer": s or None} for i, s in p.patient_ids],
+            "exam_count": p.exam_count,
+            "cumulative_effective_dose_msv": round(p.cumulative_effective_dose_msv, 6),
+            "cumulative_effective_dose_range_msv": [round(x, 6) for x in p.cumulative_effective_dose_range_msv],
+            "exams_without_dose_estimate": p.exams_without_dose_estimate,
+        } for p in rows]
+        json.dump({"schema": "dosetrail.patients/1", "patients": out}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
+    for p in rows:
+        print(f"{p.key:<13} {p.name[:30]:<30} {p.birth_date or '':<10} {p.sex or '':<3} {p.exam_count:>5} "
+              f"{p.cumulative_effective_dose_msv:>10.2f} mSv  {p.exams_without_dose_estimate}")
+    return EXIT_OK
+
+
+def cmd_history(args) -> int:
+    from ..export.json_export import patient_json
+
+    lib = _library(args)
+    try:
+        h = lib.history(args.patient)
+    finally:
+        lib.close()
+    if h is None:
+        print(f"unknown patient: {args.patient}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        doc = {"schema": "dosetrail.history/1", "factor_set": h.factor_set, "patient": patient_json(h),
+               "cumulative": [vars(c) for c in h.cumulative]}
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    p = h.patient
+    print(f"{p.name}  born {p.birth_date or '?'}  {p.sex or ''}  key {p.key}")
+    print("IDs: " + ", ".join(f"{i} ({s})" if s else i for i, s in p.patient_ids))
+    lo, hi = p.cumulative_effective_dose_range_msv
+    print(f"Cumulative effective dose: {p.cumulative_effective_dose_msv:.2f} mSv (range {lo:.2f}-{hi:.2f}), "
+          f"{p.exam_count} exams, {p.exams_without_dose_estimate} without an estimate  [factor set {h.factor_set}]")
+    for e in h.exams:
+        print(f"  {e.date or '????-??-??'}  {'/'.join(e.modalities):<10} {(e.description or '')[:32]:<32} "
+              f"{_fmt_msv(e.effective_dose_msv):>12}  {e.method or ''}  [{', '.join(e.sources)}]")
+        for w in e.warnings:
+            print(f"      ! {w}")
+    print("Effective dose describes a reference person; it is not a personal risk figure.")
+    return EXIT_OK
+
+
+def _write_out(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_export(args) -> int:
+    lib = _library(args)
+    try:
+        if args.patient and lib.history(args.patient) is None:
+            print(f"unknown patient: {args.patient}", file=sys.stderr)
+            return EXIT_USAGE
+        histories = lib.histories(args.patient)
+        factor_set = lib.settings.factor_set
+    finally:
+        lib.close()
+    if args.format == "json":
+        from ..export.json_export import export_document
+
+        text = json.dumps(export_document(histories, factor_set, __version__), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        from ..export.csv_export import export_csv
+
+        text = export_csv(histories)
+    else:
+        from ..export.fhir import fhir_bundle
+
+        text = json.dumps(fhir_bundle(histories, software_version=__version__), ensure_ascii=False, indent=2) + "\n"
+    _write_out(text, args.output)
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    lib = _library(args)
+    try:
+        if lib.history(args.patient) is None:
+            print(f"unknown patient: {args.patient}", file=sys.stderr)
+            return EXIT_USAGE
+        lib.write_report_pdf(args.patient, args.output)
+    finally:
+        lib.close()
+    print(f"report written to {args.output}")
+    return EXIT_OK
+
+
+def cmd_import_report(args) -> int:
+    from dataclasses import asdict
+
+    lib = _library(args)
+    try:
+        runs = lib.import_runs()
+        if not runs:
+            print("no imports yet", file=sys.stderr)
+            return EXIT_OK
+        rep = lib.import_report(args.run_id if args.run_id is not None else runs[0].run_id)
+    except KeyError as exc:
+        print(str(exc).strip("'\""), file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        lib.close()
+    if args.json:
+        json.dump(asdict(rep), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(f"import {rep.run_id} ({rep.status}) {rep.started_at}: {', '.join(rep.sources)}")
+    print(f"  {rep.files_seen} files: {rep.instances_imported} imported, {rep.instances_already_present} already "
+          f"present, {len(rep.files_rejected)} rejected, {len(rep.files_skipped)} skipped (not DICOM)")
+    for path, reason in rep.files_rejected:
+        print(f"  rejected  {path}: {reason}")
+    for path, reason in rep.files_skipped:
+        print(f"  skipped   {path}: {reason}")
+    for s in rep.studies:
+        print(f"  study {s.date or '?'} {'/'.join(s.modalities)} {s.description or ''} [{', '.join(s.sources) or 'no dose source'}]")
+        for m in s.missing:
+            print(f"      missing: {m}")
+        for w in s.warnings:
+            print(f"      warning: {w}")
+        for f in s.reference_level_flags:
+            print(f"      reference level: {f}")
+    return EXIT_OK
+
+
+def cmd_merge(args) -> int:
+    lib = _library(args)
+    try:
+        lib.merge_patients(args.keep, args.other)
+    except (KeyError, LookupError, ValueError) as exc:
+        print(f"cannot merge: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        lib.close()
+    print(f"merged {args.other} into {args.keep}")
+    return EXIT_OK
+
+
+def cmd_split(args) -> int:
+    ids = [tuple(i.split("@", 1)) if "@" in i else (i, "") for i in args.identifiers]
+    lib = _library(args)
+    try:
+        key = lib.split_patient(args.patient, ids)  # type: ignore[arg-type]
+    except (KeyError, LookupError, ValueError) as exc:
+        print(f"cannot split: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        lib.close()
+    print(key)
+    return EXIT_OK
+
+
+def cmd_settings(args) -> int:
+    lib = _library(args)
+    try:
+        s = lib.settings
+        changed = False
+        for attr, value in (("factor_set", args.factor_set), ("drl_set", args.drl_set),
+                            ("background_msv_per_year", args.background)):
+            if value is not None and getattr(s, attr) != value:
+                setattr(s, attr, value)
+                changed = True
+        if changed:
+            lib.update_settings(s)
+        for k, v in vars(s).items():
+            print(f"{k} = {v}")
+    finally:
+        lib.close()
+    return EXIT_OK
+
+
+def cmd_media(args) -> int:
+    from ..sources.media import list_removable_media
+
+    for v in list_removable_media():
+        print(f"{v.mount_point}\t{v.label}\t{'DICOMDIR' if v.has_dicomdir else 'DICOM files'}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "import": cmd_import, "patients": cmd_patients, "history": cmd_history, "export": cmd_export,
+    "report": cmd_report, "import-report": cmd_import_report, "merge": cmd_merge, "split": cmd_split,
+    "settings": cmd_settings, "media": cmd_media,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 on bad usage, 0 for --help
+        return int(exc.code or 0)
+    if args.version:
+        from .versions import version_lines
+
+        print("\n".join(version_lines()))
+        return EXIT_OK
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"dosetrail {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Keep the stored per-study estimates in step with the dose records and settings.
+
+Estimates are computed from the dose records stored on the instances (never
+from the files), so a new factor set or reference-level set only needs
+:func:`refresh_estimates`, not a re-import.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..config import Settings
+from ..storage.models import Instance, Series, Study
+from .records import DoseRecord
+from .study import SeriesText, StudyDoseInput, StudyEstimate
+
+BATCH = 200
+
+
+def age_years(patient_age: str | None, birth_date: str | None, study_date: str | None) -> float | None:
+    """Age at the study from the birth date (preferred) or the DICOM AS value (``051Y``)."""
+    if birth_date and study_date:
+        try:
+            b = date.fromisoformat(birth_date)
+            s = date.fromisoformat(study_date)
+            if s >= b:
+                return round((s - b).days / 365.25, 2)
+        except ValueError:
+            pass
+    if patient_age and len(patient_age) >= 2 and patient_age[:-1].strip().isdigit():
+        n = int(patient_age[:-1])
+        unit = patient_age[-1].upper()
+        return round({"Y": n, "M": n / 12, "W": n * 7 / 365.25, "D": n / 365.25}.get(unit, n), 2)
+    return None
+
+
+def study_input(study: Study) -> StudyDoseInput:
+    """Everything stored about a study that the estimator needs."""
+    records: list[DoseRecord] = []
+    series_texts: list[SeriesText] = []
+    modalities: set[str] = set(m for m in (study.modalities or "").split("\\") if m)
+    for series in study.series:
+        modalities.add(series.modality)
+        series_texts.append(SeriesText(
+            series_uid=series.series_instance_uid, modality=series.modality, description=series.description,
+            body_part=series.body_part, protocol_name=series.protocol_name, image_count=len(series.instances)))
+        for inst in series.instances:
+            if inst.dose:
+                try:
+                    records.append(DoseRecord.from_dict(inst.dose))
+                except (TypeError, ValueError):
+                    continue
+    patient = study.patient
+    return StudyDoseInput(
+        study_uid=study.study_instance_uid,
+        date=study.date,
+        modalities=sorted(m for m in modalities if m),
+        description=study.description,
+        age_years=age_years(study.patient_age, patient.birth_date if patient else None, study.date),
+        sex=patient.sex if patient else None,
+        series=series_texts,
+        records=records,
+    )
+
+
+def apply_estimate(study: Study, est: StudyEstimate, settings: Settings) -> None:
+    study.ionising = est.ionising
+    study.effective_dose_msv = est.effective_dose_msv
+    rng = est.effective_dose_range_msv
+    study.effective_dose_low_msv = rng[0] if rng else None
+    study.effective_dose_high_msv = rng[1] if rng else None
+    study.estimate_factor_set = est.factor_set or settings.factor_set
+    study.estimate = est.to_dict()
+
+
+def refresh_estimates(session_factory, study_uids: Iterable[str] | None = None, settings: Settings | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> int:
+    """Recompute and store the estimate of the given studies (all when ``None``).
+
+    Returns the number of studies estimated.
+    """
+    from .estimate import estimate_study
+
+    settings = settings or Settings.load()
+    with session_factory() as session:
+        if study_uids is None:
+            ids = list(session.scalars(select(Study.id).order_by(Study.id)))
+        else:
+            uids = list(study_uids)
+            ids = []
+            for i in range(0, len(uids), 500):
+                ids += list(session.scalars(select(Study.id).where(Study.study_instance_uid.in_(uids[i:i + 500]))))
+    done = 0
+    for i in range(0, len(ids), BATCH):
+        with session_factory() as session:
+            studies = session.scalars(
+                select(Study).where(Study.id.in_(ids[i:i + BATCH])).options(
+                    selectinload(Study.patient),
+                    selectinload(Study.series).selectinload(Series.instances).load_only(Instance.dose),
+                )
+            ).all()
+            for study in studies:
+                inp = study_input(study)
+                try:
+                    est = estimate_study(inp, settings)
+                except Exception as exc:  # noqa: BLE001 - keep the library usable; say why
+                    est = StudyEstimate(ionising=None, body_region=None,
+                                        warnings=[f"dose estimate failed: {type(exc).__name__}: {exc}"],
+                                        factor_set=settings.factor_set)
+                apply_estimate(study, est, settings)
+            session.commit()
+        done += len(ids[i:i + BATCH])
+        if progress:
+            progress(done, len(ids))
+    return done

@@ -1,0 +1,73 @@
+"""The ``dosetrail.export/1`` JSON document of the contract."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ..history import ExamView, PatientHistory
+
+SCHEMA = "dosetrail.export/1"
+
+
+def _num(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def _range(rng) -> list[float] | None:
+    return [_num(rng[0]), _num(rng[1])] if rng else None
+
+
+def study_json(exam: ExamView) -> dict[str, Any]:
+    dose = {k: (_num(v) if isinstance(v, float) else v) for k, v in asdict(exam.dose).items()}
+    out = {
+        "study_instance_uid": exam.study_instance_uid,
+        "date": exam.date,
+        "time": exam.time,
+        "modalities": list(exam.modalities),
+        "description": exam.description,
+        "institution": exam.institution,
+        "body_region": exam.body_region,
+        "age_years": _num(exam.age_years, 2),
+        "ionising": exam.ionising,
+        "dose": dose,
+        "effective_dose_msv": _num(exam.effective_dose_msv),
+        "effective_dose_range_msv": _range(exam.effective_dose_range_msv),
+        "method": exam.method,
+        "factor_set": exam.factor_set,
+        "sources": list(exam.sources),
+        "warnings": list(exam.warnings),
+        # additions (the contract allows adding fields)
+        "accession_number": exam.accession_number,
+        "reported_effective_dose_msv": _num(exam.reported_effective_dose_msv),
+        "reference_levels": [asdict(f) for f in exam.reference_levels],
+        "estimate_parts": [
+            {**asdict(p), "range_msv": _range(p.range_msv), "effective_dose_msv": _num(p.effective_dose_msv)}
+            for p in exam.parts
+        ],
+    }
+    return out
+
+
+def patient_json(history: PatientHistory) -> dict[str, Any]:
+    p = history.patient
+    return {
+        "patient_key": p.key,
+        "patient_ids": [{"id": pid, "issuer": issuer or None} for pid, issuer in p.patient_ids],
+        "name": p.name,
+        "birth_date": p.birth_date,
+        "sex": p.sex,
+        "cumulative_effective_dose_msv": _num(p.cumulative_effective_dose_msv),
+        "cumulative_effective_dose_range_msv": _range(p.cumulative_effective_dose_range_msv),
+        "exams_without_dose_estimate": p.exams_without_dose_estimate,
+        "per_year_effective_dose_msv": {str(y): _num(v) for y, v in history.per_year_msv.items()},
+        "studies": [study_json(e) for e in history.exams],
+    }
+
+
+def export_document(histories: list[PatientHistory], factor_set: str, software_version: str) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "factor_set": factor_set,
+        "software_version": software_version,
+        "patients": [patient_json(h) for h in histories],
+    }

@@ -1,0 +1,252 @@
+"""Turn one file's bytes (or path) into a :class:`ParsedInstance` or a :class:`Rejection`.
+
+Runs in worker processes. Header-only: pixel data is never decoded, only its
+length is checked so that truncated files are refused.
+"""
+from __future__ import annotations
+
+import io
+import os
+import struct
+from typing import Any
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from ..records import ParsedInstance, PatientInfo, Rejection
+
+MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+IMPLICIT_LE = "1.2.840.10008.1.2"
+EXPLICIT_BE = "1.2.840.10008.1.2.2"
+_SEQ_DELIMITER_LE = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+_UNDEFINED = 0xFFFFFFFF
+
+
+def has_dicm_marker(head: bytes) -> bool:
+    return len(head) >= 132 and head[128:132] == b"DICM"
+
+
+def parse_bytes(label: str, data: bytes) -> tuple[Dataset | None, Rejection | None]:
+    """Parse a file's header from memory; returns (dataset, None) or (None, rejection)."""
+    return _parse(label, io.BytesIO(data), len(data), lambda: data[-1024:])
+
+
+def parse_path(label: str, path: str) -> tuple[Dataset | None, Rejection | None]:
+    """Parse a file's header in place (``--link``): reads up to the pixel data only."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+
+        def tail() -> bytes:
+            fh.seek(max(0, size - 1024))
+            return fh.read()
+
+        return _parse(label, fh, size, tail)
+
+
+def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Rejection | None]:
+    head = fh.read(132)
+    fh.seek(0)
+    if size == 0:
+        return None, Rejection(label, "empty file (not DICOM)", kind="skipped")
+    part10 = has_dicm_marker(head)
+    try:
+        ds = pydicom.dcmread(fh, stop_before_pixels=True, force=not part10)
+    except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, struct.error, TypeError, AttributeError, IndexError, NotImplementedError) as exc:
+        if part10:
+            return None, Rejection(label, f"unreadable DICOM file (truncated or corrupt header): {_short(exc)}")
+        return None, Rejection(label, "not a DICOM file", kind="skipped")
+    except Exception as exc:  # noqa: BLE001 - pydicom raises many kinds on garbage
+        if part10:
+            return None, Rejection(label, f"unreadable DICOM file: {_short(exc)}")
+        return None, Rejection(label, "not a DICOM file", kind="skipped")
+    pixel_pos = fh.tell()
+    try:
+        sop_class = str(ds.get("SOPClassUID", "") or ds.file_meta.get("MediaStorageSOPClassUID", "") or "").strip()
+        sop_inst = str(ds.get("SOPInstanceUID", "") or "").strip()
+    except Exception:  # noqa: BLE001
+        sop_class = sop_inst = ""
+    if not part10 and not (sop_class and sop_inst):
+        # a file without preamble is accepted only when it parses and carries both UIDs
+        return None, Rejection(label, "not a DICOM file", kind="skipped")
+    if sop_class == MEDIA_STORAGE_DIRECTORY:
+        return None, Rejection(label, "DICOMDIR (media index; the files it lists are imported)", kind="skipped")
+    if not sop_inst:
+        return None, Rejection(label, "DICOM file without SOP Instance UID (truncated or incomplete header)")
+    if not sop_class:
+        return None, Rejection(label, "DICOM file without SOP Class UID")
+    for keyword in ("StudyInstanceUID", "SeriesInstanceUID"):
+        if not str(ds.get(keyword, "") or "").strip():
+            return None, Rejection(label, f"DICOM file without {keyword}: cannot be placed in a study")
+    problem = _pixel_data_problem(ds, fh, pixel_pos, size, tail)
+    if problem:
+        return None, Rejection(label, problem)
+    return ds, None
+
+
+def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail) -> str | None:
+    """Return a reason when the pixel data is missing or cut short, else None."""
+    if "Rows" not in ds or "Columns" not in ds:
+        return None  # not an image (SR, KO, ...)
+    if pos >= size:
+        if ds.get("Rows") and ds.get("Columns"):
+            return "truncated file: the image has no pixel data (file ends after the header)"
+        return None
+    fh.seek(pos)
+    head = fh.read(12)
+    if len(head) < 8:
+        return "truncated file: pixel data header cut short"
+    ts = str(getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID", "") or "")
+    big = ts == EXPLICIT_BE
+    tag = struct.unpack(">HH" if big else "<HH", head[:4])
+    if tag not in ((0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009)):
+        return None  # something else follows the header; nothing to check
+    if ts == IMPLICIT_LE or (not ts and not head[4:6].isalpha()):
+        length = struct.unpack("<I", head[4:8])[0]
+        start = pos + 8
+    else:
+        if len(head) < 12:
+            return "truncated file: pixel data header cut short"
+        length = struct.unpack(">I" if big else "<I", head[8:12])[0]
+        start = pos + 12
+    if length == _UNDEFINED:
+        if _SEQ_DELIMITER_LE not in tail():
+            return "truncated file: compressed pixel data has no end (sequence delimiter missing)"
+        return None
+    if start + length > size:
+        return f"truncated file: pixel data declares {length} bytes, only {max(0, size - start)} present"
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _text(ds: Dataset, keyword: str) -> str | None:
+    try:
+        value = ds.get(keyword)
+    except Exception:  # noqa: BLE001 - undecodable value
+        return None
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        value = "\\".join(str(v) for v in value)
+    text = str(value).strip().replace("\x00", "")
+    return text or None
+
+
+def _int(ds: Dataset, keyword: str) -> int | None:
+    try:
+        value = ds.get(keyword)
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(ds: Dataset, keyword: str) -> float | None:
+    try:
+        value = ds.get(keyword)
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) < 8:
+        return None
+    y, m, d = digits[:4], digits[4:6], digits[6:8]
+    if not ("01" <= m <= "12" and "01" <= d <= "31"):
+        return None
+    return f"{y}-{m}-{d}"
+
+
+def iso_time(value: str | None) -> str | None:
+    if not value:
+        return None
+    digits = value.split(".")[0].replace(":", "").strip()
+    if len(digits) < 2 or not digits.isdigit():
+        return None
+    digits = (digits + "0000")[:6]
+    return f"{digits[:2]}:{digits[2:4]}:{digits[4:6]}"
+
+
+def _sex(value: str | None) -> str | None:
+    value = (value or "").strip().upper()[:1]
+    return value if value in ("M", "F", "O") else None
+
+
+def describe(ds: Dataset, label: str) -> ParsedInstance:
+    """Read the fields the library stores (and the dose record) from a parsed header."""
+    meta = getattr(ds, "file_meta", None)
+    warnings: list[str] = []
+    try:
+        name = str(ds.get("PatientName", "") or "").strip()
+    except Exception:  # noqa: BLE001 - character set pydicom cannot decode
+        name = ""
+        warnings.append("patient name could not be decoded with the file's character set")
+    patient = PatientInfo(
+        patient_id=_text(ds, "PatientID") or "",
+        issuer=_text(ds, "IssuerOfPatientID") or "",
+        name=name,
+        birth_date=iso_date(_text(ds, "PatientBirthDate")),
+        sex=_sex(_text(ds, "PatientSex")),
+    )
+    content_date = _text(ds, "ContentDate") or _text(ds, "AcquisitionDate")
+    content_time = _text(ds, "ContentTime") or _text(ds, "AcquisitionTime")
+    content_dt = None
+    if content_date:
+        content_dt = (iso_date(content_date) or "") + ("T" + iso_time(content_time) if iso_time(content_time) else "")
+    modality = (_text(ds, "Modality") or "OT").upper()
+    rec = ParsedInstance(
+        label=label,
+        sop_instance_uid=str(ds.SOPInstanceUID).strip(),
+        sop_class_uid=str(ds.get("SOPClassUID", "") or (meta.get("MediaStorageSOPClassUID", "") if meta else "")).strip(),
+        study_instance_uid=str(ds.StudyInstanceUID).strip(),
+        series_instance_uid=str(ds.SeriesInstanceUID).strip(),
+        modality=modality,
+        patient=patient,
+        transfer_syntax=str(meta.get("TransferSyntaxUID", "")) if meta is not None and "TransferSyntaxUID" in meta else None,
+        study_date=iso_date(_text(ds, "StudyDate")) or iso_date(_text(ds, "SeriesDate")) or iso_date(content_date),
+        study_time=iso_time(_text(ds, "StudyTime")),
+        study_description=_text(ds, "StudyDescription"),
+        accession_number=_text(ds, "AccessionNumber"),
+        institution=_text(ds, "InstitutionName"),
+        patient_age=_text(ds, "PatientAge"),
+        patient_weight_kg=_float(ds, "PatientWeight"),
+        patient_size_m=_float(ds, "PatientSize"),
+        series_number=_int(ds, "SeriesNumber"),
+        series_description=_text(ds, "SeriesDescription"),
+        series_date=iso_date(_text(ds, "SeriesDate")),
+        body_part=_text(ds, "BodyPartExamined"),
+        protocol_name=_text(ds, "ProtocolName"),
+        manufacturer=_text(ds, "Manufacturer"),
+        model=_text(ds, "ManufacturerModelName"),
+        station=_text(ds, "StationName"),
+        instance_number=_int(ds, "InstanceNumber"),
+        image_type=_text(ds, "ImageType"),
+        presentation_intent=_text(ds, "PresentationIntentType"),
+        number_of_frames=_int(ds, "NumberOfFrames"),
+        rows=_int(ds, "Rows"),
+        columns=_int(ds, "Columns"),
+        content_datetime=content_dt,
+        warnings=warnings,
+    )
+    rec.dose = _dose(ds, rec)
+    return rec
+
+
+def _dose(ds: Dataset, rec: ParsedInstance) -> dict | None:
+    try:
+        from ..dose.extract import extract_dose
+    except ImportError:  # dose engine not available in this build
+        return None
+    try:
+        record = extract_dose(ds)
+    except Exception as exc:  # noqa: BLE001 - a dose bug must not lose the file
+        rec.warnings.append(f"dose data could not be read: {_short(exc)}")
+        return None
+    return record.to_dict() if record is not None else None

@@ -1,0 +1,69 @@
+"""Work done per file in the import's worker processes.
+
+Each task is read once: the same bytes are parsed and, in copy mode, written
+to the managed store. In ``--link`` mode only the header is read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..records import ParsedInstance, Rejection
+from .parse import describe, parse_bytes, parse_path
+
+
+@dataclass
+class Task:
+    label: str
+    local_path: str | None = None
+    data: bytes | None = None
+
+
+Outcome = tuple["ParsedInstance | Rejection", int]  # (result, bytes read from the source)
+
+
+def process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
+    """Parse one file and (copy mode) store its bytes; never raises."""
+    try:
+        return _process(task, store_root, link)
+    except MemoryError:
+        return Rejection(task.label, "file too large to read into memory"), 0
+    except OSError as exc:
+        return Rejection(task.label, f"cannot read file: {exc.strerror or exc}"), 0
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the import
+        return Rejection(task.label, f"unexpected error while reading: {type(exc).__name__}: {exc}"[:300]), 0
+
+
+def _process(task: Task, store_root: str | None, link: bool) -> Outcome:
+    if link and task.local_path:
+        ds, rejection = parse_path(task.label, task.local_path)
+        nbytes = 0
+        if ds is None:
+            return rejection, nbytes
+        rec = describe(ds, task.label)
+        rec.stored_path = str(Path(task.local_path).resolve())
+        rec.linked = True
+        rec.size = Path(task.local_path).stat().st_size
+        return rec, nbytes
+    data = task.data
+    nbytes = 0  # archive members were counted when the main process read them
+    if data is None:
+        with open(task.local_path, "rb") as fh:  # type: ignore[arg-type]
+            data = fh.read()
+        nbytes = len(data)
+    ds, rejection = parse_bytes(task.label, data)
+    if ds is None:
+        return rejection, nbytes
+    rec = describe(ds, task.label)
+    rec.size = len(data)
+    if store_root is not None:
+        from ..storage.filestore import store_path_for, write_atomic
+
+        rel = store_path_for(rec.sop_instance_uid)
+        write_atomic(Path(store_root), rel, data)
+        rec.stored_path = rel
+    return rec, nbytes
+
+
+def process_chunk(tasks: list[Task], store_root: str | None, link: bool) -> list[Outcome]:
+    return [process_task(t, store_root, link) for t in tasks]

@@ -1,0 +1,184 @@
+"""Build patient summaries and exposure histories from the library."""
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from .config import Settings
+from .dose.service import age_years
+from .dose.study import DoseFigures, StudyEstimate
+from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView
+from .storage.models import Instance, Patient, PatientIdentifier, Series, Study
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used for searching names."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.replace("^", " ").replace("=", " ").lower().split())
+
+
+def _without_estimate_expr():
+    return func.sum(case((and_(Study.effective_dose_msv.is_(None), or_(Study.ionising.is_(None), Study.ionising.is_(True))), 1), else_=0))
+
+
+def _search_clause(search: str):
+    search = (search or "").strip()
+    if not search:
+        return None
+    digits = search.replace("-", "").replace("/", "").replace(".", "")
+    clauses = []
+    if digits.isdigit() and len(digits) in (4, 6, 8):
+        if len(digits) == 8:
+            clauses.append(Patient.birth_date == f"{digits[:4]}-{digits[4:6]}-{digits[6:]}")
+        elif len(digits) == 6:
+            clauses.append(Patient.birth_date.like(f"{digits[:4]}-{digits[4:6]}-%"))
+        else:
+            clauses.append(Patient.birth_date.like(f"{digits}-%"))
+    folded = fold(search)
+    like = f"%{folded}%"
+    clauses.append(func.lower(Patient.name_normalised).like(like))
+    clauses.append(func.lower(Patient.name).like(f"%{search.lower()}%"))
+    clauses.append(Patient.key == search)
+    ids = select(PatientIdentifier.patient_id).where(func.lower(PatientIdentifier.pid).like(f"%{search.lower()}%"))
+    clauses.append(Patient.id.in_(ids))
+    names = select(PatientIdentifier.patient_id).where(func.lower(PatientIdentifier.name_normalised).like(like))
+    clauses.append(Patient.id.in_(names))
+    return or_(*clauses)
+
+
+def patient_summaries(session: Session, search: str = "", offset: int = 0, limit: int | None = None) -> list[PatientSummary]:
+    stmt = (
+        select(
+            Patient,
+            func.count(Study.id),
+            func.coalesce(func.sum(Study.effective_dose_msv), 0.0),
+            func.coalesce(func.sum(Study.effective_dose_low_msv), 0.0),
+            func.coalesce(func.sum(Study.effective_dose_high_msv), 0.0),
+            func.coalesce(_without_estimate_expr(), 0),
+            func.min(Study.date),
+            func.max(Study.date),
+        )
+        .outerjoin(Study, Study.patient_id == Patient.id)
+        .group_by(Patient.id)
+        .order_by(Patient.name_normalised, Patient.id)
+    )
+    clause = _search_clause(search)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = session.execute(stmt).all()
+    idmap: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    pids = [r[0].id for r in rows]
+    for i in range(0, len(pids), 500):
+        for pid_row in session.execute(
+            select(PatientIdentifier.patient_id, PatientIdentifier.pid, PatientIdentifier.issuer)
+            .where(PatientIdentifier.patient_id.in_(pids[i:i + 500])).order_by(PatientIdentifier.id)
+        ):
+            idmap[pid_row[0]].append((pid_row[1], pid_row[2] or ""))
+    out = []
+    for p, n, total, low, high, without, first, last in rows:
+        out.append(PatientSummary(
+            key=p.key, name=p.name, birth_date=p.birth_date, sex=p.sex, patient_ids=idmap.get(p.id, []),
+            exam_count=int(n), cumulative_effective_dose_msv=round(float(total), 6),
+            cumulative_effective_dose_range_msv=(round(float(low), 6), round(float(high), 6)),
+            exams_without_dose_estimate=int(without), first_exam_date=first, last_exam_date=last))
+    return out
+
+
+def patient_count(session: Session, search: str = "") -> int:
+    stmt = select(func.count(Patient.id))
+    clause = _search_clause(search)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    return int(session.scalar(stmt) or 0)
+
+
+def find_patient(session: Session, ref: str) -> Patient | None:
+    """A patient by key, or by any of its patient IDs (unique match only)."""
+    p = session.scalar(select(Patient).where(Patient.key == ref))
+    if p is not None:
+        return p
+    ids = set(session.scalars(select(PatientIdentifier.patient_id).where(PatientIdentifier.pid == ref)))
+    if len(ids) == 1:
+        return session.get(Patient, ids.pop())
+    return None
+
+
+def exam_view(study: Study, series_counts: dict[int, int], birth_date: str | None) -> ExamView:
+    est = StudyEstimate.from_dict(study.estimate) if study.estimate else None
+    modalities = sorted({m for m in (study.modalities or "").split("\\") if m})
+    series = [
+        SeriesView(series_uid=s.series_instance_uid, number=s.series_number, modality=s.modality,
+                   description=s.description, body_part=s.body_part, instance_count=series_counts.get(s.id, 0))
+        for s in study.series
+    ]
+    warnings = list(study.warnings or []) + (list(est.warnings) if est else [])
+    return ExamView(
+        study_instance_uid=study.study_instance_uid,
+        date=study.date,
+        time=study.time,
+        modalities=modalities,
+        description=study.description,
+        institution=study.institution,
+        body_region=est.body_region if est else None,
+        age_years=age_years(study.patient_age, birth_date, study.date),
+        ionising=est.ionising if est else None,
+        dose=est.dose if est else DoseFigures(),
+        effective_dose_msv=est.effective_dose_msv if est else None,
+        effective_dose_range_msv=est.effective_dose_range_msv if est else None,
+        method=est.method if est else None,
+        factor_set=est.factor_set if est else None,
+        sources=list(est.sources) if est else [],
+        warnings=warnings,
+        accession_number=study.accession_number,
+        reference_levels=list(est.reference_levels) if est else [],
+        parts=list(est.parts) if est else [],
+        reported_effective_dose_msv=est.reported_effective_dose_msv if est else None,
+        series=series,
+    )
+
+
+def build_history(session: Session, patient: Patient, settings: Settings) -> PatientHistory:
+    summary = patient_summaries_for(session, patient)
+    studies = session.scalars(
+        select(Study).where(Study.patient_id == patient.id).options(selectinload(Study.series))
+    ).all()
+    series_ids = [s.id for st in studies for s in st.series]
+    counts: dict[int, int] = {}
+    for i in range(0, len(series_ids), 500):
+        for sid, n in session.execute(
+            select(Instance.series_id, func.count(Instance.id)).where(Instance.series_id.in_(series_ids[i:i + 500]))
+            .group_by(Instance.series_id)
+        ):
+            counts[sid] = n
+    exams = [exam_view(st, counts, patient.birth_date) for st in studies]
+    exams.sort(key=lambda e: (e.date is None, e.date or "", e.time or "", e.study_instance_uid))
+    cumulative: list[CumulativePoint] = []
+    total = low = high = 0.0
+    per_year: dict[int, float] = defaultdict(float)
+    for e in exams:
+        if e.effective_dose_msv is None or not e.date:
+            continue
+        total += e.effective_dose_msv
+        rng = e.effective_dose_range_msv or (e.effective_dose_msv, e.effective_dose_msv)
+        low += rng[0]
+        high += rng[1]
+        per_year[int(e.date[:4])] += e.effective_dose_msv
+        cumulative.append(CumulativePoint(e.date, e.study_instance_uid, round(total, 6), round(low, 6), round(high, 6)))
+    return PatientHistory(patient=summary, exams=exams, cumulative=cumulative,
+                          per_year_msv={y: round(v, 6) for y, v in sorted(per_year.items())},
+                          factor_set=settings.factor_set)
+
+
+def patient_summaries_for(session: Session, patient: Patient) -> PatientSummary:
+    for s in patient_summaries(session, patient.key):
+        if s.key == patient.key:
+            return s
+    raise LookupError(patient.key)
