@@ -1,0 +1,162 @@
+"""DICOM person names (PN): a matching key and a display form.
+
+A PN value has up to three component groups separated by ``=``
+(alphabetic, ideographic, phonetic; ISO 2022 character sets such as
+``Yamada^Tarou=山田^太郎=やまだ^たろう``), each with up to five components
+separated by ``^``: family, given, middle, prefix, suffix.
+
+Matching is deliberately conservative (a false merge mixes two people's
+radiation histories; a missed merge is fixed by a manual merge):
+
+- case is folded, surrounding and repeated whitespace is dropped, trailing
+  empty components are dropped (``Doe^Jane^^^`` equals ``DOE^JANE``);
+- accents are stripped (Unicode NFKD, combining marks removed) and a few
+  letters that do not decompose are folded (``ø``->``o``, ``ł``->``l``,
+  ``đ``->``d``, ``æ``->``ae``...), so ``MÜLLER`` written in ISO_IR 100
+  equals ``MULLER`` written by a system limited to ASCII;
+- ``ü`` is *not* equal to ``ue``: the German transliteration is not
+  universal (Spanish ``Güell`` is not ``Gueell``) and ``Mueller`` and
+  ``Müller`` may be different families, so that equivalence is left to a
+  manual merge;
+- the middle name and the suffix are kept (``DOE^JANE^MARIE`` is not
+  ``DOE^JANE``; ``JR`` tells a son from his father); the prefix (a title
+  such as ``DR`` or ``MRS``) is ignored;
+- the first non-empty component group is used (the alphabetic one when
+  present), so two hospitals writing the same romanised name match even if
+  only one also gives the ideographic form.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+FAMILY, GIVEN, MIDDLE, PREFIX, SUFFIX = range(5)
+
+# letters that NFKD does not decompose into a base letter + combining mark
+_EXTRA_FOLDS = str.maketrans({
+    "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ħ": "h", "Ħ": "h",
+    "ı": "i", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th",
+})
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.replace("\x00", " ").split())
+
+
+def name_groups(raw: str | None) -> list[list[str]]:
+    """Split a PN value into component groups and components.
+
+    Parameters
+    ----------
+    raw : str or None
+        The decoded PN value.
+
+    Returns
+    -------
+    list of list of str
+        Up to three groups (alphabetic, ideographic, phonetic); each is its
+        list of components with whitespace cleaned and trailing empty
+        components removed. Empty groups are kept as ``[]`` so positions
+        stay meaningful.
+    """
+    if not raw:
+        return []
+    groups = []
+    for group in raw.split("=")[:3]:
+        comps = [_clean(c) for c in group.split("^")[:5]]
+        while comps and not comps[-1]:
+            comps.pop()
+        groups.append(comps)
+    while groups and not groups[-1]:
+        groups.pop()
+    return groups
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLDS))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def normalise_name(raw: str | None) -> str:
+    """Return the matching key of a person name.
+
+    Parameters
+    ----------
+    raw : str or None
+        The decoded PN value, e.g. ``"Doe^Jane^^^"``.
+
+    Returns
+    -------
+    str
+        ``"doe^jane"`` style: the first non-empty component group, case
+        folded, accents stripped, prefix removed, trailing empty components
+        dropped; ``""`` when the name is empty.
+
+    Examples
+    --------
+    >>> normalise_name("Doe^Jane^^^") == normalise_name("DOE^JANE")
+    True
+    >>> normalise_name("MÜLLER^JÜRGEN")
+    'muller^jurgen'
+    """
+    for comps in name_groups(raw):
+        if not any(comps):
+            continue
+        comps = list(comps) + [""] * (5 - len(comps))
+        comps[PREFIX] = ""
+        key = [_fold(c) for c in comps]
+        while key and not key[-1]:
+            key.pop()
+        return "^".join(key)
+    return ""
+
+
+def display_name(raw: str | None) -> str:
+    """Return a person name for display.
+
+    Parameters
+    ----------
+    raw : str or None
+        The decoded PN value.
+
+    Returns
+    -------
+    str
+        From the alphabetic group: ``"DOE, DR JANE MARIE, JR"`` (family,
+        then prefix, given and middle names, then suffix; case as written).
+        When there is no alphabetic group, the first non-empty group's
+        components joined with spaces (``"山田 太郎"``). ``""`` when empty.
+    """
+    groups = name_groups(raw)
+    if groups and any(groups[0]):
+        comps = list(groups[0]) + [""] * (5 - len(groups[0]))
+        given = " ".join(c for c in (comps[PREFIX], comps[GIVEN], comps[MIDDLE]) if c)
+        text = ", ".join(c for c in (comps[FAMILY], given) if c)
+        if comps[SUFFIX]:
+            text = f"{text}, {comps[SUFFIX]}" if text else comps[SUFFIX]
+        return text
+    for comps in groups[1:]:
+        if any(comps):
+            return " ".join(c for c in comps if c)
+    return ""
+
+
+def all_display_forms(raw: str | None) -> list[str]:
+    """Return every non-empty component group as display text.
+
+    Parameters
+    ----------
+    raw : str or None
+        The decoded PN value.
+
+    Returns
+    -------
+    list of str
+        E.g. ``["Yamada, Tarou", "山田 太郎", "やまだ たろう"]``.
+    """
+    out = []
+    for i, comps in enumerate(name_groups(raw)):
+        if not any(comps):
+            continue
+        out.append(display_name("^".join(comps)) if i == 0 else " ".join(c for c in comps if c))
+    return out

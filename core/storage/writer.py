@@ -1,0 +1,405 @@
+"""The library's single batch writer (runs in the main process).
+
+Import workers parse headers and store file bytes; they send
+:class:`core.records.ParsedInstance` batches here. Each batch is written in
+one transaction: after a crash, kill or cancel the library holds whole
+batches only, and an instance row always has its series, study and patient.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from sqlalchemy import Integer, String, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..records import ImportSummary, ParsedInstance, Rejection
+from .models import ImportIssue, ImportRun, Instance, Patient, PatientIdentifier, Series, Study, utcnow
+from .patients import identifier_pair, note_study_identifier, reconcile_patient
+
+RUN_STATUSES = ("running", "completed", "cancelled", "failed", "interrupted")
+IN_CHUNK = 500  # values per IN (...) list: well under every backend's parameter limit
+MAX_STUDY_WARNINGS = 100
+INT32_MAX = 2**31 - 1
+
+# Study columns filled from the first file that has a value
+_STUDY_FIELDS = (
+    ("date", "study_date"), ("time", "study_time"), ("description", "study_description"),
+    ("accession_number", "accession_number"), ("institution", "institution"),
+    ("patient_age", "patient_age"), ("patient_weight_kg", "patient_weight_kg"),
+)
+
+
+def _limits(model) -> tuple[dict[str, int], set[str]]:
+    lengths = {c.name: c.type.length for c in model.__table__.columns
+               if isinstance(c.type, String) and c.type.length}
+    ints = {c.name for c in model.__table__.columns if isinstance(c.type, Integer)}
+    return lengths, ints
+
+
+_LIMITS = {m: _limits(m) for m in (Instance, Series, Study)}
+
+
+def _text(value: Any, length: int | None = None) -> Any:
+    """Make a string storable everywhere: no NUL, valid UTF-8, within the column length."""
+    if not isinstance(value, str):
+        return value
+    if not value.isascii():
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return value[:length] if length else value
+
+
+def _fit_row(model, row: dict[str, Any]) -> dict[str, Any]:
+    """Truncate strings to their column's length and drop integers a 32-bit column cannot hold."""
+    lengths, ints = _LIMITS[model]
+    for name, value in row.items():
+        if isinstance(value, str):
+            row[name] = _text(value, lengths.get(name))
+        elif name in ints and isinstance(value, int) and not isinstance(value, bool) \
+                and not -INT32_MAX <= value <= INT32_MAX:
+            row[name] = None
+    return row
+
+
+def _uid(value: str | None) -> str:
+    return (value or "").replace("\x00", "").strip()
+
+
+def _chunks(values: list[str], size: int = IN_CHUNK) -> Iterable[list[str]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+@dataclass
+class BatchResult:
+    """What :meth:`LibraryWriter.write_batch` did with a batch."""
+
+    imported: list[ParsedInstance] = field(default_factory=list)
+    already_present: list[ParsedInstance] = field(default_factory=list)
+    studies_touched: set[str] = field(default_factory=set)  # StudyInstanceUIDs that got new instances
+    patients_touched: set[str] = field(default_factory=set)  # their patients' keys
+    rejected: list[Rejection] = field(default_factory=list)  # items missing a UID (not written)
+
+
+class LibraryWriter:
+    """Writes parsed instances into the library, one transaction per batch.
+
+    Parameters
+    ----------
+    session_factory : sqlalchemy.orm.sessionmaker
+        From :func:`core.storage.db.open_library`.
+    run_id : int
+        The :class:`ImportRun` the instances belong to (:func:`start_run`).
+
+    Notes
+    -----
+    Series ids and patient keys are cached between batches (rows never
+    change those); studies are re-read each batch so merges made meanwhile
+    are respected. Totals over all batches are kept in :attr:`imported`,
+    :attr:`already_present`, :attr:`studies_touched` and
+    :attr:`patients_touched`.
+    """
+
+    def __init__(self, session_factory: sessionmaker, *, run_id: int) -> None:
+        self._session_factory = session_factory
+        self.run_id = run_id
+        self._series: dict[str, tuple[int, int]] = {}  # series uid -> (series id, study id)
+        self._patient_keys: dict[int, str] = {}
+        self.imported = 0
+        self.already_present = 0
+        self.studies_touched: set[str] = set()
+        self.patients_touched: set[str] = set()
+
+    def write_batch(self, items: list[ParsedInstance]) -> BatchResult:
+        """Write a batch of instances in one transaction.
+
+        Parameters
+        ----------
+        items : list of core.records.ParsedInstance
+            Parsed headers; ``stored_path`` is where the bytes are (store
+            relative, or the absolute linked file).
+
+        Returns
+        -------
+        BatchResult
+            Instances whose SOP Instance UID is already in the library (or
+            earlier in the same batch) are ``already_present`` and change
+            nothing. Items without a SOP, study or series UID are
+            ``rejected``.
+
+        Raises
+        ------
+        sqlalchemy.exc.SQLAlchemyError
+            When the database fails; nothing of the batch is kept.
+        """
+        try:
+            result = self._write(items)
+        except IntegrityError:
+            # a row this writer cached or skipped changed under it (another
+            # process imported or deleted the same data): retry once from scratch
+            self._series.clear()
+            self._patient_keys.clear()
+            result = self._write(items)
+        except BaseException:
+            self._series.clear()
+            self._patient_keys.clear()
+            raise
+        self.imported += len(result.imported)
+        self.already_present += len(result.already_present)
+        self.studies_touched |= result.studies_touched
+        self.patients_touched |= result.patients_touched
+        return result
+
+    # -- internals ---------------------------------------------------------
+
+    def _triage(self, items: list[ParsedInstance], result: BatchResult) -> list[ParsedInstance]:
+        valid: list[ParsedInstance] = []
+        seen: set[str] = set()
+        for item in items:
+            sop, study, series = _uid(item.sop_instance_uid), _uid(item.study_instance_uid), \
+                _uid(item.series_instance_uid)
+            missing = [n for n, v in (("SOP Instance UID", sop), ("Study Instance UID", study),
+                                      ("Series Instance UID", series)) if not v]
+            if missing:
+                result.rejected.append(Rejection(item.label, f"no {' / '.join(missing)} in the file"))
+            elif sop in seen:
+                result.already_present.append(item)
+            else:
+                seen.add(sop)
+                valid.append(item)
+        return valid
+
+    def _write(self, items: list[ParsedInstance]) -> BatchResult:
+        result = BatchResult()
+        valid = self._triage(items, result)
+        if not valid:
+            return result
+        new_series_cache: dict[str, tuple[int, int]] = {}
+        with self._session_factory() as session, session.begin():
+            existing: set[str] = set()
+            for chunk in _chunks([_uid(i.sop_instance_uid) for i in valid]):
+                existing.update(session.scalars(
+                    select(Instance.sop_instance_uid).where(Instance.sop_instance_uid.in_(chunk))))
+            new = []
+            for item in valid:
+                (result.already_present if _uid(item.sop_instance_uid) in existing else new).append(item)
+            if not new:
+                return result
+            by_study: dict[str, list[ParsedInstance]] = defaultdict(list)
+            for item in new:
+                by_study[_uid(item.study_instance_uid)].append(item)
+            studies = self._studies(session, list(by_study), by_study)
+            series_ids = self._series_ids(session, new, studies, new_series_cache)
+            rows = []
+            touched_study_ids: set[int] = set()
+            for item in new:
+                series_id, study_id = series_ids[_uid(item.series_instance_uid)]
+                touched_study_ids.add(study_id)
+                rows.append(_fit_row(Instance, {
+                    "sop_instance_uid": _uid(item.sop_instance_uid),
+                    "sop_class_uid": _uid(item.sop_class_uid),
+                    "series_id": series_id,
+                    "instance_number": item.instance_number,
+                    "path": item.stored_path if item.stored_path is not None else "",
+                    "linked": bool(item.linked),
+                    "size": item.size,
+                    "transfer_syntax": _uid(item.transfer_syntax) or None,
+                    "image_type": item.image_type,
+                    "presentation_intent": item.presentation_intent,
+                    "number_of_frames": item.number_of_frames,
+                    "rows": item.rows,
+                    "columns": item.columns,
+                    "content_datetime": item.content_datetime,
+                    "source_label": _text(item.label),
+                    "dose": item.dose,
+                    "import_run_id": self.run_id,
+                }))
+            session.execute(insert(Instance), rows)
+            by_id = {s.id: s for s in studies.values()}
+            missing_ids = touched_study_ids - by_id.keys()  # a series that lives in another study
+            if missing_ids:
+                by_id.update({s.id: s for s in session.scalars(select(Study).where(Study.id.in_(missing_ids)))})
+            touched = [by_id[i] for i in touched_study_ids]
+            result.studies_touched = {s.study_instance_uid for s in touched}
+            result.patients_touched = self._keys(session, {s.patient_id for s in touched})
+        self._series.update(new_series_cache)
+        result.imported = new
+        return result
+
+    def _studies(self, session: Session, uids: list[str],
+                 by_study: dict[str, list[ParsedInstance]]) -> dict[str, Study]:
+        studies: dict[str, Study] = {}
+        for chunk in _chunks(uids):
+            studies.update({s.study_instance_uid: s for s in session.scalars(
+                select(Study).where(Study.study_instance_uid.in_(chunk)))})
+        pairs: dict[int, tuple[str, str]] = {}  # identifier id -> (pid, issuer)
+        for chunk in _chunks(sorted({s.identifier_id for s in studies.values() if s.identifier_id})):
+            for iid, pid, issuer in session.execute(select(
+                    PatientIdentifier.id, PatientIdentifier.pid, PatientIdentifier.issuer)
+                    .where(PatientIdentifier.id.in_(chunk))):
+                pairs[iid] = (pid, issuer)
+        with session.no_autoflush:  # reconcile_patient flushes what it creates
+            for uid in uids:
+                self._update_study(session, uid, by_study[uid], studies, pairs)
+        session.flush()
+        return studies
+
+    def _update_study(self, session: Session, uid: str, group: list[ParsedInstance],
+                      studies: dict[str, Study], pairs: dict[int, tuple[str, str]]) -> None:
+        lengths, _ = _LIMITS[Study]
+        study = studies.get(uid)
+        if study is None:
+            found = reconcile_patient(session, group[0].patient)
+            ident = found.identifier
+            study = Study(study_instance_uid=uid, patient_id=found.patient.id,
+                          identifier_id=ident.id if ident else None, modalities="", warnings=[])
+            session.add(study)
+            studies[uid] = study
+            if ident is not None:
+                pairs[ident.id] = (ident.pid, ident.issuer)
+        modalities = {m for m in (study.modalities or "").split("\\") if m}
+        warnings = list(study.warnings or [])
+        checked: set[tuple[str, str]] = set()
+        for item in group:
+            for column, attr in _STUDY_FIELDS:
+                if getattr(study, column) in (None, ""):
+                    value = getattr(item, attr)
+                    if value not in (None, ""):
+                        setattr(study, column, _text(value, lengths.get(column)))
+            if item.modality and item.modality.strip():
+                modalities.add(_text(item.modality.strip(), 16))
+            for w in item.warnings:
+                if w not in warnings and len(warnings) < MAX_STUDY_WARNINGS:
+                    warnings.append(_text(w))
+            pair = identifier_pair(item.patient)
+            if pair[0] and pair != pairs.get(study.identifier_id) and pair not in checked:
+                # the file carries another Patient ID than the study's
+                checked.add(pair)
+                study.warnings = warnings
+                note_study_identifier(session, study, item.patient)
+                warnings = list(study.warnings or [])
+        joined = _text("\\".join(sorted(modalities)), 128)
+        if study.modalities != joined:
+            study.modalities = joined
+        if warnings != list(study.warnings or []):
+            study.warnings = warnings
+
+    def _series_ids(self, session: Session, new: list[ParsedInstance], studies: dict[str, Study],
+                    new_cache: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+        wanted = {_uid(i.series_instance_uid): i for i in new}
+        found = {u: self._series[u] for u in wanted if u in self._series}
+        unknown = [u for u in wanted if u not in found]
+        for chunk in _chunks(unknown):
+            for sid, uid, study_id in session.execute(
+                    select(Series.id, Series.series_instance_uid, Series.study_id)
+                    .where(Series.series_instance_uid.in_(chunk))):
+                found[uid] = new_cache[uid] = (sid, study_id)
+        created = []
+        for uid in unknown:
+            if uid in found:
+                continue
+            item = wanted[uid]
+            series = Series(**_fit_row(Series, {
+                "series_instance_uid": uid,
+                "study_id": studies[_uid(item.study_instance_uid)].id,
+                "modality": (item.modality or "").strip(),
+                "series_number": item.series_number,
+                "description": item.series_description,
+                "body_part": item.body_part,
+                "protocol_name": item.protocol_name,
+                "manufacturer": item.manufacturer,
+                "model": item.model,
+                "station": item.station,
+            }))
+            session.add(series)
+            created.append(series)
+        if created:
+            session.flush()
+            for s in created:
+                found[s.series_instance_uid] = new_cache[s.series_instance_uid] = (s.id, s.study_id)
+        return found
+
+    def _keys(self, session: Session, patient_ids: set[int]) -> set[str]:
+        unknown = [i for i in patient_ids if i not in self._patient_keys]
+        for chunk in _chunks(unknown):
+            for pid, key in session.execute(select(Patient.id, Patient.key).where(Patient.id.in_(chunk))):
+                self._patient_keys[pid] = key
+        return {self._patient_keys[i] for i in patient_ids}
+
+
+def start_run(session_factory: sessionmaker, sources: list[str], link_mode: bool) -> int:
+    """Record the start of an import and return its run id.
+
+    Parameters
+    ----------
+    session_factory : sqlalchemy.orm.sessionmaker
+    sources : list of str
+        What the user asked to import (paths, links).
+    link_mode : bool
+        Files are linked in place rather than copied into the store.
+
+    Returns
+    -------
+    int
+        The new :class:`ImportRun` id (status ``"running"``).
+    """
+    with session_factory() as session, session.begin():
+        run = ImportRun(sources=[_text(str(s)) for s in sources], link_mode=bool(link_mode), status="running")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def finish_run(session_factory: sessionmaker, run_id: int, summary: ImportSummary, status: str) -> None:
+    """Record the end of an import: counts, studies touched and final status.
+
+    Parameters
+    ----------
+    session_factory : sqlalchemy.orm.sessionmaker
+    run_id : int
+    summary : core.records.ImportSummary
+    status : str
+        ``"completed"``, ``"cancelled"``, ``"failed"`` (or ``"interrupted"``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown status. LookupError for an unknown run.
+    """
+    if status not in RUN_STATUSES:
+        raise ValueError(f"unknown import run status {status!r}; expected one of {RUN_STATUSES}")
+    with session_factory() as session, session.begin():
+        run = session.get(ImportRun, run_id)
+        if run is None:
+            raise LookupError(f"no import run {run_id}")
+        run.status = status
+        run.finished_at = utcnow()
+        run.files_seen = summary.files_seen
+        run.instances_imported = summary.instances_imported
+        run.instances_already_present = summary.instances_already_present
+        run.files_rejected = len(summary.files_rejected)
+        run.files_skipped = len(summary.files_skipped_not_dicom)
+        run.studies_touched = list(summary.studies_touched)
+
+
+def record_issues(session_factory: sessionmaker, run_id: int, rejections: list[Rejection]) -> None:
+    """Store one :class:`ImportIssue` row per file the import did not take.
+
+    Parameters
+    ----------
+    session_factory : sqlalchemy.orm.sessionmaker
+    run_id : int
+    rejections : list of core.records.Rejection
+        ``kind`` is ``"rejected"`` or ``"skipped"`` (anything else is
+        stored as ``"rejected"``).
+    """
+    if not rejections:
+        return
+    rows = [{"import_run_id": run_id, "path": _text(r.label), "reason": _text(r.reason),
+             "kind": r.kind if r.kind in ("rejected", "skipped") else "rejected"} for r in rejections]
+    with session_factory() as session, session.begin():
+        session.execute(insert(ImportIssue), rows)
