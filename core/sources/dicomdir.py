@@ -1,0 +1,189 @@
+"""DICOMDIR media source: files the media index lists, then everything else.
+
+Patient CDs and USB sticks carry a DICOMDIR (the media index). Its file IDs
+are upper-case ISO 9660 names, while the disk may show them in another case
+(or with ``;1`` version suffixes), so every ID is resolved case-insensitively
+against the real folder listing. Every directory record is read, whatever
+tree its lower-level offsets build, so broken offset chains lose nothing.
+A DICOMDIR that cannot be read, or lists files that are not there, falls back
+to a folder scan; files on the medium that the index does not list are
+yielded too. Each file is yielded exactly once.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+from . import names
+from .base import SourceEvent, SourceItem, SourceProblem, SourceProgress
+from .folder import ArchiveHandler, iter_folder
+
+_MAX_LISTED_MISSING = 3
+
+
+def find_dicomdir(folder: str) -> str | None:
+    """The DICOMDIR file at the root of ``folder`` (any case), or ``None``.
+
+    Parameters
+    ----------
+    folder
+        A folder, typically a medium's mount point.
+
+    Returns
+    -------
+    str or None
+        The DICOMDIR's path as spelled on disk.
+    """
+    try:
+        with os.scandir(folder) as it:
+            for entry in sorted(it, key=lambda e: e.name):
+                if names.is_dicomdir_name(entry.name) and entry.is_file():
+                    return entry.path
+    except OSError:
+        return None
+    return None
+
+
+def read_file_ids(dicomdir_path: str) -> list[tuple[str, ...]]:
+    """Every Referenced File ID in a DICOMDIR, in record order, without repeats.
+
+    Parameters
+    ----------
+    dicomdir_path
+        Path of the DICOMDIR file.
+
+    Returns
+    -------
+    list of tuple of str
+        Each file ID as its path components (e.g. ``("PT0", "ST0", "IM1")``).
+
+    Raises
+    ------
+    ValueError
+        When the file is not a readable DICOMDIR (no directory records).
+    """
+    import pydicom  # imported here: folder-only imports stay light
+
+    ds = pydicom.dcmread(dicomdir_path)
+    records = ds.get("DirectoryRecordSequence")
+    if records is None:
+        raise ValueError("no directory records (not a DICOMDIR)")
+    seen: set[tuple[str, ...]] = set()
+    ids: list[tuple[str, ...]] = []
+    for record in records:
+        value = record.get("ReferencedFileID")
+        if value is None:
+            continue
+        raw = [value] if isinstance(value, str) else list(value)
+        parts = tuple(p.strip() for item in raw for p in str(item).replace("\\", "/").split("/")
+                      if p.strip())
+        if parts and parts not in seen:
+            seen.add(parts)
+            ids.append(parts)
+    return ids
+
+
+def _norm(name: str) -> str:
+    """ISO 9660 names: case-insensitive, ``;1`` version and trailing dot dropped."""
+    return name.split(";")[0].rstrip(".").upper()
+
+
+class CaseInsensitiveResolver:
+    """Resolves DICOMDIR file IDs against the real file system, ignoring case.
+
+    Parameters
+    ----------
+    root
+        The medium's root folder (where the DICOMDIR is).
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._listings: dict[str, dict[str, str]] = {}
+
+    def _listing(self, folder: str) -> dict[str, str]:
+        listing = self._listings.get(folder)
+        if listing is None:
+            listing = {}
+            try:
+                with os.scandir(folder) as it:
+                    for name in sorted(e.name for e in it):
+                        listing.setdefault(_norm(name), name)
+                        listing.setdefault(name, name)  # exact spelling wins
+            except OSError:
+                pass
+            self._listings[folder] = listing
+        return listing
+
+    def resolve(self, parts: tuple[str, ...]) -> str | None:
+        """The on-disk path for a file ID, or ``None`` when it is not there.
+
+        Parameters
+        ----------
+        parts
+            The file ID's components.
+
+        Returns
+        -------
+        str or None
+            An existing path below ``root`` (``..`` never matches).
+        """
+        current = self.root
+        for part in parts:
+            listing = self._listing(current)
+            real = listing.get(part) or listing.get(_norm(part))
+            if real is None:
+                return None
+            current = os.path.join(current, real)
+        return current
+
+
+def iter_dicomdir(root: str, *, on_archive: ArchiveHandler | None = None) -> Iterator[SourceEvent]:
+    """Yield the files of a DICOMDIR medium, each once.
+
+    Parameters
+    ----------
+    root
+        The folder holding the DICOMDIR (a medium's mount point or a copy).
+    on_archive
+        Passed to the folder scan for ``.zip``/``.gz`` files found on it.
+
+    Yields
+    ------
+    SourceItem, SourceProblem, SourceProgress
+        The DICOMDIR itself as a skipped index; the listed files that exist
+        (in index order); a progress note about an unreadable index or stale
+        references; then every other file from a folder scan. Items have
+        ``origin="dicomdir"``.
+    """
+    root = os.path.abspath(root)
+    dicomdir = find_dicomdir(root)
+    done: set[str] = set()
+    if dicomdir is not None:
+        done.add(os.path.normcase(dicomdir))
+        yield SourceProblem(dicomdir, names.INDEX_READ, kind="skipped")
+        try:
+            ids = read_file_ids(dicomdir)
+        except Exception as exc:  # noqa: BLE001 - any parse failure means "scan instead"
+            ids = []
+            yield SourceProgress(f"DICOMDIR could not be read ({type(exc).__name__}: {exc}); "
+                                 "scanning the folder instead")
+        resolver = CaseInsensitiveResolver(root)
+        missing: list[str] = []
+        for parts in ids:
+            path = resolver.resolve(parts)
+            if path is None or not os.path.isfile(path):
+                missing.append("/".join(parts))
+                continue
+            key = os.path.normcase(path)
+            if key in done:
+                continue
+            done.add(key)
+            yield SourceItem(label=path, local_path=path, size=os.path.getsize(path),
+                             origin="dicomdir")
+        if missing:
+            shown = ", ".join(missing[:_MAX_LISTED_MISSING])
+            more = f" and {len(missing) - _MAX_LISTED_MISSING} more" if len(missing) > _MAX_LISTED_MISSING else ""
+            yield SourceProgress(f"DICOMDIR lists {len(missing)} file(s) that are not on the medium "
+                                 f"(stale index): {shown}{more}; scanning the folder for the rest")
+    yield from iter_folder(root, origin="dicomdir", exclude=done, on_archive=on_archive)
