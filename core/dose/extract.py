@@ -1,0 +1,137 @@
+"""Entry point of dose extraction: one DICOM dataset -> one :class:`DoseRecord`.
+
+Called at import time in worker processes on a dataset read with
+``pydicom.dcmread(..., stop_before_pixels=True)``. Dispatch:
+
+* Structured Reports: radiopharmaceutical dose SR (RRDSR), CT dose SR
+  (TID 10011, also as Enhanced/Comprehensive SR), projection X-ray dose SR
+  (TID 10001), Siemens private fluoroscopy summaries; any other SR -> ``None``.
+* Images with an Exposure Dose Sequence -> dose screen.
+* CT, projection X-ray and NM/PT images -> image header record.
+* Everything else (MR, US, KOS, PR, ...) -> ``None``.
+
+:func:`extract_dose` never raises.
+"""
+from __future__ import annotations
+
+from pydicom.dataset import Dataset
+
+from . import sr
+from .extract_ct_sr import extract_ct_sr, is_ct_report
+from .extract_dose_screen import extract_dose_screen, has_dose_screen
+from .extract_headers import extract_headers, header_kind
+from .extract_projection_sr import extract_projection_sr, has_siemens_cumulative, is_projection_report
+from .extract_rrdsr import extract_rrdsr, is_rrdsr
+from .records import (SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_RDSR, SOURCE_RRDSR,
+                      DoseRecord)
+
+SR_SOP_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
+XRAY_DOSE_REPORT = ("113701", "DCM")
+NON_REPORT_SR_SOP = {
+    "1.2.840.10008.5.1.4.1.1.88.59",  # Key Object Selection
+    "1.2.840.10008.5.1.4.1.1.88.40",  # Procedure Log
+}
+
+
+def is_structured_report(ds: Dataset) -> bool:
+    """True for SR documents (by SOP class, or Modality SR with content)."""
+    sop = str(ds.get("SOPClassUID", "") or "")
+    if sop.startswith(SR_SOP_PREFIX):
+        return True
+    return str(ds.get("Modality", "") or "").upper() == "SR" and "ContentSequence" in ds
+
+
+def _text(ds: Dataset, keyword: str) -> str:
+    try:
+        value = ds.get(keyword)
+    except Exception:  # noqa: BLE001 - a malformed element is just unknown here
+        return ""
+    return str(value).strip() if value is not None else ""
+
+
+def new_record(ds: Dataset, source: str, kind: str) -> DoseRecord:
+    """A :class:`DoseRecord` with the identity fields of ``ds`` filled.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+    source : str
+        One of the ``SOURCE_*`` constants of :mod:`core.dose.records`.
+    kind : str
+        ``"ct"``, ``"projection"`` or ``"nm"``.
+
+    Returns
+    -------
+    DoseRecord
+        With ``sop_instance_uid``, ``study_uid``, ``content_datetime``
+        (ContentDate + ContentTime, ISO) and ``device`` (manufacturer + model).
+    """
+    record = DoseRecord(source=source, kind=kind)
+    record.sop_instance_uid = _text(ds, "SOPInstanceUID")
+    record.study_uid = _text(ds, "StudyInstanceUID")
+    record.content_datetime = sr.date_time_iso(_text(ds, "ContentDate"), _text(ds, "ContentTime"))
+    device = " ".join(part for part in (_text(ds, "Manufacturer"), _text(ds, "ManufacturerModelName")) if part)
+    record.device = device or None
+    return record
+
+
+def _extract_sr(ds: Dataset) -> DoseRecord | None:
+    if str(ds.get("SOPClassUID", "") or "") in NON_REPORT_SR_SOP:
+        return None
+    if is_rrdsr(ds):
+        return extract_rrdsr(ds, new_record(ds, SOURCE_RRDSR, "nm"))
+    titled = sr.is_concept(ds, XRAY_DOSE_REPORT)
+    if is_ct_report(ds):
+        record = extract_ct_sr(ds, new_record(ds, SOURCE_RDSR, "ct"))
+        if not titled:
+            record.warnings.append("CT dose content found in an SR without the X-Ray Radiation Dose Report title")
+        return record
+    if is_projection_report(ds) or has_siemens_cumulative(ds):
+        return extract_projection_sr(ds, new_record(ds, SOURCE_RDSR, "projection"))
+    if titled:
+        record = new_record(ds, SOURCE_RDSR, "ct")
+        record.warnings.append("X-Ray Radiation Dose Report without CT or projection dose data")
+        return record
+    return None
+
+
+def _extract(ds: Dataset) -> DoseRecord | None:
+    if is_structured_report(ds):
+        return _extract_sr(ds)
+    if has_dose_screen(ds):
+        return extract_dose_screen(ds, new_record(ds, SOURCE_DOSE_SCREEN, "ct"))
+    kind = header_kind(_text(ds, "Modality"))
+    if kind is None:
+        return None
+    return extract_headers(ds, new_record(ds, SOURCE_IMAGE_HEADER, kind))
+
+
+def extract_dose(ds: Dataset) -> DoseRecord | None:
+    """Extract every dose figure a DICOM object carries.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The object, typically read with ``stop_before_pixels=True``.
+
+    Returns
+    -------
+    DoseRecord or None
+        ``None`` for objects without dose information (MR, US, non-dose SR,
+        key object selection...). Otherwise a record in the fixed units of
+        :mod:`core.dose.records`; whatever could not be read is ``None`` and
+        explained in ``record.warnings``. Never raises: an unexpected error
+        returns a record holding what identity could be read and the error
+        as a warning (or ``None`` if even that fails).
+    """
+    try:
+        return _extract(ds)
+    except Exception as exc:  # noqa: BLE001 - the import must go on
+        try:
+            kind = header_kind(_text(ds, "Modality")) or "ct"
+            source = SOURCE_RDSR if is_structured_report(ds) else SOURCE_IMAGE_HEADER
+            record = new_record(ds, source, kind)
+        except Exception:  # noqa: BLE001
+            return None
+        record.warnings.append(f"dose data could not be read: {type(exc).__name__}: {exc}")
+        return record

@@ -1,0 +1,272 @@
+"""Dose-relevant image header fields (CT, projection X-ray, mammography, NM/PT).
+
+Header units are fixed by the standard and normalised here:
+(0018,115E) dGy·cm² -> Gy·cm² (/10), (0040,0316)/(0040,0302) dGy -> mGy
+(x100), (0018,1150) ms -> s, (0018,1074) Bq -> MBq (/1e6; values below 1e4
+are taken as MBq already, with a warning).
+"""
+from __future__ import annotations
+
+import math
+
+from pydicom.dataset import Dataset
+
+from . import units
+from .extract_rrdsr import nuclide_name
+from .records import Administration, Code, DoseRecord, ImageDose
+from .sr import date_time_iso, dt_iso, key_of
+
+CT_MODALITIES = {"CT"}
+PROJECTION_MODALITIES = {"DX", "CR", "PX", "RF", "XA", "MG", "IO", "DF", "DS"}
+NM_MODALITIES = {"NM", "PT"}
+PROCESSING_SOP = {
+    "1.2.840.10008.5.1.4.1.1.1.1.1": "FOR PROCESSING",  # DX
+    "1.2.840.10008.5.1.4.1.1.1.1": "FOR PRESENTATION",
+    "1.2.840.10008.5.1.4.1.1.1.2.1": "FOR PROCESSING",  # MG
+    "1.2.840.10008.5.1.4.1.1.1.2": "FOR PRESENTATION",
+    "1.2.840.10008.5.1.4.1.1.1.3.1": "FOR PROCESSING",  # IO
+    "1.2.840.10008.5.1.4.1.1.1.3": "FOR PRESENTATION",
+}
+PHANTOMS_CM = {("113690", "DCM"): 16, ("113691", "DCM"): 32}
+VIEW_CODES = {
+    ("R-10242", "SRT"): "CC", ("399162004", "SCT"): "CC",
+    ("R-10226", "SRT"): "MLO", ("399368009", "SCT"): "MLO",
+    ("R-10224", "SRT"): "ML", ("R-10228", "SRT"): "LM", ("R-10230", "SRT"): "LMO",
+    ("R-1024A", "SRT"): "XCCL", ("R-1024B", "SRT"): "XCCM", ("R-10244", "SRT"): "FB",
+}
+MBQ_THRESHOLD_BQ = 1e4
+
+
+def header_kind(modality: str | None) -> str | None:
+    """Record kind for an image modality (``None``: not an ionising image)."""
+    mod = (modality or "").strip().upper()
+    if mod in CT_MODALITIES:
+        return "ct"
+    if mod in PROJECTION_MODALITIES:
+        return "projection"
+    if mod in NM_MODALITIES:
+        return "nm"
+    return None
+
+
+def _float(value) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple)) or (hasattr(value, "__len__") and not isinstance(value, str)):
+        value = value[0] if len(value) else None
+        if value is None:
+            return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _int(value) -> int | None:
+    number = _float(value)
+    return int(number) if number is not None else None
+
+
+def _text(value) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _floats(value) -> list[float] | None:
+    if value is None or value == "":
+        return None
+    try:
+        numbers = [float(v) for v in value]
+    except (TypeError, ValueError):
+        return None
+    return numbers or None
+
+
+def _first(seq) -> Dataset | None:
+    try:
+        return seq[0] if seq is not None and len(seq) else None
+    except (TypeError, IndexError):
+        return None
+
+
+def _code(item: Dataset | None) -> Code | None:
+    key = key_of(item)
+    if key is None:
+        return None
+    return Code(key[0], str(item.get("CodingSchemeDesignator", "")).strip(), str(item.get("CodeMeaning", "")))
+
+
+def _acquisition_datetime(ds: Dataset) -> str | None:
+    stamp = dt_iso(ds.get("AcquisitionDateTime"))
+    if stamp:
+        return stamp
+    if ds.get("AcquisitionTime"):
+        return date_time_iso(ds.get("AcquisitionDate") or ds.get("SeriesDate") or ds.get("StudyDate"),
+                             ds.get("AcquisitionTime"))
+    return None
+
+
+def _base(ds: Dataset) -> ImageDose:
+    image = ImageDose()
+    image.series_uid = _text(ds.get("SeriesInstanceUID"))
+    image.series_number = _int(ds.get("SeriesNumber"))
+    image.acquisition_number = _int(ds.get("AcquisitionNumber"))
+    image.acquisition_datetime = _acquisition_datetime(ds)
+    image.frame_of_reference_uid = _text(ds.get("FrameOfReferenceUID"))
+    raw_type = ds.get("ImageType")
+    if raw_type:
+        image.image_type = [str(v).strip().upper() for v in (raw_type if not isinstance(raw_type, str)
+                                                            else raw_type.split("\\"))]
+    image.presentation_intent = (_text(ds.get("PresentationIntentType"))
+                                 or PROCESSING_SOP.get(str(ds.get("SOPClassUID", ""))))
+    if image.presentation_intent:
+        image.presentation_intent = image.presentation_intent.upper()
+    image.kvp = _float(ds.get("KVP"))
+    image.body_part = _text(ds.get("BodyPartExamined"))
+    image.series_description = _text(ds.get("SeriesDescription"))
+    image.protocol_name = _text(ds.get("ProtocolName"))
+    return image
+
+
+def _frame_groups(ds: Dataset) -> list[Dataset]:
+    """Shared then per-frame functional group items (enhanced multi-frame)."""
+    groups = []
+    shared = _first(ds.get("SharedFunctionalGroupsSequence"))
+    if shared is not None:
+        groups.append(shared)
+    groups.extend(ds.get("PerFrameFunctionalGroupsSequence") or [])
+    return groups
+
+
+def _ct(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
+    image.ctdivol_mgy = _float(ds.get("CTDIvol"))
+    image.position_mm = _floats(ds.get("ImagePositionPatient"))
+    image.orientation = _floats(ds.get("ImageOrientationPatient"))
+    image.slice_thickness_mm = _float(ds.get("SliceThickness"))
+    image.slice_location_mm = _float(ds.get("SliceLocation"))
+    phantom = _first(ds.get("CTDIPhantomTypeCodeSequence"))
+    groups = _frame_groups(ds)
+    per_frame: list[float] = []
+    for group in groups:
+        exposure = _first(group.get("CTExposureSequence"))
+        if exposure is not None:
+            value = _float(exposure.get("CTDIvol"))
+            if value is not None:
+                per_frame.append(value)
+            phantom = phantom or _first(exposure.get("CTDIPhantomTypeCodeSequence"))
+        if image.position_mm is None:
+            image.position_mm = _floats(getattr(_first(group.get("PlanePositionSequence")),
+                                                "ImagePositionPatient", None))
+        if image.orientation is None:
+            image.orientation = _floats(getattr(_first(group.get("PlaneOrientationSequence")),
+                                                "ImageOrientationPatient", None))
+        if image.slice_thickness_mm is None:
+            image.slice_thickness_mm = _float(getattr(_first(group.get("PixelMeasuresSequence")),
+                                                      "SliceThickness", None))
+        if image.kvp is None:
+            image.kvp = _float(getattr(_first(group.get("CTXRayDetailsSequence")), "KVP", None))
+    if image.ctdivol_mgy is None and per_frame:
+        image.ctdivol_mgy = sum(per_frame) / len(per_frame)
+        if len(set(per_frame)) > 1:
+            record.warnings.append(
+                f"CTDIvol varies over {len(per_frame)} frames; their mean {image.ctdivol_mgy:g} mGy is used")
+    if phantom is not None:
+        image.phantom_cm = PHANTOMS_CM.get(key_of(phantom))
+
+
+def _exposure_time_s(ds: Dataset) -> float | None:
+    us = _float(ds.get("ExposureTimeInuS"))
+    if us is not None:
+        return us / 1e6
+    ms = _float(ds.get("ExposureTimeInms"))
+    if ms is None:
+        ms = _float(ds.get("ExposureTime"))
+    return units.ms_to_s(ms) if ms is not None else None
+
+
+def _projection(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
+    dap = _float(ds.get("ImageAndFluoroscopyAreaDoseProduct"))
+    image.dap_gycm2 = units.dgycm2_to_gycm2(dap) if dap is not None else None
+    entrance = _float(ds.get("EntranceDoseInmGy"))
+    if entrance is None:
+        entrance_dgy = _float(ds.get("EntranceDose"))
+        entrance = units.dgy_to_mgy(entrance_dgy) if entrance_dgy is not None else None
+    image.entrance_dose_mgy = entrance
+    organ = _float(ds.get("OrganDose"))
+    image.organ_dose_mgy = units.dgy_to_mgy(organ) if organ is not None else None
+    image.compressed_thickness_mm = _float(ds.get("BodyPartThickness"))
+    side = (_text(ds.get("ImageLaterality")) or _text(ds.get("Laterality")) or "").upper()
+    image.laterality = side if side in {"L", "R", "B"} else None
+    image.view = _text(ds.get("ViewPosition"))
+    if image.view is None:
+        view_item = _first(ds.get("ViewCodeSequence"))
+        code = _code(view_item)
+        if code is not None:
+            image.view = VIEW_CODES.get(key_of(view_item)) or code.meaning or None
+    image.exposure_time_s = _exposure_time_s(ds)
+
+
+def _nm(ds: Dataset, record: DoseRecord) -> None:
+    for index, item in enumerate(ds.get("RadiopharmaceuticalInformationSequence") or [], start=1):
+        record.administrations.append(_administration(ds, item, record.warnings, f"radiopharmaceutical {index}"))
+
+
+def _administration(ds: Dataset, item: Dataset, warnings: list[str], label: str) -> Administration:
+    admin = Administration()
+    total = _float(item.get("RadionuclideTotalDose"))
+    if total is None:
+        pass
+    elif total <= 0:
+        warnings.append(f"{label}: radionuclide total dose {total:g} is not a usable activity")
+    elif total < MBQ_THRESHOLD_BQ:
+        admin.activity_mbq = total
+        warnings.append(f"{label}: RadionuclideTotalDose {total:g} is below 1e4 Bq, so it is taken as "
+                        "already in MBq (vendor wrote MBq in a Bq field)")
+    else:
+        admin.activity_mbq = units.convert(total, "Bq", units.ACTIVITY_MBQ)
+    admin.radiopharmaceutical = _text(item.get("Radiopharmaceutical"))
+    admin.radiopharmaceutical_code = _code(_first(item.get("RadiopharmaceuticalCodeSequence")))
+    if admin.radiopharmaceutical is None and admin.radiopharmaceutical_code is not None:
+        admin.radiopharmaceutical = admin.radiopharmaceutical_code.meaning or None
+    admin.nuclide_code = _code(_first(item.get("RadionuclideCodeSequence")))
+    admin.nuclide = nuclide_name(admin.nuclide_code.meaning) if admin.nuclide_code else None
+    admin.start_datetime = dt_iso(item.get("RadiopharmaceuticalStartDateTime"))
+    if admin.start_datetime is None and item.get("RadiopharmaceuticalStartTime"):
+        admin.start_datetime = date_time_iso(ds.get("SeriesDate") or ds.get("StudyDate"),
+                                             item.get("RadiopharmaceuticalStartTime"))
+    half_life = _float(item.get("RadionuclideHalfLife"))
+    admin.half_life_s = half_life if half_life and half_life > 0 else None
+    return admin
+
+
+def extract_headers(ds: Dataset, record: DoseRecord) -> DoseRecord:
+    """Fill ``record`` (source ``"image-header"``) from an image header.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A CT, projection (DX/CR/PX/RF/XA/MG/IO) or NM/PT image, without pixels.
+    record : DoseRecord
+        A record whose ``kind`` is set (see :func:`header_kind`).
+
+    Returns
+    -------
+    DoseRecord
+        The record with ``image`` (:class:`ImageDose`) and, for NM/PT, the
+        ``administrations`` of RadiopharmaceuticalInformationSequence.
+    """
+    modality = str(ds.get("Modality", "") or "").strip().upper()
+    record.report_modality = modality or None
+    image = _base(ds)
+    record.image = image
+    if record.kind == "ct":
+        _ct(ds, image, record)
+    elif record.kind == "projection":
+        _projection(ds, image, record)
+    elif record.kind == "nm":
+        _nm(ds, record)
+    region = _code(_first(ds.get("AnatomicRegionSequence")))
+    if region is not None:
+        record.target_region_codes.append(region)
+    return record

@@ -1,0 +1,345 @@
+"""Structured Report traversal helpers (pure pydicom, no Qt).
+
+Concepts are matched on ``(CodeValue, CodingSchemeDesignator)`` only, never on
+the meaning string. SNOMED codes appear under several scheme designators
+(``SRT``, ``SNM3``, ``99SDM`` for the legacy SNOMED-RT ids, ``SCT`` for the
+SNOMED CT ids): :data:`SCHEME_ALIASES` folds the legacy designators onto
+``SRT``; SCT equivalents are listed explicitly by callers.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from pydicom.dataset import Dataset
+
+from . import units
+from .records import Code
+
+CodeKey = tuple[str, str]
+
+SCHEME_ALIASES = {"SNM3": "SRT", "99SDM": "SRT", "SNOMED": "SRT"}
+
+
+def norm_scheme(scheme: str | None) -> str:
+    """Upper-case a coding scheme designator and fold legacy SNOMED aliases."""
+    text = (scheme or "").strip().upper()
+    return SCHEME_ALIASES.get(text, text)
+
+
+def key_of(code_item: Dataset | None) -> CodeKey | None:
+    """``(CodeValue, scheme)`` of a code sequence item, ``None`` if absent.
+
+    Parameters
+    ----------
+    code_item : pydicom.dataset.Dataset or None
+        An item of a code sequence (ConceptNameCodeSequence etc.).
+
+    Returns
+    -------
+    tuple of str or None
+    """
+    if code_item is None:
+        return None
+    value = code_item.get("CodeValue") or code_item.get("LongCodeValue") or code_item.get("URNCodeValue")
+    if not value:
+        return None
+    return (str(value).strip(), norm_scheme(code_item.get("CodingSchemeDesignator")))
+
+
+def _first(seq) -> Dataset | None:
+    try:
+        return seq[0] if seq is not None and len(seq) else None
+    except (TypeError, IndexError):
+        return None
+
+
+def concept(item: Dataset) -> CodeKey | None:
+    """The concept name key of a content item (or of the document root)."""
+    return key_of(_first(item.get("ConceptNameCodeSequence")))
+
+
+def is_concept(item: Dataset, *keys: CodeKey) -> bool:
+    """True when the item's concept name is one of ``keys``."""
+    return concept(item) in {(v, norm_scheme(s)) for v, s in keys}
+
+
+def children(item: Dataset) -> list[Dataset]:
+    """The direct content items of ``item`` (empty list when none)."""
+    seq = item.get("ContentSequence")
+    return list(seq) if seq is not None else []
+
+
+def find_children(item: Dataset, *keys: CodeKey) -> list[Dataset]:
+    """Direct children whose concept name is one of ``keys``."""
+    return [c for c in children(item) if is_concept(c, *keys)]
+
+
+def find_child(item: Dataset, *keys: CodeKey) -> Dataset | None:
+    """First direct child with one of ``keys``, or ``None``."""
+    found = find_children(item, *keys)
+    return found[0] if found else None
+
+
+def walk(item: Dataset) -> Iterator[Dataset]:
+    """Depth-first iteration over every content item below ``item``."""
+    stack = list(reversed(children(item)))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
+
+
+class Index(dict):
+    """Descendants of one content item grouped by concept key (built once).
+
+    Passing an :class:`Index` instead of a dataset to :func:`find_all`,
+    :func:`find_first` and :func:`first_num` avoids walking big reports
+    (hundreds of fluoroscopy events) once per concept.
+    """
+
+
+def index(item: Dataset) -> Index:
+    """Build the :class:`Index` of every descendant of ``item`` (depth-first order)."""
+    idx = Index()
+    for node in walk(item):
+        key = concept(node)
+        if key is not None:
+            idx.setdefault(key, []).append(node)
+    return idx
+
+
+def find_all(item: Dataset | Index, *keys: CodeKey) -> list[Dataset]:
+    """Every descendant (any depth) whose concept name is one of ``keys``.
+
+    With a dataset the result is in depth-first order; with an
+    :class:`Index` it is grouped by key, in the order of ``keys``.
+    """
+    if isinstance(item, Index):
+        found: list[Dataset] = []
+        for value, scheme in keys:
+            found.extend(item.get((value, norm_scheme(scheme)), []))
+        return found
+    wanted = {(v, norm_scheme(s)) for v, s in keys}
+    return [n for n in walk(item) if concept(n) in wanted]
+
+
+def find_first(item: Dataset | Index, *keys: CodeKey) -> Dataset | None:
+    """First descendant with one of ``keys``, or ``None``."""
+    found = find_all(item, *keys)
+    return found[0] if found else None
+
+
+def code_of(item: Dataset | None) -> Code | None:
+    """The value of a CODE content item as a :class:`Code`, or ``None``."""
+    if item is None:
+        return None
+    first = _first(item.get("ConceptCodeSequence"))
+    key = key_of(first)
+    if key is None:
+        return None
+    return Code(value=key[0], scheme=str(first.get("CodingSchemeDesignator", "")).strip(),
+                meaning=str(first.get("CodeMeaning", "")))
+
+
+def code_key(item: Dataset | None) -> CodeKey | None:
+    """The value of a CODE content item as a ``(value, scheme)`` key."""
+    if item is None:
+        return None
+    return key_of(_first(item.get("ConceptCodeSequence")))
+
+
+def code_in(item: Dataset | None, *keys: CodeKey) -> bool:
+    """True when the CODE item's value is one of ``keys``."""
+    return code_key(item) in {(v, norm_scheme(s)) for v, s in keys}
+
+
+def text_of(item: Dataset | None) -> str | None:
+    """TEXT value (stripped), ``None`` when absent or empty."""
+    if item is None:
+        return None
+    text = item.get("TextValue")
+    text = str(text).strip() if text is not None else ""
+    return text or None
+
+
+def uid_of(item: Dataset | None) -> str | None:
+    """UIDREF value, ``None`` when absent or empty."""
+    if item is None:
+        return None
+    uid = item.get("UID")
+    uid = str(uid).strip() if uid is not None else ""
+    return uid or None
+
+
+def datetime_of(item: Dataset | None) -> str | None:
+    """DATETIME content item as ISO 8601, ``None`` when absent or unreadable."""
+    if item is None:
+        return None
+    return dt_iso(item.get("DateTime"))
+
+
+def dt_iso(value) -> str | None:
+    """DICOM DT (``YYYYMMDDhhmmss.ffffff&ZZXX``) to ISO 8601.
+
+    Parameters
+    ----------
+    value : str or pydicom DT or None
+
+    Returns
+    -------
+    str or None
+        ``"2016-05-12T10:11:54"`` (with fraction and offset when present),
+        ``None`` when empty or unparsable.
+    """
+    text = str(value or "").strip()
+    if not text:
+        return None
+    offset = ""
+    for sign in "+-":
+        pos = text.find(sign, 4)
+        if pos > 0:
+            text, offset = text[:pos], text[pos:]
+            break
+    main, _, frac = text.partition(".")
+    if not main.isdigit() or len(main) < 8:
+        return None
+    main = main[:14].ljust(14, "0")
+    try:
+        stamp = datetime.strptime(main, "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%S")
+    if frac.isdigit():
+        iso += "." + frac[:6]
+    if len(offset) == 5 and offset[1:].isdigit():
+        iso += f"{offset[:3]}:{offset[3:]}"
+    return iso
+
+
+def date_time_iso(date, time=None) -> str | None:
+    """DICOM DA (+ optional TM) to ISO 8601 (``None`` when the date is empty)."""
+    d = str(date or "").strip().replace("-", "")
+    if len(d) != 8 or not d.isdigit():
+        return None
+    t = str(time or "").strip().replace(":", "")
+    t_main, _, frac = t.partition(".")
+    if not t_main.isdigit():
+        t_main, frac = "", ""
+    return dt_iso(d + t_main + ("." + frac if frac.isdigit() and t_main else ""))
+
+
+def raw_numbers(item: Dataset) -> tuple[list[float], str | None]:
+    """Numbers and unit code of a NUM content item.
+
+    Parameters
+    ----------
+    item : pydicom.dataset.Dataset
+        A NUM content item.
+
+    Returns
+    -------
+    (list of float, str or None)
+        Every finite value of NumericValue (possibly several, possibly none:
+        an empty MeasuredValueSequence gives ``[]``), and the unit CodeValue.
+    """
+    mv = _first(item.get("MeasuredValueSequence"))
+    if mv is None:
+        return [], None
+    unit_item = _first(mv.get("MeasurementUnitsCodeSequence"))
+    unit = str(unit_item.get("CodeValue", "")).strip() if unit_item is not None else None
+    raw = mv.get("NumericValue")
+    values: list[float] = []
+    if raw is None or raw == "":
+        floating = mv.get("FloatingPointValue")
+        raw = floating if floating is not None else []
+    items = raw if isinstance(raw, (list, tuple)) or hasattr(raw, "__iter__") and not isinstance(raw, str) else [raw]
+    for v in items:
+        try:
+            number = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number):
+            values.append(number)
+    return values, unit or None
+
+
+def num(item: Dataset | None, quantity: str, warnings: list[str], label: str,
+        default_unit: str | None = None) -> float | None:
+    """Read a NUM content item in the target unit of ``quantity``.
+
+    Parameters
+    ----------
+    item : pydicom.dataset.Dataset or None
+        The NUM content item (``None`` gives ``None``).
+    quantity : str
+        Target quantity, a key of :data:`core.dose.units.FACTORS`.
+    warnings : list of str
+        Warnings are appended here (unknown unit, several values, no value).
+    label : str
+        Human name of the figure for the warning text (e.g. ``"CTDIvol"``).
+    default_unit : str, optional
+        Unit assumed when the file names none (only where the template fixes
+        one); a warning says so.
+
+    Returns
+    -------
+    float or None
+        The value, ``None`` when the file gives no usable value or unit.
+        Several values (a multi-valued NumericValue) give their mean, with a
+        warning.
+    """
+    if item is None:
+        return None
+    values, unit = raw_numbers(item)
+    if not values:
+        if item.get("MeasuredValueSequence") is not None:
+            warnings.append(f"{label}: no numeric value in the report (empty measured value)")
+        return None
+    if unit is None:
+        if default_unit is None:
+            warnings.append(f"{label}: no unit given; value {values[0]:g} not used")
+            return None
+        warnings.append(f"{label}: no unit given; assumed {default_unit}")
+        unit = default_unit
+    value = sum(values) / len(values)
+    if len(values) > 1:
+        warnings.append(f"{label}: {len(values)} values in one number; their mean {value:g} {unit} is used")
+    try:
+        return units.convert(value, unit, quantity)
+    except units.UnknownUnitError:
+        warnings.append(f"{label}: unknown unit {unit!r}; value {value:g} not used")
+        return None
+
+
+def first_num(item: Dataset | Index, keys: Iterable[CodeKey], quantity: str, warnings: list[str],
+              label: str, default_unit: str | None = None) -> float | None:
+    """:func:`num` of the first descendant with one of ``keys`` that has a value."""
+    found = find_all(item, *keys)
+    scratch: list[str] = []
+    for node in found:
+        value = num(node, quantity, scratch, label, default_unit)
+        if value is not None:
+            warnings.extend(scratch)
+            return value
+    warnings.extend(scratch)
+    return None
+
+
+
+def add_region(record, code: Code | None) -> None:
+    """Append an anatomy code to ``record.target_region_codes`` once.
+
+    Parameters
+    ----------
+    record : DoseRecord
+        The record being filled.
+    code : Code or None
+        The anatomy code (``None`` is ignored).
+    """
+    if code is None:
+        return
+    key = (code.value, norm_scheme(code.scheme))
+    if all((c.value, norm_scheme(c.scheme)) != key for c in record.target_region_codes):
+        record.target_region_codes.append(code)
