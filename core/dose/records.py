@@ -94,6 +94,7 @@ class Administration:
     start_datetime: str | None = None
     reported_effective_dose_msv: float | None = None
     administration_uid: str | None = None
+    half_life_s: float | None = None  # RadionuclideHalfLife (0018,1075), image headers
 
 
 @dataclass
