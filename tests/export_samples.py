@@ -33,7 +33,7 @@ def ct_exam(uid: str = "1.2.826.0.1.3680043.8.498.1001", date: str | None = "201
         accession_number="ACC123",
         reference_levels=[ReferenceLevelFlag(scheme="UK-2022", exam="chest-abdomen-pelvis",
                                              quantity="DLP", value=dlp, reference=600.0,
-                                             exceeded=True)],
+                                             exceeded=dlp > 600.0)],
         parts=[EstimatePart(modality="CT", method="k-factor x DLP", effective_dose_msv=e,
                             range_msv=(e * 0.5, e * 1.5), source="RDSR",
                             inputs={"dlp_mgycm": dlp, "k_msv_per_mgycm": 0.014},

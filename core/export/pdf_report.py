@@ -1,0 +1,355 @@
+"""The printable patient dose report (PDF, A4) built with reportlab.
+
+:func:`write_report_pdf` lays out, in order: the patient's identity, a
+summary (cumulative effective dose with its range, exam counts, the number of
+exams without an estimate, per-year totals, a natural background
+comparison), the cumulative plot (:mod:`report_plot`), the exam table
+(repeated header when it runs over pages), reference-level flags, and the
+explanation of effective dose (:mod:`report_text`). Every page has a header
+with the patient's name and a footer with the software version, factor set,
+generation time (UTC) and "Page n of N". Fonts: :mod:`pdf_fonts`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from ..config import Settings
+from ..history import ExamView, PatientHistory
+from .pdf_fonts import ReportFonts, markup, report_fonts
+from .report_plot import cumulative_drawing
+from .report_text import (
+    DRL_EXPLANATION,
+    SEX_LABELS,
+    background_equivalent,
+    dose_figure_lines,
+    exam_notes,
+    exam_title,
+    explanation_paragraphs,
+    fmt_num,
+    fmt_range,
+    high_cumulative_note,
+)
+
+MARGIN = 15 * mm
+HEADER_BG = colors.HexColor("#e8eef5")
+FLAG = colors.HexColor("#8a4b00")
+
+
+def write_report_pdf(history: PatientHistory, path: str | Path, *, settings: Settings,
+                     software_version: str, generated_at: datetime | None = None,
+                     fonts: ReportFonts | None = None) -> None:
+    """Write a patient's dose report as an A4 PDF.
+
+    Parameters
+    ----------
+    history
+        The patient's history (``core.history.PatientHistory``).
+    path
+        The PDF file to write (replaced if it exists).
+    settings
+        The user's settings: factor set (when the history does not name one)
+        and the natural background used for comparisons.
+    software_version
+        DoseTrail's version, printed in the footer.
+    generated_at
+        Generation time for the footer; now when omitted. A naive datetime
+        is taken as UTC.
+    fonts
+        Fonts to use; :func:`pdf_fonts.report_fonts` (system fonts) when omitted.
+    """
+    fonts = fonts or report_fonts()
+    when = generated_at or datetime.now(timezone.utc)
+    when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    factor_set = history.factor_set or settings.factor_set
+    styles = _styles(fonts)
+    p = history.patient
+    footer = (f"DoseTrail {software_version} · factor set {factor_set} · "
+              f"generated {when:%Y-%m-%d %H:%M} UTC")
+    header = f"Radiation dose history · {_display_name(p.name)}"
+    if p.birth_date:
+        header += f" · born {p.birth_date}"
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = SimpleDocTemplate(
+        str(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+        topMargin=MARGIN + 6 * mm, bottomMargin=MARGIN + 4 * mm,
+        title=f"Radiation dose history – {_display_name(p.name)}", author="DoseTrail",
+        subject="Patient radiation dose history", creator=f"DoseTrail {software_version}",
+    )
+    width = A4[0] - 2 * MARGIN
+    story: list = []
+    story += _identity(history, styles, fonts)
+    story += _summary(history, styles, fonts, settings, width)
+    story.append(CondPageBreak(75 * mm))
+    story.append(Paragraph("Cumulative effective dose over time", styles["h2"]))
+    story.append(cumulative_drawing(history, width, 62 * mm, font=fonts.regular))
+    story.append(Spacer(1, 4 * mm))
+    story += _exam_table(history, styles, fonts, width, factor_set)
+    story += _reference_levels(history, styles, fonts)
+    story.append(KeepTogether(
+        [Paragraph("About effective dose", styles["h2"])]
+        + [Paragraph(markup(t, fonts), styles["body"])
+           for t in explanation_paragraphs(settings.background_msv_per_year, factor_set)]))
+    doc.build(story, canvasmaker=_numbered_canvas(fonts, header, footer))
+
+
+# --- sections ---------------------------------------------------------------
+
+
+def _styles(fonts: ReportFonts) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=fonts.regular, fontSize=9, leading=12, spaceAfter=4)
+    return {
+        "title": ParagraphStyle("title", parent=base, fontName=fonts.bold, fontSize=16,
+                                leading=20, spaceAfter=2),
+        "h2": ParagraphStyle("h2", parent=base, fontName=fonts.bold, fontSize=11.5, leading=15,
+                             spaceBefore=8, spaceAfter=4),
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.2, spaceAfter=0),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.2, spaceAfter=0),
+        "cellb": ParagraphStyle("cellb", parent=base, fontName=fonts.bold, fontSize=7.5,
+                                leading=9.2, spaceAfter=0),
+        "head": ParagraphStyle("head", parent=base, fontName=fonts.bold, fontSize=7.5,
+                               leading=9.2, spaceAfter=0),
+        "big": ParagraphStyle("big", parent=base, fontName=fonts.bold, fontSize=13, leading=17,
+                              spaceAfter=3),
+        "flag": ParagraphStyle("flag", parent=base, textColor=FLAG),
+    }
+
+
+def _display_name(dicom_name: str | None) -> str:
+    """``DOE^JANE`` -> ``DOE, JANE`` (family name first, as on a chart)."""
+    if not dicom_name or not dicom_name.strip("^ ="):
+        return "(no name)"
+    parts = [x.strip() for x in dicom_name.split("=")[0].split("^")]
+    family, rest = parts[0], " ".join(x for x in parts[1:] if x)
+    return f"{family}, {rest}" if family and rest else (family or rest)
+
+
+def _identity(history: PatientHistory, styles, fonts) -> list:
+    p = history.patient
+    ids = "<br/>".join(
+        markup(pid, fonts) + (f" <font color='#555555'>(issuer {markup(issuer, fonts)})</font>"
+                              if issuer else " <font color='#555555'>(no issuer)</font>")
+        for pid, issuer in p.patient_ids) or "none recorded"
+    rows = [
+        ("Birth date", markup(p.birth_date or "unknown", fonts)),
+        ("Sex", SEX_LABELS.get(p.sex or "", "unknown")),
+        ("Patient IDs", ids),
+    ]
+    table = Table([[Paragraph(k, styles["cellb"]), Paragraph(v, styles["body"])] for k, v in rows],
+                  colWidths=[28 * mm, None], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return [Paragraph("Radiation dose history", styles["title"]),
+            Paragraph(markup(_display_name(p.name), fonts), styles["h2"]), table]
+
+
+def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: float) -> list:
+    p = history.patient
+    exams = history.exams
+    total = p.cumulative_effective_dose_msv
+    low, high = p.cumulative_effective_dose_range_msv
+    without = p.exams_without_dose_estimate
+    with_estimate = sum(1 for x in exams if x.effective_dose_msv is not None)
+    non_ionising = sum(1 for x in exams if x.ionising is False)
+    big = Paragraph(f"{fmt_num(total)} mSv <font name='{fonts.regular}' size='9'>cumulative effective dose "
+                    f"(range {fmt_range((low, high))} mSv)</font>", styles["big"])
+    lines = [
+        f"{p.exam_count} exam(s) in the history; {with_estimate} with a dose estimate"
+        + (f" (of which {non_ionising} without ionising radiation: MR, ultrasound)"
+           if non_ionising else "") + ".",
+    ]
+    if without:
+        lines.append(f"<b>{without} exam(s) without a dose estimate</b>: their dose is unknown "
+                     "and not included in the total.")
+    else:
+        lines.append("Every exam has a dose estimate (exams without a dose estimate: 0).")
+    if total > 0:
+        lines.append(f"The total equals {background_equivalent(total, settings.background_msv_per_year)} "
+                     f"of natural background radiation ({fmt_num(settings.background_msv_per_year)} "
+                     "mSv per year).")
+    if p.first_exam_date:
+        lines.append(f"Period: {p.first_exam_date} to {p.last_exam_date or p.first_exam_date}.")
+    out = [Paragraph("Summary", styles["h2"]), big]
+    out += [Paragraph(line, styles["body"]) for line in lines]
+    note = high_cumulative_note(total)
+    if note:
+        out.append(Paragraph(note, styles["flag"]))
+    if history.per_year_msv:
+        counts: dict[int, int] = {}
+        for x in exams:
+            if x.date and x.date[:4].isdigit():
+                counts[int(x.date[:4])] = counts.get(int(x.date[:4]), 0) + 1
+        head = [Paragraph(t, styles["head"]) for t in ("Year", "Effective dose", "Exams")]
+        rows = [head] + [[Paragraph(str(y), styles["cell"]),
+                          Paragraph(f"{fmt_num(v)} mSv", styles["cell"]),
+                          Paragraph(str(counts.get(y, 0)), styles["cell"])]
+                         for y, v in sorted(history.per_year_msv.items())]
+        table = Table(rows, colWidths=[20 * mm, 30 * mm, 16 * mm], hAlign="LEFT", repeatRows=1)
+        table.setStyle(_grid_style())
+        out += [Paragraph("Per year (exams with an estimate)", styles["cellb"]), Spacer(1, 1 * mm),
+                table]
+    return out
+
+
+def _grid_style() -> TableStyle:
+    return TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#bbbbbb")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ])
+
+
+def _lines(items: list[str], fonts: ReportFonts) -> str:
+    return "<br/>".join(markup(i, fonts) for i in items)
+
+
+def _exam_row(exam: ExamView, styles, fonts, factor_set: str) -> list:
+    title = [exam_title(exam)]
+    sub = " · ".join(x for x in (" / ".join(exam.modalities), exam.body_region) if x)
+    exam_cell = markup(title[0], fonts)
+    if sub:
+        exam_cell += f"<br/><font color='#555555'>{markup(sub, fonts)}</font>"
+    if exam.institution:
+        exam_cell += f"<br/><font color='#555555'>{markup(exam.institution, fonts)}</font>"
+    if exam.ionising is False:
+        figures = "no ionising radiation"
+        effective = "0 mSv<br/><font color='#555555'>non-ionising</font>"
+    else:
+        figures = _lines(dose_figure_lines(exam.dose), fonts) or "no dose data"
+        if exam.effective_dose_msv is None:
+            effective = "<b>no estimate</b>"
+        else:
+            effective = f"<b>{fmt_num(exam.effective_dose_msv)} mSv</b>"
+            if exam.effective_dose_range_msv:
+                effective += f"<br/>({fmt_range(exam.effective_dose_range_msv)})"
+    method = []
+    if exam.method:
+        method.append(exam.method)
+    if exam.effective_dose_msv is not None and exam.ionising is not False:
+        method.append(f"Factor set: {exam.factor_set or factor_set}")
+    if exam.sources:
+        method.append("Source: " + ", ".join(exam.sources))
+    notes = exam_notes(exam)
+    return [
+        Paragraph(markup(exam.date or "no date", fonts), styles["cell"]),
+        Paragraph(exam_cell, styles["cell"]),
+        Paragraph(figures, styles["cell"]),
+        Paragraph(effective, styles["cell"]),
+        Paragraph(_lines(method, fonts) or "–", styles["cell"]),
+        Paragraph(_lines(notes, fonts), styles["cell"]),
+    ]
+
+
+def _exam_table(history: PatientHistory, styles, fonts, width: float, factor_set: str) -> list:
+    head = [Paragraph(t, styles["head"]) for t in
+            ("Date", "Exam", "Dose figures", "Effective dose", "Method, factor set, source",
+             "Warnings and flags")]
+    rows = [head] + [_exam_row(x, styles, fonts, factor_set) for x in history.exams]
+    fractions = [0.105, 0.225, 0.185, 0.125, 0.19, 0.17]
+    table = Table(rows, colWidths=[width * f for f in fractions], repeatRows=1)
+    style = _grid_style()
+    for i, exam in enumerate(history.exams, start=1):
+        if exam.effective_dose_msv is None and exam.ionising is not False:
+            style.add("BACKGROUND", (3, i), (3, i), colors.HexColor("#fbeee0"))
+    table.setStyle(style)
+    return [CondPageBreak(40 * mm), Paragraph(f"Exams ({len(history.exams)})", styles["h2"]),
+            table]
+
+
+def _reference_levels(history: PatientHistory, styles, fonts) -> list:
+    flags = [(x, f) for x in history.exams for f in x.reference_levels]
+    out = [CondPageBreak(35 * mm),
+           Paragraph("Reference-level flags (for the clinician)", styles["h2"])]
+    exceeded = [(x, f) for x, f in flags if f.exceeded]
+    if not flags:
+        out.append(Paragraph("No exam could be compared with a diagnostic reference level.",
+                             styles["body"]))
+        return out
+    if not exceeded:
+        out.append(Paragraph(f"{len(flags)} comparison(s) with diagnostic reference levels; "
+                             "none above the reference level.", styles["body"]))
+    else:
+        head = [Paragraph(t, styles["head"]) for t in
+                ("Date", "Exam", "Quantity", "Value", "Reference level", "Scheme")]
+        rows = [head]
+        for x, f in exceeded:
+            unit = "mGy·cm" if f.quantity.upper() == "DLP" else "mGy"
+            rows.append([Paragraph(markup(x.date or "no date", fonts), styles["cell"]),
+                         Paragraph(markup(f"{exam_title(x)} ({f.exam})", fonts), styles["cell"]),
+                         Paragraph(f.quantity, styles["cell"]),
+                         Paragraph(f"{fmt_num(f.value)} {unit}", styles["cell"]),
+                         Paragraph(f"{fmt_num(f.reference)} {unit}", styles["cell"]),
+                         Paragraph(markup(f.scheme, fonts), styles["cell"])])
+        table = Table(rows, colWidths=[20 * mm, 62 * mm, 18 * mm, 24 * mm, 26 * mm, 22 * mm],
+                      hAlign="LEFT", repeatRows=1)
+        table.setStyle(_grid_style())
+        out += [Paragraph(f"{len(exceeded)} of {len(flags)} comparison(s) above the "
+                          "reference level:", styles["body"]), table, Spacer(1, 2 * mm)]
+    out.append(Paragraph(DRL_EXPLANATION, styles["small"]))
+    return out
+
+
+# --- page furniture ------------------------------------------------------------
+
+
+def _numbered_canvas(fonts: ReportFonts, header: str, footer: str):
+    """A canvas class drawing the header and "Page n of N" footer on every page."""
+    header_style = ParagraphStyle("hdr", fontName=fonts.regular, fontSize=7.5, leading=9,
+                                  textColor=colors.HexColor("#555555"))
+
+    class NumberedCanvas(rl_canvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):  # noqa: N802 - reportlab API
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._furniture(total)
+                super().showPage()
+            super().save()
+
+        def _furniture(self, total: int) -> None:
+            w, h = A4
+            para = Paragraph(markup(header, fonts), header_style)
+            para.wrapOn(self, w - 2 * MARGIN, 20)
+            para.drawOn(self, MARGIN, h - MARGIN)
+            self.setStrokeColor(colors.HexColor("#999999"))
+            self.setLineWidth(0.4)
+            self.line(MARGIN, h - MARGIN - 2, w - MARGIN, h - MARGIN - 2)
+            self.line(MARGIN, MARGIN + 2, w - MARGIN, MARGIN + 2)
+            self.setFont(fonts.regular, 7.5)
+            self.setFillColor(colors.HexColor("#555555"))
+            self.drawString(MARGIN, MARGIN - 8, footer)
+            self.drawRightString(w - MARGIN, MARGIN - 8, f"Page {self._pageNumber} of {total}")
+
+    return NumberedCanvas

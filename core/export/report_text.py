@@ -1,0 +1,181 @@
+"""Wording and number formatting of the patient dose report.
+
+Kept apart from the layout so the text can be reviewed (and translated) in
+one place. The explanation follows the project's reference notes
+(``/work/shared/reference/context.md``): effective dose is a population
+quantity for a reference person, not a personal risk; imaging decisions rest
+on clinical grounds; natural background is about 2.4 mSv per year.
+"""
+from __future__ import annotations
+
+from ..dose.study import DoseFigures
+from ..history import ExamView
+
+HIGH_CUMULATIVE_MSV = 100.0
+
+SEX_LABELS = {"M": "male", "F": "female", "O": "other"}
+
+
+def fmt_num(value: float | None) -> str:
+    """Format a dose figure with about three significant digits.
+
+    Parameters
+    ----------
+    value
+        The number, or ``None`` (unknown).
+
+    Returns
+    -------
+    str
+        ``"812"``, ``"11.4"``, ``"0.288"``, ``"1,234"``; ``"unknown"`` for None.
+    """
+    if value is None:
+        return "unknown"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) < 0.001:
+        return "<0.001"
+    text = f"{value:.3g}"
+    if "e" in text:  # 100-999 never reach here; defensive for odd inputs
+        text = f"{value:.0f}"
+    return text
+
+
+def fmt_range(rng: tuple[float, float] | None) -> str:
+    """Format an uncertainty range as ``"5.69–17.1"`` (empty when unknown)."""
+    if not rng:
+        return ""
+    return f"{fmt_num(rng[0])}–{fmt_num(rng[1])}"
+
+
+def background_equivalent(msv: float, per_year: float) -> str:
+    """Express a dose as a time of natural background radiation.
+
+    Parameters
+    ----------
+    msv
+        Effective dose in mSv.
+    per_year
+        Natural background in mSv per year (2.4 world average).
+
+    Returns
+    -------
+    str
+        E.g. ``"about 4.7 years"``, ``"about 3 months"``, ``"about 9 days"``.
+    """
+    if per_year <= 0 or msv <= 0:
+        return "none"
+    years = msv / per_year
+    if years >= 1:
+        return f"about {years:.1f} years" if years < 10 else f"about {years:.0f} years"
+    months = years * 12
+    if months >= 1:
+        return f"about {months:.0f} month{'s' if round(months) != 1 else ''}"
+    days = max(1, round(years * 365))
+    return f"about {days} day{'s' if days != 1 else ''}"
+
+
+def dose_figure_lines(dose: DoseFigures) -> list[str]:
+    """The dose figures a study's data gives, each with its unit.
+
+    Parameters
+    ----------
+    dose
+        The study's figures (``None`` fields are left out, never shown as 0).
+
+    Returns
+    -------
+    list of str
+    """
+    lines = []
+    if dose.ct_dlp_mgycm is not None:
+        lines.append(f"DLP {fmt_num(dose.ct_dlp_mgycm)} mGy·cm")
+    if dose.ct_ctdivol_mgy_max is not None:
+        lines.append(f"CTDIvol max {fmt_num(dose.ct_ctdivol_mgy_max)} mGy")
+    if dose.ct_irradiation_events is not None:
+        lines.append(f"{dose.ct_irradiation_events} CT irradiation event(s)")
+    if dose.dap_gycm2 is not None:
+        lines.append(f"DAP {fmt_num(dose.dap_gycm2)} Gy·cm²")
+    if dose.agd_mgy is not None:
+        lines.append(f"AGD {fmt_num(dose.agd_mgy)} mGy")
+    if dose.administered_activity_mbq is not None:
+        pharm = f" {dose.radiopharmaceutical}" if dose.radiopharmaceutical else ""
+        lines.append(f"Activity {fmt_num(dose.administered_activity_mbq)} MBq{pharm}")
+    elif dose.radiopharmaceutical:
+        lines.append(f"{dose.radiopharmaceutical} (activity unknown)")
+    return lines
+
+
+def exam_title(exam: ExamView) -> str:
+    """The exam's description, or its modalities when it has none."""
+    return exam.description or " / ".join(exam.modalities) or "Exam"
+
+
+def exam_notes(exam: ExamView) -> list[str]:
+    """Warnings, reference-level flags and a device-reported dose for one exam."""
+    notes = list(exam.warnings)
+    for flag in exam.reference_levels:
+        if flag.exceeded:
+            notes.append(f"{flag.quantity} above the {flag.scheme} reference level "
+                         f"({fmt_num(flag.value)} > {fmt_num(flag.reference)})")
+    if exam.reported_effective_dose_msv is not None:
+        notes.append(f"Device reported {fmt_num(exam.reported_effective_dose_msv)} mSv")
+    return notes
+
+
+def explanation_paragraphs(background_msv_per_year: float, factor_set: str) -> list[str]:
+    """The explanation of what effective dose is and is not (plain text).
+
+    Parameters
+    ----------
+    background_msv_per_year
+        The natural background used for comparisons.
+    factor_set
+        The conversion factor set the estimates use.
+
+    Returns
+    -------
+    list of str
+    """
+    bg = fmt_num(background_msv_per_year)
+    return [
+        "Effective dose (in millisievert, mSv) is a radiation protection quantity. It describes "
+        "the exposure of a reference person, averaged over ages and both sexes; it is a "
+        "population quantity, not a measurement on this patient and not a personal risk figure. "
+        "Risk coefficients derived for populations (ICRP's nominal 5.7 × 10⁻² per Sv) must not "
+        "be applied to an individual.",
+        "The figures in this report are estimates made by DoseTrail from the dose data the "
+        f"equipment recorded (DICOM dose reports and image headers) with published conversion "
+        f"factors (factor set {factor_set}). For a reference patient such estimates carry an "
+        "uncertainty of about ±40–50 %, shown as a range; the choice of factor set alone can "
+        "change a chest CT estimate by about 50 %. Exams without a dose estimate are not "
+        "included in the totals, which are then lower than the real exposure.",
+        (f"For comparison, natural background radiation gives on average about {bg} mSv per "
+         "year worldwide (UNSCEAR 2000)." if abs(background_msv_per_year - 2.4) < 1e-9 else
+         f"For comparison, natural background radiation gives about {bg} mSv per year (the "
+         "value chosen in the settings; world average 2.4 mSv, UNSCEAR 2000)."),
+        "The decision to perform an imaging exam should rest on clinical grounds, not on the "
+        "dose of prior exams (joint AAPM/ACR/HPS statement, 2021, endorsed by Image Wisely). "
+        "This report is information for the patient and the clinician; it is not a warning "
+        "that an exam should not be done.",
+    ]
+
+
+def high_cumulative_note(total_msv: float) -> str | None:
+    """Information for the clinician when the total reaches 100 mSv, else None."""
+    if total_msv < HIGH_CUMULATIVE_MSV:
+        return None
+    return (f"The cumulative effective dose ({fmt_num(total_msv)} mSv) is at or above 100 mSv, "
+            "the level used in the IAEA work on recurrent imaging (in a study of about "
+            "2.5 million patients, 1.33 % reached it from CT). This is information for the "
+            "clinician, not a reason to withhold a clinically justified exam.")
+
+
+DRL_EXPLANATION = (
+    "Diagnostic reference levels (DRLs) are set for typical exams of standard-sized adults to "
+    "help hospitals optimise practice. A single exam above a DRL is not an error and not a sign "
+    "of harm: larger patients and more complex exams need more dose. Flags are listed for the "
+    "clinician's and the radiology department's information."
+)
