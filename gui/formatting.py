@@ -1,0 +1,110 @@
+"""Number and date formatting shared by the GUI's models and widgets (no Qt)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+
+def fmt_number(value: float | None, digits: int = 2) -> str:
+    """Format a figure with ``digits`` significant digits; unknown is an empty string.
+
+    Parameters
+    ----------
+    value : float or None
+        The figure; ``None`` means the data does not give it.
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    str
+        ``""`` for ``None``, otherwise e.g. ``"12"``, ``"0.29"``, ``"1200"``.
+    """
+    if value is None:
+        return ""
+    if value == 0:
+        return "0"
+    if abs(value) >= 10 ** digits:
+        return f"{value:,.0f}".replace(",", " ")
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        text = f"{value:.{digits + 2}f}".rstrip("0").rstrip(".")
+    return text
+
+
+def fmt_msv(value: float | None) -> str:
+    """Format an effective dose in mSv with two significant digits (``"unknown"`` if None)."""
+    if value is None:
+        return "unknown"
+    return f"{fmt_number(value)} mSv"
+
+
+def fmt_range(rng: tuple[float, float] | None) -> str:
+    """Format a ``(low, high)`` mSv range as ``"6.1–18 mSv"``; empty when unknown."""
+    if not rng:
+        return ""
+    return f"{fmt_number(rng[0])}–{fmt_number(rng[1])} mSv"
+
+
+def background_equivalent(msv: float, msv_per_year: float) -> str:
+    """Say how long natural background radiation takes to give ``msv``.
+
+    Parameters
+    ----------
+    msv : float
+        Effective dose in mSv.
+    msv_per_year : float
+        Natural background dose rate (mSv per year), e.g. 2.4.
+
+    Returns
+    -------
+    str
+        ``"about 7 years"``, ``"about 5 months"``, ``"about 3 days"``, or
+        ``"less than a day"``.
+    """
+    if msv_per_year <= 0:
+        return "an unknown time"
+    years = msv / msv_per_year
+    if years >= 1.5:
+        return f"about {years:.0f} years" if years >= 3 else f"about {years:.1f} years"
+    if years >= 0.95:
+        return "about a year"
+    months = years * 12
+    if months >= 1.5:
+        return f"about {months:.0f} months"
+    days = years * 365.25
+    if days >= 1.5:
+        return f"about {days:.0f} days"
+    if days >= 0.5:
+        return "about a day"
+    return "less than a day"
+
+
+def iso_to_epoch(iso: str | None) -> float | None:
+    """Seconds since 1970 (UTC midnight) of an ISO ``yyyy-mm-dd`` date, or None."""
+    if not iso:
+        return None
+    try:
+        d = date.fromisoformat(iso[:10])
+    except ValueError:
+        return None
+    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()
+
+
+def epoch_to_iso(seconds: float) -> str:
+    """The ISO date of an epoch time (UTC)."""
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).date().isoformat()
+
+
+def modality_label(modalities: list[str]) -> str:
+    """The modalities a user cares about (dose reports ``SR``/``PR`` left out)."""
+    shown = [m for m in modalities if m not in ("SR", "PR", "KO", "DOC", "OT")]
+    return "/".join(shown or modalities)
+
+
+def primary_modality(modalities: list[str]) -> str:
+    """One modality to colour an exam by (PET/CT counts as PT, NM before CT)."""
+    order = ("PT", "NM", "CT", "XA", "RF", "MG", "DX", "CR", "PX", "IO", "MR", "US")
+    for m in order:
+        if m in modalities:
+            return m
+    return modalities[0] if modalities else "OT"

@@ -1,0 +1,170 @@
+"""Table model of the library's patients, with a client-side search proxy.
+
+The whole :class:`PatientSummary` list is held in memory (a few hundred bytes
+per patient, so tens of thousands are fine); loading it is the caller's job
+(``lib.patients()`` in a worker). :class:`PatientFilterProxy` filters by name,
+patient ID or birth date (``yyyy``, ``yyyy-mm-dd`` or ``yyyymmdd``) like the
+library's own search, without a database round trip per keystroke.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from dosetrail.core.history import PatientSummary
+
+from ..formatting import fmt_number, fmt_range
+
+SortRole = Qt.ItemDataRole.UserRole + 1
+PatientRole = Qt.ItemDataRole.UserRole + 2
+KeyRole = Qt.ItemDataRole.UserRole + 3
+SearchRole = Qt.ItemDataRole.UserRole + 4
+
+HEADERS = ["Name", "Birth date", "Sex", "Patient IDs", "Exams", "Cumulative (mSv)", "Last exam"]
+NUMERIC = {4, 5}
+
+
+def display_name(dicom_name: str) -> str:
+    """``"DOE^JANE^^DR"`` -> ``"DOE, JANE DR"``; empty names read ``"(no name)"``."""
+    parts = [p.strip() for p in (dicom_name or "").split("^")]
+    parts = [p for p in parts if p]
+    if not parts:
+        return "(no name)"
+    if len(parts) == 1:
+        return parts[0]
+    return f"{parts[0]}, {' '.join(parts[1:])}"
+
+
+def _ids_text(p: PatientSummary) -> str:
+    return ", ".join(f"{i} ({iss})" if iss else i for i, iss in p.patient_ids)
+
+
+def _search_text(p: PatientSummary) -> str:
+    bd = p.birth_date or ""
+    fields = [p.name, display_name(p.name), bd, bd.replace("-", "")]
+    fields += [i for i, _ in p.patient_ids]
+    return "\x1f".join(fields).lower()
+
+
+class PatientTableModel(QAbstractTableModel):
+    """Rows are :class:`PatientSummary` objects."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[PatientSummary] = []
+        self._search: list[str] = []
+
+    def set_patients(self, patients: list[PatientSummary]) -> None:
+        """Replace all rows.
+
+        Parameters
+        ----------
+        patients : list of PatientSummary
+            As returned by ``Library.patients()``.
+        """
+        self.beginResetModel()
+        self._rows = list(patients)
+        self._search = [_search_text(p) for p in self._rows]
+        self.endResetModel()
+
+    def patient(self, row: int) -> PatientSummary:
+        """The summary at ``row``."""
+        return self._rows[row]
+
+    def row_of(self, key: str) -> int:
+        """Row of a patient key, or -1."""
+        for i, p in enumerate(self._rows):
+            if p.key == key:
+                return i
+        return -1
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802,B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802,B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        p = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return [
+                display_name(p.name), p.birth_date or "", p.sex or "", _ids_text(p),
+                str(p.exam_count), fmt_number(p.cumulative_effective_dose_msv),
+                p.last_exam_date or "",
+            ][col]
+        if role == SortRole:
+            return [
+                display_name(p.name).lower(), p.birth_date or "", p.sex or "", _ids_text(p),
+                p.exam_count, p.cumulative_effective_dose_msv, p.last_exam_date or "",
+            ][col]
+        if role == PatientRole:
+            return p
+        if role == KeyRole:
+            return p.key
+        if role == SearchRole:
+            return self._search[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = [display_name(p.name), f"IDs: {_ids_text(p) or 'none'}",
+                   f"{p.exam_count} exams, about {fmt_number(p.cumulative_effective_dose_msv)} mSv "
+                   f"({fmt_range(p.cumulative_effective_dose_range_msv)})"]
+            if p.exams_without_dose_estimate:
+                tip.append(f"{p.exams_without_dose_estimate} exams without a dose estimate")
+            return "\n".join(tip)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(HEADERS):
+            return HEADERS[section]
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return None
+
+
+class PatientFilterProxy(QSortFilterProxyModel):
+    """Sorts by ``SortRole`` and filters on name, patient ID or birth date."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._terms: list[str] = []
+        self.setSortRole(SortRole)
+        self.setDynamicSortFilter(True)
+
+    def set_search(self, text: str) -> None:
+        """Show only patients matching every whitespace-separated term of ``text``.
+
+        Parameters
+        ----------
+        text : str
+            Name fragment, patient ID, or birth date (yyyy, yyyy-mm-dd, yyyymmdd).
+        """
+        terms = [t.lower().replace(",", "") for t in text.split()]
+        if terms != self._terms:
+            if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
+                self.beginFilterChange()
+                self._terms = terms
+                self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+            else:
+                self._terms = terms
+                self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802
+        if not self._terms:
+            return True
+        idx = self.sourceModel().index(source_row, 0, source_parent)
+        hay = idx.data(SearchRole) or ""
+        return all(t in hay for t in self._terms)
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802
+        a, b = left.data(SortRole), right.data(SortRole)
+        try:
+            return a < b
+        except TypeError:
+            return str(a) < str(b)

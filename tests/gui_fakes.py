@@ -1,0 +1,260 @@
+"""A test double of ``dosetrail.core.api.Library`` for GUI tests.
+
+Same method signatures as the real facade, canned dataclasses, and a call log
+(``calls``) so tests can check what the GUI asked for. Numbers are built from
+a few inputs (DLP x k, DAP, activity) so tests compute expectations from the
+data instead of hard-coding them.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from dosetrail.core.api import ImportRunReport, StudyImportReport
+from dosetrail.core.config import Settings
+from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
+from dosetrail.core.history import (
+    CumulativePoint,
+    ExamView,
+    PatientHistory,
+    PatientSummary,
+    SeriesView,
+)
+from dosetrail.core.records import ImportProgress, ImportSummary
+
+K_CHEST = {"AAPM-96": 0.014, "ICRP-103-NCI": 0.0145}
+K_CAP = {"AAPM-96": 0.015, "ICRP-103-NCI": 0.0158}
+
+
+def _ct_exam(uid: str, date: str, dlp: float, desc: str, region: str, k: dict, factor_set: str,
+             flags: list[ReferenceLevelFlag] | None = None) -> ExamView:
+    e = round(dlp * k[factor_set], 3)
+    return ExamView(
+        study_instance_uid=uid, date=date, time="10:00:00", modalities=["CT", "SR"],
+        description=desc, institution="Hospital A", body_region=region, age_years=51.0,
+        ionising=True,
+        dose=DoseFigures(ct_dlp_mgycm=dlp, ct_ctdivol_mgy_max=round(dlp / 40, 2),
+                         ct_irradiation_events=2),
+        effective_dose_msv=e, effective_dose_range_msv=(round(e * 0.5, 3), round(e * 1.5, 3)),
+        method="k-factor x DLP", factor_set=factor_set, sources=["RDSR"], warnings=[],
+        accession_number=f"ACC{uid[-3:]}", reference_levels=list(flags or []),
+        parts=[EstimatePart(modality="CT", method="k-factor x DLP", effective_dose_msv=e,
+                            range_msv=(round(e * 0.5, 3), round(e * 1.5, 3)), source="RDSR",
+                            inputs={"dlp_mgycm": dlp, "k_msv_per_mgycm": k[factor_set],
+                                    "region": region},
+                            factor_reference=f"{factor_set} k-factor table ({region})")],
+        series=[SeriesView(series_uid=uid + ".1", number=1, modality="CT", description=desc,
+                           body_part=region.upper(), instance_count=120)],
+    )
+
+
+def build_history(key: str = "P1", factor_set: str = "AAPM-96") -> PatientHistory:
+    """A mixed history: CT x3 (one over a reference level), DX, MG, PET/CT, MR, an
+    XA without dose data (no estimate) and an exam without a date."""
+    exams: list[ExamView] = [
+        _ct_exam("1.2.1.101", "2015-03-04", 420.0, "CT CHEST", "chest", K_CHEST, factor_set),
+        ExamView(study_instance_uid="1.2.1.102", date="2016-06-10", time=None, modalities=["DX"],
+                 description="CHEST PA", institution="Clinic B", body_region="chest",
+                 age_years=52.3, ionising=True, dose=DoseFigures(dap_gycm2=0.12),
+                 effective_dose_msv=0.1, effective_dose_range_msv=(0.05, 0.15),
+                 method="typical value (radiography chest)", factor_set=factor_set,
+                 sources=["image-header", "typical-value"],
+                 warnings=["no verified DAP coefficient: typical value used"]),
+        ExamView(study_instance_uid="1.2.1.103", date="2017-09-01", time=None, modalities=["MG"],
+                 description="SCREENING MAMMO", institution="Clinic B", body_region="breast",
+                 age_years=53.5, ionising=True, dose=DoseFigures(agd_mgy=4.8),
+                 effective_dose_msv=0.288, effective_dose_range_msv=(0.144, 0.432),
+                 method="0.12 x mean glandular dose", factor_set=factor_set,
+                 sources=["image-header"], warnings=[]),
+        _ct_exam("1.2.1.104", "2019-01-20", 1200.0, "CT TORAX ABDOMEN PELVIS",
+                 "chest-abdomen-pelvis", K_CAP, factor_set,
+                 flags=[ReferenceLevelFlag(scheme="UK-2022", exam="chest-abdomen-pelvis",
+                                           quantity="DLP", value=1200.0, reference=940.0,
+                                           exceeded=True)]),
+        ExamView(study_instance_uid="1.2.1.105", date="2020-05-05", time=None, modalities=["MR"],
+                 description="MR KNEE", institution="Hospital A", body_region="knee",
+                 age_years=56.0, ionising=False, dose=DoseFigures(), effective_dose_msv=0.0,
+                 effective_dose_range_msv=(0.0, 0.0), method="non-ionising",
+                 factor_set=factor_set, sources=[], warnings=[]),
+        ExamView(study_instance_uid="1.2.1.106", date="2021-11-30", time=None,
+                 modalities=["XA"], description="ANGIO", institution="Hospital A",
+                 body_region=None, age_years=57.5, ionising=True, dose=DoseFigures(),
+                 effective_dose_msv=None, effective_dose_range_msv=None, method=None,
+                 factor_set=None, sources=[], warnings=["no dose data in the study"]),
+    ]
+    pet_e = round(350.0 * 0.019 + 300.0 * 0.015, 3)
+    exams.append(ExamView(
+        study_instance_uid="1.2.1.107", date="2023-02-14", time="08:30:00",
+        modalities=["PT", "CT", "SR"], description="PET CT FDG", institution="Hospital A",
+        body_region="whole body", age_years=59.0, ionising=True,
+        dose=DoseFigures(ct_dlp_mgycm=300.0, ct_ctdivol_mgy_max=3.1, ct_irradiation_events=1,
+                         administered_activity_mbq=350.0, radiopharmaceutical="Fluorodeoxyglucose"),
+        effective_dose_msv=pet_e, effective_dose_range_msv=(round(pet_e * 0.5, 3),
+                                                            round(pet_e * 1.5, 3)),
+        method="NM: coefficient x activity; CT: k-factor x DLP", factor_set=factor_set,
+        sources=["RRDSR", "RDSR"], warnings=[],
+        parts=[EstimatePart(modality="PT", method="coefficient x activity",
+                            effective_dose_msv=round(350.0 * 0.019, 3), range_msv=None,
+                            source="RRDSR", inputs={"activity_mbq": 350.0,
+                                                    "msv_per_mbq": 0.019},
+                            factor_reference="SNMMI guideline table"),
+               EstimatePart(modality="CT", method="k-factor x DLP",
+                            effective_dose_msv=4.5, range_msv=None, source="RDSR",
+                            inputs={"dlp_mgycm": 300.0, "k_msv_per_mgycm": 0.015},
+                            factor_reference=f"{factor_set} k-factor table")],
+        reported_effective_dose_msv=6.65))
+    exams.append(ExamView(
+        study_instance_uid="1.2.1.108", date=None, time=None, modalities=["CR"],
+        description="HAND", institution=None, body_region="hand", age_years=None, ionising=True,
+        dose=DoseFigures(), effective_dose_msv=None, effective_dose_range_msv=None,
+        method=None, factor_set=None, sources=[], warnings=["study date missing"]))
+    return _history_from_exams(key, "DOE^JANE", exams, factor_set)
+
+
+def _history_from_exams(key: str, name: str, exams: list[ExamView],
+                        factor_set: str) -> PatientHistory:
+    cumulative: list[CumulativePoint] = []
+    total = low = high = 0.0
+    per_year: dict[int, float] = {}
+    for ex in exams:
+        if ex.effective_dose_msv is None or ex.date is None:
+            continue
+        total += ex.effective_dose_msv
+        lo, hi = ex.effective_dose_range_msv or (ex.effective_dose_msv, ex.effective_dose_msv)
+        low += lo
+        high += hi
+        cumulative.append(CumulativePoint(ex.date, ex.study_instance_uid, round(total, 4),
+                                          round(low, 4), round(high, 4)))
+        year = int(ex.date[:4])
+        per_year[year] = per_year.get(year, 0.0) + ex.effective_dose_msv
+    dated = [e.date for e in exams if e.date]
+    summary = PatientSummary(
+        key=key, name=name, birth_date="1964-02-01", sex="F",
+        patient_ids=[("12345", "HOSP-A"), ("A-778", "CLINIC-B")], exam_count=len(exams),
+        cumulative_effective_dose_msv=round(total, 4),
+        cumulative_effective_dose_range_msv=(round(low, 4), round(high, 4)),
+        exams_without_dose_estimate=sum(1 for e in exams if e.effective_dose_msv is None),
+        first_exam_date=min(dated) if dated else None, last_exam_date=max(dated) if dated else None)
+    return PatientHistory(patient=summary, exams=exams, cumulative=cumulative,
+                          per_year_msv=per_year, factor_set=factor_set)
+
+
+def build_patients(n: int) -> list[PatientSummary]:
+    """``n`` plain patient summaries (no histories), for the list model."""
+    out = []
+    for i in range(n):
+        out.append(PatientSummary(
+            key=f"K{i:05d}", name=f"PATIENT^{i:05d}", birth_date=f"{1940 + i % 60}-0{1 + i % 9}-15",
+            sex="MF"[i % 2], patient_ids=[(f"ID{i:05d}", "HOSP-A")], exam_count=i % 7,
+            cumulative_effective_dose_msv=round((i % 13) * 1.7, 3),
+            cumulative_effective_dose_range_msv=(round((i % 13) * 0.85, 3),
+                                                 round((i % 13) * 2.55, 3)),
+            exams_without_dose_estimate=i % 3, first_exam_date="2015-01-01",
+            last_exam_date=f"20{10 + i % 15}-06-01"))
+    return out
+
+
+@dataclass
+class FakeLibrary:
+    """Stands in for ``dosetrail.core.api.Library`` (same signatures)."""
+
+    histories: dict[str, PatientHistory] = field(default_factory=dict)
+    extra_patients: list[PatientSummary] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+    calls: list[tuple] = field(default_factory=list)
+
+    @classmethod
+    def populated(cls, extra: int = 0) -> "FakeLibrary":
+        lib = cls()
+        lib.histories["P1"] = build_history("P1")
+        second = build_history("P2")
+        second.patient.name = "ROE^RICHARD"
+        second.patient.patient_ids = [("99", "HOSP-A")]
+        lib.histories["P2"] = second
+        lib.extra_patients = build_patients(extra)
+        return lib
+
+    # settings
+    def update_settings(self, settings: Settings) -> None:
+        self.calls.append(("update_settings", settings))
+        self.settings = replace(settings)
+        for key, h in list(self.histories.items()):
+            name, ids = h.patient.name, h.patient.patient_ids
+            self.histories[key] = build_history(key, settings.factor_set)
+            self.histories[key].patient.name, self.histories[key].patient.patient_ids = name, ids
+
+    # patients
+    def _all(self) -> list[PatientSummary]:
+        return [h.patient for h in self.histories.values()] + list(self.extra_patients)
+
+    def patients(self, search: str = "", offset: int = 0,
+                 limit: int | None = None) -> list[PatientSummary]:
+        self.calls.append(("patients", search, offset, limit))
+        s = search.lower().replace("-", "")
+        rows = [p for p in self._all() if not s or s in p.name.lower()
+                or any(s in i.lower() for i, _ in p.patient_ids)
+                or (p.birth_date and p.birth_date.replace("-", "").startswith(s))]
+        end = None if limit is None else offset + limit
+        return rows[offset:end]
+
+    def patient_count(self, search: str = "") -> int:
+        return len(self.patients(search))
+
+    def history(self, patient: str) -> PatientHistory | None:
+        self.calls.append(("history", patient))
+        if patient in self.histories:
+            return self.histories[patient]
+        for h in self.histories.values():
+            if any(patient == i for i, _ in h.patient.patient_ids):
+                return h
+        return None
+
+    # import
+    def run_import(self, paths: list[str], *, link: bool = False, password: str | None = None,
+                   progress: Callable[[ImportProgress], None] | None = None,
+                   cancel: threading.Event | None = None) -> ImportSummary:
+        self.calls.append(("run_import", list(paths), link))
+        if progress:
+            progress(ImportProgress(files_seen=len(paths), done=True))
+        return ImportSummary(files_seen=len(paths), import_run_id=1)
+
+    def import_runs(self) -> list[ImportRunReport]:
+        return [self.import_report(1)]
+
+    def import_report(self, run_id: int) -> ImportRunReport:
+        return ImportRunReport(
+            run_id=run_id, started_at="2026-01-01T10:00:00", finished_at="2026-01-01T10:00:05",
+            status="done", sources=["/media/cd"], files_seen=10, instances_imported=9,
+            instances_already_present=0, files_rejected=[("/media/cd/x.bin", "not DICOM")],
+            studies=[StudyImportReport("1.2.1.101", "P1", "2015-03-04", "CT CHEST", ["CT"],
+                                       ["RDSR"], [], [], [])])
+
+    # patient identity
+    def merge_patients(self, keep_key: str, other_key: str) -> None:
+        self.calls.append(("merge_patients", keep_key, other_key))
+        other = self.histories.pop(other_key, None)
+        if other is not None and keep_key in self.histories:
+            self.histories[keep_key].patient.patient_ids += other.patient.patient_ids
+
+    def split_patient(self, key: str, identifiers: list[tuple[str, str]]) -> str:
+        self.calls.append(("split_patient", key, list(identifiers)))
+        return key + "-split"
+
+    # files
+    def series_files(self, series_uid: str) -> list[str]:
+        return []
+
+    def study_files(self, study_uid: str) -> list[str]:
+        return []
+
+    def removable_media(self) -> list:
+        return []
+
+    def write_report_pdf(self, patient: str, path: str) -> None:
+        self.calls.append(("write_report_pdf", patient, path))
+        with open(path, "wb") as fh:
+            fh.write(b"%PDF-1.4\n%fake\n")
+
+    def close(self) -> None:
+        self.calls.append(("close",))

@@ -1,0 +1,150 @@
+"""Exam and patient table models: Qt model contract, sorting, search, display."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from dosetrail.gui.models.exams import (
+    COLUMNS,
+    EFFECTIVE_COLUMN,
+    ExamRole,
+    ExamTableModel,
+    make_exam_proxy,
+    technical_columns,
+)
+from dosetrail.gui.models.patients import PatientFilterProxy, PatientTableModel, display_name
+from gui_fakes import build_history, build_patients
+
+pytestmark = pytest.mark.gui
+
+
+def _col(title_start: str) -> int:
+    return next(i for i, c in enumerate(COLUMNS) if c.title.startswith(title_start))
+
+
+def test_exam_model_passes_qt_model_tester(qtmodeltester):
+    model = ExamTableModel()
+    model.set_exams(build_history().exams)
+    qtmodeltester.check(model)
+    qtmodeltester.check(make_exam_proxy(model))
+
+
+def test_patient_model_passes_qt_model_tester(qtmodeltester):
+    model = PatientTableModel()
+    model.set_patients(build_patients(50))
+    qtmodeltester.check(model)
+    proxy = PatientFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search("PATIENT^0001")
+    qtmodeltester.check(proxy)
+
+
+def test_exam_rows_show_figures_and_unknown_is_not_zero(qtbot):
+    history = build_history()
+    model = ExamTableModel()
+    model.set_exams(history.exams)
+    assert model.rowCount() == len(history.exams)
+    for row, exam in enumerate(history.exams):
+        eff = model.index(row, EFFECTIVE_COLUMN).data()
+        if exam.effective_dose_msv is None:
+            assert eff == "no estimate"
+        else:
+            assert float(eff) == pytest.approx(exam.effective_dose_msv, rel=0.05)
+        dlp = model.index(row, _col("DLP")).data()
+        assert dlp == ("" if exam.dose.ct_dlp_mgycm is None else dlp)
+        if exam.dose.ct_dlp_mgycm is not None:
+            assert float(dlp.replace(" ", "")) == pytest.approx(exam.dose.ct_dlp_mgycm, rel=1e-3)
+        assert model.index(row, 0).data(ExamRole) is exam
+        tip = model.index(row, 3).data(Qt.ItemDataRole.ToolTipRole)
+        assert (exam.description or "") in tip
+        if exam.effective_dose_msv is None:
+            assert "No dose estimate" in tip
+
+
+def test_exam_flags_and_tooltip_name_reference_level():
+    history = build_history()
+    model = ExamTableModel()
+    model.set_exams(history.exams)
+    flagged = next(i for i, e in enumerate(history.exams) if any(f.exceeded for f in e.reference_levels))
+    assert "above reference level" in model.index(flagged, _col("Flags")).data()
+    tip = model.index(flagged, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "UK-2022" in tip
+
+
+def test_exam_proxy_sorts_numerically_by_sort_role():
+    history = build_history()
+    model = ExamTableModel()
+    model.set_exams(history.exams)
+    proxy = make_exam_proxy(model)
+    proxy.sort(EFFECTIVE_COLUMN, Qt.SortOrder.DescendingOrder)
+    got = [proxy.index(r, 0).data(ExamRole).effective_dose_msv for r in range(proxy.rowCount())]
+    known = [g for g in got if g is not None]
+    assert known == sorted(known, reverse=True)
+    assert got[-len([g for g in got if g is None]):] == [None] * got.count(None)
+    proxy.sort(0, Qt.SortOrder.AscendingOrder)
+    dates = [proxy.index(r, 0).data(ExamRole).date for r in range(proxy.rowCount())]
+    dated = [d for d in dates if d]
+    assert dated == sorted(dated) and dates[-1] is None  # undated last
+
+
+def test_technical_columns_are_the_raw_dose_indices():
+    titles = {COLUMNS[i].title.split(" (")[0] for i in technical_columns()}
+    assert {"CTDIvol", "DLP", "DAP", "AGD", "Activity"} <= titles
+    assert EFFECTIVE_COLUMN not in technical_columns()
+
+
+def test_patient_search_by_name_id_and_birth_date_formats():
+    patients = build_patients(300)
+    model = PatientTableModel()
+    model.set_patients(patients)
+    proxy = PatientFilterProxy()
+    proxy.setSourceModel(model)
+
+    def keys():
+        return {proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 3) for r in range(proxy.rowCount())}
+
+    proxy.set_search("patient^00012")
+    assert keys() == {p.key for p in patients if "00012" in p.name}
+    proxy.set_search("ID00150")
+    assert keys() == {"K00150"}
+    target = patients[77].birth_date
+    for form in (target, target.replace("-", ""), target[:4]):
+        proxy.set_search(form)
+        expected = {p.key for p in patients if p.birth_date.replace("-", "").startswith(
+            form.replace("-", ""))}
+        assert keys() == expected and expected
+    proxy.set_search("")
+    assert proxy.rowCount() == 300
+
+
+def test_patient_sort_numeric_cumulative():
+    model = PatientTableModel()
+    model.set_patients(build_patients(40))
+    proxy = PatientFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(5, Qt.SortOrder.DescendingOrder)
+    values = [proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 2).cumulative_effective_dose_msv
+              for r in range(proxy.rowCount())]
+    assert values == sorted(values, reverse=True)
+
+
+def test_display_name():
+    assert display_name("DOE^JANE^^DR") == "DOE, JANE DR"
+    assert display_name("") == "(no name)"
+    assert display_name("SMITH") == "SMITH"
+
+
+def test_patient_model_with_thousands_is_fast():
+    import time
+
+    model = PatientTableModel()
+    proxy = PatientFilterProxy()
+    proxy.setSourceModel(model)
+    patients = build_patients(20000)
+    t0 = time.perf_counter()
+    model.set_patients(patients)
+    proxy.sort(0, Qt.SortOrder.AscendingOrder)
+    proxy.set_search("00042")
+    elapsed = time.perf_counter() - t0
+    assert proxy.rowCount() == sum("00042" in p.name for p in patients)
+    assert elapsed < 3.0
