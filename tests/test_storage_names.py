@@ -1,0 +1,49 @@
+"""Person-name normalisation for matching, and display names."""
+from __future__ import annotations
+
+import pytest
+
+from dosetrail.core.storage.names import all_display_forms, display_name, name_groups, normalise_name
+
+
+@pytest.mark.parametrize("raw", ["DOE^JANE", "Doe^Jane^^^", "doe^jane", " DOE ^ JANE ", "DOE^JANE\x00",
+                                 "DOE^JANE^^MRS", "ＤＯＥ^ＪＡＮＥ"])
+def test_same_person_written_differently_matches(raw):
+    assert normalise_name(raw) == normalise_name("DOE^JANE") == "doe^jane"
+
+
+@pytest.mark.parametrize("other", ["DOE^JANE^MARIE", "DOE^JOHN", "DOE", "DOE^JANE^^^JR", "DOE-SMITH^JANE"])
+def test_different_names_do_not_match(other):
+    assert normalise_name(other) != normalise_name("DOE^JANE")
+
+
+def test_accents_are_stripped_but_umlaut_is_not_ue():
+    latin1 = "MÜLLER^JÜRGEN"  # as decoded from ISO_IR 100
+    assert normalise_name(latin1) == normalise_name("MULLER^JURGEN") == "muller^jurgen"
+    assert normalise_name(latin1) == normalise_name("Müller^Jürgen")
+    assert normalise_name(latin1) != normalise_name("MUELLER^JUERGEN")
+    assert normalise_name("ŁUKASIEWICZ^SØREN") == "lukasiewicz^soren"
+    assert normalise_name("François^Zoë") == normalise_name("FRANCOIS^ZOE")
+
+
+def test_iso2022_groups_use_first_non_empty_group_for_matching():
+    raw = "Yamada^Tarou=山田^太郎=やまだ^たろう"
+    assert normalise_name(raw) == normalise_name("YAMADA^TAROU")
+    assert normalise_name("=山田^太郎=やまだ^たろう") == "山田^太郎"
+    assert name_groups(raw) == [["Yamada", "Tarou"], ["山田", "太郎"], ["やまだ", "たろう"]]
+
+
+def test_display_names():
+    assert display_name("DOE^JANE^MARIE^DR^JR") == "DOE, DR JANE MARIE, JR"
+    assert display_name("Doe^Jane^^^") == "Doe, Jane"
+    assert display_name("DOE") == "DOE"
+    assert display_name("Yamada^Tarou=山田^太郎=やまだ^たろう") == "Yamada, Tarou"
+    assert display_name("=山田^太郎") == "山田 太郎"
+    assert all_display_forms("Yamada^Tarou=山田^太郎=やまだ^たろう") == ["Yamada, Tarou", "山田 太郎", "やまだ たろう"]
+
+
+@pytest.mark.parametrize("raw", ["", None, "^^^^", "==", "^^^DR"])
+def test_empty_names(raw):
+    assert normalise_name(raw) == ""
+    if raw != "^^^DR":
+        assert display_name(raw) == ""
