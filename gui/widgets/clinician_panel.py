@@ -1,0 +1,146 @@
+"""The clinician view: every figure behind the selected exam's estimate."""
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+
+from dosetrail.core.history import ExamView, PatientHistory
+
+from ..formatting import fmt_number, fmt_range, modality_label
+
+_DOSE_FIELDS = [
+    ("ct_ctdivol_mgy_max", "CTDIvol, highest", "mGy"),
+    ("ct_dlp_mgycm", "DLP, total", "mGy·cm"),
+    ("ct_irradiation_events", "CT irradiation events", ""),
+    ("dap_gycm2", "Dose-area product, total", "Gy·cm²"),
+    ("agd_mgy", "Average glandular dose, total", "mGy"),
+    ("administered_activity_mbq", "Administered activity", "MBq"),
+    ("radiopharmaceutical", "Radiopharmaceutical", ""),
+]
+
+
+def _value(v: Any, unit: str = "") -> str:
+    if v is None:
+        return "<i>not given</i>"
+    if isinstance(v, float):
+        v = fmt_number(v, 4)
+    return escape(f"{v} {unit}".strip())
+
+
+def _row(label: str, value_html: str) -> str:
+    return f"<tr><td style='padding-right:12px'><b>{escape(label)}</b></td><td>{value_html}</td></tr>"
+
+
+def patient_header_html(history: PatientHistory) -> str:
+    """Totals of the patient with the factor set named."""
+    p = history.patient
+    return (
+        f"<p><b>Cumulative effective dose:</b> {fmt_number(p.cumulative_effective_dose_msv)} mSv "
+        f"(range {fmt_range(p.cumulative_effective_dose_range_msv)}) over {p.exam_count} exams; "
+        f"{p.exams_without_dose_estimate} without estimate. "
+        f"<b>Factor set:</b> {escape(history.factor_set)}.</p>"
+    )
+
+
+def exam_html(exam: ExamView) -> str:
+    """Every figure of one exam as HTML: dose indices, estimate, method, factor set,
+    parts with inputs and citations, warnings and reference-level flags."""
+    title = escape(f"{exam.date or 'date unknown'} – {exam.description or modality_label(exam.modalities)}")
+    out = [f"<h3>{title}</h3>", "<table>"]
+    out.append(_row("Modalities", escape(", ".join(exam.modalities))))
+    out.append(_row("Institution", _value(exam.institution)))
+    out.append(_row("Body region", _value(exam.body_region)))
+    out.append(_row("Age at exam", _value(exam.age_years, "years")))
+    out.append(_row("Ionising", {True: "yes", False: "no", None: "<i>unknown</i>"}[exam.ionising]))
+    if exam.accession_number:
+        out.append(_row("Accession number", escape(exam.accession_number)))
+    out.append(_row("Study UID", escape(exam.study_instance_uid)))
+    for name, label, unit in _DOSE_FIELDS:
+        out.append(_row(label, _value(getattr(exam.dose, name), unit)))
+    if exam.has_estimate:
+        est = f"{fmt_number(exam.effective_dose_msv, 3)} mSv"
+        if exam.effective_dose_range_msv:
+            est += f" (range {fmt_range(exam.effective_dose_range_msv)})"
+        out.append(_row("Effective dose", escape(est)))
+    else:
+        out.append(_row("Effective dose", "<i>no estimate</i>"))
+    if exam.reported_effective_dose_msv is not None:
+        out.append(_row("Reported by the device",
+                        escape(f"{fmt_number(exam.reported_effective_dose_msv, 3)} mSv")))
+    out.append(_row("Method", _value(exam.method)))
+    out.append(_row("Factor set", _value(exam.factor_set)))
+    out.append(_row("Dose sources", escape(", ".join(exam.sources)) or "<i>none</i>"))
+    out.append("</table>")
+    if exam.parts:
+        out.append("<h4>Parts of the estimate</h4><ul>")
+        for part in exam.parts:
+            inputs = ", ".join(f"{k} = {fmt_number(v, 4) if isinstance(v, float) else v}"
+                               for k, v in part.inputs.items())
+            rng = f" (range {fmt_range(part.range_msv)})" if part.range_msv else ""
+            out.append(
+                f"<li><b>{escape(part.modality)}</b>: {escape(part.method)} → "
+                f"{escape(fmt_number(part.effective_dose_msv, 3) or 'unknown')} mSv{escape(rng)}"
+                f"; source {escape(part.source)}<br>inputs: {escape(inputs) or 'none'}"
+                f"<br>factor: {escape(part.factor_reference or 'not cited')}</li>")
+        out.append("</ul>")
+    if exam.reference_levels:
+        out.append("<h4>Diagnostic reference levels</h4><ul>")
+        for f in exam.reference_levels:
+            state = "<b>above</b>" if f.exceeded else "within"
+            out.append(f"<li>{escape(f.scheme)} {escape(f.exam)}: {escape(f.quantity)} "
+                       f"{escape(fmt_number(f.value, 4))} {state} the reference level "
+                       f"{escape(fmt_number(f.reference, 4))}</li>")
+        out.append("</ul>")
+    out.append("<h4>Warnings</h4>")
+    if exam.warnings:
+        out.append("<ul>" + "".join(f"<li>{escape(w)}</li>" for w in exam.warnings) + "</ul>")
+    else:
+        out.append("<p>None.</p>")
+    if exam.series:
+        out.append("<h4>Series</h4><ul>")
+        for s in exam.series:
+            out.append(f"<li>{escape(str(s.number or ''))} {escape(s.modality)} "
+                       f"{escape(s.description or '')} – {s.instance_count} objects</li>")
+        out.append("</ul>")
+    return "\n".join(out)
+
+
+class ClinicianPanel(QWidget):
+    """Shows the patient totals and every detail of the selected exam."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QTextBrowser(self)
+        self.text.setAccessibleName("Exam details for clinicians")
+        self.text.setOpenLinks(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text)
+        self._history: PatientHistory | None = None
+        self._exam: ExamView | None = None
+        self._render()
+
+    def set_history(self, history: PatientHistory | None) -> None:
+        """Show ``history``'s totals; clears the exam selection."""
+        self._history = history
+        self._exam = None
+        self._render()
+
+    def set_exam(self, exam: ExamView | None) -> None:
+        """Show the details of ``exam`` (None: a hint to select one)."""
+        self._exam = exam
+        self._render()
+
+    def plain_text(self) -> str:
+        """The text shown, without formatting."""
+        return self.text.toPlainText()
+
+    def _render(self) -> None:
+        if self._history is None:
+            self.text.setHtml("<p>Select a patient.</p>")
+            return
+        body = patient_header_html(self._history)
+        body += exam_html(self._exam) if self._exam else "<p>Select an exam in the table or on the timeline.</p>"
+        self.text.setHtml(body)

@@ -1,0 +1,352 @@
+"""The cumulative-dose timeline of one patient (pyqtgraph).
+
+Cumulative effective dose is a step line over time with its uncertainty band,
+one marker per dated exam (coloured by modality; hollow grey for exams
+without an estimate, drawn at the cumulative total reached by then), optional
+per-year bars and reference lines ("N years of natural background",
+100 mSv). Clicking a marker emits :attr:`TimelineWidget.examSelected`;
+:meth:`TimelineWidget.select_exam` highlights a marker from outside.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from dosetrail.core.history import ExamView, PatientHistory
+
+from ..formatting import epoch_to_iso, fmt_number, iso_to_epoch, modality_label, primary_modality
+from ..style import modality_color, plot_colors
+
+YEAR_S = 365.25 * 86400
+HIGH_CUMULATIVE_MSV = 100.0  # IAEA recurrent-imaging level (context.md)
+BACKGROUND_YEAR_STEPS = (1, 2, 5, 10, 20, 30, 50, 100)
+
+
+@dataclass
+class MarkerInfo:
+    """Where an exam's marker is and what its tooltip says."""
+
+    study_uid: str
+    x: float
+    y: float
+    has_estimate: bool
+    modality: str
+    tooltip: str
+
+
+def step_coordinates(xs: list[float], ys: list[float], end_x: float) -> tuple[list[float], list[float]]:
+    """Vertices of a step line that starts at 0 and jumps to ``ys[i]`` at ``xs[i]``.
+
+    Parameters
+    ----------
+    xs, ys : list of float
+        Jump positions (ascending) and the level after each jump.
+    end_x : float
+        Where the last level ends (at least ``xs[-1]``).
+
+    Returns
+    -------
+    tuple of list
+        ``(x, y)`` vertex lists; the last y equals ``ys[-1]``.
+    """
+    if not xs:
+        return [], []
+    vx, vy = [xs[0]], [0.0]
+    level = 0.0
+    for x, y in zip(xs, ys):
+        vx += [x, x]
+        vy += [level, y]
+        level = y
+    vx.append(max(end_x, xs[-1]))
+    vy.append(level)
+    return vx, vy
+
+
+def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3) -> list[tuple[float, str]]:
+    """Reference lines to draw below ``top_msv``: whole years of natural background.
+
+    Parameters
+    ----------
+    top_msv : float
+        The highest value the plot shows (upper end of the cumulative range).
+    msv_per_year : float
+        Natural background dose rate.
+    max_lines : int
+        At most this many lines (the largest that fit).
+
+    Returns
+    -------
+    list of (float, str)
+        ``(mSv, label)`` pairs, ascending; the 100 mSv line is added when the
+        total comes within reach of it.
+    """
+    out: list[tuple[float, str]] = []
+    if msv_per_year > 0:
+        fits = [n for n in BACKGROUND_YEAR_STEPS if n * msv_per_year <= top_msv * 1.2]
+        for n in fits[-max_lines:]:
+            word = "year" if n == 1 else "years"
+            out.append((n * msv_per_year, f"{n} {word} of natural background "
+                                          f"({fmt_number(n * msv_per_year)} mSv)"))
+    if top_msv >= HIGH_CUMULATIVE_MSV * 0.5:
+        out = [o for o in out if abs(o[0] - HIGH_CUMULATIVE_MSV) > 1e-6]
+        out.append((HIGH_CUMULATIVE_MSV, "100 mSv: level used for recurrent imaging (IAEA)"))
+    return sorted(out)
+
+
+def marker_infos(history: PatientHistory) -> list[MarkerInfo]:
+    """One :class:`MarkerInfo` per dated exam of ``history``, oldest first."""
+    cum_by_uid = {c.study_instance_uid: c.cumulative_msv for c in history.cumulative}
+    steps = sorted((iso_to_epoch(c.date) or 0.0, c.cumulative_msv) for c in history.cumulative)
+    out: list[MarkerInfo] = []
+    for exam in history.exams:
+        x = iso_to_epoch(exam.date)
+        if x is None:
+            continue
+        if exam.study_instance_uid in cum_by_uid:
+            y = cum_by_uid[exam.study_instance_uid]
+        else:  # at the cumulative total reached on that date
+            y = max([c for t, c in steps if t <= x], default=0.0)
+        out.append(MarkerInfo(exam.study_instance_uid, x, y, exam.has_estimate,
+                              primary_modality(exam.modalities), _tooltip(exam, y)))
+    return out
+
+
+def _tooltip(exam: ExamView, cumulative: float) -> str:
+    lines = [f"{exam.date}  {exam.description or modality_label(exam.modalities)}",
+             f"Modality: {modality_label(exam.modalities)}"]
+    if exam.has_estimate:
+        rng = exam.effective_dose_range_msv
+        lines.append(f"Effective dose: {fmt_number(exam.effective_dose_msv)} mSv"
+                     + (f" (range {fmt_number(rng[0])}–{fmt_number(rng[1])})" if rng else ""))
+        lines.append(f"Method: {exam.method or 'unknown'}")
+    else:
+        lines.append("No estimate: the study does not carry the dose data needed")
+    lines.append(f"Cumulative after this exam: {fmt_number(cumulative)} mSv")
+    return "\n".join(lines)
+
+
+class TimelineWidget(QWidget):
+    """Cumulative effective dose over time for one :class:`PatientHistory`."""
+
+    examSelected = Signal(str)  # study instance UID
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colors = plot_colors()
+        self._history: PatientHistory | None = None
+        self._bg_rate = 2.4
+        self._show_bars = False
+        self._show_reference = True
+        self._markers: list[MarkerInfo] = []
+        self._selected: str | None = None
+
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.plot.setAccessibleName("Cumulative dose timeline")
+        self.plot.setBackground(self._colors["background"])
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        fg = self._colors["foreground"]
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
+        self.plot.setLabel("left", "Cumulative effective dose", units="mSv")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.legend = QLabel(self)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setAccessibleName("Timeline legend")
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("Timeline note")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.note)
+
+        # plot items, rebuilt by _redraw (public for tests and the screenshots)
+        self.step_curve: pg.PlotDataItem | None = None
+        self.band: pg.FillBetweenItem | None = None
+        self.markers: pg.ScatterPlotItem | None = None
+        self.selection_item: pg.ScatterPlotItem | None = None
+        self.bars: pg.BarGraphItem | None = None
+        self.reference_lines: list[pg.InfiniteLine] = []
+        self._redraw()
+
+    # public API ---------------------------------------------------------------
+    def set_history(self, history: PatientHistory | None, background_msv_per_year: float = 2.4) -> None:
+        """Show ``history`` (None clears the plot).
+
+        Parameters
+        ----------
+        history : PatientHistory or None
+            The patient's history.
+        background_msv_per_year : float
+            Natural background dose rate for the reference lines.
+        """
+        self._history = history
+        self._bg_rate = background_msv_per_year
+        self._selected = None
+        self._redraw()
+
+    def set_show_bars(self, show: bool) -> None:
+        """Show or hide the per-year effective dose bars."""
+        self._show_bars = bool(show)
+        self._redraw()
+
+    def set_show_reference_lines(self, show: bool) -> None:
+        """Show or hide the natural-background and 100 mSv lines."""
+        self._show_reference = bool(show)
+        self._redraw()
+
+    def marker_infos(self) -> list[MarkerInfo]:
+        """The markers currently drawn, oldest first."""
+        return list(self._markers)
+
+    def selected_exam(self) -> str | None:
+        """Study UID of the highlighted marker, or None."""
+        return self._selected
+
+    def select_exam(self, study_uid: str | None) -> None:
+        """Highlight the marker of ``study_uid`` (no signal is emitted)."""
+        self._selected = study_uid if any(m.study_uid == study_uid for m in self._markers) else None
+        self._draw_selection()
+
+    # drawing ------------------------------------------------------------------
+    def _redraw(self) -> None:
+        self.plot.clear()
+        self.legend.setText("")
+        self.step_curve = self.band = self.markers = self.selection_item = self.bars = None
+        self.reference_lines = []
+        self._markers = []
+        h = self._history
+        if h is None or not h.exams:
+            self.note.setText("No exams to show." if h is not None else "")
+            return
+        self._markers = marker_infos(h)
+        xs = [iso_to_epoch(c.date) for c in h.cumulative]
+        pts = sorted((x, c) for x, c in zip(xs, h.cumulative) if x is not None)
+        end_x = max([time.time()] + [m.x for m in self._markers])
+        top = 0.0
+        if pts:
+            px = [p[0] for p in pts]
+            sx, sy = step_coordinates(px, [p[1].cumulative_msv for p in pts], end_x)
+            lx, ly = step_coordinates(px, [p[1].low_msv for p in pts], end_x)
+            hx, hy = step_coordinates(px, [p[1].high_msv for p in pts], end_x)
+            low = pg.PlotDataItem(lx, ly, pen=pg.mkPen(None))
+            high = pg.PlotDataItem(hx, hy, pen=pg.mkPen(None))
+            self.band = pg.FillBetweenItem(low, high, brush=pg.mkBrush(self._colors["band"]))
+            for item in (low, high, self.band):
+                self.plot.addItem(item)
+            self.step_curve = pg.PlotDataItem(sx, sy, pen=pg.mkPen(self._colors["line"], width=2.5),
+)
+            self.plot.addItem(self.step_curve)
+            top = max(hy + sy)
+        if self._show_bars and h.per_year_msv:
+            years = sorted(h.per_year_msv)
+            x = [iso_to_epoch(f"{y}-07-02") for y in years]
+            self.bars = pg.BarGraphItem(x=x, height=[h.per_year_msv[y] for y in years],
+                                        width=YEAR_S * 0.8, brush=pg.mkBrush(self._colors["bars"]),
+                                        pen=pg.mkPen(None))
+            self.bars.setZValue(-10)
+            self.plot.addItem(self.bars)
+        if self._show_reference:
+            for y, label in background_lines(top, self._bg_rate):
+                color = self._colors["reference" if y == HIGH_CUMULATIVE_MSV else "background_lines"]
+                line = pg.InfiniteLine(pos=y, angle=0, movable=False,
+                                       pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DashLine),
+                                       label=label, labelOpts={"position": 0.02, "color": color,
+                                                               "anchors": [(0, 1), (0, 1)]})
+                line.setZValue(-5)
+                self.plot.addItem(line)
+                self.reference_lines.append(line)
+                top = max(top, y)
+        self._draw_markers()
+        self.plot.setYRange(0, max(top, 0.1) * 1.12, padding=0)
+        xmin = min(m.x for m in self._markers) if self._markers else end_x - YEAR_S
+        span = max(end_x - xmin, YEAR_S / 4)
+        self.plot.setXRange(xmin - span * 0.04, end_x + span * 0.04, padding=0)
+        self._set_note(h)
+        self._draw_selection()
+
+    def _draw_markers(self) -> None:
+        spots = []
+        seen: dict[str, dict] = {}
+        for m in self._markers:
+            if m.has_estimate:
+                c = modality_color(m.modality)
+                spot = {"pos": (m.x, m.y), "data": m.study_uid, "size": 13, "symbol": "o",
+                        "brush": pg.mkBrush(c), "pen": pg.mkPen(QColor("white"), width=1)}
+                seen.setdefault(m.modality, spot)
+            else:
+                spot = {"pos": (m.x, m.y), "data": m.study_uid, "size": 13, "symbol": "o",
+                        "brush": pg.mkBrush(None),
+                        "pen": pg.mkPen(self._colors["no_estimate"], width=2)}
+                seen.setdefault("no estimate", spot)
+            spots.append(spot)
+        tips = {m.study_uid: m.tooltip for m in self._markers}
+        self.markers = pg.ScatterPlotItem(hoverable=True, tip=lambda x, y, data: tips.get(data, ""),
+                                          hoverSize=17)
+        self.markers.addPoints(spots)
+        self.markers.setZValue(10)
+        self.markers.sigClicked.connect(self._on_clicked)
+        self.plot.addItem(self.markers)
+        entries = []
+        if self.step_curve is not None:
+            entries.append(f'<span style="color:{self._colors["line"].name()}">&#9644;</span>'
+                           "&nbsp;cumulative total (shaded: uncertainty range)")
+        for name in sorted(seen):
+            if name == "no estimate":
+                sym = f'<span style="color:{self._colors["no_estimate"].name()}">&#9675;</span>'
+            else:
+                sym = f'<span style="color:{modality_color(name).name()}">&#9679;</span>'
+            entries.append(f"{sym}&nbsp;{name}")
+        if self.bars is not None:
+            entries.append(f'<span style="color:{self._colors["bars"].name()}">&#9632;</span>'
+                           "&nbsp;dose per year")
+        self.legend.setText("&nbsp;&nbsp;&nbsp;".join(entries))
+
+    def _draw_selection(self) -> None:
+        if self.selection_item is not None:
+            self.plot.removeItem(self.selection_item)
+            self.selection_item = None
+        m = next((m for m in self._markers if m.study_uid == self._selected), None)
+        if m is None:
+            return
+        pen = QPen(self._colors["selection"])
+        pen.setWidthF(3)
+        self.selection_item = pg.ScatterPlotItem([m.x], [m.y], size=24, symbol="o",
+                                                 brush=pg.mkBrush(None), pen=pen)
+        self.selection_item.setZValue(20)
+        self.selection_item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.plot.addItem(self.selection_item)
+
+    def _on_clicked(self, _item, points, _event=None) -> None:
+        if len(points) == 0:
+            return
+        uid = points[0].data()
+        self.select_exam(uid)
+        self.examSelected.emit(uid)
+
+    def _set_note(self, h: PatientHistory) -> None:
+        undated = sum(1 for e in h.exams if not e.date)
+        no_est = sum(1 for m in self._markers if not m.has_estimate)
+        parts = []
+        if no_est:
+            parts.append(f"Hollow grey markers: {no_est} exam(s) without a dose estimate "
+                         "(not in the total).")
+        if undated:
+            parts.append(f"{undated} exam(s) without a date are listed in the table but not "
+                         "on the timeline.")
+        self.note.setText(" ".join(parts))
+        self.note.setVisible(bool(parts))
+        last = h.cumulative[-1].cumulative_msv if h.cumulative else 0.0
+        self.plot.setAccessibleDescription(
+            f"{len(self._markers)} exams from {epoch_to_iso(min(m.x for m in self._markers)) if self._markers else '-'}; "
+            f"cumulative about {fmt_number(last)} mSv")

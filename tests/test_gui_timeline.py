@@ -1,0 +1,144 @@
+"""The cumulative-dose timeline: items match the history, selection works."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from dosetrail.gui.formatting import iso_to_epoch
+from dosetrail.gui.widgets.timeline import (
+    TimelineWidget,
+    background_lines,
+    marker_infos,
+    step_coordinates,
+)
+from gui_fakes import build_history
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def timeline(qtbot):
+    w = TimelineWidget()
+    qtbot.addWidget(w)
+    w.resize(900, 400)
+    w.set_history(build_history(), background_msv_per_year=2.4)
+    return w
+
+
+def test_one_marker_per_dated_exam_including_no_estimate(timeline):
+    history = build_history()
+    dated = [e for e in history.exams if e.date]
+    spots = timeline.markers.points()
+    assert len(spots) == len(dated)
+    assert sorted(p.data() for p in spots) == sorted(e.study_instance_uid for e in dated)
+    no_est = [e.study_instance_uid for e in dated if not e.has_estimate]
+    assert no_est  # the fake has one
+    infos = {m.study_uid: m for m in timeline.marker_infos()}
+    for uid in no_est:
+        assert not infos[uid].has_estimate
+        assert "No estimate" in infos[uid].tooltip
+        spot = next(p for p in spots if p.data() == uid)
+        assert spot.brush().style() == Qt.BrushStyle.NoBrush  # hollow
+    # the undated exam is explained, not silently dropped
+    assert "without a date" in timeline.note.text()
+
+
+def test_step_line_ends_at_the_cumulative_total(timeline):
+    history = build_history()
+    x, y = timeline.step_curve.getData()
+    assert y[-1] == pytest.approx(history.cumulative[-1].cumulative_msv)
+    assert y[-1] == pytest.approx(history.patient.cumulative_effective_dose_msv)
+    assert np.all(np.diff(x) >= 0)
+    # every cumulative point is a level of the step line at its date
+    for c in history.cumulative:
+        t = iso_to_epoch(c.date)
+        levels = y[np.isclose(x, t)]
+        assert any(np.isclose(levels, c.cumulative_msv))
+    assert timeline.band is not None
+    lo, hi = timeline.band.curves[0].getData()[1], timeline.band.curves[1].getData()[1]
+    assert hi[-1] == pytest.approx(history.cumulative[-1].high_msv)
+    assert lo[-1] == pytest.approx(history.cumulative[-1].low_msv)
+
+
+def test_markers_sit_on_the_cumulative_curve(timeline):
+    history = build_history()
+    cum = {c.study_instance_uid: c.cumulative_msv for c in history.cumulative}
+    for m in timeline.marker_infos():
+        if m.study_uid in cum:
+            assert m.y == pytest.approx(cum[m.study_uid])
+        else:  # drawn at the total reached by that date
+            before = [c.cumulative_msv for c in history.cumulative if c.date <= next(
+                e.date for e in history.exams if e.study_instance_uid == m.study_uid)]
+            assert m.y == pytest.approx(max(before, default=0.0))
+
+
+def test_marker_click_emits_and_highlights(timeline, qtbot):
+    target = timeline.markers.points()[3]
+    with qtbot.waitSignal(timeline.examSelected, timeout=1000) as sig:
+        timeline.markers.sigClicked.emit(timeline.markers, [target], None)
+    assert sig.args == [target.data()]
+    assert timeline.selected_exam() == target.data()
+    sx, sy = timeline.selection_item.getData()
+    assert (sx[0], sy[0]) == pytest.approx((target.pos().x(), target.pos().y()))
+
+
+def test_select_exam_from_outside_moves_highlight_without_signal(timeline, qtbot):
+    uid = timeline.marker_infos()[0].study_uid
+    with qtbot.assertNotEmitted(timeline.examSelected):
+        timeline.select_exam(uid)
+    assert timeline.selected_exam() == uid
+    timeline.select_exam("not-a-study")
+    assert timeline.selected_exam() is None and timeline.selection_item is None
+
+
+def test_per_year_bars_match_history(timeline):
+    history = build_history()
+    assert timeline.bars is None
+    timeline.set_show_bars(True)
+    heights = timeline.bars.opts["height"]
+    assert sorted(heights) == pytest.approx(sorted(history.per_year_msv.values()))
+
+
+def test_reference_lines_use_background_rate(timeline):
+    labels = [line.label.toPlainText() for line in timeline.reference_lines]
+    assert any("years of natural background" in t for t in labels)
+    for line, text in zip(timeline.reference_lines, labels):
+        if "natural background" in text:
+            years = int(text.split()[0])
+            assert line.value() == pytest.approx(years * 2.4)
+    timeline.set_history(build_history(), background_msv_per_year=3.7)
+    for line in timeline.reference_lines:
+        text = line.label.toPlainText()
+        if "natural background" in text:
+            assert line.value() == pytest.approx(int(text.split()[0]) * 3.7)
+    timeline.set_show_reference_lines(False)
+    assert timeline.reference_lines == []
+
+
+def test_background_lines_pick_levels_near_the_total():
+    lines = background_lines(45.0, 2.4)
+    assert [round(v, 3) for v, _ in lines] == [12.0, 24.0, 48.0]
+    assert background_lines(0.3, 2.4) == []
+    assert any(v == 100 for v, _ in background_lines(80.0, 2.4))
+
+
+def test_step_coordinates():
+    x, y = step_coordinates([1.0, 3.0], [2.0, 5.0], 10.0)
+    assert x == [1.0, 1.0, 1.0, 3.0, 3.0, 10.0]
+    assert y == [0.0, 0.0, 2.0, 2.0, 5.0, 5.0]
+    assert step_coordinates([], [], 1.0) == ([], [])
+
+
+def test_empty_and_none_history(qtbot):
+    w = TimelineWidget()
+    qtbot.addWidget(w)
+    w.set_history(None)
+    assert w.markers is None and w.step_curve is None
+    h = build_history()
+    for e in h.exams:
+        e.effective_dose_msv = None
+    h.cumulative = []
+    w.set_history(h)
+    assert len(w.markers.points()) == sum(1 for e in h.exams if e.date)
+    assert all(not m.has_estimate and m.y == 0 for m in marker_infos(h))

@@ -1,0 +1,90 @@
+"""Patient view (plain language) and clinician view (every figure)."""
+from __future__ import annotations
+
+import pytest
+
+from dosetrail.gui.formatting import background_equivalent, fmt_number
+from dosetrail.gui.widgets.clinician_panel import ClinicianPanel
+from dosetrail.gui.widgets.patient_summary import PatientSummaryWidget, summary_paragraphs
+from gui_fakes import build_history
+
+pytestmark = pytest.mark.gui
+
+
+def test_patient_summary_states_total_background_and_missing(qtbot):
+    history = build_history()
+    w = PatientSummaryWidget()
+    qtbot.addWidget(w)
+    w.set_history(history, 2.4)
+    text = w.plain_text()
+    total = history.patient.cumulative_effective_dose_msv
+    assert f"about {fmt_number(total)} mSv" in text
+    years = round(total / 2.4)
+    assert f"about {years} years of natural background" in text
+    assert f"Your {len(history.exams)} exams since {min(e.date for e in history.exams if e.date)[:4]}" in text
+    assert "2 exams have no dose estimate" in text
+    assert "not a measure of your own risk" in text
+    assert "medical grounds" in text
+    assert "CT" not in text.split("What this number means")[1]  # no jargon in the explanation
+
+
+def test_patient_summary_follows_background_setting():
+    history = build_history()
+    total = history.patient.cumulative_effective_dose_msv
+    text = " ".join(summary_paragraphs(history, 3.7))
+    assert background_equivalent(total, 3.7) in text
+    assert "3.7 mSv a year" in text
+
+
+def test_patient_summary_never_warns_against_imaging():
+    text = " ".join(summary_paragraphs(build_history(), 2.4)).lower()
+    for bad in ("avoid", "should not", "danger", "too much"):
+        assert bad not in text
+
+
+def test_summary_without_any_estimate():
+    h = build_history()
+    for e in h.exams:
+        e.effective_dose_msv = None
+    paras = summary_paragraphs(h, 2.4)
+    assert "none of them carries the information" in paras[0]
+
+
+def test_background_equivalent_units():
+    assert background_equivalent(24.0, 2.4) == "about 10 years"
+    assert background_equivalent(0.2, 2.4) == "about 30 days"
+    assert "days" in background_equivalent(0.02, 2.4)
+    assert "months" in background_equivalent(1.0, 2.4)
+
+
+def test_clinician_panel_names_factor_set_inputs_and_flags(qtbot):
+    history = build_history()
+    w = ClinicianPanel()
+    qtbot.addWidget(w)
+    w.set_history(history)
+    assert "Select an exam" in w.plain_text()
+    assert history.factor_set in w.plain_text()
+    exam = next(e for e in history.exams if e.reference_levels)
+    w.set_exam(exam)
+    text = w.plain_text()
+    assert exam.factor_set in text and exam.method in text
+    assert fmt_number(exam.dose.ct_dlp_mgycm, 4) in text
+    part = exam.parts[0]
+    assert part.factor_reference in text
+    assert "k_msv_per_mgycm" in text
+    flag = exam.reference_levels[0]
+    assert flag.scheme in text and "above" in text and fmt_number(flag.reference, 4) in text
+
+
+def test_clinician_panel_unknown_is_not_zero(qtbot):
+    history = build_history()
+    w = ClinicianPanel()
+    qtbot.addWidget(w)
+    w.set_history(history)
+    exam = next(e for e in history.exams if not e.has_estimate)
+    w.set_exam(exam)
+    text = w.plain_text()
+    assert "no estimate" in text
+    assert "DLP, total\tnot given" in text or "DLP, total not given" in text.replace("\n", " ")
+    for w_ in exam.warnings:
+        assert w_ in text
