@@ -37,6 +37,10 @@ class MemberReadError(SourceError):
     """An archive member could not be read (damaged, too large, bad password)."""
 
 
+class _CannotOpen(MemberReadError):
+    """The archive's table of contents cannot be read."""
+
+
 class _Budget:
     """Decompressed bytes used by one archive and the archives inside it."""
 
@@ -109,11 +113,27 @@ def _copy_capped(fh: IO[bytes], sink, info: zipfile.ZipInfo, limits: ArchiveLimi
         sink(chunk)
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, pwd: bytes | None,
+class _ZipHandle:
+    """An open archive; one on disk is reopened if read after the iterator ended."""
+
+    def __init__(self, zf: zipfile.ZipFile, source: str | IO[bytes]) -> None:
+        self.zf = zf
+        self.source = source
+
+    def get(self) -> zipfile.ZipFile:
+        if self.zf.fp is None:
+            if not isinstance(self.source, str) and self.source.closed:
+                raise MemberReadError("member of a nested archive read after the source moved past "
+                                      "it (call read() before advancing the iterator)")
+            self.zf = zipfile.ZipFile(self.source)
+        return self.zf
+
+
+def _read_member(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None,
                  limits: ArchiveLimits, budget: _Budget, label: str) -> bytes:
     parts: list[bytes] = []
     try:
-        with zf.open(info, pwd=pwd) as fh:
+        with handle.get().open(info, pwd=pwd) as fh:
             _copy_capped(fh, parts.append, info, limits, budget, label)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one clear reason
         raise MemberReadError(_describe_read_error(exc)) from exc
@@ -172,9 +192,9 @@ def _open_zip(source: str | IO[bytes], label: str, limits: ArchiveLimits) -> zip
     try:
         zf = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
-        raise MemberReadError(f"not a ZIP archive, or damaged beyond reading ({exc})") from exc
+        raise _CannotOpen(f"not a ZIP archive, or damaged beyond reading ({exc})") from exc
     except (OSError, ValueError, EOFError) as exc:
-        raise MemberReadError(f"cannot open archive: {exc}") from exc
+        raise _CannotOpen(f"cannot open archive: {exc}") from exc
     if len(zf.infolist()) > limits.max_members:
         count = len(zf.infolist())
         zf.close()
@@ -224,7 +244,7 @@ def iter_zip(
     try:
         zf = _open_zip(source, label, limits)
     except MemberReadError as exc:
-        if depth == 1 and isinstance(source, str):
+        if depth == 1 and isinstance(source, str) and isinstance(exc, _CannotOpen):
             from .zip_recover import salvage_truncated  # local: rare path
 
             salvaged = salvage_truncated(source, label, password=password, limits=limits, origin=origin)
@@ -234,6 +254,7 @@ def iter_zip(
         yield SourceProblem(label, str(exc))
         return
     pwd = password.encode("utf-8") if password else None
+    handle = _ZipHandle(zf, source)
     with zf:
         for info in zf.infolist():
             if info.is_dir():
@@ -265,11 +286,11 @@ def iter_zip(
             if names.is_gzip_name(name):
                 from .gzip_source import gunzip_capped  # local: avoids an import cycle
 
-                data_reader = partial(_read_member, zf, info, pwd, limits, budget, mlabel)
+                data_reader = partial(_read_member, handle, info, pwd, limits, budget, mlabel)
                 yield SourceItem(label=mlabel, read=lambda r=data_reader: gunzip_capped(r(), limits),
                                  size=None, origin=origin)
                 continue
-            yield SourceItem(label=mlabel, read=partial(_read_member, zf, info, pwd, limits, budget, mlabel),
+            yield SourceItem(label=mlabel, read=partial(_read_member, handle, info, pwd, limits, budget, mlabel),
                              size=info.file_size, origin=origin)
 
 
