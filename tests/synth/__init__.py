@@ -7,13 +7,27 @@ Usage from a test (pytest puts ``tests/`` on ``sys.path``)::
 Everything is written with pydicom; UIDs are random unless
 :func:`set_uid_seed` was called or explicit UIDs are passed.
 """
+from .bulk import generate_many
 from .common import (
     JAPANESE_PATIENT,
+    UID_PREFIX,
     PatientSpec,
     new_uid,
     set_uid_seed,
 )
 from .ct import CT_IMAGE_STORAGE, make_ct_reconstruction, make_ct_series
+from .history import history_patients, make_mixed_patient_history
+from .hostile import (
+    SLIP_MEMBERS,
+    garbage_file,
+    make_encrypted_zip,
+    make_nested_zip,
+    make_zip_bomb,
+    make_zip_slip,
+    no_preamble_dicom,
+    no_uid_dicom,
+    truncated_file,
+)
 from .media import (
     corrupt_dicomdir,
     make_stale_dicomdir,
@@ -22,19 +36,22 @@ from .media import (
     write_dicomdir_media,
     write_study,
 )
+from .nm import FDG, F18, TC99M, make_nm_image, make_pt_series, make_rrdsr
+from .other import make_mr_series, make_philips_dose_screen, make_us_image
+from .projection import DAP_UNIT_SCALE, make_dx_image, make_mg_image, make_projection_rdsr
+from .rdsr import ct_events, make_ct_rdsr, make_cumulative_ct_rdsrs, make_split_ct_rdsrs
+from .sr import COMPREHENSIVE_SR, ENHANCED_SR, RADIOPHARMACEUTICAL_RDSR, XRAY_RDSR
 
 __all__ = [
-    "CT_IMAGE_STORAGE",
-    "JAPANESE_PATIENT",
-    "PatientSpec",
-    "corrupt_dicomdir",
-    "make_ct_reconstruction",
-    "make_ct_series",
-    "make_stale_dicomdir",
-    "make_zip",
-    "new_uid",
-    "set_uid_seed",
-    "write_dataset",
-    "write_dicomdir_media",
-    "write_study",
+    "COMPREHENSIVE_SR", "CT_IMAGE_STORAGE", "DAP_UNIT_SCALE", "ENHANCED_SR", "F18", "FDG",
+    "JAPANESE_PATIENT", "RADIOPHARMACEUTICAL_RDSR", "SLIP_MEMBERS", "TC99M", "UID_PREFIX",
+    "XRAY_RDSR", "PatientSpec",
+    "corrupt_dicomdir", "ct_events", "garbage_file", "generate_many", "history_patients",
+    "make_ct_rdsr", "make_ct_reconstruction", "make_ct_series", "make_cumulative_ct_rdsrs",
+    "make_dx_image", "make_encrypted_zip", "make_mg_image", "make_mixed_patient_history",
+    "make_mr_series", "make_nested_zip", "make_nm_image", "make_philips_dose_screen",
+    "make_projection_rdsr", "make_pt_series", "make_rrdsr", "make_split_ct_rdsrs",
+    "make_stale_dicomdir", "make_us_image", "make_zip", "make_zip_bomb", "make_zip_slip",
+    "new_uid", "no_preamble_dicom", "no_uid_dicom", "set_uid_seed", "truncated_file",
+    "write_dataset", "write_dicomdir_media", "write_study",
 ]

@@ -1,0 +1,192 @@
+"""Hostile and broken inputs: zip slip, zip bombs, nesting, truncated and garbage files."""
+from __future__ import annotations
+
+import random
+import zipfile
+from pathlib import Path
+
+from pydicom import dcmwrite
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID
+
+from .ct import make_ct_series
+
+__all__ = ["make_zip_slip", "make_zip_bomb", "make_nested_zip", "make_encrypted_zip",
+           "truncated_file", "garbage_file", "no_preamble_dicom", "no_uid_dicom",
+           "SLIP_MEMBERS"]
+
+#: Member names of :func:`make_zip_slip` that escape the extraction folder.
+SLIP_MEMBERS = ("../../evil.dcm", "/abs/evil.dcm", "ok/../../../evil2.dcm")
+
+
+def _dicom_bytes(ds: Dataset | None = None) -> bytes:
+    import io
+
+    ds = ds or make_ct_series(n_slices=1)[0]
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
+def make_zip_slip(zip_path: Path | str, *, include_good: bool = True) -> Path:
+    """A ZIP whose members try to escape the extraction folder.
+
+    Members: :data:`SLIP_MEMBERS` (``../../evil.dcm``, ``/abs/evil.dcm``,
+    ``ok/../../../evil2.dcm``), each a valid DICOM file, plus ``good/IM1.dcm``
+    when ``include_good``.
+
+    Returns
+    -------
+    Path
+    """
+    zip_path = Path(zip_path)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in SLIP_MEMBERS:
+            # ZipFile.write would sanitise the name; writestr with a ZipInfo keeps it raw
+            zf.writestr(zipfile.ZipInfo(name, (2021, 3, 4, 10, 0, 0)), _dicom_bytes())
+        if include_good:
+            zf.writestr("good/IM1.dcm", _dicom_bytes())
+    return zip_path
+
+
+def make_zip_bomb(zip_path: Path | str, *, size_mb: int = 50, members: int = 1,
+                  compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    """A ZIP of highly compressible members (``size_mb`` MB of zeros each).
+
+    With deflate (level 9) the ratio of uncompressed to compressed size is
+    above 1000; ``ZIP_BZIP2`` gives far more. Written in chunks: cheap in memory.
+
+    Returns
+    -------
+    Path
+    """
+    zip_path = Path(zip_path)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    chunk = bytes(1 << 20)
+    with zipfile.ZipFile(zip_path, "w", compression, compresslevel=9) as zf:
+        for m in range(members):
+            with zf.open(f"bomb{m:02d}.dcm", "w", force_zip64=size_mb >= 4096) as out:
+                for _ in range(size_mb):
+                    out.write(chunk)
+    return zip_path
+
+
+def make_nested_zip(zip_path: Path | str, depth: int = 3, *,
+                    datasets: list[Dataset] | None = None) -> Path:
+    """ZIPs inside ZIPs ``depth`` levels deep; the innermost holds DICOM files.
+
+    ``depth=1`` is a plain ZIP of the datasets. Each outer level contains
+    ``level<n>.zip`` and one DICOM file of its own (``outer<n>.dcm``).
+
+    Returns
+    -------
+    Path
+    """
+    import io
+
+    zip_path = Path(zip_path)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    datasets = datasets if datasets is not None else make_ct_series(n_slices=2)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i, ds in enumerate(datasets):
+            zf.writestr(f"inner/IM{i + 1:04d}.dcm", _dicom_bytes(ds))
+    payload = buf.getvalue()
+    for level in range(depth - 1, 0, -1):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(f"level{level + 1}.zip", payload)
+            zf.writestr(f"outer{level}.dcm", _dicom_bytes())
+        payload = buf.getvalue()
+    zip_path.write_bytes(payload)
+    return zip_path
+
+
+def make_encrypted_zip(zip_path: Path | str) -> Path:
+    """A ZIP whose single member is flagged encrypted (reading it needs a password).
+
+    Returns
+    -------
+    Path
+    """
+    zip_path = Path(zip_path)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("secret/IM1.dcm", _dicom_bytes())
+    data = bytearray(zip_path.read_bytes())
+    data[6] |= 0x01  # local header general purpose flag: encrypted
+    central = data.find(b"PK\x01\x02")
+    data[central + 8] |= 0x01  # central directory copy of the flag
+    zip_path.write_bytes(bytes(data))
+    return zip_path
+
+
+def truncated_file(path_in: Path | str, path_out: Path | str, keep_bytes: int) -> Path:
+    """Copy the first ``keep_bytes`` bytes of ``path_in`` to ``path_out``."""
+    path_out = Path(path_out)
+    path_out.parent.mkdir(parents=True, exist_ok=True)
+    with open(path_in, "rb") as f:
+        path_out.write_bytes(f.read(keep_bytes))
+    return path_out
+
+
+def garbage_file(path: Path | str, n: int = 4096, *, dicm_marker: bool = False,
+                 seed: int = 0) -> Path:
+    """``n`` random bytes; with ``dicm_marker`` the file has a 128-byte
+    preamble and ``DICM`` then nonsense (looks like DICOM, is not).
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    body = bytes(rng.getrandbits(8) for _ in range(n))
+    if dicm_marker:
+        body = bytes(128) + b"DICM" + body[132:] if n > 132 else bytes(128) + b"DICM"
+    path.write_bytes(body)
+    return path
+
+
+def no_preamble_dicom(path: Path | str, ds: Dataset | None = None) -> Path:
+    """A bare implicit-VR-little-endian dataset: no preamble, no ``DICM``, no
+    file meta, but with SOP Class/Instance UIDs (old PACS exports).
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds = ds or make_ct_series(n_slices=1)[0]
+    bare = Dataset()
+    bare.update(ds)
+    dcmwrite(path, bare, implicit_vr=True, little_endian=True, enforce_file_format=False)
+    return path
+
+
+def no_uid_dicom(path: Path | str, ds: Dataset | None = None) -> Path:
+    """A DICOM file (preamble, ``DICM``, meta) whose dataset has no SOP
+    Instance UID, Study or Series Instance UID.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds = ds or make_ct_series(n_slices=1)[0]
+    for keyword in ("SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
+        if keyword in ds:
+            delattr(ds, keyword)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
+    ds.file_meta = meta
+    ds.preamble = bytes(128)
+    dcmwrite(path, ds, enforce_file_format=False)
+    return path
+
