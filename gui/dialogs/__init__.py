@@ -1,0 +1,1 @@
+"""Dialogs of the main window (settings, merge and split patients)."""

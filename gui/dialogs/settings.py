@@ -1,0 +1,124 @@
+"""The Settings dialog: factor set, reference levels, background rate, data folder."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dosetrail.core.config import DRL_SETS, FACTOR_SETS, Settings
+
+FACTOR_SET_HELP = {
+    "AAPM-96": "AAPM Report 96 (2008) k-factors (ICRP 60 weights) – the default",
+    "ICRP-103-NCI": "ICRP 103 weights (NCI-based k-factors)",
+}
+
+
+class SettingsDialog(QDialog):
+    """Edit :class:`Settings` and the data folder.
+
+    Parameters
+    ----------
+    settings : Settings
+        Current settings (not modified).
+    data_folder : str
+        Current data folder (``DOSETRAIL_HOME``); a change takes effect on restart.
+    parent : QWidget, optional
+    """
+
+    def __init__(self, settings: Settings, data_folder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("DoseTrail settings")
+        self._original = settings
+        form = QFormLayout()
+
+        self.factor_set = QComboBox(self)
+        for name in FACTOR_SETS:
+            self.factor_set.addItem(name, name)
+            self.factor_set.setItemData(self.factor_set.count() - 1, FACTOR_SET_HELP.get(name, name),
+                                        Qt.ItemDataRole.ToolTipRole)
+        self.factor_set.setCurrentText(settings.factor_set)
+        self.factor_set.setAccessibleName("Dose factor set")
+        form.addRow("&Factor set:", self.factor_set)
+
+        self.drl_set = QComboBox(self)
+        self.drl_set.addItems(list(DRL_SETS))
+        self.drl_set.setCurrentText(settings.drl_set)
+        self.drl_set.setAccessibleName("Diagnostic reference level set")
+        form.addRow("&Reference levels:", self.drl_set)
+
+        self.background = QDoubleSpinBox(self)
+        self.background.setRange(0.1, 20.0)
+        self.background.setSingleStep(0.1)
+        self.background.setDecimals(2)
+        self.background.setSuffix(" mSv/year")
+        self.background.setValue(settings.background_msv_per_year)
+        self.background.setAccessibleName("Natural background dose rate in millisievert per year")
+        self.background.setToolTip("World average 2.4 mSv a year (UNSCEAR 2000); "
+                                   "use your country's value if you know it")
+        form.addRow("&Natural background:", self.background)
+
+        self.uncertainty = QDoubleSpinBox(self)
+        self.uncertainty.setRange(0.0, 300.0)
+        self.uncertainty.setSingleStep(5.0)
+        self.uncertainty.setDecimals(0)
+        self.uncertainty.setPrefix("± ")
+        self.uncertainty.setSuffix(" %")
+        self.uncertainty.setValue(settings.default_uncertainty * 100)
+        self.uncertainty.setAccessibleName("Default uncertainty in percent")
+        form.addRow("Default &uncertainty:", self.uncertainty)
+
+        self.data_folder = QLineEdit(data_folder, self)
+        self.data_folder.setAccessibleName("Data folder")
+        browse = QPushButton("&Browse…", self)
+        browse.setAccessibleName("Choose data folder")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.data_folder, 1)
+        row.addWidget(browse)
+        form.addRow("&Data folder:", row)
+        note = QLabel("A new data folder is used the next time DoseTrail starts. Changing the "
+                      "factor set recomputes every estimate.", self)
+        note.setWordWrap(True)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Data folder", self.data_folder.text())
+        if folder:
+            self.data_folder.setText(folder)
+
+    def settings(self) -> Settings:
+        """The settings as edited."""
+        return replace(self._original, factor_set=self.factor_set.currentText(),
+                       drl_set=self.drl_set.currentText(),
+                       background_msv_per_year=round(self.background.value(), 3),
+                       default_uncertainty=round(self.uncertainty.value() / 100.0, 4))
+
+    def data_folder_path(self) -> str:
+        """The data folder as edited (stripped)."""
+        return self.data_folder.text().strip()
+
+    def settings_changed(self) -> bool:
+        """True when :meth:`settings` differs from the settings passed in."""
+        return self.settings() != self._original

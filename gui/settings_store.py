@@ -1,0 +1,97 @@
+"""Window state kept between sessions (QSettings): geometry, splitters, view, data folder."""
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QMainWindow, QSplitter
+
+VIEWS = ("patient", "clinician")
+
+
+class SettingsStore:
+    """Thin typed wrapper around :class:`QSettings`.
+
+    Parameters
+    ----------
+    qsettings : QSettings, optional
+        Where to keep the values; default the user's ``DoseTrail/DoseTrail``
+        settings. Tests pass an INI file in a temporary folder.
+    """
+
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self.q = qsettings if qsettings is not None else QSettings("DoseTrail", "DoseTrail")
+
+    @classmethod
+    def at_path(cls, ini_path: str) -> "SettingsStore":
+        """A store backed by the INI file ``ini_path``."""
+        return cls(QSettings(ini_path, QSettings.Format.IniFormat))
+
+    # window -------------------------------------------------------------------
+    def save_window(self, window: QMainWindow) -> None:
+        """Remember ``window``'s geometry and tool bar/dock state."""
+        self.q.setValue("window/geometry", window.saveGeometry())
+        self.q.setValue("window/state", window.saveState())
+
+    def restore_window(self, window: QMainWindow) -> bool:
+        """Restore what :meth:`save_window` kept; False when nothing was kept."""
+        geometry = self.q.value("window/geometry")
+        state = self.q.value("window/state")
+        ok = False
+        if isinstance(geometry, (QByteArray, bytes)) and geometry:
+            ok = window.restoreGeometry(QByteArray(geometry))
+        if isinstance(state, (QByteArray, bytes)) and state:
+            window.restoreState(QByteArray(state))
+        return ok
+
+    def save_splitter(self, name: str, splitter: QSplitter) -> None:
+        """Remember the sizes of splitter ``name``."""
+        self.q.setValue(f"splitters/{name}", [int(s) for s in splitter.sizes()])
+
+    def restore_splitter(self, name: str, splitter: QSplitter) -> bool:
+        """Restore splitter ``name``'s sizes; False when none were kept."""
+        sizes = self.q.value(f"splitters/{name}")
+        if not sizes:
+            return False
+        if isinstance(sizes, str):
+            sizes = [sizes]
+        try:
+            values = [int(s) for s in sizes]
+        except (TypeError, ValueError):
+            return False
+        if len(values) != splitter.count():
+            return False
+        splitter.setSizes(values)
+        return True
+
+    # preferences ----------------------------------------------------------------
+    def last_view(self) -> str:
+        """``"patient"`` or ``"clinician"`` (patient by default)."""
+        view = str(self.q.value("view/last", "patient"))
+        return view if view in VIEWS else "patient"
+
+    def set_last_view(self, view: str) -> None:
+        """Remember the view (``"patient"`` or ``"clinician"``)."""
+        if view in VIEWS:
+            self.q.setValue("view/last", view)
+
+    def flag(self, name: str, default: bool) -> bool:
+        """A remembered on/off option (e.g. ``"show_bars"``)."""
+        value = self.q.value(f"view/{name}", default)
+        if isinstance(value, str):
+            return value.lower() in ("true", "1", "yes")
+        return bool(value)
+
+    def set_flag(self, name: str, value: bool) -> None:
+        """Remember an on/off option."""
+        self.q.setValue(f"view/{name}", bool(value))
+
+    def data_folder(self) -> str:
+        """The data folder chosen in Settings ("" when never chosen)."""
+        return str(self.q.value("data/folder", "") or "")
+
+    def set_data_folder(self, folder: str) -> None:
+        """Remember the data folder (used as ``DOSETRAIL_HOME`` on next start)."""
+        self.q.setValue("data/folder", folder)
+
+    def sync(self) -> None:
+        """Write to disk now."""
+        self.q.sync()
