@@ -1,0 +1,193 @@
+"""Effective dose of one study from its stored dose records.
+
+:func:`estimate_study` is deterministic and independent of the order of the
+records; a record repeated (same SOP instance) counts once. Each modality
+part (CT, NM/PT, MG, DX, RF, XA) takes its figures from one source only:
+RDSR first, then dose screen, then image headers. Parts are summed (PET/CT:
+CT + PET, ranges summed); when an ionising part has no estimate, the study
+total is unknown (null), never zero.
+"""
+from __future__ import annotations
+
+import math
+
+from ..config import Settings
+from .dedupe import canonical_records
+from .estimate_ct import estimate_ct
+from .estimate_nm import estimate_nm
+from .estimate_projection import estimate_dap_part, estimate_mg, group_of
+from .plausibility import check_effective
+from .records import (SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_RDSR, SOURCE_RRDSR, SOURCE_TYPICAL,
+                      DoseRecord)
+from .regions import RegionResult, body_part_region, code_region, combine_regions, first_text_region
+from .study import DoseFigures, EstimatePart, StudyDoseInput, StudyEstimate
+from .uncertainty import sum_ranges
+
+IONISING = {"CT", "NM", "PT", "MG", "DX", "CR", "PX", "IO", "RF", "XA", "RG", "DXA", "BMD", "BI"}
+NON_IONISING = {"MR", "US", "ECG", "EPS", "HD", "IVUS", "OCT", "OP", "OPT", "OPM", "OPV", "OAM", "SM", "XC",
+                "ES", "GM", "OCT", "IVOCT", "EEG", "EMG", "RESP", "BDUS", "VA", "LEN", "KER", "SRF", "OPTBSV",
+                "OPTENF", "VF", "DMS", "AU", "TG", "HC", "POS", "FID", "M3D"}
+DOCUMENTS = {"SR", "KO", "PR", "OT", "DOC", "REG", "SEG", "RTSTRUCT", "RWV", "PLAN", "REGISTRATION", "FID",
+             "ASMT", "AR", "IOL"}
+SOURCE_ORDER = (SOURCE_RDSR, SOURCE_RRDSR, SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_TYPICAL)
+PART_ORDER = ("CT", "PT", "NM", "MG", "DX", "RF", "XA")
+
+
+def _modalities(inp: StudyDoseInput) -> set[str]:
+    return {m.strip().upper() for m in inp.modalities if m and m.strip()}
+
+
+def is_ionising(modalities: set[str], records: list[DoseRecord]) -> bool | None:
+    """True for an exam with X-rays or radionuclides; False when the
+    modalities are only non-ionising ones and documents; None when only
+    documents or unknown modalities are known."""
+    if modalities & IONISING or records:
+        return True
+    if modalities & NON_IONISING and modalities <= (NON_IONISING | DOCUMENTS):
+        return False
+    return None
+
+
+def _texts(inp: StudyDoseInput, records: list[DoseRecord]) -> list[str]:
+    texts = [inp.description]
+    texts += [s.description for s in inp.series] + [s.protocol_name for s in inp.series]
+    for rec in records:
+        if rec.image is not None:
+            texts += [rec.image.series_description, rec.image.protocol_name]
+        texts += [e.protocol for e in rec.ct_events]
+    return list(dict.fromkeys(t.strip() for t in texts if t and t.strip()))
+
+
+def study_region(inp: StudyDoseInput, records: list[DoseRecord]) -> RegionResult | None:
+    """Body region: anatomy codes, then BodyPartExamined, then descriptions.
+
+    Parameters
+    ----------
+    inp : StudyDoseInput
+    records : list of DoseRecord
+        Canonical records of the study.
+
+    Returns
+    -------
+    RegionResult or None
+        ``basis == "text"`` when guessed from a description (its
+        ``warning`` says so).
+    """
+    coded = [code_region(e.target_region) for r in records for e in r.ct_events]
+    coded += [code_region(e.target_region) for r in records for e in r.projection_events]
+    coded += [code_region(c) for r in records for c in r.target_region_codes]
+    found = combine_regions([c for c in coded if c is not None and c.region != "unknown"])
+    if found is not None:
+        return found
+    parts = [s.body_part for s in inp.series] + [r.image.body_part for r in records if r.image is not None]
+    found = combine_regions([b for b in (body_part_region(p) for p in sorted({p for p in parts if p})) if b])
+    if found is not None:
+        return found
+    return first_text_region(_texts(inp, records))
+
+
+def _non_ionising() -> StudyEstimate:
+    return StudyEstimate(ionising=False, body_region=None, effective_dose_msv=0.0,
+                         effective_dose_range_msv=(0.0, 0.0), method="non-ionising")
+
+
+def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
+    """Estimate a study's effective dose from its stored dose records.
+
+    Parameters
+    ----------
+    inp : StudyDoseInput
+        Modalities, descriptions, age and dose records of one study.
+    settings : Settings
+        Factor set (``AAPM-96`` or ``ICRP-103-NCI``), DRL set and default
+        relative uncertainty.
+
+    Returns
+    -------
+    StudyEstimate
+        The contract's per-study fields plus parts, reference level flags
+        and the reported effective dose (RRDSR) when given.
+    """
+    records = canonical_records(inp.records)
+    modalities = _modalities(inp)
+    ionising = is_ionising(modalities, records)
+    region = study_region(inp, records)
+    if ionising is False:
+        est = _non_ionising()
+        est.body_region = region.region if region else None
+        return est
+    est = StudyEstimate(ionising=ionising, body_region=region.region if region else None)
+    if ionising is None:
+        est.warnings.append("no imaging modality known for this study: effective dose unknown")
+        return est
+    warnings: list[str] = []
+    for rec in records:
+        warnings += rec.warnings
+    if region is not None and region.warning:
+        warnings.append(region.warning)
+    parts: list[EstimatePart] = []
+    dose = DoseFigures()
+    texts = _texts(inp, records)
+    used_k = False
+
+    ct_records = [r for r in records if r.kind == "ct"]
+    if ct_records or "CT" in modalities:
+        ct = estimate_ct(ct_records, region, inp.age_years, settings)
+        parts.append(ct.part)
+        warnings += ct.warnings
+        dose.ct_dlp_mgycm, dose.ct_ctdivol_mgy_max, dose.ct_irradiation_events = \
+            ct.dlp_mgycm, ct.ctdivol_max_mgy, ct.events
+        est.reference_levels = ct.flags
+        used_k = ct.used_k
+
+    nm_records = [r for r in records if r.kind == "nm"]
+    if nm_records or modalities & {"NM", "PT"}:
+        nm = estimate_nm(nm_records, modalities, settings.default_uncertainty)
+        parts.append(nm.part)
+        warnings += nm.warnings
+        dose.administered_activity_mbq, dose.radiopharmaceutical = nm.activity_mbq, nm.radiopharmaceutical
+        est.reported_effective_dose_msv = nm.reported_msv
+
+    groups: dict[str, list[DoseRecord]] = {}
+    for rec in records:
+        if rec.kind == "projection":
+            groups.setdefault(group_of(rec, modalities), []).append(rec)
+    for mod in sorted(modalities):
+        group = {"MG": "MG", "DX": "DX", "CR": "DX", "PX": "DX", "RF": "RF", "XA": "XA"}.get(mod)
+        if group:
+            groups.setdefault(group, [])
+    daps: list[float] = []
+    for group in sorted(groups, key=PART_ORDER.index):
+        if group == "MG":
+            res = estimate_mg(groups[group], settings.default_uncertainty)
+            dose.agd_mgy = res.agd_mgy
+        else:
+            res = estimate_dap_part(group, groups[group], region, texts, settings.default_uncertainty)
+        if res.dap_gycm2 is not None:
+            daps.append(res.dap_gycm2)
+        parts.append(res.part)
+        warnings += res.warnings
+    if daps:
+        dose.dap_gycm2 = math.fsum(sorted(daps))
+    if not parts:
+        warnings.append("no dose data for this ionising study: effective dose unknown")
+
+    est.dose = dose
+    est.parts = parts
+    est.factor_set = settings.factor_set if used_k else None
+    used_sources = {p.source for p in parts if p.effective_dose_msv is not None or p.source != SOURCE_TYPICAL}
+    est.sources = [s for s in SOURCE_ORDER if s in used_sources]
+    known = [p for p in parts if p.effective_dose_msv is not None]
+    if parts and len(known) == len(parts):
+        est.effective_dose_msv = math.fsum(sorted(p.effective_dose_msv for p in known))
+        est.effective_dose_range_msv = sum_ranges([p.range_msv or (p.effective_dose_msv, p.effective_dose_msv)
+                                                   for p in known])
+    elif known:
+        missing = ", ".join(p.modality for p in parts if p.effective_dose_msv is None)
+        warnings.append(f"effective dose unknown: no estimate for the {missing} part "
+                        f"(the other parts are listed in the estimate's parts)")
+    est.method = parts[0].method if len(parts) == 1 else " + ".join(f"{p.modality}: {p.method}" for p in parts) \
+        if parts else None
+    warnings += check_effective(est.effective_dose_msv)
+    est.warnings = list(dict.fromkeys(warnings))
+    return est

@@ -1,0 +1,263 @@
+"""CT part of a study estimate: E = k(region, age) x DLP, and reference levels.
+
+Sources never add up: RDSR first, then dose screen, then image headers.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..config import FACTOR_SETS, Settings
+from .ct_geometry import DLP_FROM_LENGTH_WARNING, events_from_images
+from .dedupe import merge_ct_reports
+from .factors import ADULT_AGE, KFactor, drl_row, k_factor, typical_dose
+from .plausibility import check_ctdivol, check_event_dlp
+from .records import SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_RDSR, SOURCE_TYPICAL, CTEvent, DoseRecord
+from .regions import RegionResult, code_region
+from .study import EstimatePart, ReferenceLevelFlag
+from .uncertainty import factor_range, relative_range
+
+PHANTOM_WARNING = ("paediatric k-factors assume CTDIvol measured in the 16 cm phantom, but this child's CT "
+                   "reports the 32 cm phantom: a 16 cm value is roughly twice the 32 cm one (the exact ratio "
+                   "depends on scanner and kV), so this estimate may be about 2x too low")
+
+# study region -> (k-factor region, warning or None)
+_K_REGION: dict[str, tuple[str, str | None]] = {
+    "head": ("head", None),
+    "neck": ("neck", None),
+    "head-neck": ("head-neck", None),
+    "chest": ("chest", None),
+    "cardiac": ("chest", None),
+    "breast": ("chest", "no k-factor for a breast CT: the chest factor is used"),
+    "abdomen-pelvis": ("abdomen-pelvis", None),
+    "chest-abdomen-pelvis": ("chest-abdomen-pelvis", None),
+    "whole-body": ("chest-abdomen-pelvis", "no k-factor for whole-body CT: the chest-abdomen-pelvis (trunk) "
+                                           "factor is used"),
+    "extremity": ("head", "no k-factor for extremities: the head factor (the smallest in the set) is used, "
+                          "the true value is probably lower"),
+}
+_SPINE = {"cervical": "neck", "thoracic": "chest", "lumbar": "abdomen-pelvis", "": "chest-abdomen-pelvis"}
+_TYPICAL_CT = {"head": "CT head", "neck": "CT neck", "chest": "CT chest", "cardiac": "CT chest",
+               "abdomen-pelvis": "CT abdomen(-pelvis)", "chest-abdomen-pelvis": "CT chest-abdomen-pelvis"}
+# region (+ detail) -> DRL exam per scheme
+_DRL_EXAM: dict[str, dict[str, str]] = {
+    "UK-2022": {"head": "head (acute stroke)", "head/sinuses": "sinuses", "chest": "chest (lung cancer)",
+                "abdomen-pelvis": "abdomen-pelvis (abscess)", "chest-abdomen-pelvis": "chest-abdomen-pelvis",
+                "spine/cervical": "cervical spine", "neck/cervical": "cervical spine"},
+    "IE-2012": {"head": "head", "chest": "chest", "abdomen-pelvis": "abdomen-pelvis"},
+}
+
+
+@dataclass
+class CTResult:
+    part: EstimatePart
+    dlp_mgycm: float | None = None
+    ctdivol_max_mgy: float | None = None
+    events: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    flags: list[ReferenceLevelFlag] = field(default_factory=list)
+    used_k: bool = False
+
+
+def resolve_k(factor_set: str, region: RegionResult | None, age: float | None
+              ) -> tuple[KFactor | None, list[str]]:
+    """k-factor for a study region, with fallbacks and their warnings.
+
+    Parameters
+    ----------
+    factor_set : str
+        The chosen set (``Settings.factor_set``).
+    region : RegionResult or None
+        Body region; spine uses its level, extremities and whole body fall
+        back to the nearest region with a factor, with a warning.
+    age : float or None
+        Age in years (None: adult).
+
+    Returns
+    -------
+    (KFactor or None, warnings)
+    """
+    if region is None or region.region == "unknown":
+        return None, ["body region unknown: no CT k-factor can be chosen"]
+    warnings: list[str] = []
+    if region.region == "spine":
+        target = _SPINE.get(region.detail, "chest-abdomen-pelvis")
+        level = f"{region.detail} " if region.detail else ""
+        warnings.append(f"no k-factor for the {level}spine alone: the {target} factor (nearest region) is used")
+    elif region.region in _K_REGION:
+        target, note = _K_REGION[region.region]
+        if note:
+            warnings.append(note)
+    else:
+        return None, [f"no k-factor for body region '{region.region}'"]
+    found = k_factor(factor_set, target, age)
+    if found is None:
+        for alt in [target] + [r for r in ("head-neck", "neck") if r != target and target in ("neck", "head-neck")]:
+            for other in FACTOR_SETS:
+                if other == factor_set:
+                    continue
+                found = k_factor(other, alt, age)
+                if found is not None:
+                    warnings.append(f"factor set {factor_set} has no {target} factor: the {other} {alt} factor "
+                                    f"is used")
+                    break
+            if found is not None:
+                break
+    if found is not None and found.status == "check":
+        warnings.append(f"k-factor {found.value:g} ({found.factor_set}, {found.region}, {found.column_label}) "
+                        f"has status 'check': widely quoted, not read in the source")
+    return found, warnings
+
+
+def _choose_source(records: list[DoseRecord]) -> tuple[str, list[DoseRecord]]:
+    for source in (SOURCE_RDSR, SOURCE_DOSE_SCREEN):
+        reps = [r for r in records if r.source == source and (r.ct_events or r.ct_dlp_total_mgycm is not None)]
+        if reps:
+            return source, reps
+    return SOURCE_IMAGE_HEADER, [r for r in records if r.source == SOURCE_IMAGE_HEADER and r.image is not None]
+
+
+def _drl_flags(region: RegionResult | None, dlp: float | None, ctdi: float | None,
+               scheme: str) -> tuple[list[ReferenceLevelFlag], list[str]]:
+    if region is None:
+        return [], []
+    table = _DRL_EXAM.get(scheme, {})
+    exam = table.get(f"{region.region}/{region.detail}") or table.get(region.region)
+    row = drl_row(scheme, exam) if exam else None
+    if row is None:
+        return [], []
+    flags, warnings = [], []
+    for quantity, value, ref, unit in (("DLP", dlp, row.dlp_mgycm, "mGy·cm"),
+                                       ("CTDIvol", ctdi, row.ctdivol_mgy, "mGy")):
+        if value is None or ref is None:
+            continue
+        exceeded = value > ref
+        flags.append(ReferenceLevelFlag(scheme, row.exam, quantity, value, ref, exceeded))
+        if exceeded:
+            shown = f"{value:.0f}" if quantity == "DLP" else f"{value:.1f}"
+            warnings.append(f"{quantity} {shown} {unit} above the {scheme} national reference level for "
+                            f"{row.exam} ({ref:g} {unit})")
+    return flags, warnings
+
+
+def _typical_part(region: RegionResult | None, source: str, warnings: list[str]) -> EstimatePart | None:
+    exam = _TYPICAL_CT.get(region.region) if region else None
+    typical = typical_dose(exam) if exam else None
+    if typical is None:
+        return None
+    rng = typical.range_msv or factor_range(typical.msv)
+    warnings.append(f"no CT dose figures: typical value for {typical.exam} ({typical.msv:g} mSv) used")
+    return EstimatePart("CT", "typical value for exam type", typical.msv, rng, SOURCE_TYPICAL,
+                        {"exam_type": typical.exam, "typical_msv": typical.msv, "column": typical.column,
+                         "status": typical.status, "measured_source": source}, typical.source)
+
+
+def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: float | None,
+                settings: Settings) -> CTResult:
+    """Estimate the CT part of a study.
+
+    Parameters
+    ----------
+    records : list of DoseRecord
+        The study's ``kind == "ct"`` records, canonical order.
+    region : RegionResult or None
+        The study's body region (used for events without a target region).
+    age : float or None
+        Age at the exam in years.
+    settings : Settings
+        ``factor_set``, ``drl_set`` and ``default_uncertainty``.
+
+    Returns
+    -------
+    CTResult
+    """
+    source, chosen = _choose_source(records)
+    warnings: list[str] = []
+    from_length = False
+    totals_only = False
+    if source == SOURCE_IMAGE_HEADER:
+        events, geo_warnings = events_from_images([r.image for r in chosen if r.image is not None])
+        warnings += geo_warnings
+        dlps = [e.dlp_mgycm for e in events if e.dlp_mgycm is not None]
+        dlp = math.fsum(sorted(dlps)) if dlps else None
+        from_length = dlp is not None
+    else:
+        merged = merge_ct_reports(chosen)
+        events, dlp, totals_only = merged.events, merged.dlp_total_mgycm, merged.totals_only
+        warnings += merged.warnings
+    ctdis = [e.ctdivol_mgy for e in events if e.ctdivol_mgy is not None and e.acquisition_type != "localizer"]
+    ctdi_max = max(ctdis) if ctdis else None
+    for ev in events:
+        if ev.acquisition_type != "localizer":
+            warnings += check_ctdivol(ev.ctdivol_mgy)
+        warnings += check_event_dlp(ev.dlp_mgycm)
+    result = CTResult(EstimatePart("CT", "k-factor x DLP", None, None, source), dlp, ctdi_max,
+                      len(events) if events else None)
+    if dlp is None:
+        typical = _typical_part(region, source, warnings)
+        if typical is not None:
+            result.part = typical
+        else:
+            warnings.append("no DLP for this CT: effective dose unknown")
+        result.warnings = warnings
+        return result
+    if from_length:
+        warnings.append(DLP_FROM_LENGTH_WARNING)
+    paediatric = age is not None and age < ADULT_AGE
+    per_event = [(ev, code_region(ev.target_region)) for ev in events if ev.dlp_mgycm is not None]
+    use_events = not totals_only and any(r is not None for _, r in per_event)
+    terms: list[tuple[float, KFactor, str]] = []
+    if use_events:
+        for ev, ev_region in per_event:
+            k, kw = resolve_k(settings.factor_set, ev_region or region, age)
+            warnings += kw
+            if k is None:
+                terms = []
+                break
+            terms.append((ev.dlp_mgycm, k, (ev_region or region).region))
+    else:
+        k, kw = resolve_k(settings.factor_set, region, age)
+        warnings += kw
+        if k is not None:
+            terms.append((dlp, k, region.region if region else "unknown"))
+    if not terms:
+        warnings.append("effective dose unknown: no k-factor for this CT")
+        result.warnings = sorted(set(warnings), key=warnings.index)
+        return result
+    effective = math.fsum(sorted(d * k.value for d, k, _ in terms))
+    ks = sorted({(k.factor_set, k.region, k.column, k.value, k.source) for _, k, _ in terms})
+    method = "k-factor x DLP"
+    if use_events and len({(k.region, k.value) for _, k, _ in terms}) > 1:
+        method += " (per-event regions)"
+    if from_length:
+        method += " (DLP from CTDIvol x imaged length)"
+    if paediatric:
+        labels = sorted({k.column_label for _, k, _ in terms})
+        method += f"; age {age:.1f} y -> {', '.join(labels)} column (nearest lower)"
+        if any(ev.phantom_cm == 32 for ev in events):
+            warnings.append(PHANTOM_WARNING)
+    elif age is None:
+        warnings.append("age unknown: adult k-factors used")
+    rng = factor_range(effective) if paediatric else relative_range(effective, settings.default_uncertainty)
+    inputs = {"dlp_mgycm": dlp, "factor_set": settings.factor_set,
+              "k_msv_per_mgycm": ks[0][3] if len(ks) == 1 else [k[3] for k in ks],
+              "k_region": ks[0][1] if len(ks) == 1 else [k[1] for k in ks],
+              "k_age_column": sorted({k.column for _, k, _ in terms}),
+              "region": region.region if region else None, "events": len(events)}
+    if use_events:
+        inputs["per_event"] = [{"dlp_mgycm": d, "region": r, "k_msv_per_mgycm": k.value} for d, k, r in terms]
+    if ctdi_max is not None:
+        inputs["ctdivol_max_mgy"] = ctdi_max
+    citation = "; ".join(sorted({f"{k[0]} {k[1]}: {k[4]}" for k in ks}))
+    result.part = EstimatePart("CT", method, effective, rng, source, inputs, citation)
+    result.used_k = True
+    if age is None or not paediatric:
+        result.flags, drl_warnings = _drl_flags(region, dlp, ctdi_max, settings.drl_set)
+        warnings += drl_warnings
+    result.warnings = sorted(set(warnings), key=warnings.index)
+    return result
+
+
+def ct_events_regions(events: list[CTEvent]) -> list[RegionResult]:
+    """Regions named by the events' target region codes (unknown codes skipped)."""
+    return [r for r in (code_region(e.target_region) for e in events) if r is not None]

@@ -1,0 +1,223 @@
+"""Body region of an exam: from anatomy codes, BodyPartExamined, then text.
+
+Vocabulary: ``head``, ``neck``, ``head-neck``, ``chest``, ``cardiac``,
+``abdomen-pelvis``, ``chest-abdomen-pelvis``, ``spine``, ``extremity``,
+``breast``, ``whole-body``, ``unknown``. An abdomen alone is
+``abdomen-pelvis`` (with detail ``abdomen``); chest and abdomen together are
+``chest-abdomen-pelvis``. Descriptions are read in English, Spanish,
+Catalan, German, French, Italian and Portuguese, ignoring case and accents.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+from .factors import anatomy_codes, normalise_scheme
+from .records import Code
+
+REGIONS = ("head", "neck", "head-neck", "chest", "cardiac", "abdomen-pelvis", "chest-abdomen-pelvis",
+           "spine", "extremity", "breast", "whole-body", "unknown")
+
+
+@dataclass(frozen=True)
+class RegionResult:
+    """A body region with the detail that picks a reference level.
+
+    ``basis``: ``"code"``, ``"body-part"`` or ``"text"``; ``text`` is the
+    description the region was read from (for the warning).
+    """
+
+    region: str
+    detail: str = ""  # sinuses, cervical, thoracic, lumbar, abdomen, pelvis, chest-abdomen
+    basis: str = "code"
+    text: str = ""
+
+    @property
+    def warning(self) -> str | None:
+        if self.basis == "text":
+            return f"body region guessed from description '{self.text}'"
+        return None
+
+
+def normalise_text(text: str) -> str:
+    """Upper case, accents removed, every non-alphanumeric run one space."""
+    text = text.replace("ß", "SS").replace("ẞ", "SS")
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " " + re.sub(r"[^A-Z0-9]+", " ", stripped.upper()).strip() + " "
+
+
+def code_region(code: Code | None) -> RegionResult | None:
+    """Region of one anatomy code (SRT, SNM3, 99SDM or SCT), or None."""
+    if code is None or not code.value:
+        return None
+    found = anatomy_codes().get((normalise_scheme(code.scheme), code.value.strip().upper()))
+    if found is None:
+        return None
+    return RegionResult(found.region, found.detail, "code", code.meaning or code.value)
+
+
+# Word patterns on normalised text (space padded). Order inside a group does not matter.
+_W = r"(?<![A-Z0-9])(?:{})(?![A-Z0-9])"
+_TERMS: dict[str, str] = {
+    "whole-body": r"WHOLE ?BODY|TOTAL ?BODY|CUERPO (?:ENTERO|COMPLETO)|COS SENCER|GANZ ?KORPER|GANZKOERPER|"
+                  r"CORPS ENTIER|CORPO (?:INTERO|INTEIRO)|\bWB\b",
+    "sinuses": r"SINUS(?:ES)?|SENOS(?: PARANASALES)?|SINS PARANASALS|NASENNEBENHOHLEN?|NASENNEBENHOEHLEN?|NNH|"
+               r"SENI PARANASALI|SEIOS (?:DA FACE|PARANASAIS)",
+    "head": r"HEAD|BRAIN|SKULL|CRANE[OA]L?|CRANI(?:AL|O|UM)?|CRANE|CRANIEN(?:NE)?|SCHADEL|SCHAEDEL|KOPF|"
+            r"GEHIRN|HIRN|CCT|CEREBR(?:O|AL|AUX)?|ENCEFAL(?:O|ICO)|CERVEAU|CERVELLO|TESTA|CABEZA|CABECA|"
+            r"ORBITS?|ORBITAS?|ROCHERS?|PENASCOS?|OIDOS?|FACIAL|FACE|CARA|MACIZO FACIAL|STROKE|ICTUS|"
+            r"ENCEPHALE|NEURO",
+    "neck": r"NECK|CUELLO|COLL|HALS|COU|COLLO|PESCOCO|CERVICAL(?:ES)?|LARYNX|LARINGE|THYROID|TIROIDES?|"
+            r"SCHILDDRUSE|THYROIDE|WEICHTEILE HALS",
+    "spine": r"SPINE|SPINAL|COLUMNA|RAQUIS|WIRBELSAULE|WIRBELSAEULE|COLONNE|RACHIS|COLONNA|COLUNA|"
+             r"VERTEBRAL|[CTL] ?SPINE|HWS|BWS|LWS|LUMBAR|LUMBARES|LOMBAIRE|LOMBARE|DORSAL|SACR(?:O|UM|AL)",
+    "cardiac": r"CARDIAC|HEART|CORONAR(?:Y|IES|IO|IA|IAS|IOS)?|CORONARIOGRAF\w*|CARDIACO|CARDIO\w*|CORAZON|"
+               r"HERZ|COEUR|CUORE|CORACAO|CALCIUM SCORE|CALCIO SCORE|CA SCORE|TAVI",
+    "chest": r"CHEST|THORA(?:X|CIC|CIQUE)|TORA(?:X|CE|CICO|CICA|CO|CIC)|TORAC|LUNGS?|LUNGE|PULMON(?:AR|ES)?|"
+             r"POUMONS?|POLMON[EI]|PULMAO|PULMOES|HRCT|TACAR|CTPA|\bTEP\b|ANGIO ?TEP|POITRINE|BRUSTKORB",
+    "abdomen": r"ABDOMEN|ABDOME|ABDOMINAL(?:E|ES)?|ABDOMINO|ABDO|ABD|BAUCH|ADDOME|ADDOMINALE|ABDOMINALE|"
+               r"HIGADO|LIVER|LEBER|FOIE|FEGATO|FIGADO|RENAL(?:ES)?|KIDNEYS?|RINON(?:ES)?|NIEREN?|UROTA?C|"
+               r"UROTC|URO CT|KUB|PANCREAS|ENTERO ?TC|COLONO ?TC|COLONOGRAPHY|COLONOGRAFIA",
+    "pelvis": r"PELVIS|PELVI[CS]\w*|PELVE|BACINO|BASSIN|BECKEN|HIPS?|CADERAS?|QUADRIL|ANCA|HANCHE|"
+              r"MALUC|PROSTAT\w*|VEJIGA|BLADDER",
+    "cap": r"CAP|TAP|CTAP|TORACOABDOMINAL\w*|THORACOABDOMINAL\w*|TORACO ABDOMINO PELVIC\w*|"
+           r"THORAX ABDOMEN BECKEN|TORACO ABDOMINAL\w*|THORACO ABDOMINAL\w*|TRONCO",
+    "extremity": r"KNEES?|RODILLAS?|GENOLL|KNIE|GENOU|GINOCCHIO|JOELHO|ANKLES?|TOBILLOS?|TURMELL|"
+                 r"SPRUNGGELENK|CHEVILLE|CAVIGLIA|TORNOZELO|FOOT|FEET|PIES?|PEU|FUSS|PIED|PIEDE|HANDS?|"
+                 r"MANOS?|MAIN|MANO|MAO|WRISTS?|MUNECAS?|CANELL|HANDGELENK|POIGNET|POLSO|PUNHO|"
+                 r"SHOULDERS?|HOMBROS?|ESPATLLA|SCHULTER|EPAULE|SPALLA|OMBRO|ELBOWS?|CODOS?|COLZE|"
+                 r"ELLENBOGEN|COUDE|GOMITO|COTOVELO|FEMUR|FEMORAL|TIBIA|FIBULA|PERONE|HUMER(?:US|O)|"
+                 r"EXTREMIT(?:Y|IES|AT|ATEN|E|A)|EXTREMIDAD(?:ES)?|EXTREMITAT|MIEMBROS?|ARTHRO\w*|ARTRO\w*|"
+                 r"UPPER LIMB|LOWER LIMB|LEG|ARM|FOREARM|ANTEBRAZO|CALCANE\w*",
+    "breast": r"BREASTS?|MAMMO\w*|MAMOGRAF\w*|MAMA|MAMAS|MAMELLE|MAMMELLA|SEIN|TOMOSYNTHESIS|TOMOSINTESIS",
+}
+_PATTERNS = {name: re.compile(_W.format(p)) for name, p in _TERMS.items()}
+
+# DICOM BodyPartExamined defined terms that are not plain words
+_BODY_PART: dict[str, tuple[str, str]] = {
+    "CSPINE": ("spine", "cervical"), "TSPINE": ("spine", "thoracic"), "LSPINE": ("spine", "lumbar"),
+    "SSPINE": ("spine", "lumbar"), "WHOLEBODY": ("whole-body", ""), "ABDOMENPELVIS": ("abdomen-pelvis", ""),
+    "ABDPELVIS": ("abdomen-pelvis", ""), "CHESTABDOMEN": ("chest-abdomen-pelvis", "chest-abdomen"),
+    "CHESTABDPELVIS": ("chest-abdomen-pelvis", ""), "CHEST_TO_PELVIS": ("chest-abdomen-pelvis", ""),
+    "HEADNECK": ("head-neck", ""), "HEART": ("cardiac", ""), "BREAST": ("breast", ""),
+    "IAC": ("head", ""), "TMJ": ("head", ""), "SINUS": ("head", "sinuses"),
+}
+
+
+def _spine_detail(norm: str) -> str:
+    if re.search(_W.format(r"CERVICAL(?:ES)?|C SPINE|CSPINE|HWS|CERVICALE|ZERVIKAL"), norm):
+        return "cervical"
+    if re.search(_W.format(r"LUMBAR\w*|LOMBA\w*|LWS|L SPINE|LSPINE|SACR\w*|LUMBO\w*"), norm):
+        return "lumbar"
+    if re.search(_W.format(r"DORSAL\w*|THORACIC|TORACICA|BWS|T SPINE|TSPINE|DORSO\w*"), norm):
+        return "thoracic"
+    return ""
+
+
+def text_region(text: str | None) -> RegionResult | None:
+    """Region read from one description (study, series or protocol), or None.
+
+    Parameters
+    ----------
+    text : str or None
+        Free text in any of the supported languages, e.g. ``"TORAX ABDOMEN"``.
+
+    Returns
+    -------
+    RegionResult or None
+        ``basis == "text"``; None when no anatomy word is recognised.
+    """
+    if not text or not text.strip():
+        return None
+    norm = normalise_text(text)
+    hits = {name for name, pat in _PATTERNS.items() if pat.search(norm)}
+    if not hits:
+        return None
+
+    def result(region: str, detail: str = "") -> RegionResult:
+        return RegionResult(region, detail, "text", text.strip())
+
+    if "whole-body" in hits:
+        return result("whole-body")
+    if "spine" in hits:
+        detail = _spine_detail(norm)
+        trunk = hits & {"chest", "abdomen", "pelvis", "cap"}
+        # "COLUMNA CERVICAL", "DORSAL", "LUMBAR": the spine itself, unless a trunk exam is named too
+        if not trunk or (len(trunk) == 1 and "chest" in trunk and detail == "thoracic"):
+            return result("spine", detail)
+    chest = bool(hits & {"chest", "cardiac"})
+    abdomen, pelvis = "abdomen" in hits, "pelvis" in hits
+    if "cap" in hits or (chest and (abdomen or pelvis)):
+        return result("chest-abdomen-pelvis", "" if (pelvis or "cap" in hits) else "chest-abdomen")
+    if abdomen or pelvis:
+        return result("abdomen-pelvis", "" if abdomen and pelvis else ("abdomen" if abdomen else "pelvis"))
+    if "cardiac" in hits and "chest" not in hits:
+        return result("cardiac")
+    if chest:
+        return result("chest")
+    head, neck = bool(hits & {"head", "sinuses"}), "neck" in hits
+    if head and neck:
+        return result("head-neck")
+    if head:
+        return result("head", "sinuses" if "sinuses" in hits else "")
+    if neck:
+        return result("neck", "cervical" if re.search(_W.format("CERVICAL(?:ES)?"), norm) else "")
+    if "breast" in hits:
+        return result("breast")
+    if "extremity" in hits:
+        return result("extremity")
+    return None
+
+
+def body_part_region(body_part: str | None) -> RegionResult | None:
+    """Region from a BodyPartExamined value (a defined term, not a guess)."""
+    if not body_part or not body_part.strip():
+        return None
+    key = re.sub(r"[^A-Z_]", "", body_part.upper())
+    if key in _BODY_PART:
+        region, detail = _BODY_PART[key]
+        return RegionResult(region, detail, "body-part", body_part)
+    found = text_region(body_part)
+    if found is None:
+        return None
+    return RegionResult(found.region, found.detail, "body-part", body_part)
+
+
+def combine_regions(regions: Iterable[RegionResult]) -> RegionResult | None:
+    """One study region from the regions of several events or series.
+
+    Chest with abdomen or pelvis gives chest-abdomen-pelvis; head with neck
+    gives head-neck; otherwise the most frequent region (ties: vocabulary
+    order) wins.
+    """
+    items = [r for r in regions if r is not None and r.region != "unknown"]
+    if not items:
+        return None
+    names = {r.region for r in items}
+    basis = items[0].basis
+    if len(names) == 1:
+        details = sorted({r.detail for r in items})
+        return RegionResult(items[0].region, details[0] if len(details) == 1 else "", basis, items[0].text)
+    chest = bool(names & {"chest", "cardiac"})
+    if "chest-abdomen-pelvis" in names or (chest and "abdomen-pelvis" in names):
+        return RegionResult("chest-abdomen-pelvis", "", basis, "; ".join(sorted({r.text for r in items})))
+    if names <= {"head", "neck", "head-neck"}:
+        return RegionResult("head-neck", "", basis, "; ".join(sorted({r.text for r in items})))
+    counts: dict[str, int] = {}
+    for r in items:
+        counts[r.region] = counts.get(r.region, 0) + 1
+    best = sorted(counts, key=lambda n: (-counts[n], REGIONS.index(n) if n in REGIONS else 99))[0]
+    pick = next(r for r in items if r.region == best)
+    return RegionResult(best, pick.detail, basis, pick.text)
+
+
+def first_text_region(texts: Iterable[str | None]) -> RegionResult | None:
+    """The region of the first text (in order) that names one."""
+    for text in texts:
+        found = text_region(text)
+        if found is not None:
+            return found
+    return None
