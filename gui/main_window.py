@@ -1,0 +1,445 @@
+"""The main window: composition of the models, widgets, dialogs and controllers.
+
+Logic lives in :mod:`.browser_controller` (loading, selection sync),
+:mod:`.importing` (the import flow, another module) and the widgets.
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dosetrail.core.config import data_home
+
+from .browser_controller import BrowserController, ExamSelectionSync
+from .dialogs.merge_split import MergePatientsDialog, SplitPatientDialog
+from .dialogs.settings import SettingsDialog
+from .formatting import fmt_number, fmt_range
+from .icons import icon
+from .models.exams import DATE_COLUMN, ExamTableModel, make_exam_proxy, technical_columns
+from .models.patients import KeyRole, PatientFilterProxy, PatientTableModel, display_name
+from .printing import print_history
+from .settings_store import SettingsStore
+from .style import large_font
+from .widgets.clinician_panel import ClinicianPanel
+from .widgets.empty_state import EmptyLibraryWidget
+from .widgets.media_offer import MediaOfferBar
+from .widgets.patient_summary import PatientSummaryWidget
+from .widgets.timeline import TimelineWidget
+
+PAGE_EMPTY, PAGE_LIBRARY = 0, 1
+
+
+def _optional(module: str, name: str):
+    """A class from a sibling module another engineer owns, or None if not there yet."""
+    try:
+        mod = __import__(f"{__package__}.{module}", fromlist=[name])
+        return getattr(mod, name)
+    except (ImportError, AttributeError):
+        return None
+
+
+class MainWindow(QMainWindow):
+    """DoseTrail's main window.
+
+    Parameters
+    ----------
+    library : Library
+        The core facade (or a test double with the same methods).
+    store : SettingsStore, optional
+        Where window state is kept (default: the user's QSettings).
+    watch_media : bool
+        Start the removable-media watcher, if available.
+    """
+
+    def __init__(self, library, store: SettingsStore | None = None, watch_media: bool = True) -> None:
+        super().__init__()
+        self.library = library
+        self.store = store or SettingsStore()
+        self.setWindowTitle("DoseTrail – radiation dose history")
+        self.setWindowIcon(icon("app"))
+        self.controller = BrowserController(library, self)
+        self._build_patient_list()
+        self._build_patient_page()
+        self._build_central()
+        self._build_import()
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._connect()
+        self._restore()
+        self.media_watcher = None
+        if watch_media:
+            self._start_media_watcher()
+        self.controller.refresh_patients()
+
+    # construction ---------------------------------------------------------------
+    def _build_patient_list(self) -> None:
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search name, patient ID or birth date (yyyy-mm-dd)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search patients")
+        self.patient_model = PatientTableModel(self)
+        self.patient_proxy = PatientFilterProxy(self)
+        self.patient_proxy.setSourceModel(self.patient_model)
+        self.patient_view = QTableView(self)
+        self.patient_view.setModel(self.patient_proxy)
+        self.patient_view.setAccessibleName("Patients")
+        self._table_defaults(self.patient_view)
+        self.patient_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        for col in (2, 3, 6):
+            self.patient_view.setColumnHidden(col, True)
+        self.patient_count = QLabel(self)
+        self.patient_count.setAccessibleName("Number of patients")
+        box = QWidget(self)
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.search)
+        lay.addWidget(self.patient_view, 1)
+        lay.addWidget(self.patient_count)
+        self.patient_panel = box
+
+    def _build_patient_page(self) -> None:
+        self.header = QLabel("Select a patient", self)
+        self.header.setFont(large_font(self.font(), 1.25))
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header.setAccessibleName("Selected patient")
+        self.timeline = TimelineWidget(self)
+        self.summary = PatientSummaryWidget(self)
+        self.clinician = ClinicianPanel(self)
+        self.details = QStackedWidget(self)
+        self.details.addWidget(self.summary)
+        self.details.addWidget(self.clinician)
+        self.exam_model = ExamTableModel(self)
+        self.exam_proxy = make_exam_proxy(self.exam_model, self)
+        self.exam_view = QTableView(self)
+        self.exam_view.setModel(self.exam_proxy)
+        self.exam_view.setAccessibleName("Exams of the selected patient")
+        self._table_defaults(self.exam_view)
+        self.exam_view.sortByColumn(DATE_COLUMN, Qt.SortOrder.AscendingOrder)
+        self.sync = ExamSelectionSync(self.exam_view, self.exam_model, self.timeline, self)
+        previews_cls = _optional("widgets.previews", "SeriesPreviewPanel")
+        self.previews = previews_cls(self.library) if previews_cls else None
+
+        self.top_split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.top_split.addWidget(self.timeline)
+        self.top_split.addWidget(self.details)
+        self.top_split.setStretchFactor(0, 3)
+        self.top_split.setStretchFactor(1, 2)
+        self.page_split = QSplitter(Qt.Orientation.Vertical, self)
+        self.page_split.addWidget(self.top_split)
+        self.page_split.addWidget(self.exam_view)
+        if self.previews is not None:
+            self.page_split.addWidget(self.previews)
+        self.page_split.setStretchFactor(0, 3)
+        self.page_split.setStretchFactor(1, 2)
+        page = QWidget(self)
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.header)
+        lay.addWidget(self.page_split, 1)
+        self.patient_page = page
+
+    def _build_central(self) -> None:
+        self.media_bar = MediaOfferBar(self)
+        self.empty = EmptyLibraryWidget(self)
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_split.addWidget(self.patient_panel)
+        self.main_split.addWidget(self.patient_page)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([330, 1070])
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(self.main_split)
+        central = QWidget(self)
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.media_bar)
+        lay.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.setTabOrder(self.search, self.patient_view)
+        self.setTabOrder(self.patient_view, self.exam_view)
+        self.setTabOrder(self.exam_view, self.summary.text)
+        self.setTabOrder(self.summary.text, self.clinician.text)
+
+    def _build_import(self) -> None:
+        controller_cls = _optional("importing", "ImportController")
+        self.importer = controller_cls(self.library, self) if controller_cls else None
+        if self.importer is not None:
+            self.importer.install_drop_target(self)
+
+    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        if slot is not None:
+            (action.toggled if checkable else action.triggered).connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        imp = self.importer
+        missing = self._import_unavailable
+        self.act_import_folder = self._action("Import &folder…", imp.import_folder_dialog if imp else missing,
+                                              QKeySequence.StandardKey.Open, "import-folder")
+        self.act_import_archive = self._action("Import &archive…", imp.import_archive_dialog if imp else missing,
+                                               "Ctrl+Shift+O", "import-archive")
+        self.act_import_link = self._action("Import from &link…", imp.import_link_dialog if imp else missing,
+                                            "Ctrl+L", "import-link")
+        self.act_import_report = self._action("Import &report…", imp.show_last_report if imp else missing,
+                                              "Ctrl+R")
+        self.act_export_pdf = self._action("&Export report (PDF)…", self.export_pdf, "Ctrl+E", "report")
+        self.act_print = self._action("&Print…", self.print_report, QKeySequence.StandardKey.Print, "print")
+        self.act_settings = self._action("&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences,
+                                         "settings")
+        self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_merge = self._action("&Merge patients…", self.merge_patients, "Ctrl+M", "merge")
+        self.act_split = self._action("&Split patient…", self.split_patient, "Ctrl+Shift+S", "split")
+        self.act_patient_view = self._action("&Patient view", None, "Ctrl+1", "patient", checkable=True)
+        self.act_clinician_view = self._action("&Clinician view", None, "Ctrl+2", "clinician",
+                                               checkable=True)
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        group.addAction(self.act_patient_view)
+        group.addAction(self.act_clinician_view)
+        self.act_patient_view.toggled.connect(lambda on: on and self.set_view("patient"))
+        self.act_clinician_view.toggled.connect(lambda on: on and self.set_view("clinician"))
+        self.act_bars = self._action("Per-year &bars", self.timeline.set_show_bars, "Ctrl+B",
+                                     checkable=True)
+        self.act_reference = self._action("&Reference lines", self.timeline.set_show_reference_lines,
+                                          "Ctrl+Shift+R", checkable=True)
+        self.act_search = self._action("Find patient", self.search.setFocus, QKeySequence.StandardKey.Find)
+        self.addAction(self.act_search)
+
+    def _build_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        for a in (self.act_import_folder, self.act_import_archive, self.act_import_link, None,
+                  self.act_import_report, self.act_export_pdf, self.act_print, None,
+                  self.act_settings, None, self.act_quit):
+            m.addSeparator() if a is None else m.addAction(a)
+        m = bar.addMenu("&Patient")
+        m.addAction(self.act_merge)
+        m.addAction(self.act_split)
+        m = bar.addMenu("&View")
+        for a in (self.act_patient_view, self.act_clinician_view, None, self.act_bars, self.act_reference):
+            m.addSeparator() if a is None else m.addAction(a)
+        tools = QToolBar("Main tool bar", self)
+        tools.setObjectName("main-toolbar")
+        tools.setIconSize(QSize(22, 22))
+        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for a in (self.act_import_folder, self.act_import_archive, self.act_import_link, None,
+                  self.act_patient_view, self.act_clinician_view, None, self.act_export_pdf,
+                  self.act_print, self.act_settings):
+            tools.addSeparator() if a is None else tools.addAction(a)
+        self.addToolBar(tools)
+        self.statusBar()
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.patientsLoaded.connect(self._on_patients)
+        c.historyLoaded.connect(self._on_history)
+        c.failed.connect(self._on_failed)
+        c.pdfWritten.connect(lambda p: self.statusBar().showMessage(f"Report saved to {p}", 8000))
+        c.busyChanged.connect(lambda busy: self.statusBar().showMessage("Working…" if busy else "", 0))
+        self.search.textChanged.connect(self._on_search)
+        self.patient_view.selectionModel().currentRowChanged.connect(self._on_patient_row)
+        self.sync.examChanged.connect(self.clinician.set_exam)
+        if self.previews is not None:
+            self.sync.examChanged.connect(self.previews.set_exam)
+        self.empty.importFolder.connect(self.act_import_folder.trigger)
+        self.empty.importArchive.connect(self.act_import_archive.trigger)
+        self.empty.importLink.connect(self.act_import_link.trigger)
+        if self.importer is not None:
+            self.importer.libraryChanged.connect(self.controller.reload)
+            self.media_bar.importRequested.connect(lambda m: self.importer.import_paths([m]))
+
+    def _restore(self) -> None:
+        self.store.restore_window(self)
+        for name, splitter in self._splitters().items():
+            self.store.restore_splitter(name, splitter)
+        self.act_bars.setChecked(self.store.flag("show_bars", False))
+        self.act_reference.setChecked(self.store.flag("show_reference", True))
+        self.timeline.set_show_reference_lines(self.act_reference.isChecked())
+        view = self.store.last_view()
+        (self.act_clinician_view if view == "clinician" else self.act_patient_view).setChecked(True)
+        self.set_view(view)
+
+    def _start_media_watcher(self) -> None:
+        watcher_cls = _optional("media_watcher", "MediaWatcher")
+        if watcher_cls is None:
+            return
+        try:
+            self.media_watcher = watcher_cls(self)
+        except TypeError:
+            self.media_watcher = watcher_cls()
+        self.media_watcher.mediaInserted.connect(self.media_bar.offer)
+
+    # helpers -----------------------------------------------------------------------
+    @staticmethod
+    def _table_defaults(view: QTableView) -> None:
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setSortingEnabled(True)
+        view.setAlternatingRowColors(True)
+        view.verticalHeader().setVisible(False)
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        view.horizontalHeader().setStretchLastSection(True)
+        view.setTabKeyNavigation(False)
+        view.setWordWrap(False)
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"main": self.main_split, "page": self.page_split, "top": self.top_split}
+
+    def _settings_rate(self) -> float:
+        return float(getattr(self.library.settings, "background_msv_per_year", 2.4))
+
+    def _import_unavailable(self) -> None:
+        QMessageBox.information(self, "Import", "The import flow is not available in this build.")
+
+    # slots ------------------------------------------------------------------------------
+    def set_view(self, view: str) -> None:
+        """Switch between ``"patient"`` (plain language) and ``"clinician"`` (every figure)."""
+        clinician = view == "clinician"
+        self.details.setCurrentWidget(self.clinician if clinician else self.summary)
+        for col in technical_columns():
+            self.exam_view.setColumnHidden(col, not clinician)
+        self.store.set_last_view(view)
+
+    def _on_search(self, text: str) -> None:
+        self.patient_proxy.set_search(text)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.patient_proxy.rowCount(), self.patient_model.rowCount()
+        self.patient_count.setText(f"{total} patients" if shown == total
+                                   else f"{shown} of {total} patients match")
+
+    def _on_patients(self, patients: list) -> None:
+        key = self.controller.current_key
+        self.patient_model.set_patients(patients)
+        self.pages.setCurrentIndex(PAGE_EMPTY if not patients else PAGE_LIBRARY)
+        self._update_count()
+        self.patient_view.resizeColumnsToContents()
+        row = self.patient_model.row_of(key) if key else -1
+        if row < 0 and self.patient_proxy.rowCount():
+            idx = self.patient_proxy.index(0, 0)
+        elif row >= 0:
+            idx = self.patient_proxy.mapFromSource(self.patient_model.index(row, 0))
+        else:
+            self.controller.load_history(None)
+            return
+        self.patient_view.setCurrentIndex(idx)
+        if idx.data(KeyRole) == key:  # same patient: no row change, reload explicitly
+            self.controller.load_history(key)
+
+    def _on_patient_row(self, current, _previous) -> None:
+        key = current.data(KeyRole) if current.isValid() else None
+        if key != self.controller.current_key or self.controller.history is None:
+            self.controller.load_history(key)
+
+    def _on_history(self, history) -> None:
+        rate = self._settings_rate()
+        self.exam_model.set_exams(history.exams if history else [])
+        self.exam_view.resizeColumnsToContents()
+        self.timeline.set_history(history, rate)
+        self.summary.set_history(history, rate)
+        self.clinician.set_history(history)
+        if self.previews is not None:
+            self.previews.set_exam(None)
+        if history is None:
+            self.header.setText("Select a patient")
+            return
+        p = history.patient
+        ids = ", ".join(i for i, _ in p.patient_ids)
+        self.header.setText(
+            f"<b>{display_name(p.name)}</b> – born {p.birth_date or 'unknown'} – IDs {ids} – "
+            f"{p.exam_count} exams, about {fmt_number(p.cumulative_effective_dose_msv)} mSv "
+            f"({fmt_range(p.cumulative_effective_dose_range_msv)})")
+
+    def _on_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        QMessageBox.warning(self, "DoseTrail", message)
+
+    def export_pdf(self) -> None:
+        """Ask for a file name and write the current patient's PDF report in the pool."""
+        key = self.controller.current_key
+        if key is None:
+            self.statusBar().showMessage("Select a patient first.", 5000)
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export dose report", "dose-report.pdf",
+                                              "PDF files (*.pdf)")
+        if path:
+            self.controller.export_pdf(key, path)
+
+    def print_report(self) -> None:
+        """Print the current patient's history (summary and exam table)."""
+        history = self.controller.history
+        if history is None:
+            self.statusBar().showMessage("Select a patient first.", 5000)
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            print_history(history, self._settings_rate(), printer)
+
+    def open_settings(self) -> None:
+        """Show the settings dialog; apply dose settings in the pool."""
+        folder = self.store.data_folder() or os.environ.get("DOSETRAIL_HOME") or str(data_home())
+        dialog = SettingsDialog(self.library.settings, folder, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        if dialog.data_folder_path() and dialog.data_folder_path() != folder:
+            self.store.set_data_folder(dialog.data_folder_path())
+            self.statusBar().showMessage("The new data folder is used after a restart.", 8000)
+        if dialog.settings_changed():
+            self.controller.apply_settings(dialog.settings())
+
+    def merge_patients(self) -> None:
+        """Merge two patients (dialog), then reload."""
+        patients = [self.patient_model.patient(r) for r in range(self.patient_model.rowCount())]
+        dialog = MergePatientsDialog(self.library, patients, self.controller.current_key, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.controller.current_key = dialog.merged_key
+            self.controller.reload()
+
+    def split_patient(self) -> None:
+        """Split identifiers off the current patient (dialog), then reload."""
+        history = self.controller.history
+        if history is None:
+            self.statusBar().showMessage("Select a patient first.", 5000)
+            return
+        dialog = SplitPatientDialog(self.library, history.patient, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.controller.reload()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.store.save_window(self)
+        for name, splitter in self._splitters().items():
+            self.store.save_splitter(name, splitter)
+        self.store.set_flag("show_bars", self.act_bars.isChecked())
+        self.store.set_flag("show_reference", self.act_reference.isChecked())
+        self.store.sync()
+        super().closeEvent(event)

@@ -1,0 +1,159 @@
+"""The main window composed over a fake library (offscreen)."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
+
+from dosetrail.gui.models.exams import UidRole, technical_columns
+from gui_fakes import FakeLibrary
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from dosetrail.gui.main_window import MainWindow
+    from dosetrail.gui.settings_store import SettingsStore
+
+    lib = FakeLibrary.populated(extra=30)
+    win = MainWindow(lib, SettingsStore.at_path(str(tmp_path / "ui.ini")), watch_media=False)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitUntil(lambda: win.controller.history is not None, timeout=5000)
+    return win
+
+
+def test_title_and_loaded_patient(window):
+    assert "DoseTrail" in window.windowTitle()
+    assert window.patient_model.rowCount() == 32
+    assert window.pages.currentIndex() == 1
+    history = window.controller.history
+    assert window.exam_model.rowCount() == len(history.exams)
+    assert len(window.timeline.markers.points()) == sum(1 for e in history.exams if e.date)
+    assert history.patient.name.split("^")[0] in window.header.text()
+
+
+def test_marker_click_selects_table_row(window, qtbot):
+    spot = window.timeline.markers.points()[4]
+    window.timeline.markers.sigClicked.emit(window.timeline.markers, [spot], None)
+    assert window.exam_view.currentIndex().data(UidRole) == spot.data()
+    assert window.exam_view.selectionModel().isRowSelected(window.exam_view.currentIndex().row())
+    # the clinician panel follows the selection too
+    exam = window.exam_model.exams()[window.exam_model.row_of(spot.data())]
+    assert (exam.description or "") in window.clinician.plain_text()
+
+
+def test_table_row_selects_timeline_marker(window, qtbot):
+    window.exam_view.setFocus()
+    proxy = window.exam_proxy
+    for row in range(proxy.rowCount()):
+        window.exam_view.setCurrentIndex(proxy.index(row, 0))
+        uid = proxy.index(row, 0).data(UidRole)
+        dated = any(m.study_uid == uid for m in window.timeline.marker_infos())
+        assert window.timeline.selected_exam() == (uid if dated else None)
+    # arrow keys move the selection and the marker with it
+    window.exam_view.setCurrentIndex(proxy.index(0, 0))
+    qtbot.keyClick(window.exam_view, Qt.Key.Key_Down)
+    assert window.timeline.selected_exam() == proxy.index(1, 0).data(UidRole)
+
+
+def test_view_toggle_hides_technical_columns(window):
+    window.act_patient_view.setChecked(True)
+    assert all(window.exam_view.isColumnHidden(c) for c in technical_columns())
+    assert window.details.currentWidget() is window.summary
+    window.act_clinician_view.setChecked(True)
+    assert not any(window.exam_view.isColumnHidden(c) for c in technical_columns())
+    assert window.details.currentWidget() is window.clinician
+    assert window.store.last_view() == "clinician"
+    assert window.controller.history.factor_set in window.clinician.plain_text()
+
+
+def test_search_filters_patient_list(window, qtbot):
+    qtbot.keyClicks(window.search, "ROE")
+    assert window.patient_proxy.rowCount() == 1
+    assert "1 of 32" in window.patient_count.text()
+
+
+def test_selecting_other_patient_loads_its_history(window, qtbot):
+    row = next(r for r in range(window.patient_proxy.rowCount())
+               if window.patient_proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 3) == "P2")
+    window.patient_view.setCurrentIndex(window.patient_proxy.index(row, 0))
+    qtbot.waitUntil(lambda: window.controller.history is not None
+                    and window.controller.history.patient.name == "ROE^RICHARD", timeout=5000)
+    assert "ROE" in window.header.text()
+
+
+def test_settings_change_recomputes_in_worker(window, qtbot):
+    from dataclasses import replace
+
+    lib = window.library
+    new = replace(lib.settings, factor_set="ICRP-103-NCI")
+    window.controller.apply_settings(new)
+    qtbot.waitUntil(lambda: window.controller.history is not None
+                    and window.controller.history.factor_set == "ICRP-103-NCI", timeout=5000)
+    assert ("update_settings", new) in lib.calls
+    assert "ICRP-103-NCI" in window.clinician.plain_text()
+
+
+def test_export_pdf_and_print(window, qtbot, tmp_path):
+    out = tmp_path / "r.pdf"
+    with qtbot.waitSignal(window.controller.pdfWritten, timeout=5000):
+        window.controller.export_pdf(window.controller.current_key, str(out))
+    assert ("write_report_pdf", window.controller.current_key, str(out)) in window.library.calls
+    from dosetrail.gui.printing import history_html, print_history
+
+    printer = QPrinter()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    print_history(window.controller.history, 2.4, printer)
+    assert (tmp_path / "printed.pdf").read_bytes().startswith(b"%PDF")
+    html = history_html(window.controller.history, 2.4)
+    assert all((e.description or "") in html for e in window.controller.history.exams)
+
+
+def test_empty_library_shows_first_import_help(qtbot, tmp_path):
+    from dosetrail.gui.main_window import MainWindow
+    from dosetrail.gui.settings_store import SettingsStore
+
+    win = MainWindow(FakeLibrary(), SettingsStore.at_path(str(tmp_path / "ui.ini")), watch_media=False)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: ("patients", "", 0, None) in win.library.calls, timeout=5000)
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.empty, timeout=5000)
+    assert "Import" in win.empty.folder_button.text()
+    assert win.empty.folder_button.accessibleName()
+
+
+def test_media_offer_imports_mount(window, qtbot):
+    if window.importer is None:
+        pytest.skip("import controller not available")
+    got = []
+    window.importer.import_paths = lambda paths: got.append(paths)
+    window.media_bar.offer("/media/cdrom", "HOSPITAL CD")
+    assert window.media_bar.isVisible() and "HOSPITAL CD" in window.media_bar.label.text()
+    window.media_bar.import_button.click()
+    assert got == [["/media/cdrom"]] and not window.media_bar.isVisible()
+
+
+def test_interactive_widgets_have_accessible_names(window):
+    from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QLineEdit, QPushButton
+
+    def foreign(w):
+        while w is not None:
+            if window.previews is not None and w is window.previews:
+                return True
+            if w.objectName().startswith("qt_"):
+                return True
+            w = w.parentWidget()
+        return False
+
+    checked = 0
+    for cls in (QLineEdit, QAbstractItemView, QComboBox, QPushButton):
+        for w in window.findChildren(cls):
+            if isinstance(w, QHeaderView) or foreign(w):
+                continue
+            assert w.accessibleName(), f"{type(w).__name__} {w.objectName()} has no accessible name"
+            checked += 1
+    assert checked >= 8
+    assert window.timeline.plot.accessibleName()
