@@ -31,6 +31,11 @@ _STUDY_FIELDS = (
     ("patient_age", "patient_age"), ("patient_weight_kg", "patient_weight_kg"),
 )
 
+_SERIES_FIELDS = (
+    ("series_number", "series_number"), ("description", "series_description"), ("body_part", "body_part"),
+    ("protocol_name", "protocol_name"), ("manufacturer", "manufacturer"), ("model", "model"), ("station", "station"),
+)
+
 
 def _limits(model) -> tuple[dict[str, int], set[str]]:
     lengths = {c.name: c.type.length for c in model.__table__.columns
@@ -290,7 +295,9 @@ class LibraryWriter:
 
     def _series_ids(self, session: Session, new: list[ParsedInstance], studies: dict[str, Study],
                     new_cache: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
-        wanted = {_uid(i.series_instance_uid): i for i in new}
+        wanted: dict[str, list[ParsedInstance]] = defaultdict(list)
+        for item in new:
+            wanted[_uid(item.series_instance_uid)].append(item)
         found = {u: self._series[u] for u in wanted if u in self._series}
         unknown = [u for u in wanted if u not in found]
         for chunk in _chunks(unknown):
@@ -300,28 +307,24 @@ class LibraryWriter:
                 found[uid] = new_cache[uid] = (sid, study_id)
         created = []
         for uid in unknown:
-            if uid in found:
-                continue
-            item = wanted[uid]
-            series = Series(**_fit_row(Series, {
-                "series_instance_uid": uid,
-                "study_id": studies[_uid(item.study_instance_uid)].id,
-                "modality": (item.modality or "").strip(),
-                "series_number": item.series_number,
-                "description": item.series_description,
-                "body_part": item.body_part,
-                "protocol_name": item.protocol_name,
-                "manufacturer": item.manufacturer,
-                "model": item.model,
-                "station": item.station,
-            }))
-            session.add(series)
-            created.append(series)
+            if uid not in found:
+                created.append(self._new_series(uid, wanted[uid], studies))
+                session.add(created[-1])
         if created:
             session.flush()
             for s in created:
                 found[s.series_instance_uid] = new_cache[s.series_instance_uid] = (s.id, s.study_id)
         return found
+
+    @staticmethod
+    def _new_series(uid: str, group: list[ParsedInstance], studies: dict[str, Study]) -> Series:
+        """A series row from the batch's files of that series (first value given wins)."""
+        row: dict[str, Any] = {"series_instance_uid": uid,
+                               "study_id": studies[_uid(group[0].study_instance_uid)].id,
+                               "modality": (group[0].modality or "").strip()}
+        for column, attr in _SERIES_FIELDS:
+            row[column] = next((v for v in (getattr(i, attr) for i in group) if v not in (None, "")), None)
+        return Series(**_fit_row(Series, row))
 
     def _keys(self, session: Session, patient_ids: set[int]) -> set[str]:
         unknown = [i for i in patient_ids if i not in self._patient_keys]
