@@ -231,3 +231,19 @@ def test_reconcile_directly_and_find_patient(factory):
         assert find_patient(s, first.patient.key).id == first.patient.id
         assert find_patient(s, "43").id == first.patient.id
         assert find_patient(s, "nobody") is None
+
+
+def test_study_without_patient_id_takes_the_id_of_later_files(factory, write):
+    a = write("1.1", "", "DOE^JANE")
+    assert write("1.1", "111", "DOE^JANE", series="1.1.2") == a
+    with factory() as s:
+        study = s.scalars(select(Study)).one()
+        assert study.warnings == [] and study.identifier_id is not None
+    assert _identifiers(factory, a) == {("111", "")}
+    other = write("2.1", "222", "ROE^RICHARD", birth="1950-01-01", sex="M")
+    write("3.1", "", "POE^EDGAR", birth=None)
+    assert write("3.1", "222", "ROE^RICHARD", series="3.1.2") not in (a, other)
+    with factory() as s:
+        (warning,) = s.scalars(select(Study).where(Study.study_instance_uid == "3.1")).one().warnings
+        assert warning.startswith("files of this study carry Patient ID 222") and "another patient" in warning
+    assert _identifiers(factory, other) == {("222", "")}

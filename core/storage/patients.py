@@ -184,12 +184,15 @@ def note_study_identifier(session: Session, study: Study, info: PatientInfo) -> 
         patient = session.get(Patient, study.patient_id)
         ident = _identifier_for(patient, pid, issuer, name, key, birth, sex)
         session.flush()
-    if current is None:
+    carried = f"files of this study carry Patient ID {pid} (issuer {issuer or 'none'})"
+    if current is None:  # the study's first files had no Patient ID
         if ident.patient_id == study.patient_id:
             study.identifier_id = ident.id
-        return None
-    other = f"{current.pid} (issuer {current.issuer})" if current.issuer else current.pid
-    warning = f"files of this study carry Patient ID {pid} (issuer {issuer or 'none'}) as well as {other}"
+            return None
+        warning = carried
+    else:
+        other = f"{current.pid} (issuer {current.issuer})" if current.issuer else current.pid
+        warning = f"{carried} as well as {other}"
     if ident.patient_id != study.patient_id:
         warning += "; that Patient ID belongs to another patient, the files were kept in this study"
     warnings = list(study.warnings or [])
