@@ -15,6 +15,7 @@ import re
 import sys
 from collections import deque
 from dataclasses import dataclass
+from typing import Callable
 
 from . import names
 from .dicomdir import find_dicomdir
@@ -168,6 +169,7 @@ def list_removable_media(
     sys_block: str = "/sys/block",
     roots: tuple[str, ...] | list[str] | None = None,
     platform: str | None = None,
+    is_mount: Callable[[str], bool] = os.path.ismount,
 ) -> list[RemovableVolume]:
     """Mounted removable volumes that hold DICOM.
 
@@ -180,12 +182,16 @@ def list_removable_media(
         ``/run/media/*/*`` on Linux, ``/Volumes/*`` on macOS.
     platform
         ``sys.platform`` value to act as (default: this machine's).
+    is_mount
+        Whether a folder is a mount point (injectable for tests). A folder
+        from ``roots`` counts only when it is a mount point or has a DICOMDIR
+        at its root, so ``/media/<user>`` is not mistaken for a volume.
 
     Returns
     -------
     list of RemovableVolume
-        Sorted by mount point, each volume once; a folder that merely
-        contains another listed volume (``/media/<user>``) is left out.
+        Sorted by mount point, each volume once; folders inside another
+        listed volume are left out.
     """
     platform = platform or sys.platform
     candidates: list[tuple[str, str]] = []
@@ -199,16 +205,13 @@ def list_removable_media(
     else:
         candidates.extend(linux_mount_candidates(mounts_file, sys_block))
         for pattern in roots if roots is not None else _DEFAULT_ROOTS:
-            candidates.extend((p, os.path.basename(p)) for p in sorted(glob.glob(pattern)))
+            candidates.extend((p, os.path.basename(p)) for p in sorted(glob.glob(pattern))
+                              if is_mount(p) or find_dicomdir(p))
     volumes: dict[str, RemovableVolume] = {}
-    for mount_point, label in candidates:
+    for mount_point, label in sorted(candidates, key=lambda c: len(os.path.realpath(c[0]))):
         key = os.path.realpath(mount_point)
-        if key in volumes or not os.path.isdir(mount_point) or not holds_dicom(mount_point):
+        inside = any(key.startswith(other.rstrip(os.sep) + os.sep) for other in volumes)
+        if key in volumes or inside or not os.path.isdir(mount_point) or not holds_dicom(mount_point):
             continue
         volumes[key] = RemovableVolume(mount_point, label, find_dicomdir(mount_point) is not None)
-    keys = list(volumes)
-    result = [
-        vol for key, vol in volumes.items()
-        if not any(other != key and other.startswith(key.rstrip(os.sep) + os.sep) for other in keys)
-    ]
-    return sorted(result, key=lambda v: v.mount_point)
+    return sorted(volumes.values(), key=lambda v: v.mount_point)
