@@ -214,8 +214,9 @@ def events_from_images(images: list[ImageDose]) -> tuple[list[CTEvent], list[str
         members = [img for scan in group for img in scan.images]
         ctdis = sorted(s.ctdivol_mgy for s in group if s.ctdivol_mgy is not None)
         ctdi = ctdis[-1] if ctdis else None
-        intervals = [s.z_interval for s in group if s.z_interval is not None]
-        length = (max(i[1] for i in intervals) - min(i[0] for i in intervals)) if intervals else None
+        # reconstructions of one irradiation: the longest imaged range stands for it
+        lengths = [i[1] - i[0] for i in (s.z_interval for s in group) if i is not None]
+        length = max(lengths) if lengths else None
         dlp = ctdi * length / 10.0 if ctdi is not None and length is not None else None
         times = sorted(t for s in group for t in s.times)
         localizer = any(s.localizer for s in group)

@@ -112,6 +112,8 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     modalities = _modalities(inp)
     ionising = is_ionising(modalities, records)
     region = study_region(inp, records)
+    if region is None and "MG" in modalities:
+        region = RegionResult("breast", "", "modality", "MG")
     if ionising is False:
         est = _non_ionising()
         est.body_region = region.region if region else None
