@@ -114,3 +114,16 @@ def test_write_study_name_styles(tmp_path, names, suffix):
     assert len({p.parent for p in paths}) == 2  # nested: one folder per series
     flat = write_study(a, tmp_path / "flat", names=names, nested=False)
     assert {p.parent for p in flat} == {tmp_path / "flat"}
+
+
+@pytest.mark.parametrize("charset,name,encoding", [
+    ("ISO_IR 100", "GARCÍA^JOSÉ", "latin-1"),
+    ("ISO_IR 192", "MÜLLER^JÜRGEN", "utf-8"),
+])
+def test_patient_issuer_and_charsets(tmp_path, charset, name, encoding):
+    patient = PatientSpec(patient_id="X9", name=name, issuer="HOSP_X", specific_character_set=charset)
+    path = write_study(make_ct_series(patient, n_slices=1, patient_age="051Y"), tmp_path)[0]
+    assert name.split("^")[0].encode(encoding) in path.read_bytes()
+    ds = dcmread(path)
+    assert (str(ds.PatientName), ds.IssuerOfPatientID, ds.PatientAge) == (name, "HOSP_X", "051Y")
+    assert ds.SpecificCharacterSet == charset

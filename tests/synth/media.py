@@ -223,11 +223,24 @@ def make_stale_dicomdir(dicomdir: Path | str, *, n_missing: int = 1) -> list[Pat
     return removed
 
 
-def corrupt_dicomdir(dicomdir: Path | str, *, keep_bytes: int = 400) -> Path:
-    """Truncate a DICOMDIR file to ``keep_bytes`` bytes (a corrupt index)."""
+def corrupt_dicomdir(dicomdir: Path | str, *, keep_bytes: int | None = None) -> Path:
+    """Truncate a DICOMDIR (a corrupt index).
+
+    Parameters
+    ----------
+    dicomdir : Path or str
+    keep_bytes : int or None
+        Bytes to keep; default half the file, which cuts the Directory Record
+        Sequence (pydicom then fails to read it or to build a FileSet).
+        Small values (~300) keep only the file meta: it reads as an empty index.
+
+    Returns
+    -------
+    Path
+    """
     dicomdir = Path(dicomdir)
     data = dicomdir.read_bytes()
-    dicomdir.write_bytes(data[:keep_bytes])
+    dicomdir.write_bytes(data[: len(data) // 2 if keep_bytes is None else keep_bytes])
     return dicomdir
 
 
