@@ -113,11 +113,11 @@ def test_failed_batch_leaves_nothing_partial(factory, run_id, monkeypatch):
     real = writer_module.reconcile_patient
     calls = []
 
-    def failing(session, info):
+    def failing(session, info, *args):
         calls.append(info)
         if len(calls) == 2:  # the first new study's patient is already flushed
             raise RuntimeError("killed mid-batch")
-        return real(session, info)
+        return real(session, info, *args)
 
     monkeypatch.setattr(writer_module, "reconcile_patient", failing)
     batch = [item("1", study="1.1", series="1.1.1"), item("2", study="2.1", series="2.1.1",

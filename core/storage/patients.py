@@ -111,7 +111,8 @@ def find_identifier(session: Session, patient_id: str, issuer: str = "") -> Pati
     ).first()
 
 
-def reconcile_patient(session: Session, info: PatientInfo) -> Reconciled:
+def reconcile_patient(session: Session, info: PatientInfo,
+                      known: dict[tuple[str, str], PatientIdentifier | None] | None = None) -> Reconciled:
     """Find the patient a file's demographics belong to, or create one.
 
     Parameters
@@ -120,6 +121,10 @@ def reconcile_patient(session: Session, info: PatientInfo) -> Reconciled:
         An open session; new rows are added and flushed, not committed.
     info : core.records.PatientInfo
         Patient ID, issuer, name, birth date and sex from the file.
+    known : dict, optional
+        Identifier rows already looked up, ``(pid, issuer) -> row`` or
+        ``None`` for "not in the library" (the batch writer prefetches them
+        in one query). Identifiers this call creates are added to it.
 
     Returns
     -------
@@ -130,7 +135,8 @@ def reconcile_patient(session: Session, info: PatientInfo) -> Reconciled:
     """
     pid, issuer, name, key, birth, sex = _clean_info(info)
     if pid:
-        ident = find_identifier(session, pid, issuer)
+        ident = known[(pid, issuer)] if known is not None and (pid, issuer) in known \
+            else find_identifier(session, pid, issuer)
         if ident is not None:
             patient = ident.patient
             if patient.birth_date is None and birth:
@@ -144,11 +150,15 @@ def reconcile_patient(session: Session, info: PatientInfo) -> Reconciled:
             patient = session.get(Patient, matches.pop())
             ident = _identifier_for(patient, pid, issuer, name, key, birth, sex) if pid else None
             session.flush()
+            if ident is not None and known is not None:
+                known[(pid, issuer)] = ident
             return Reconciled(patient, ident, False, "demographics")
     patient = Patient(key=new_patient_key(), name=name, name_normalised=key, birth_date=birth, sex=sex)
     session.add(patient)
     ident = _identifier_for(patient, pid, issuer, name, key, birth, sex) if pid else None
     session.flush()
+    if ident is not None and known is not None:
+        known[(pid, issuer)] = ident
     return Reconciled(patient, ident, True, "new")
 
 

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Integer, String, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from ..records import ImportSummary, ParsedInstance, Rejection
 from .models import ImportIssue, ImportRun, Instance, Patient, PatientIdentifier, Series, Study, utcnow
@@ -247,18 +247,34 @@ class LibraryWriter:
                     PatientIdentifier.id, PatientIdentifier.pid, PatientIdentifier.issuer)
                     .where(PatientIdentifier.id.in_(chunk))):
                 pairs[iid] = (pid, issuer)
+        known = self._prefetch_identifiers(session, [by_study[u][0] for u in uids if u not in studies])
         with session.no_autoflush:  # reconcile_patient flushes what it creates
             for uid in uids:
-                self._update_study(session, uid, by_study[uid], studies, pairs)
+                self._update_study(session, uid, by_study[uid], studies, pairs, known)
         session.flush()
         return studies
 
+    @staticmethod
+    def _prefetch_identifiers(session: Session, first_items: list[ParsedInstance]
+                              ) -> dict[tuple[str, str], PatientIdentifier | None]:
+        """Identifier rows (with their patients) for new studies' first files, in one query per chunk."""
+        wanted = {identifier_pair(i.patient) for i in first_items}
+        wanted = {p for p in wanted if p[0]}
+        known: dict[tuple[str, str], PatientIdentifier | None] = dict.fromkeys(wanted)
+        for chunk in _chunks(sorted({pid for pid, _ in wanted})):
+            for ident in session.scalars(select(PatientIdentifier).options(joinedload(PatientIdentifier.patient))
+                                         .where(PatientIdentifier.pid.in_(chunk))):
+                if (ident.pid, ident.issuer) in known:
+                    known[(ident.pid, ident.issuer)] = ident
+        return known
+
     def _update_study(self, session: Session, uid: str, group: list[ParsedInstance],
-                      studies: dict[str, Study], pairs: dict[int, tuple[str, str]]) -> None:
+                      studies: dict[str, Study], pairs: dict[int, tuple[str, str]],
+                      known: dict[tuple[str, str], PatientIdentifier | None]) -> None:
         lengths, _ = _LIMITS[Study]
         study = studies.get(uid)
         if study is None:
-            found = reconcile_patient(session, group[0].patient)
+            found = reconcile_patient(session, group[0].patient, known)
             ident = found.identifier
             study = Study(study_instance_uid=uid, patient_id=found.patient.id,
                           identifier_id=ident.id if ident else None, modalities="", warnings=[])
