@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import struct
 import tempfile
 import zipfile
 import zlib
@@ -176,11 +177,40 @@ def _skip_reason(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str |
     return reason
 
 
+def _fast_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, n: int) -> bytes | None:
+    """First ``n`` bytes of an unencrypted stored/deflated member, read cheaply.
+
+    Inflates only the start of the member instead of opening a full stream
+    (which decompresses a whole first block). ``None`` when not applicable.
+    """
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    fp = zf.fp
+    if fp is None:
+        return None
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    raw = fp.read(min(info.compress_size, 2048))
+    if info.compress_type == zipfile.ZIP_STORED:
+        return raw[:n]
+    try:
+        return zlib.decompressobj(-15).decompress(raw, n)
+    except zlib.error:
+        return None
+
+
 def _looks_like_zip(zf: zipfile.ZipFile, info: zipfile.ZipInfo, pwd: bytes | None) -> bool:
     if names.is_zip_name(info.filename):
         return True
     if info.file_size < 22:
         return False
+    head = _fast_head(zf, info, 4)
+    if head is not None:
+        return head in ZIP_MAGIC
     try:
         with zf.open(info, pwd=pwd) as fh:
             return fh.read(4) in ZIP_MAGIC

@@ -112,7 +112,7 @@ def iter_folder(
         is_link = False
         try:
             is_link = entry.is_symlink()
-            st = os.stat(path)  # follows links
+            st = entry.stat()  # follows links
         except OSError as exc:
             if is_link:
                 yield SourceProblem(path, "broken symbolic link (target missing)")
