@@ -78,16 +78,17 @@ def new_record(ds: Dataset, source: str, kind: str) -> DoseRecord:
 def _extract_sr(ds: Dataset) -> DoseRecord | None:
     if str(ds.get("SOPClassUID", "") or "") in NON_REPORT_SR_SOP:
         return None
-    if is_rrdsr(ds):
-        return extract_rrdsr(ds, new_record(ds, SOURCE_RRDSR, "nm"))
+    doc = sr.index(ds)  # one walk of the whole tree; big fluoroscopy reports have 15k items
+    if is_rrdsr(ds, doc):
+        return extract_rrdsr(ds, new_record(ds, SOURCE_RRDSR, "nm"), doc)
     titled = sr.is_concept(ds, XRAY_DOSE_REPORT)
     if is_ct_report(ds):
         record = extract_ct_sr(ds, new_record(ds, SOURCE_RDSR, "ct"))
         if not titled:
             record.warnings.append("CT dose content found in an SR without the X-Ray Radiation Dose Report title")
         return record
-    if is_projection_report(ds) or has_siemens_cumulative(ds):
-        return extract_projection_sr(ds, new_record(ds, SOURCE_RDSR, "projection"))
+    if is_projection_report(ds) or has_siemens_cumulative(ds, doc):
+        return extract_projection_sr(ds, new_record(ds, SOURCE_RDSR, "projection"), doc)
     if titled:
         record = new_record(ds, SOURCE_RDSR, "ct")
         record.warnings.append("X-Ray Radiation Dose Report without CT or projection dose data")

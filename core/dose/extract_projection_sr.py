@@ -73,12 +73,12 @@ def is_projection_report(ds: Dataset) -> bool:
     return bool(sr.find_children(ds, ACCUMULATED, EVENT))
 
 
-def has_siemens_cumulative(ds: Dataset) -> bool:
+def has_siemens_cumulative(ds: Dataset, doc: sr.Index | None = None) -> bool:
     """True when the SR holds Siemens' private cumulative DAP (C-204 99SMS_RADSUM)."""
-    return sr.find_first(ds, SIEMENS_CUMULATIVE_DAP) is not None
+    return sr.find_first(doc if doc is not None else ds, SIEMENS_CUMULATIVE_DAP) is not None
 
 
-def extract_projection_sr(ds: Dataset, record: DoseRecord) -> DoseRecord:
+def extract_projection_sr(ds: Dataset, record: DoseRecord, doc: sr.Index | None = None) -> DoseRecord:
     """Fill ``record`` from a projection X-ray dose SR.
 
     Parameters
@@ -87,6 +87,8 @@ def extract_projection_sr(ds: Dataset, record: DoseRecord) -> DoseRecord:
         A TID 10001 report (or a Siemens private fluoroscopy summary).
     record : DoseRecord
         A record with ``kind="projection"`` whose identity fields are set.
+    doc : core.dose.sr.Index, optional
+        The report's index, when the caller already built it.
 
     Returns
     -------
@@ -96,6 +98,7 @@ def extract_projection_sr(ds: Dataset, record: DoseRecord) -> DoseRecord:
         ``"XA"`` or ``"DX"``) filled.
     """
     warnings = record.warnings
+    doc = doc if doc is not None else sr.index(ds)
     for index, container in enumerate(sr.find_children(ds, ACCUMULATED), start=1):
         try:
             record.accumulations.append(_accumulation(container, warnings, f"accumulated data {index}"))
@@ -109,11 +112,11 @@ def extract_projection_sr(ds: Dataset, record: DoseRecord) -> DoseRecord:
             continue
         record.projection_events.append(event)
         sr.add_region(record, event.target_region)
-    for node in sr.find_all(ds, *ANATOMY):
+    for node in sr.find_all(doc, *ANATOMY):
         sr.add_region(record, sr.code_of(node))
     if not record.accumulations and not record.projection_events:
-        _siemens_private(ds, record)
-    record.report_modality = classify(ds, record)
+        _siemens_private(doc, record)
+    record.report_modality = classify(ds, record, doc)
     return record
 
 
@@ -191,8 +194,8 @@ def _event(container: Dataset, warnings: list[str], label: str) -> ProjectionEve
     return event
 
 
-def _siemens_private(ds: Dataset, record: DoseRecord) -> None:
-    node = sr.find_first(ds, SIEMENS_CUMULATIVE_DAP)
+def _siemens_private(doc: sr.Index, record: DoseRecord) -> None:
+    node = sr.find_first(doc, SIEMENS_CUMULATIVE_DAP)
     if node is None:
         record.warnings.append("projection dose report without accumulated data or events")
         return
@@ -201,7 +204,7 @@ def _siemens_private(ds: Dataset, record: DoseRecord) -> None:
     record.warnings.append("dose read from Siemens private summary (99SMS_RADSUM), no standard template")
 
 
-def classify(ds: Dataset, record: DoseRecord) -> str:
+def classify(ds: Dataset, record: DoseRecord, doc: sr.Index | None = None) -> str:
     """Report modality of a projection dose report from its content.
 
     Parameters
@@ -210,6 +213,8 @@ def classify(ds: Dataset, record: DoseRecord) -> str:
         The report (its own Modality is ``SR`` and says nothing).
     record : DoseRecord
         The filled record.
+    doc : core.dose.sr.Index, optional
+        The report's index (built here when not given).
 
     Returns
     -------
@@ -219,6 +224,7 @@ def classify(ds: Dataset, record: DoseRecord) -> str:
         data or a fluoroscopy-guided device, otherwise by acquisition device
         type, ``"DX"`` by default.
     """
+    doc = doc if doc is not None else sr.index(ds)
     procedure = sr.find_child(ds, PROCEDURE_REPORTED)
     if procedure is not None and sr.code_key(procedure) in MAMMOGRAPHY_PROCEDURES:
         return "MG"
@@ -227,12 +233,12 @@ def classify(ds: Dataset, record: DoseRecord) -> str:
         return "MG"
     fluoro = any(e.irradiation_type == "fluoroscopy" for e in record.projection_events) or any(
         (a.fluoro_time_s or 0) > 0 or (a.fluoro_dap_total_gycm2 or 0) > 0 for a in record.accumulations)
-    if sr.find_first(ds, SIEMENS_CUMULATIVE_DAP) is not None:
+    if sr.find_first(doc, SIEMENS_CUMULATIVE_DAP) is not None:
         fluoro = True
     if fluoro:
         planes = {a.plane for a in record.accumulations} | {e.plane for e in record.projection_events}
         return "XA" if "B" in planes else "RF"
-    device = sr.find_first(ds, DEVICE_TYPE)
+    device = sr.find_first(doc, DEVICE_TYPE)
     if device is not None and sr.code_key(device) in DEVICE_TYPE_MODALITY:
         return DEVICE_TYPE_MODALITY[sr.code_key(device)]
     return "DX"

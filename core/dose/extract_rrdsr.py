@@ -33,9 +33,13 @@ _ELEMENTS = {
 }
 
 
-def is_rrdsr(ds: Dataset) -> bool:
-    """True for a radiopharmaceutical dose report (title 113500 or an administration)."""
-    return sr.is_concept(ds, RRDSR_TITLE) or sr.find_first(ds, ADMINISTRATION) is not None
+def is_rrdsr(ds: Dataset, doc: sr.Index | None = None) -> bool:
+    """True for a radiopharmaceutical dose report (title 113500 or an administration).
+
+    ``doc`` is the report's :func:`core.dose.sr.index`, when already built.
+    """
+    return sr.is_concept(ds, RRDSR_TITLE) or sr.find_first(doc if doc is not None else ds,
+                                                           ADMINISTRATION) is not None
 
 
 def nuclide_name(text: str | None) -> str | None:
@@ -77,7 +81,7 @@ def nuclide_name(text: str | None) -> str | None:
     return f"{symbol}-{mass.group(1)}{'m' if mass.group(2) else ''}"
 
 
-def extract_rrdsr(ds: Dataset, record: DoseRecord) -> DoseRecord:
+def extract_rrdsr(ds: Dataset, record: DoseRecord, doc: sr.Index | None = None) -> DoseRecord:
     """Fill ``record`` with the administrations of a radiopharmaceutical dose SR.
 
     Parameters
@@ -86,6 +90,8 @@ def extract_rrdsr(ds: Dataset, record: DoseRecord) -> DoseRecord:
         A Radiopharmaceutical Radiation Dose SR.
     record : DoseRecord
         A record with ``kind="nm"`` and ``source="RRDSR"``.
+    doc : core.dose.sr.Index, optional
+        The report's index, when the caller already built it.
 
     Returns
     -------
@@ -93,7 +99,7 @@ def extract_rrdsr(ds: Dataset, record: DoseRecord) -> DoseRecord:
         The same record with ``administrations`` (activity in MBq, agent,
         nuclide, start time, reported effective dose).
     """
-    for index, container in enumerate(sr.find_all(ds, ADMINISTRATION), start=1):
+    for index, container in enumerate(sr.find_all(doc if doc is not None else ds, ADMINISTRATION), start=1):
         try:
             record.administrations.append(_administration(container, record.warnings, f"administration {index}"))
         except Exception as exc:  # noqa: BLE001

@@ -28,6 +28,11 @@ def norm_scheme(scheme: str | None) -> str:
     return SCHEME_ALIASES.get(text, text)
 
 
+def _value(item: Dataset, tag: int):
+    elem = item.get(tag)
+    return elem.value if elem is not None else None
+
+
 def key_of(code_item: Dataset | None) -> CodeKey | None:
     """``(CodeValue, scheme)`` of a code sequence item, ``None`` if absent.
 
@@ -42,10 +47,11 @@ def key_of(code_item: Dataset | None) -> CodeKey | None:
     """
     if code_item is None:
         return None
-    value = code_item.get("CodeValue") or code_item.get("LongCodeValue") or code_item.get("URNCodeValue")
+    # CodeValue, LongCodeValue, URNCodeValue; CodingSchemeDesignator (by tag: hot path)
+    value = _value(code_item, 0x00080100) or _value(code_item, 0x00080119) or _value(code_item, 0x00080120)
     if not value:
         return None
-    return (str(value).strip(), norm_scheme(code_item.get("CodingSchemeDesignator")))
+    return (str(value).strip(), norm_scheme(_value(code_item, 0x00080102)))
 
 
 def _first(seq) -> Dataset | None:
@@ -55,9 +61,14 @@ def _first(seq) -> Dataset | None:
         return None
 
 
+_CONCEPT_NAME = 0x0040A043  # ConceptNameCodeSequence (tag access skips keyword lookup)
+_CONTENT = 0x0040A730  # ContentSequence
+
+
 def concept(item: Dataset) -> CodeKey | None:
     """The concept name key of a content item (or of the document root)."""
-    return key_of(_first(item.get("ConceptNameCodeSequence")))
+    elem = item.get(_CONCEPT_NAME)
+    return key_of(_first(elem.value if elem is not None else None))
 
 
 def is_concept(item: Dataset, *keys: CodeKey) -> bool:
@@ -67,8 +78,9 @@ def is_concept(item: Dataset, *keys: CodeKey) -> bool:
 
 def children(item: Dataset) -> list[Dataset]:
     """The direct content items of ``item`` (empty list when none)."""
-    seq = item.get("ContentSequence")
-    return list(seq) if seq is not None else []
+    elem = item.get(_CONTENT)
+    seq = elem.value if elem is not None else None
+    return list(seq) if seq else []
 
 
 def find_children(item: Dataset, *keys: CodeKey) -> list[Dataset]:
