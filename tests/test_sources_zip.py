@@ -334,3 +334,48 @@ def test_gzip_member_inside_zip(tmp_path):
                         method=zipfile.ZIP_STORED)
     items, problems, errors = _read_all(archive)
     assert items == {f"{archive}!a/CT.dcm.gz": _bytes(CT)} and not problems and not errors
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream: zipfile then writes data descriptors (sizes after the data)."""
+
+    def __init__(self):
+        self.buf = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.buf += b
+        return len(b)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_truncated_streamed_archive_with_data_descriptors(tmp_path, method):
+    stream = _Unseekable()
+    with zipfile.ZipFile(stream, "w", compression=method) as zf:
+        for name, src in (("a.dcm", CT), ("b.dcm", MR), ("c.dcm", CT)):
+            zf.writestr(name, _bytes(src))
+    raw = bytes(stream.buf)
+    assert struct.unpack("<H", raw[6:8])[0] & 0x8  # sizes follow the data
+    path = tmp_path / "streamed.zip"
+    path.write_bytes(raw[: raw.index(b"c.dcm") + 300])
+    items, problems = _split(list(iter_source(str(path))))
+    assert {i.label.rsplit("!", 1)[1]: i.read() for i in items} == {"a.dcm": _bytes(CT),
+                                                                  "b.dcm": _bytes(MR)}
+    assert [p.label.rsplit("!", 1)[1] for p in problems] == ["c.dcm"]
+    assert "truncated" in problems[0].reason
+
+
+def test_stored_member_containing_the_descriptor_signature(tmp_path):
+    tricky = b"head" + b"PK\x07\x08" + b"\0" * 12 + _bytes(CT)  # a false descriptor inside
+    stream = _Unseekable()
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr("tricky.dcm", tricky)
+        zf.writestr("next.dcm", _bytes(MR))
+    raw = bytes(stream.buf)
+    path = tmp_path / "t.zip"
+    path.write_bytes(raw[: raw.index(b"PK\x01\x02") + 10])  # central directory cut
+    items, problems = _split(list(iter_source(str(path))))
+    assert [i.read() for i in items] == [tricky, _bytes(MR)]
+    assert problems == []  # only the table of contents was lost: every member is intact

@@ -55,12 +55,42 @@ def _inflate(fh: IO[bytes], csize: int | None, limits: ArchiveLimits) -> tuple[b
     return b"".join(out), used
 
 
+def _stored_until_descriptor(fh: IO[bytes], limits: ArchiveLimits) -> bytes:
+    """A stored member whose size follows it: find the descriptor that matches.
+
+    A candidate ``PK\\x07\\x08`` counts only when the compressed size it
+    records equals the distance from the member's start, so the signature
+    bytes occurring inside the data do not end it early. The file is left at
+    the descriptor.
+    """
+    start = fh.tell()
+    data = bytearray()
+    pos = 0
+    while True:
+        idx = data.find(_DESCRIPTOR, pos)
+        if idx >= 0 and idx + 16 <= len(data):
+            if struct.unpack("<I", data[idx + 8:idx + 12])[0] == idx:
+                fh.seek(start + idx)
+                return bytes(data[:idx])
+            pos = idx + 1
+            continue
+        if idx < 0:
+            pos = max(0, len(data) - 3)
+        chunk = fh.read(MIB)
+        if not chunk:
+            raise EOFError
+        data += chunk
+        if len(data) > limits.max_member_bytes + 16:
+            raise MemberReadError(f"member is larger than the {human_bytes(limits.max_member_bytes)} "
+                                  "per-file limit (zip bomb?)")
+
+
 def _read_one(fh: IO[bytes], flags: int, method: int, csize: int, usize: int,
               limits: ArchiveLimits) -> bytes:
     has_descriptor = bool(flags & 0x8)
     if method == _STORED:
         if has_descriptor:
-            raise _Stop("a stored member without sizes cannot be delimited")
+            return _stored_until_descriptor(fh, limits)
         if usize > limits.max_member_bytes:
             raise MemberReadError(f"member declares {human_bytes(usize)}, more than the "
                                   f"{human_bytes(limits.max_member_bytes)} per-file limit (zip bomb?)")
