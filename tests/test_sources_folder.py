@@ -152,13 +152,16 @@ def test_archives_in_a_folder_are_opened_unless_link_mode(tmp_path):
     shutil.copy(CT, root / "a.dcm")
     with zipfile.ZipFile(root / "study.zip", "w") as zf:
         zf.write(MR, "MR_small.dcm")
+    (root / "old.7z").write_bytes(b"7z\xbc\xaf\x27\x1c")
     items, problems = _split(list(iter_source(str(root))))
     assert [i.label for i in items] == [str(root / "a.dcm"), f"{root / 'study.zip'}!MR_small.dcm"]
+    assert [(p.label, p.kind) for p in problems] == [(str(root / "old.7z"), "rejected")]
+    assert "7Z archive: not supported" in problems[0].reason
     with open(MR, "rb") as fh:
         assert items[1].read() == fh.read()
     items, problems = _split(list(iter_source(str(root), link_mode=True)))
     assert [i.label for i in items] == [str(root / "a.dcm")]
-    assert problems[0].label == str(root / "study.zip") and "--link" in problems[0].reason
+    assert problems[1].label == str(root / "study.zip") and "--link" in problems[1].reason
 
 
 def test_single_file_and_missing_path(tmp_path):

@@ -196,6 +196,20 @@ def test_cancel_mid_way_removes_the_download(server, dl_dir):
     assert os.listdir(dl_dir) == []
 
 
+def test_cancel_during_the_download_removes_the_partial_file(server, dl_dir, monkeypatch):
+    from dosetrail.core.sources import link as link_mod
+
+    monkeypatch.setattr(link_mod, "_PROGRESS_EVERY_BYTES", 1)  # a progress event per chunk
+    gen = iter_link(f"{server}/big.zip", temp_dir=str(dl_dir))
+    for ev in gen:
+        if isinstance(ev, SourceProgress) and ev.done_bytes > 0:
+            assert 0 < ev.done_bytes < len(BIG_ZIP)
+            break
+    assert len(os.listdir(dl_dir)) == 1
+    gen.close()
+    assert os.listdir(dl_dir) == []
+
+
 def test_iter_source_dispatches_links(server):
     read = {e.label: e.read() for e in iter_source(f"{server}/study.zip") if isinstance(e, SourceItem)}
     assert read == {"study.zip!DICOM/IM0": CT_BYTES}

@@ -379,3 +379,17 @@ def test_stored_member_containing_the_descriptor_signature(tmp_path):
     items, problems = _split(list(iter_source(str(path))))
     assert [i.read() for i in items] == [tricky, _bytes(MR)]
     assert problems == []  # only the table of contents was lost: every member is intact
+
+
+def test_tar_rar_and_7z_are_refused_with_a_reason(tmp_path):
+    import tarfile
+
+    path = tmp_path / "study.tar.gz"
+    with tarfile.open(path, "w:gz") as tf:
+        tf.add(CT, "CT.dcm")
+    (problem,) = list(iter_source(str(path)))
+    assert problem.kind == "rejected" and problem.reason.startswith("tar archive: not supported")
+    archive = _make_zip(tmp_path / "z.zip", {"inner.rar": b"Rar!\x1a\x07", "CT.dcm": _bytes(CT)})
+    items, problems, _ = _read_all(archive)
+    assert list(items) == [f"{archive}!CT.dcm"]
+    assert problems[f"{archive}!inner.rar"].reason.startswith("RAR archive: not supported")

@@ -299,6 +299,10 @@ def iter_zip(
             if reason:
                 yield SourceProblem(mlabel, reason, kind="skipped")
                 continue
+            unsupported = names.unsupported_archive_reason(name.replace("\\", "/").rsplit("/", 1)[-1])
+            if unsupported:
+                yield SourceProblem(mlabel, unsupported)
+                continue
             if encrypted and pwd is None:
                 yield SourceProblem(mlabel, ENCRYPTED_NO_PASSWORD)
                 continue

@@ -46,7 +46,7 @@ def source_kind(path: str) -> str:
     -------
     str
         ``"link"``, ``"zip"``, ``"gzip"``, ``"dicomdir"``, ``"folder"``,
-        ``"file"`` or ``"missing"``. Files are judged by their magic bytes
+        ``"unsupported"`` (tar, RAR, 7-Zip), ``"file"`` or ``"missing"``. Files are judged by their magic bytes
         first (a DICOM file is a ``"file"`` whatever its name), then by name.
     """
     if is_link(path):
@@ -62,6 +62,8 @@ def source_kind(path: str) -> str:
         return "file"
     if is_zip_file(path):
         return "zip"
+    if names.unsupported_archive_reason(name):
+        return "unsupported"
     if is_gzip_file(path):
         return "gzip"
     if names.is_zip_name(name):
@@ -76,6 +78,8 @@ def _archive_handler(password: str | None, limits: ArchiveLimits, link_mode: boo
         kind = source_kind(path)
         if kind == "file":
             yield SourceItem(label=path, local_path=path, size=os.path.getsize(path), origin="folder")
+        elif kind == "unsupported":
+            yield SourceProblem(path, names.unsupported_archive_reason(os.path.basename(path)) or "")
         elif link_mode:
             yield SourceProblem(path, ARCHIVE_IN_FOLDER_LINK)
         elif kind == "zip":
@@ -138,6 +142,8 @@ def iter_source(
         yield from iter_zip(full, archive_label(full), password=password, limits=limits)
     elif kind == "gzip":
         yield from iter_gzip(full, full, limits=limits)
+    elif kind == "unsupported":
+        yield SourceProblem(full, names.unsupported_archive_reason(os.path.basename(full)) or "")
     elif kind == "dicomdir":
         yield from iter_dicomdir(full if os.path.isdir(full) else os.path.dirname(full), on_archive=handler)
     elif kind == "folder":

@@ -33,7 +33,8 @@ def _scandir_sorted(path: str) -> list[os.DirEntry]:
 
 
 def _is_archive(name: str) -> bool:
-    return names.is_zip_name(name) or names.is_gzip_name(name)
+    return (names.is_zip_name(name) or names.is_gzip_name(name)
+            or names.unsupported_archive_reason(name) is not None)
 
 
 def classify_file(path: str, name: str, parts: tuple[str, ...]) -> str | None:

@@ -154,6 +154,31 @@ def is_zip_name(name: str) -> bool:
     return name.lower().endswith(".zip")
 
 
+_TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+_OTHER_ARCHIVE_SUFFIXES = (".rar", ".7z")
+
+
 def is_gzip_name(name: str) -> bool:
     """Whether a name says gzip-compressed single file."""
     return name.lower().endswith(".gz") and not name.lower().endswith(".tar.gz")
+
+
+def unsupported_archive_reason(name: str) -> str | None:
+    """A reason for archive formats DoseTrail does not open (tar, RAR, 7-Zip).
+
+    Parameters
+    ----------
+    name
+        The file's base name.
+
+    Returns
+    -------
+    str or None
+        The reason, or ``None`` for any other name.
+    """
+    low = name.lower()
+    if low.endswith(_TAR_SUFFIXES):
+        return "tar archive: not supported; unpack it and import the folder"
+    if low.endswith(_OTHER_ARCHIVE_SUFFIXES):
+        return f"{low.rsplit('.', 1)[1].upper()} archive: not supported; unpack it and import the folder"
+    return None
