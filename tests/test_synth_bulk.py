@@ -37,3 +37,20 @@ def test_generate_many_seed_and_header_only(tmp_path):
     c = generate_many(tmp_path / "c", 5, seed="t", pixels=False)
     assert a[0].read_bytes() != c[0].read_bytes()
     assert "PixelData" not in dcmread(a[0])
+
+
+def test_generate_many_with_one_rdsr_per_study(tmp_path):
+    paths = generate_many(tmp_path / "r", 30, files_per_series=5, series_per_study=3,
+                          rdsr_per_study=True)
+    srs = [p for p in paths if p.name == "RDSR.dcm"]
+    assert len(paths) == 32 and len(srs) == 2
+    images = {}
+    for p in paths:
+        ds = dcmread(p, stop_before_pixels=True)
+        if ds.Modality == "CT":
+            images.setdefault(ds.StudyInstanceUID, set()).add(ds.PatientID)
+    for p in srs:
+        sr = dcmread(p)
+        assert sr.StudyInstanceUID in images and {sr.PatientID} == images[sr.StudyInstanceUID]
+        events = [i for i in sr.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue == "113819"]
+        assert len(events) == 3

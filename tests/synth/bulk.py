@@ -10,6 +10,8 @@ from pydicom import dcmwrite
 
 from .common import UID_PREFIX, PatientSpec
 from .ct import make_ct_series
+from .media import write_dataset
+from .rdsr import make_ct_rdsr
 
 __all__ = ["generate_many"]
 
@@ -25,6 +27,7 @@ def generate_many(
     rows: int = 8,
     columns: int = 8,
     seed: str | None = None,
+    rdsr_per_study: bool = False,
 ) -> list[Path]:
     """Write ``n_files`` small CT images, quickly, for benchmarks.
 
@@ -47,11 +50,15 @@ def generate_many(
         writes header-only files.
     seed : str or None
         Reproducible UIDs when given.
+    rdsr_per_study : bool
+        Also write one CT RDSR per study (``S<study>/SR/RDSR.dcm``, one
+        spiral event per series, CTDIvol 10 mGy): these come on top of
+        ``n_files``.
 
     Returns
     -------
     list of Path
-        The written files, in order.
+        The written files, in order (RDSRs after their study's first image).
     """
     root = Path(root)
     blob, offsets = _template_bytes(pixels=pixels, rows=rows, columns=columns)
@@ -74,6 +81,9 @@ def generate_many(
                 _put(buf, offsets["pid"], f"BENCH{patient_index:05d}".encode())
                 _put(buf, offsets["pname"], f"BENCH^PATIENT{patient_index:05d}".encode())
                 _put(buf, offsets["acc"], f"ACC{study_index:07d}".encode())
+                if rdsr_per_study:
+                    paths.append(_write_rdsr(root, buf, offsets, patient_index, study_index,
+                                             series_per_study, files_per_series))
             _put(buf, offsets["series"], uid())
             _put(buf, offsets["series_no"], f"{series_in_study + 1:<8d}".encode())
             _put(buf, offsets["acq_no"], f"{series_in_study + 1:<8d}".encode())
@@ -90,6 +100,22 @@ def generate_many(
             f.write(buf)
         paths.append(path)
     return paths
+
+
+def _write_rdsr(root: Path, buf: bytearray, offsets: dict[str, list[int]], patient_index: int,
+                study_index: int, n_series: int, per_series: int) -> Path:
+    """One CT RDSR for the study whose UIDs are currently patched into ``buf``."""
+    off = offsets["study"][0]
+    study_uid = bytes(buf[off:off + len(_PLACEHOLDERS["study"])]).decode("ascii")
+    length = 5.0 * per_series
+    events = [dict(ctdivol=10.0, dlp=round(10.0 * length / 10.0, 1), length_mm=length,
+                   acquisition_type="spiral", phantom="32", protocol=f"Series {k + 1}")
+              for k in range(n_series)]
+    patient = PatientSpec(f"BENCH{patient_index:05d}", f"BENCH^PATIENT{patient_index:05d}")
+    ds = make_ct_rdsr(patient, study_uid=study_uid, events=events, institution="Bench Hospital",
+                     accession_number=f"ACC{study_index:07d}", study_date="20210304",
+                     study_time="102200", study_description="CT THORAX")
+    return write_dataset(ds, root / f"P{patient_index:05d}" / f"S{study_index:06d}" / "SR" / "RDSR.dcm")
 
 
 # fixed-width placeholders: every file is the template with these bytes replaced
