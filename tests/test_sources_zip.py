@@ -393,3 +393,25 @@ def test_tar_rar_and_7z_are_refused_with_a_reason(tmp_path):
     items, problems, _ = _read_all(archive)
     assert list(items) == [f"{archive}!CT.dcm"]
     assert problems[f"{archive}!inner.rar"].reason.startswith("RAR archive: not supported")
+
+
+def test_names_judged_safe_never_leave_the_archive_folder():
+    import ntpath
+    import posixpath
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    parts = st.sampled_from(["..", ".", "a", "b.dcm", "", "C:", "c:x", "\\", "/", "..\\..", " ", "..."])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(parts, min_size=1, max_size=6), st.sampled_from(["/", "\\"]))
+    def check(pieces, sep):
+        name = sep.join(pieces)
+        if unsafe_member_name(name):
+            return
+        for mod, root in ((posixpath, "/r/x"), (ntpath, "D:\\r\\x")):
+            target = mod.normpath(mod.join(root, name.replace("\\", "/") if mod is posixpath else name))
+            assert target == root or target.startswith(root + mod.sep), (name, target)
+
+    check()
