@@ -1,0 +1,84 @@
+"""Per-patient cumulative effective dose, with hypothesis property tests."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dosetrail.core.dose.study import StudyEstimate
+from dosetrail.core.dose.totals import patient_totals
+
+
+def est(value, ionising=True, rng=None):
+    if value is not None and rng is None:
+        rng = (value * 0.5, value * 1.5)
+    return StudyEstimate(ionising=ionising, body_region=None, effective_dose_msv=value,
+                         effective_dose_range_msv=rng)
+
+
+def test_totals_sum_estimates_and_count_missing():
+    exams = [("2020-03-01", est(8.0)), ("2021-07-15", est(2.0, rng=(1.0, 4.0))), ("2021-09-01", est(None)),
+             ("2021-10-01", est(0.0, ionising=False, rng=(0.0, 0.0))), (None, est(1.5)),
+             ("2022-01-01", est(None, ionising=None))]
+    t = patient_totals(exams)
+    assert t.cumulative_msv == pytest.approx(11.5)
+    assert t.range_msv == pytest.approx((4.0 + 1.0 + 0.75, 12.0 + 4.0 + 2.25))
+    assert t.range == t.range_msv
+    assert t.per_year == pytest.approx({2020: 8.0, 2021: 2.0})
+    assert t.exams_without_estimate == 2
+    assert t.exams_with_estimate == 4  # the MR counts as 0.0 with an estimate
+    assert t.undated_msv == pytest.approx(1.5)
+    assert [p.date for p in t.points] == ["2020-03-01", "2021-07-15", "2021-10-01"]
+    assert [p.cumulative_msv for p in t.points] == pytest.approx([8.0, 10.0, 10.0])
+    assert t.points[-1].high_msv == pytest.approx(16.0)
+
+
+def test_empty_history():
+    t = patient_totals([])
+    assert (t.cumulative_msv, t.range_msv, t.per_year, t.exams_without_estimate, t.points) == (0.0, (0.0, 0.0),
+                                                                                                 {}, 0, [])
+
+
+def test_dicom_dates_are_accepted():
+    t = patient_totals([("20190102", est(1.0))])
+    assert t.per_year == {2019: 1.0} and t.points[0].date == "2019-01-02"
+
+
+dates = st.one_of(st.none(), st.dates(min_value=__import__("datetime").date(1990, 1, 1),
+                                      max_value=__import__("datetime").date(2030, 12, 31)).map(lambda d: d.isoformat()))
+estimates = st.one_of(
+    st.none(),
+    st.floats(min_value=0.0, max_value=100.0, allow_nan=False),
+).map(lambda v: est(v))
+exams = st.lists(st.tuples(dates, estimates), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(exams, dates, estimates)
+def test_adding_an_exam_never_lowers_the_cumulative(history, date, new):
+    before = patient_totals(history)
+    after = patient_totals(history + [(date, new)])
+    assert after.cumulative_msv >= before.cumulative_msv
+    assert after.range_msv[1] >= before.range_msv[1]
+    assert after.exams_without_estimate >= before.exams_without_estimate
+    for year, value in before.per_year.items():
+        assert after.per_year[year] >= value
+    by_date = {p.date: p.cumulative_msv for p in after.points}
+    for p in before.points:
+        assert by_date[p.date] >= p.cumulative_msv
+
+
+@settings(max_examples=100, deadline=None)
+@given(exams, st.randoms(use_true_random=False))
+def test_totals_do_not_depend_on_exam_order(history, rnd):
+    shuffled = list(history)
+    rnd.shuffle(shuffled)
+    a, b = patient_totals(history), patient_totals(shuffled)
+    assert a.cumulative_msv == b.cumulative_msv
+    assert a.range_msv == b.range_msv
+    assert a.per_year == b.per_year
+    assert [(p.date, p.cumulative_msv) for p in a.points] == [(p.date, p.cumulative_msv) for p in b.points]
+    assert math.isclose(a.cumulative_msv, math.fsum(e.effective_dose_msv for _, e in history
+                                                    if e.effective_dose_msv is not None))
