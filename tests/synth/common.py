@@ -247,7 +247,7 @@ def pixel_bytes(rows: int = 16, columns: int = 16, *, big_endian: bool = False) 
     """Tiny uint16 test pattern (a diagonal ramp), cached."""
     key = (rows, columns, big_endian)
     if key not in _PIXEL_CACHE:
-        arr = (np.add.outer(np.arange(rows), np.arange(columns)) * 64).astype(
+        arr = ((np.add.outer(np.arange(rows), np.arange(columns)) * 64) % 4096).astype(
             ">u2" if big_endian else "<u2"
         )
         _PIXEL_CACHE[key] = arr.tobytes()

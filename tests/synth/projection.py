@@ -202,7 +202,8 @@ def make_projection_rdsr(
         acc_items.append(num(("113726", "DCM", "Fluoro Dose Area Product Total"), fluoro * scale, dap_unit))
         acc_items.append(num(("113727", "DCM", "Acquisition Dose Area Product Total"),
                              acqu * scale, dap_unit))
-        acc_items.append(num(("113730", "DCM", "Total Fluoro Time"), acc.get("fluoro_time_s", 0.0), "s"))
+    if acc.get("fluoro_time_s") is not None:  # unknown stays absent, never 0
+        acc_items.append(num(("113730", "DCM", "Total Fluoro Time"), acc["fluoro_time_s"], "s"))
     acc_items.append(num(("113731", "DCM", "Total Number of Radiographic Frames"),
                          sum(1 for t, _ in daps if t != "fluoroscopy"), "{frames}"))
 
