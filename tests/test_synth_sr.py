@@ -207,3 +207,20 @@ def test_rrdsr_tid_10021(tmp_path):
     assert children(only(hidden, "113502"), "113839") == []
     assert any(concept(i) == ("113839", "DCM") for i in walk(hidden))
     assert children(only(make_rrdsr(activity_mbq=None), "113502"), "113507") == []
+
+
+def test_rrdsr_with_snomed_ct_concepts():
+    ds = make_rrdsr(sct=True, activity_mbq=200.0)
+    admin = only(ds, "113502")
+    agent = only(admin, "349358000", "SCT").ConceptCodeSequence[0]
+    assert (agent.CodeValue, agent.CodingSchemeDesignator) == ("35321009", "SCT")
+    nuclide = only(admin, "89457008", "SCT").ConceptCodeSequence[0]
+    assert (nuclide.CodeValue, nuclide.CodingSchemeDesignator) == ("77004003", "SCT")
+    assert num_value(only(admin, "304283002", "SCT")) == (6586.2, "s")
+    assert children(admin, "F-61FDB", "SRT") == []
+
+
+def test_spiral_acquisition_type_in_snomed_ct():
+    ds = make_ct_rdsr(events=[dict(ctdivol=5.0, dlp=50.0, length_mm=100.0, acquisition_type="spiral-sct")])
+    value = only(children(ds, "113819")[0], "113820").ConceptCodeSequence[0]
+    assert (value.CodeValue, value.CodingSchemeDesignator) == ("116152004", "SCT")

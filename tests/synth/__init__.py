@@ -36,14 +36,15 @@ from .media import (
     write_dicomdir_media,
     write_study,
 )
-from .nm import FDG, F18, TC99M, make_nm_image, make_pt_series, make_rrdsr
+from .nm import F18, F18_SCT, FDG, FDG_SCT, TC99M, make_nm_image, make_pt_series, make_rrdsr
 from .other import make_mr_series, make_philips_dose_screen, make_us_image
 from .projection import DAP_UNIT_SCALE, make_dx_image, make_mg_image, make_projection_rdsr
 from .rdsr import ct_events, make_ct_rdsr, make_cumulative_ct_rdsrs, make_split_ct_rdsrs
 from .sr import COMPREHENSIVE_SR, ENHANCED_SR, RADIOPHARMACEUTICAL_RDSR, XRAY_RDSR
 
 __all__ = [
-    "COMPREHENSIVE_SR", "CT_IMAGE_STORAGE", "DAP_UNIT_SCALE", "ENHANCED_SR", "F18", "FDG",
+    "COMPREHENSIVE_SR", "CT_IMAGE_STORAGE", "DAP_UNIT_SCALE", "ENHANCED_SR", "F18", "F18_SCT", "FDG",
+    "FDG_SCT",
     "JAPANESE_PATIENT", "RADIOPHARMACEUTICAL_RDSR", "SLIP_MEMBERS", "TC99M", "UID_PREFIX",
     "XRAY_RDSR", "PatientSpec",
     "corrupt_dicomdir", "ct_events", "garbage_file", "generate_many", "history_patients",

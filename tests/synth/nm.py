@@ -33,7 +33,7 @@ from .sr import (
     uidref,
 )
 
-__all__ = ["make_rrdsr", "make_nm_image", "make_pt_series", "FDG", "F18", "TC99M",
+__all__ = ["make_rrdsr", "make_nm_image", "make_pt_series", "FDG", "F18", "FDG_SCT", "F18_SCT", "TC99M",
            "MDP", "NM_STORAGE", "PET_STORAGE"]
 
 NM_STORAGE = "1.2.840.10008.5.1.4.1.1.20"
@@ -41,9 +41,22 @@ PET_STORAGE = "1.2.840.10008.5.1.4.1.1.128"
 
 FDG: Code = ("C-B1031", "SRT", "Fluorodeoxyglucose F^18^")
 F18: Code = ("C-111A1", "SRT", "^18^Fluorine")
+#: the same concepts in SNOMED CT (newer files use SCT instead of SRT)
+FDG_SCT: Code = ("35321009", "SCT", "Fluorodeoxyglucose F^18^")
+F18_SCT: Code = ("77004003", "SCT", "^18^Fluorine")
+_CONCEPTS = {
+    False: {"agent": ("F-61FDB", "SRT", "Radiopharmaceutical agent"),
+            "nuclide": ("C-10072", "SRT", "Radionuclide"),
+            "half_life": ("R-42806", "SRT", "Radionuclide Half Life"),
+            "route": ("G-C340", "SRT", "Route of administration")},
+    True: {"agent": ("349358000", "SCT", "Radiopharmaceutical agent"),
+           "nuclide": ("89457008", "SCT", "Radionuclide"),
+           "half_life": ("304283002", "SCT", "Radionuclide Half Life"),
+           "route": ("410675002", "SCT", "Route of administration")},
+}
 TC99M: Code = ("C-163A8", "SRT", "^99m^Technetium")
 MDP: Code = ("C-B1038", "SRT", "Technetium Tc-99m medronate")
-_HALF_LIFE_S = {"C-111A1": 6586.2, "C-163A8": 21624.12}
+_HALF_LIFE_S = {"C-111A1": 6586.2, "77004003": 6586.2, "C-163A8": 21624.12}
 
 
 def make_rrdsr(
@@ -51,8 +64,9 @@ def make_rrdsr(
     *,
     study_uid: str | None = None,
     activity_mbq: float | None = 370.0,
-    radiopharmaceutical: Code = FDG,
-    nuclide: Code = F18,
+    radiopharmaceutical: Code | None = None,
+    nuclide: Code | None = None,
+    sct: bool = False,
     effective_dose_msv: float | None = None,
     effective_dose_in_private_container: bool = False,
     start_datetime: str = "20210304093000",
@@ -71,11 +85,15 @@ def make_rrdsr(
     study_uid : str or None
     activity_mbq : float or None
         113507 Administered activity in MBq; ``None`` omits it.
-    radiopharmaceutical : Code
-        Value of (F-61FDB, SRT) Radiopharmaceutical agent; default
-        Fluorodeoxyglucose F^18^ (SRT C-B1031, SCT 35321009).
-    nuclide : Code
-        Value of (C-10072, SRT) Radionuclide; default ^18^Fluorine (C-111A1).
+    radiopharmaceutical : Code or None
+        Value of Radiopharmaceutical agent; default Fluorodeoxyglucose F^18^
+        (:data:`FDG`, SRT C-B1031, or :data:`FDG_SCT`, SCT 35321009, with ``sct``).
+    nuclide : Code or None
+        Value of Radionuclide; default ^18^Fluorine (SRT C-111A1 / SCT 77004003).
+    sct : bool
+        Use the SNOMED CT concept names (349358000 agent, 89457008 radionuclide,
+        304283002 half life, 410675002 route) instead of the retired SRT ones
+        (F-61FDB, C-10072, R-42806, G-C340).
     effective_dose_msv : float or None
         113839 Effective Dose (mSv) in the administration container, or in a
         private container when ``effective_dose_in_private_container``.
@@ -88,12 +106,17 @@ def make_rrdsr(
     """
     patient = patient or PatientSpec()
     study_uid = study_uid or new_uid()
+    names = _CONCEPTS[sct]
+    radiopharmaceutical = radiopharmaceutical or (FDG_SCT if sct else FDG)
+    nuclide = nuclide or (F18_SCT if sct else F18)
+    if sct and route[1] == "SRT":
+        route = ("47625008", "SCT", "Intravenous route")
     admin = [
-        code(("F-61FDB", "SRT", "Radiopharmaceutical agent"), radiopharmaceutical),
-        code(("C-10072", "SRT", "Radionuclide"), nuclide),
+        code(names["agent"], radiopharmaceutical),
+        code(names["nuclide"], nuclide),
     ]
     if nuclide[0] in _HALF_LIFE_S:
-        admin.append(num(("R-42806", "SRT", "Radionuclide Half Life"), _HALF_LIFE_S[nuclide[0]], "s"))
+        admin.append(num(names["half_life"], _HALF_LIFE_S[nuclide[0]], "s"))
     admin += [
         datetime_item(("123003", "DCM", "Radiopharmaceutical Start DateTime"), start_datetime),
         datetime_item(("123004", "DCM", "Radiopharmaceutical Stop DateTime"), start_datetime),
@@ -101,7 +124,7 @@ def make_rrdsr(
     if activity_mbq is not None:
         admin.append(num(("113507", "DCM", "Administered activity"), activity_mbq, "MBq"))
     admin += [
-        code(("G-C340", "SRT", "Route of administration"), route),
+        code(names["route"], route),
         uidref(("113503", "DCM", "Radiopharmaceutical Administration Event UID"),
                event_uid or new_uid()),
     ]

@@ -27,6 +27,7 @@ __all__ = ["make_ct_rdsr", "make_cumulative_ct_rdsrs", "make_split_ct_rdsrs", "c
 #: event ``acquisition_type`` -> 113820 CT Acquisition Type value
 ACQUISITION_TYPES: dict[str, Code] = {
     "spiral": ("P5-08001", "SRT", "Spiral Acquisition"),
+    "spiral-sct": ("116152004", "SCT", "Spiral Acquisition"),
     "sequenced": ("113804", "DCM", "Sequenced Acquisition"),
     "localizer": ("113805", "DCM", "Constant Angle Acquisition"),
     "stationary": ("113806", "DCM", "Stationary Acquisition"),
@@ -79,7 +80,7 @@ def _event_items(ev: dict[str, Any], unit_dlp: str, index: int) -> Dataset:
         num(("113827", "DCM", "Nominal Total Collimation Width"), 38.4, "mm"),
         num(("113823", "DCM", "Number of X-Ray Sources"), 1, "{X-Ray sources}"),
     ]
-    if acq_type == "spiral":
+    if acq_type in ("spiral", "spiral-sct"):
         params.append(num(("113828", "DCM", "Pitch Factor"), ev.get("pitch", 1.0), "{ratio}"))
     source = container(("113831", "DCM", "CT X-Ray Source Parameters"), [
         text(("113832", "DCM", "Identification of the X-Ray Source"), "A"),
@@ -130,7 +131,7 @@ def make_ct_rdsr(
         One CT Acquisition (113819) per dict with keys ``ctdivol`` (mGy),
         ``dlp`` (in ``unit_dlp``), ``length_mm``, ``region_code`` (Code or
         ``None``), ``phantom`` (``"32"``/``"16"``/``None``),
-        ``acquisition_type`` (``"spiral"``, ``"sequenced"``, ``"localizer"``,
+        ``acquisition_type`` (``"spiral"``, ``"spiral-sct"``, ``"sequenced"``, ``"localizer"``,
         ``"stationary"``, ``"free"`` or a Code), ``event_uid`` (new when
         missing; the dict is updated so cumulative reports can reuse it),
         ``protocol``, optional ``kvp``, ``datetime``, ``effective_dose_msv``.
