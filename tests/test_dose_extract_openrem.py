@@ -171,7 +171,8 @@ EXPECTED: dict[str, dict] = {
         acc=dict(dap_total_gycm2=0.2954178618, fluoro_time_s=19.4), ev_at={0: dict(kvp=None)},
     ),
     "RF-Pat-Orientation-Modifier-Missing.dcm": dict(
-        kind="projection", source="RDSR", modality="RF", n_proj=316, device=None,
+        kind="projection", source="RDSR", modality="RF", n_proj=316,
+        device="Allura Xper",  # no Manufacturer in the header: from the device observer context
         acc=dict(dap_total_gycm2=468.81, fluoro_time_s=2827.0),
     ),
     "RF-RDSR-Eurocolumbus.dcm": dict(
@@ -190,7 +191,8 @@ EXPECTED: dict[str, dict] = {
         ev_at={3: dict(dap_gycm2=_gym2(0.00004334), dose_rp_gy=0.00210763)},
     ),
     "RF-RDSR-Philips_Allura.dcm": dict(
-        kind="projection", source="RDSR", modality="RF", n_proj=3, device="Philips Medical Systems",
+        kind="projection", source="RDSR", modality="RF", n_proj=3,
+        device="Philips Medical Systems Allura Xper",  # model from the observer context
         acc=dict(dap_total_gycm2=1.5356864017, fluoro_time_s=13.0),
     ),
     "RF-RDSR-Philips_Azurion.dcm": dict(

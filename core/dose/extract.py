@@ -75,7 +75,25 @@ def new_record(ds: Dataset, source: str, kind: str) -> DoseRecord:
     return record
 
 
+OBSERVER_MANUFACTURER = ("121014", "DCM")
+OBSERVER_MODEL = ("121015", "DCM")
+
+
+def _sr_device(ds: Dataset, record: DoseRecord) -> DoseRecord:
+    """Complete ``record.device`` from the device observer context when the
+    header's Manufacturer / ManufacturerModelName are empty."""
+    maker = _text(ds, "Manufacturer") or sr.text_of(sr.find_child(ds, OBSERVER_MANUFACTURER)) or ""
+    model = _text(ds, "ManufacturerModelName") or sr.text_of(sr.find_child(ds, OBSERVER_MODEL)) or ""
+    record.device = " ".join(part for part in (maker, model) if part) or None
+    return record
+
+
 def _extract_sr(ds: Dataset) -> DoseRecord | None:
+    record = _extract_sr_content(ds)
+    return _sr_device(ds, record) if record is not None else None
+
+
+def _extract_sr_content(ds: Dataset) -> DoseRecord | None:
     if str(ds.get("SOPClassUID", "") or "") in NON_REPORT_SR_SOP:
         return None
     doc = sr.index(ds)  # one walk of the whole tree; big fluoroscopy reports have 15k items

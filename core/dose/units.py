@@ -66,7 +66,7 @@ FACTORS: dict[str, dict[str, float]] = {
         "Ci": 37000.0,
     },
     EFFECTIVE_DOSE_MSV: {"mSv": 1.0, "Sv": 1e3, "uSv": 1e-3, "cSv": 10.0},
-    KVP_KV: {"kV": 1.0, "V": 1e-3},
+    KVP_KV: {"kV": 1.0, "kVp": 1.0, "V": 1e-3},
 }
 
 _DROP = str.maketrans({c: None for c in " .*·^[]{}()"})
