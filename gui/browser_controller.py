@@ -115,7 +115,9 @@ class BrowserController(QObject):
             self.settingsApplied.emit(settings)
             self.reload()
 
-        self._run(self.library.update_settings, settings, on_result=deliver,
+        # a lambda: the worker would otherwise hand its own progress signal to the
+        # library's ``progress(done, total)`` parameter
+        self._run(lambda: self.library.update_settings(settings), on_result=deliver,
                   what="Recomputing the estimates")
 
     def export_pdf(self, key: str, path: str) -> None:

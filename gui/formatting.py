@@ -58,24 +58,24 @@ def background_equivalent(msv: float, msv_per_year: float) -> str:
     Returns
     -------
     str
-        ``"about 7 years"``, ``"about 5 months"``, ``"about 3 days"``, or
-        ``"less than a day"``.
+        ``"7 years"``, ``"1.5 years"``, ``"a year"``, ``"5 months"``,
+        ``"3 days"``, ``"a day"`` or ``"less than a day"``.
     """
     if msv_per_year <= 0:
         return "an unknown time"
     years = msv / msv_per_year
     if years >= 1.5:
-        return f"about {years:.0f} years" if years >= 3 else f"about {years:.1f} years"
+        return f"{years:.0f} years" if years >= 3 else f"{years:.1f} years"
     if years >= 0.95:
-        return "about a year"
+        return "a year"
     months = years * 12
     if months >= 1.5:
-        return f"about {months:.0f} months"
+        return f"{months:.0f} months"
     days = years * 365.25
     if days >= 1.5:
-        return f"about {days:.0f} days"
+        return f"{days:.0f} days"
     if days >= 0.5:
-        return "about a day"
+        return "a day"
     return "less than a day"
 
 

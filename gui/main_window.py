@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
     # construction ---------------------------------------------------------------
     def _build_patient_list(self) -> None:
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search name, patient ID or birth date (yyyy-mm-dd)")
+        self.search.setPlaceholderText("Search name, ID or birth date")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search patients")
         self.patient_model = PatientTableModel(self)
@@ -107,6 +107,10 @@ class MainWindow(QMainWindow):
         self.patient_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         for col in (2, 3, 6):
             self.patient_view.setColumnHidden(col, True)
+        header = self.patient_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.patient_count = QLabel(self)
         self.patient_count.setAccessibleName("Number of patients")
         box = QWidget(self)
@@ -145,6 +149,7 @@ class MainWindow(QMainWindow):
         self.top_split.addWidget(self.details)
         self.top_split.setStretchFactor(0, 3)
         self.top_split.setStretchFactor(1, 2)
+        self.top_split.setSizes([600, 420])
         self.page_split = QSplitter(Qt.Orientation.Vertical, self)
         self.page_split.addWidget(self.top_split)
         self.page_split.addWidget(self.exam_view)
@@ -152,6 +157,7 @@ class MainWindow(QMainWindow):
             self.page_split.addWidget(self.previews)
         self.page_split.setStretchFactor(0, 3)
         self.page_split.setStretchFactor(1, 2)
+        self.page_split.setSizes([520, 260] + ([160] if self.previews is not None else []))
         page = QWidget(self)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -166,7 +172,7 @@ class MainWindow(QMainWindow):
         self.main_split.addWidget(self.patient_panel)
         self.main_split.addWidget(self.patient_page)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([330, 1070])
+        self.main_split.setSizes([380, 1020])
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.empty)
         self.pages.addWidget(self.main_split)
@@ -326,6 +332,7 @@ class MainWindow(QMainWindow):
         self.details.setCurrentWidget(self.clinician if clinician else self.summary)
         for col in technical_columns():
             self.exam_view.setColumnHidden(col, not clinician)
+        self.exam_view.resizeColumnsToContents()
         self.store.set_last_view(view)
 
     def _on_search(self, text: str) -> None:
@@ -342,7 +349,6 @@ class MainWindow(QMainWindow):
         self.patient_model.set_patients(patients)
         self.pages.setCurrentIndex(PAGE_EMPTY if not patients else PAGE_LIBRARY)
         self._update_count()
-        self.patient_view.resizeColumnsToContents()
         row = self.patient_model.row_of(key) if key else -1
         if row < 0 and self.patient_proxy.rowCount():
             idx = self.patient_proxy.index(0, 0)

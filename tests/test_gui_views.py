@@ -20,7 +20,7 @@ def test_patient_summary_states_total_background_and_missing(qtbot):
     total = history.patient.cumulative_effective_dose_msv
     assert f"about {fmt_number(total)} mSv" in text
     years = round(total / 2.4)
-    assert f"about {years} years of natural background" in text
+    assert f"roughly as much as {years} years of natural background" in text
     assert f"Your {len(history.exams)} exams since {min(e.date for e in history.exams if e.date)[:4]}" in text
     assert "2 exams have no dose estimate" in text
     assert "not a measure of your own risk" in text
@@ -51,8 +51,8 @@ def test_summary_without_any_estimate():
 
 
 def test_background_equivalent_units():
-    assert background_equivalent(24.0, 2.4) == "about 10 years"
-    assert background_equivalent(0.2, 2.4) == "about 30 days"
+    assert background_equivalent(24.0, 2.4) == "10 years"
+    assert background_equivalent(0.2, 2.4) == "30 days"
     assert "days" in background_equivalent(0.02, 2.4)
     assert "months" in background_equivalent(1.0, 2.4)
 

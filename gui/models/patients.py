@@ -21,7 +21,9 @@ PatientRole = Qt.ItemDataRole.UserRole + 2
 KeyRole = Qt.ItemDataRole.UserRole + 3
 SearchRole = Qt.ItemDataRole.UserRole + 4
 
-HEADERS = ["Name", "Birth date", "Sex", "Patient IDs", "Exams", "Cumulative (mSv)", "Last exam"]
+HEADERS = ["Name", "Birth date", "Sex", "Patient IDs", "Exams", "Total mSv", "Last exam"]
+HEADER_TIPS = ["Patient name", "Birth date", "Sex", "Patient IDs (issuer)", "Number of exams",
+               "Cumulative effective dose of the exams with an estimate, mSv", "Date of the newest exam"]
 NUMERIC = {4, 5}
 
 
@@ -45,6 +47,22 @@ def _search_text(p: PatientSummary) -> str:
     fields = [p.name, display_name(p.name), bd, bd.replace("-", "")]
     fields += [i for i, _ in p.patient_ids]
     return "\x1f".join(fields).lower()
+
+
+def _sort_key(p: PatientSummary, col: int) -> Any:
+    if col == 0:
+        return display_name(p.name).lower()
+    if col == 1:
+        return p.birth_date or ""
+    if col == 2:
+        return p.sex or ""
+    if col == 3:
+        return _ids_text(p)
+    if col == 4:
+        return p.exam_count
+    if col == 5:
+        return p.cumulative_effective_dose_msv
+    return p.last_exam_date or ""
 
 
 class PatientTableModel(QAbstractTableModel):
@@ -79,6 +97,22 @@ class PatientTableModel(QAbstractTableModel):
                 return i
         return -1
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows in Python (fast for tens of thousands of patients)."""
+        if not (0 <= column < len(HEADERS)):
+            return
+        self.layoutAboutToBeChanged.emit()
+        keys = [_sort_key(p, column) for p in self._rows]
+        new_order = sorted(range(len(self._rows)), key=keys.__getitem__,
+                           reverse=order == Qt.SortOrder.DescendingOrder)
+        old_to_new = {old: new for new, old in enumerate(new_order)}
+        self._rows = [self._rows[i] for i in new_order]
+        self._search = [self._search[i] for i in new_order]
+        old = self.persistentIndexList()
+        self.changePersistentIndexList(
+            old, [self.index(old_to_new[i.row()], i.column()) for i in old])
+        self.layoutChanged.emit()
+
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802,B008
         return 0 if parent.isValid() else len(self._rows)
 
@@ -97,10 +131,7 @@ class PatientTableModel(QAbstractTableModel):
                 p.last_exam_date or "",
             ][col]
         if role == SortRole:
-            return [
-                display_name(p.name).lower(), p.birth_date or "", p.sex or "", _ids_text(p),
-                p.exam_count, p.cumulative_effective_dose_msv, p.last_exam_date or "",
-            ][col]
+            return _sort_key(p, col)
         if role == PatientRole:
             return p
         if role == KeyRole:
@@ -119,17 +150,22 @@ class PatientTableModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(HEADERS):
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return HEADER_TIPS[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return HEADERS[section]
+            return None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(HEADERS):
-            return HEADERS[section]
         if orientation == Qt.Orientation.Vertical:
             return str(section + 1)
         return None
 
 
 class PatientFilterProxy(QSortFilterProxyModel):
-    """Sorts by ``SortRole`` and filters on name, patient ID or birth date."""
+    """Filters on name, patient ID or birth date; sorting is done by the source
+    model (:meth:`PatientTableModel.sort`), which keeps it fast for large lists."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -162,9 +198,8 @@ class PatientFilterProxy(QSortFilterProxyModel):
         hay = idx.data(SearchRole) or ""
         return all(t in hay for t in self._terms)
 
-    def lessThan(self, left, right) -> bool:  # noqa: N802
-        a, b = left.data(SortRole), right.data(SortRole)
-        try:
-            return a < b
-        except TypeError:
-            return str(a) < str(b)
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Delegate to the source model; the proxy keeps the source order."""
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)

@@ -65,7 +65,7 @@ def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) 
         out.append(
             f"Your {n} {word}{since} add up to about {fmt_number(total)} mSv "
             f"(probably between {fmt_number(low)} and {fmt_number(high)} mSv). That is roughly "
-            f"{background_equivalent(total, background_msv_per_year)} of natural background "
+            f"as much as {background_equivalent(total, background_msv_per_year)} of natural background "
             f"radiation, which everyone receives from the ground, the air and space "
             f"(about {fmt_number(background_msv_per_year)} mSv a year).")
     else:
@@ -102,7 +102,7 @@ class PatientSummaryWidget(QWidget):
         self.text = QTextBrowser(self)
         self.text.setAccessibleName("Patient summary")
         self.text.setOpenLinks(False)
-        self.text.setFont(large_font(self.font(), 1.25))
+        self.text.setFont(large_font(self.font(), 1.15))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.text)
@@ -122,7 +122,7 @@ class PatientSummaryWidget(QWidget):
             self.text.setHtml("<p>Select a patient to see a summary.</p>")
             return
         paras = summary_paragraphs(history, background_msv_per_year)
-        html = [f"<p><b>{escape(paras[0])}</b></p>"]
+        html = [f"<p style='font-size:large'>{escape(paras[0])}</p>"]
         for para in paras[1:]:
             if para == WHAT_IT_MEANS:
                 html.append("<h3>What this number means</h3>")

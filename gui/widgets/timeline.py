@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
@@ -319,9 +319,8 @@ class TimelineWidget(QWidget):
         m = next((m for m in self._markers if m.study_uid == self._selected), None)
         if m is None:
             return
-        pen = QPen(self._colors["selection"])
-        pen.setWidthF(3)
-        self.selection_item = pg.ScatterPlotItem([m.x], [m.y], size=24, symbol="o",
+        pen = pg.mkPen(self._colors["foreground"], width=2.5)
+        self.selection_item = pg.ScatterPlotItem([m.x], [m.y], size=23, symbol="o",
                                                  brush=pg.mkBrush(None), pen=pen)
         self.selection_item.setZValue(20)
         self.selection_item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
