@@ -195,7 +195,7 @@ def test_postgresql_library_migrates_and_stores(pg_url):
     item = ParsedInstance(label="/media/cd/IM1", sop_instance_uid="1.2.3.1", sop_class_uid="1.2.840.10008.5.1.4.1.1.2",
                           study_instance_uid="1.2.3", series_instance_uid="1.2.3.0", modality="CT",
                           patient=PatientInfo("12345", "HOSP-A", "MÜLLER^JÜRGEN", "1970-01-31", "M"),
-                          study_description="X" * 300, instance_number=2**40, dose={"source": "RDSR", "dlp": None},
+                          study_description="X" * 300, instance_number=2**40, dose={"source": "RDSR", "dlp": float("nan")},
                           stored_path="ab/cd/x.dcm", size=10)
     result = writer.write_batch([item])
     assert len(result.imported) == 1
@@ -205,5 +205,6 @@ def test_postgresql_library_migrates_and_stores(pg_url):
         study = s.scalars(select(Study)).one()
         assert study.description == "X" * 256  # cut to the column, not an error
         assert study.patient.name == "MÜLLER^JÜRGEN"
+        assert study.series[0].instances[0].dose == {"source": "RDSR", "dlp": None}  # strict JSON
         assert s.get(ImportRun, run).studies_touched == ["1.2.3"]
     engine.dispose()

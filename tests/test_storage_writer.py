@@ -133,15 +133,41 @@ def test_failed_batch_leaves_nothing_partial(factory, run_id, monkeypatch):
     assert counts(factory) == {"Patient": 3, "Study": 3, "Series": 4, "Instance": 4}
 
 
-def test_failure_in_the_instance_insert_rolls_back_new_series_and_studies(factory, run_id):
+def test_failure_in_the_instance_insert_rolls_back_new_series_and_studies(factory, run_id, monkeypatch):
+    real_insert = writer_module.insert
+
+    def insert(model):
+        if model is Instance:
+            raise OSError("disk full")
+        return real_insert(model)
+
+    w = LibraryWriter(factory, run_id=run_id)
+    monkeypatch.setattr(writer_module, "insert", insert)
+    with pytest.raises(OSError):
+        w.write_batch([item("1"), item("2", series="1.1.2")])
+    assert counts(factory) == {"Patient": 0, "Study": 0, "Series": 0, "Instance": 0}
+    monkeypatch.setattr(writer_module, "insert", real_insert)
+    assert len(w.write_batch([item("1"), item("2", series="1.1.2")]).imported) == 2
+    with factory() as s:
+        assert sorted(s.scalars(select(Instance.series_id))) == sorted(s.scalars(select(Series.id)))
+
+
+def test_a_file_the_database_refuses_is_rejected_alone(factory, run_id):
     w = LibraryWriter(factory, run_id=run_id)
     bad = item("2", dose={"not json": object()})
-    with pytest.raises(Exception):
-        w.write_batch([item("1"), bad])
-    assert counts(factory) == {"Patient": 0, "Study": 0, "Series": 0, "Instance": 0}
-    assert len(w.write_batch([item("1"), item("2")]).imported) == 2
+    res = w.write_batch([item("1"), bad, item("3"), item("1")])
+    assert [i.sop_instance_uid for i in res.imported] == ["1", "3"]
+    assert [i.sop_instance_uid for i in res.already_present] == ["1"]
+    assert [r.label for r in res.rejected] == ["/cd/2"] and "could not be stored" in res.rejected[0].reason
+    assert counts(factory)["Instance"] == 2
+    assert w.write_batch([bad]).rejected[0].label == "/cd/2"
+
+
+def test_nan_in_a_dose_record_is_stored_as_null(factory, run_id):
+    LibraryWriter(factory, run_id=run_id).write_batch([item("1", dose={"dlp_mgycm": float("nan"),
+                                                                       "events": [{"dap": float("inf")}, 1.5]})])
     with factory() as s:
-        assert s.scalars(select(Instance.series_id)).all() == s.scalars(select(Series.id)).all() * 2
+        assert s.scalars(select(Instance.dose)).one() == {"dlp_mgycm": None, "events": [{"dap": None}, 1.5]}
 
 
 def test_items_without_uids_are_rejected_with_a_reason(factory, run_id):

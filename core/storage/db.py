@@ -8,6 +8,8 @@ Alembic migrations in ``core/storage/migrations`` (run programmatically; no
 """
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 from alembic import command
@@ -23,6 +25,28 @@ from .models import Base, ImportRun
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def json_dumps(value) -> str:
+    """Serialise JSON columns; NaN and infinity (no value) become null.
+
+    Strict JSON everywhere (PostgreSQL refuses ``NaN``), and a value the
+    data does not give is null, never a number.
+    """
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        return json.dumps(_json_safe(value), allow_nan=False)
 
 
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:  # noqa: ARG001
@@ -50,7 +74,8 @@ def open_engine(url: str | None = None) -> Engine:
     -------
     sqlalchemy.Engine
         For SQLite, every connection has WAL journaling, ``foreign_keys=ON``
-        and a busy timeout; the database file's folder is created.
+        and a busy timeout; the database file's folder is created. JSON
+        columns are written as strict JSON (:func:`json_dumps`).
     """
     url = url or default_db_url()
     parsed = make_url(url)
@@ -58,10 +83,11 @@ def open_engine(url: str | None = None) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                               json_serializer=json_dumps)
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_dumps)
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from sqlalchemy import Integer, String, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from ..records import ImportSummary, ParsedInstance, Rejection
@@ -68,6 +68,19 @@ def _fit_row(model, row: dict[str, Any]) -> dict[str, Any]:
                 and not -INT32_MAX <= value <= INT32_MAX:
             row[name] = None
     return row
+
+
+def _is_data_error(exc: BaseException) -> bool:
+    """A failure caused by the values written, not by the database being unavailable."""
+    if isinstance(exc, DataError):
+        return True
+    # parameter processing (e.g. a value JSON cannot encode) fails before the driver is called
+    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
+
+
+def _storage_reason(exc: BaseException) -> str:
+    detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    return f"could not be stored in the library ({type(exc).__name__}: {detail})"
 
 
 def _uid(value: str | None) -> str:
@@ -139,25 +152,62 @@ class LibraryWriter:
         Raises
         ------
         sqlalchemy.exc.SQLAlchemyError
-            When the database fails; nothing of the batch is kept.
+            When the database fails (locked, disk full, gone); nothing of the
+            batch is kept.
+
+        Notes
+        -----
+        When the batch fails because of one file's values (a value the
+        database refuses), it is written again one instance per transaction
+        and only the offending files are ``rejected``, with the reason.
         """
         try:
-            result = self._write(items)
-        except IntegrityError:
-            # a row this writer cached or skipped changed under it (another
-            # process imported or deleted the same data): retry once from scratch
-            self._series.clear()
-            self._patient_keys.clear()
-            result = self._write(items)
+            try:
+                result = self._write(items)
+            except IntegrityError:
+                # a row this writer cached or skipped changed under it (another
+                # process imported or deleted the same data): retry once from scratch
+                self._forget()
+                result = self._write(items)
+        except Exception as exc:
+            self._forget()
+            if not _is_data_error(exc) or len(items) < 2:
+                if _is_data_error(exc):
+                    result = BatchResult(rejected=[Rejection(items[0].label, _storage_reason(exc))])
+                else:
+                    raise
+            else:
+                result = self._write_one_by_one(items)
         except BaseException:
-            self._series.clear()
-            self._patient_keys.clear()
+            self._forget()
             raise
         self.imported += len(result.imported)
         self.already_present += len(result.already_present)
         self.studies_touched |= result.studies_touched
         self.patients_touched |= result.patients_touched
         return result
+
+    def _forget(self) -> None:
+        self._series.clear()
+        self._patient_keys.clear()
+
+    def _write_one_by_one(self, items: list[ParsedInstance]) -> BatchResult:
+        total = BatchResult()
+        for item in items:
+            try:
+                part = self._write([item])
+            except Exception as exc:
+                self._forget()
+                if not _is_data_error(exc):
+                    raise
+                total.rejected.append(Rejection(item.label, _storage_reason(exc)))
+                continue
+            total.imported += part.imported
+            total.already_present += part.already_present
+            total.rejected += part.rejected
+            total.studies_touched |= part.studies_touched
+            total.patients_touched |= part.patients_touched
+        return total
 
     # -- internals ---------------------------------------------------------
 
