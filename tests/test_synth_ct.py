@@ -127,3 +127,15 @@ def test_patient_issuer_and_charsets(tmp_path, charset, name, encoding):
     ds = dcmread(path)
     assert (str(ds.PatientName), ds.IssuerOfPatientID, ds.PatientAge) == (name, "HOSP_X", "051Y")
     assert ds.SpecificCharacterSet == charset
+
+
+@pytest.mark.parametrize("ts,size", [("1.2.840.10008.1.2.5", 16), ("1.2.840.10008.1.2.4.90", 32),
+                                     ("1.2.840.10008.1.2.1.99", 16)])
+def test_compressed_and_deflated_transfer_syntaxes(tmp_path, ts, size):
+    series = make_ct_series(n_slices=2, transfer_syntax=ts, rows=size, columns=size)
+    paths = write_study(series, tmp_path)
+    ds = dcmread(paths[1])
+    assert ds.file_meta.TransferSyntaxUID == ts
+    assert ds.InstanceNumber == 2 and float(ds.CTDIvol) == 10.0
+    assert ds.pixel_array.shape == (size, size)
+    assert ds.pixel_array[0, :3].tolist() == [0, 64, 128]

@@ -263,7 +263,23 @@ def add_pixels(
     transfer_syntax: str = ExplicitVRLittleEndian,
     photometric: str = "MONOCHROME2",
 ) -> None:
-    """Image pixel module: 16-bit unsigned greyscale, optionally without Pixel Data."""
+    """Image pixel module: 16-bit unsigned greyscale, optionally without Pixel Data.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A dataset from :func:`file_dataset` (its file_meta must exist).
+    rows, columns : int
+        Image size.
+    pixels : bool
+        ``False`` leaves Pixel Data out (header-only object).
+    transfer_syntax : str
+        Native syntaxes store the ramp as is (byte-swapped for big endian);
+        compressed ones (RLE Lossless, JPEG 2000 Lossless with >= 32 x 32)
+        are encoded by pydicom. Deflated explicit VR is handled on write.
+    photometric : str
+        PhotometricInterpretation.
+    """
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = photometric
     ds.Rows = rows
@@ -275,6 +291,10 @@ def add_pixels(
     if pixels:
         ds.PixelData = pixel_bytes(rows, columns, big_endian=transfer_syntax == ExplicitVRBigEndian)
         ds["PixelData"].VR = "OW"
+        if UID(transfer_syntax).is_compressed:
+            # encode with pydicom: RLE Lossless always; JPEG 2000 needs >= 32 x 32
+            ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+            ds.compress(transfer_syntax)
 
 
 def code_item(value: str, scheme: str, meaning: str) -> Dataset:
