@@ -73,7 +73,9 @@ def study_region(inp: StudyDoseInput, records: list[DoseRecord]) -> RegionResult
         ``basis == "text"`` when guessed from a description (its
         ``warning`` says so).
     """
-    coded = [code_region(e.target_region) for r in records for e in r.ct_events]
+    ct_events = [e for r in records for e in r.ct_events]
+    scans = [e for e in ct_events if e.acquisition_type != "localizer"] or ct_events
+    coded = [code_region(e.target_region) for e in scans]  # a localizer's "entire body" does not decide
     coded += [code_region(e.target_region) for r in records for e in r.projection_events]
     coded += [code_region(c) for r in records for c in r.target_region_codes]
     found = combine_regions([c for c in coded if c is not None and c.region != "unknown"])
@@ -174,6 +176,9 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     if not parts:
         warnings.append("no dose data for this ionising study: effective dose unknown")
 
+    for part in parts:
+        if part.effective_dose_msv is None:
+            part.method = "not estimated"
     est.dose = dose
     est.parts = parts
     est.factor_set = settings.factor_set if used_k else None
