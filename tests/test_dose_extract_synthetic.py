@@ -561,3 +561,31 @@ def test_dose_screen_checks_the_private_creator():
     assert record.ct_events[0].ctdivol_mgy == A(8.0)
     assert record.ct_events[0].dlp_mgycm is None
     assert record.ct_dlp_total_mgycm is None
+
+
+# ---- pydicom's own test files ----------------------------------------------------------
+
+def _testdata(name: str) -> Dataset:
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file(name, download=False)
+    if path is None:
+        pytest.skip(f"pydicom test file {name} not installed")
+    return pydicom.dcmread(path, stop_before_pixels=True)
+
+
+def test_pydicom_ct_small_header():
+    record = extract_dose(_testdata("CT_small.dcm"))
+    assert (record.kind, record.source) == ("ct", "image-header")
+    img = record.image
+    assert img.ctdivol_mgy is None  # the header has no CTDIvol: unknown, not 0
+    assert img.position_mm == A([-158.135803, -179.035797, -75.699997])
+    assert img.slice_thickness_mm == A(5.0) and img.kvp == A(120.0)
+    assert img.acquisition_datetime == "1997-04-30T11:29:36"
+    assert record.device == "GE MEDICAL SYSTEMS RHAPSODE"
+
+
+@pytest.mark.parametrize("name", ["MR_small_bigendian.dcm", "MR_small_implicit.dcm", "ExplVR_BigEnd.dcm",
+                                  "badVR.dcm"])
+def test_pydicom_files_without_imaging_dose(name):
+    assert extract_dose(_testdata(name)) is None
