@@ -188,18 +188,18 @@ def _fast_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, n: int) -> bytes | No
     fp = zf.fp
     if fp is None:
         return None
-    fp.seek(info.header_offset)
-    header = fp.read(30)
-    if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        return None
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    fp.seek(info.header_offset + 30 + name_len + extra_len)
-    raw = fp.read(min(info.compress_size, 2048))
-    if info.compress_type == zipfile.ZIP_STORED:
-        return raw[:n]
     try:
+        fp.seek(info.header_offset)
+        header = fp.read(30)
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        fp.seek(info.header_offset + 30 + name_len + extra_len)
+        raw = fp.read(min(info.compress_size, 2048))
+        if info.compress_type == zipfile.ZIP_STORED:
+            return raw[:n]
         return zlib.decompressobj(-15).decompress(raw, n)
-    except zlib.error:
+    except (OSError, ValueError, struct.error, zlib.error):
         return None
 
 
@@ -223,8 +223,10 @@ def _open_zip(source: str | IO[bytes], label: str, limits: ArchiveLimits) -> zip
         zf = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
         raise _CannotOpen(f"not a ZIP archive, or damaged beyond reading ({exc})") from exc
-    except (OSError, ValueError, EOFError) as exc:
-        raise _CannotOpen(f"cannot open archive: {exc}") from exc
+    except NotImplementedError as exc:
+        raise _CannotOpen(f"unsupported ZIP feature ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - damaged headers raise many kinds of errors
+        raise _CannotOpen(f"cannot open archive: {type(exc).__name__}: {exc}") from exc
     if len(zf.infolist()) > limits.max_members:
         count = len(zf.infolist())
         zf.close()
