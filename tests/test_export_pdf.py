@@ -118,10 +118,17 @@ def test_unicode_names_embedded_font(tmp_path):
     assert "ÅB-1 (issuer Łódź Klinikum)" in text
 
 
+def test_name_with_ideographic_group(tmp_path):
+    history = make_history([ct_exam()], name="Yamada^Tarou=山田^太郎=やまだ^たろう")
+    path = tmp_path / "pn.pdf"
+    write_report_pdf(history, path, settings=Settings(), software_version="1")
+    assert "Yamada, Tarou (山田 太郎)" in _flat(_pages(path)[0])
+
+
 def test_unicode_names_without_truetype(tmp_path):
     fonts = report_fonts([])  # no font folder: Helvetica + CID fonts + transliteration
     assert not fonts.embedded
-    history = make_history([ct_exam()], name="Łukasz^Ōta=山田", patient_ids=[("1", "東京")])
+    history = make_history([ct_exam()], name="Łukasz^Ōta", patient_ids=[("1", "東京")])
     path = tmp_path / "helv.pdf"
     write_report_pdf(history, path, settings=Settings(), software_version="1", fonts=fonts)
     text = _flat(_pages(path)[0])
