@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 from pydicom import dcmread
 
 from synth import make_mixed_patient_history
@@ -59,6 +60,10 @@ def test_expected_dose_inputs_are_in_the_files(tmp_path):
     abd = read[studies["jane_2018_ct_abdomen"]["study_uid"]]
     assert len({d.FrameOfReferenceUID for d in abd}) == 1  # two recons, one acquisition
     assert {float(d.CTDIvol) for d in abd} == {12.5}
+    z = [float(d.SliceLocation) for d in abd]
+    expected = studies["jane_2018_ct_abdomen"]["expected"]
+    assert max(z) - min(z) == pytest.approx(expected["z_extent_mm"])
+    assert len({d.SeriesInstanceUID for d in abd}) == expected["n_reconstructions"]
     ct = read[studies["jane_2015_ct_chest"]["study_uid"]]
     (sr,) = [d for d in ct if d.Modality == "SR"]
     acc = next(i for i in sr.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue == "113811")

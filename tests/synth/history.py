@@ -106,7 +106,9 @@ def make_mixed_patient_history(
         study_uid, date (YYYYMMDD), institution, modalities, n_files,
         n_series, dose_source (``"rdsr"``, ``"ct-header"``, ``"mg-header"``,
         ``"rrdsr"``, ``"dx-header"``, ``"none"``), expected (dose inputs
-        as written)), ``files`` (all written paths).
+        as written; for the header-only CT ``z_extent_mm`` is first to last
+        slice centre and ``imaged_length_mm`` adds one slice thickness)),
+        ``files`` (all written paths).
     """
     root = Path(root)
     people = history_patients()
@@ -148,6 +150,7 @@ def make_mixed_patient_history(
     z_extent = 5.0 * (n_ct_slices - 1)
     _study(manifest, "jane", jane_b, "jane_2018_ct_abdomen", "20180220", "Hospital B", abd + thin,
            "ct-header", {"ctdivol_mgy": 12.5, "n_acquisitions": 1, "z_extent_mm": z_extent,
+                         "imaged_length_mm": z_extent + 5.0,
                          "region": "abdomen", "n_reconstructions": 2})
 
     # Jane 2019, Hospital A: screening mammography, 4 views x (processing + presentation)
