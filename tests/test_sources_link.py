@@ -14,7 +14,7 @@ from pydicom.data import get_testdata_file
 
 from dosetrail.core.sources.base import SourceError, SourceItem, SourceProgress
 from dosetrail.core.sources.discover import iter_source
-from dosetrail.core.sources.link import iter_link, link_file_name
+from dosetrail.core.sources.link import display_url, iter_link, link_file_name
 
 CT = get_testdata_file("CT_small.dcm", download=False)
 with open(CT, "rb") as _fh:
@@ -142,6 +142,13 @@ def test_http_404(server, dl_dir):
         list(iter_link(url, temp_dir=str(dl_dir)))
     assert str(err.value) == f"HTTP 404 Not Found for {url}"
     assert os.listdir(dl_dir) == []
+
+
+def test_access_tokens_stay_out_of_messages(server, dl_dir):
+    assert display_url("https://user:pw@h.example:8443/a/s.zip?token=abc") == "https://h.example:8443/a/s.zip?..."
+    with pytest.raises(SourceError) as err:
+        list(iter_link(f"{server}/missing.zip?token=SECRET", temp_dir=str(dl_dir)))
+    assert "SECRET" not in str(err.value) and str(err.value).startswith("HTTP 404 Not Found for http://")
 
 
 @pytest.mark.parametrize("path, got", [("/login", "text/html"), ("/octet.zip", "application/zip")])

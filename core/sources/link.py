@@ -60,34 +60,60 @@ def link_file_name(url: str, content_disposition: str | None = None) -> str:
     return name or "download.zip"
 
 
+def display_url(url: str) -> str:
+    """The link as shown in messages: without user name, password or query.
+
+    Portal links often carry access tokens in the query; messages end up in
+    import reports, so the tokens are left out.
+
+    Parameters
+    ----------
+    url
+        The link.
+
+    Returns
+    -------
+    str
+        ``scheme://host[:port]/path``, with ``?...`` when a query was dropped.
+    """
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "...", "") if parts.query
+                                   else (parts.scheme, host, parts.path, "", ""))
+
+
 def _open(url: str, timeout: float):
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    host = urllib.parse.urlsplit(url).hostname or url
+    shown = display_url(url)
+    host = urllib.parse.urlsplit(url).hostname or shown
     try:
         return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - http(s) only
     except urllib.error.HTTPError as exc:
         exc.close()
-        raise SourceError(f"HTTP {exc.code} {exc.reason} for {url}") from None
+        raise SourceError(f"HTTP {exc.code} {exc.reason} for {shown}") from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, ConnectionRefusedError):
-            raise SourceError(f"connection refused by {host}: nothing answers at {url}") from None
+            raise SourceError(f"connection refused by {host}: nothing answers at {shown}") from None
         if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise SourceError(f"{host} did not answer within {timeout:g} s ({url})") from None
-        raise SourceError(f"cannot reach {host}: {reason} ({url})") from None
+            raise SourceError(f"{host} did not answer within {timeout:g} s ({shown})") from None
+        raise SourceError(f"cannot reach {host}: {reason} ({shown})") from None
     except (TimeoutError, socket.timeout):
-        raise SourceError(f"{host} did not answer within {timeout:g} s ({url})") from None
+        raise SourceError(f"{host} did not answer within {timeout:g} s ({shown})") from None
     except (ValueError, HTTPException, OSError) as exc:
-        raise SourceError(f"cannot download {url}: {exc}") from None
+        raise SourceError(f"cannot download {shown}: {exc}") from None
 
 
 def _download(response, url: str, out, max_bytes: int, timeout: float) -> Iterator[SourceProgress]:
     """Copy the response body into ``out`` with checks; yields progress."""
+    shown = display_url(url)
     length = response.headers.get("Content-Length")
     total = int(length) if length and length.isdigit() else None
     if total is not None and total > max_bytes:
         raise SourceError(f"the download is {human_bytes(total)}, more than the "
-                          f"{human_bytes(max_bytes)} limit ({url})")
+                          f"{human_bytes(max_bytes)} limit ({shown})")
     name = link_file_name(url, response.headers.get("Content-Disposition"))
     yield SourceProgress(f"downloading {name}", 0, total)
     done = 0
@@ -98,9 +124,9 @@ def _download(response, url: str, out, max_bytes: int, timeout: float) -> Iterat
             chunk = response.read(MIB)
         except (TimeoutError, socket.timeout):
             raise SourceError(f"the download stalled: no data for {timeout:g} s "
-                              f"after {human_bytes(done)} ({url})") from None
+                              f"after {human_bytes(done)} ({shown})") from None
         except (HTTPException, OSError) as exc:
-            raise SourceError(f"the download was cut off after {human_bytes(done)}: {exc} ({url})") from None
+            raise SourceError(f"the download was cut off after {human_bytes(done)}: {exc} ({shown})") from None
         if not chunk:
             break
         if len(head) < 4:
@@ -109,10 +135,10 @@ def _download(response, url: str, out, max_bytes: int, timeout: float) -> Iterat
                 ctype = response.headers.get_content_type()
                 raise SourceError(f"the link did not return a ZIP archive (got {ctype}): portal links "
                                   f"often need a browser login; download the archive there and "
-                                  f"import the file ({url})")
+                                  f"import the file ({shown})")
         done += len(chunk)
         if done > max_bytes:
-            raise SourceError(f"the download exceeds the {human_bytes(max_bytes)} limit ({url})")
+            raise SourceError(f"the download exceeds the {human_bytes(max_bytes)} limit ({shown})")
         out.write(chunk)
         now = time.monotonic()
         if done - last_bytes >= _PROGRESS_EVERY_BYTES or now - last_time >= _PROGRESS_EVERY_SECONDS:
@@ -120,10 +146,10 @@ def _download(response, url: str, out, max_bytes: int, timeout: float) -> Iterat
             yield SourceProgress(f"downloading {name}", done, total)
     if total is not None and done < total:
         raise SourceError(f"the download was cut off after {human_bytes(done)} of "
-                          f"{human_bytes(total)} ({url})")
+                          f"{human_bytes(total)} ({shown})")
     if len(head) < 4:
         raise SourceError(f"the link returned {'nothing' if not done else 'too little data'}, "
-                          f"not a ZIP archive ({url})")
+                          f"not a ZIP archive ({shown})")
     yield SourceProgress(f"downloaded {name}", done, total if total is not None else done)
 
 
