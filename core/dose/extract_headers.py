@@ -116,8 +116,8 @@ def _base(ds: Dataset) -> ImageDose:
     image.frame_of_reference_uid = _text(ds.get("FrameOfReferenceUID"))
     raw_type = ds.get("ImageType")
     if raw_type:
-        image.image_type = [str(v).strip().upper() for v in (raw_type if not isinstance(raw_type, str)
-                                                            else raw_type.split("\\"))]
+        parts = raw_type.split("\\") if isinstance(raw_type, str) else raw_type
+        image.image_type = [str(v).strip().upper() for v in parts if str(v).strip()]
     image.presentation_intent = (_text(ds.get("PresentationIntentType"))
                                  or PROCESSING_SOP.get(str(ds.get("SOPClassUID", ""))))
     if image.presentation_intent:
