@@ -11,18 +11,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import Integer, String, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
-from ..records import ImportSummary, ParsedInstance, Rejection
-from .models import ImportIssue, ImportRun, Instance, Patient, PatientIdentifier, Series, Study, utcnow
+from ..records import ParsedInstance, Rejection
+from .models import Instance, Patient, PatientIdentifier, Series, Study
 from .patients import identifier_pair, note_study_identifier, reconcile_patient
+from .runs import RUN_STATUSES, finish_run, record_issues, start_run
+from .values import LIMITS, fit_row, storable_text
 
-RUN_STATUSES = ("running", "completed", "cancelled", "failed", "interrupted")
+__all__ = ["BatchResult", "LibraryWriter", "RUN_STATUSES", "finish_run", "record_issues", "start_run"]
+
 IN_CHUNK = 500  # values per IN (...) list: well under every backend's parameter limit
 MAX_STUDY_WARNINGS = 100
-INT32_MAX = 2**31 - 1
 
 # Study columns filled from the first file that has a value
 _STUDY_FIELDS = (
@@ -35,39 +37,6 @@ _SERIES_FIELDS = (
     ("series_number", "series_number"), ("description", "series_description"), ("body_part", "body_part"),
     ("protocol_name", "protocol_name"), ("manufacturer", "manufacturer"), ("model", "model"), ("station", "station"),
 )
-
-
-def _limits(model) -> tuple[dict[str, int], set[str]]:
-    lengths = {c.name: c.type.length for c in model.__table__.columns
-               if isinstance(c.type, String) and c.type.length}
-    ints = {c.name for c in model.__table__.columns if isinstance(c.type, Integer)}
-    return lengths, ints
-
-
-_LIMITS = {m: _limits(m) for m in (Instance, Series, Study)}
-
-
-def _text(value: Any, length: int | None = None) -> Any:
-    """Make a string storable everywhere: no NUL, valid UTF-8, within the column length."""
-    if not isinstance(value, str):
-        return value
-    if not value.isascii():
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    if "\x00" in value:
-        value = value.replace("\x00", "")
-    return value[:length] if length else value
-
-
-def _fit_row(model, row: dict[str, Any]) -> dict[str, Any]:
-    """Truncate strings to their column's length and drop integers a 32-bit column cannot hold."""
-    lengths, ints = _LIMITS[model]
-    for name, value in row.items():
-        if isinstance(value, str):
-            row[name] = _text(value, lengths.get(name))
-        elif name in ints and isinstance(value, int) and not isinstance(value, bool) \
-                and not -INT32_MAX <= value <= INT32_MAX:
-            row[name] = None
-    return row
 
 
 def _is_data_error(exc: BaseException) -> bool:
@@ -254,7 +223,7 @@ class LibraryWriter:
             for item in new:
                 series_id, study_id = series_ids[_uid(item.series_instance_uid)]
                 touched_study_ids.add(study_id)
-                rows.append(_fit_row(Instance, {
+                rows.append(fit_row(Instance, {
                     "sop_instance_uid": _uid(item.sop_instance_uid),
                     "sop_class_uid": _uid(item.sop_class_uid),
                     "series_id": series_id,
@@ -269,7 +238,7 @@ class LibraryWriter:
                     "rows": item.rows,
                     "columns": item.columns,
                     "content_datetime": item.content_datetime,
-                    "source_label": _text(item.label),
+                    "source_label": storable_text(item.label),
                     "dose": item.dose,
                     "import_run_id": self.run_id,
                 }))
@@ -321,7 +290,7 @@ class LibraryWriter:
     def _update_study(self, session: Session, uid: str, group: list[ParsedInstance],
                       studies: dict[str, Study], pairs: dict[int, tuple[str, str]],
                       known: dict[tuple[str, str], PatientIdentifier | None]) -> None:
-        lengths, _ = _LIMITS[Study]
+        lengths, _ = LIMITS[Study]
         study = studies.get(uid)
         if study is None:
             found = reconcile_patient(session, group[0].patient, known)
@@ -340,12 +309,12 @@ class LibraryWriter:
                 if getattr(study, column) in (None, ""):
                     value = getattr(item, attr)
                     if value not in (None, ""):
-                        setattr(study, column, _text(value, lengths.get(column)))
+                        setattr(study, column, storable_text(value, lengths.get(column)))
             if item.modality and item.modality.strip():
-                modalities.add(_text(item.modality.strip(), 16))
+                modalities.add(storable_text(item.modality.strip(), 16))
             for w in item.warnings:
                 if w not in warnings and len(warnings) < MAX_STUDY_WARNINGS:
-                    warnings.append(_text(w))
+                    warnings.append(storable_text(w))
             pair = identifier_pair(item.patient)
             if pair[0] and pair != pairs.get(study.identifier_id) and pair not in checked:
                 # the file carries another Patient ID than the study's
@@ -353,7 +322,7 @@ class LibraryWriter:
                 study.warnings = warnings
                 note_study_identifier(session, study, item.patient)
                 warnings = list(study.warnings or [])
-        joined = _text("\\".join(sorted(modalities)), 128)
+        joined = storable_text("\\".join(sorted(modalities)), 128)
         if study.modalities != joined:
             study.modalities = joined
         if warnings != list(study.warnings or []):
@@ -390,7 +359,7 @@ class LibraryWriter:
                                "modality": (group[0].modality or "").strip()}
         for column, attr in _SERIES_FIELDS:
             row[column] = next((v for v in (getattr(i, attr) for i in group) if v not in (None, "")), None)
-        return Series(**_fit_row(Series, row))
+        return Series(**fit_row(Series, row))
 
     def _keys(self, session: Session, patient_ids: set[int]) -> set[str]:
         unknown = [i for i in patient_ids if i not in self._patient_keys]
@@ -398,77 +367,3 @@ class LibraryWriter:
             for pid, key in session.execute(select(Patient.id, Patient.key).where(Patient.id.in_(chunk))):
                 self._patient_keys[pid] = key
         return {self._patient_keys[i] for i in patient_ids}
-
-
-def start_run(session_factory: sessionmaker, sources: list[str], link_mode: bool) -> int:
-    """Record the start of an import and return its run id.
-
-    Parameters
-    ----------
-    session_factory : sqlalchemy.orm.sessionmaker
-    sources : list of str
-        What the user asked to import (paths, links).
-    link_mode : bool
-        Files are linked in place rather than copied into the store.
-
-    Returns
-    -------
-    int
-        The new :class:`ImportRun` id (status ``"running"``).
-    """
-    with session_factory() as session, session.begin():
-        run = ImportRun(sources=[_text(str(s)) for s in sources], link_mode=bool(link_mode), status="running")
-        session.add(run)
-        session.flush()
-        return run.id
-
-
-def finish_run(session_factory: sessionmaker, run_id: int, summary: ImportSummary, status: str) -> None:
-    """Record the end of an import: counts, studies touched and final status.
-
-    Parameters
-    ----------
-    session_factory : sqlalchemy.orm.sessionmaker
-    run_id : int
-    summary : core.records.ImportSummary
-    status : str
-        ``"completed"``, ``"cancelled"``, ``"failed"`` (or ``"interrupted"``).
-
-    Raises
-    ------
-    ValueError
-        For an unknown status. LookupError for an unknown run.
-    """
-    if status not in RUN_STATUSES:
-        raise ValueError(f"unknown import run status {status!r}; expected one of {RUN_STATUSES}")
-    with session_factory() as session, session.begin():
-        run = session.get(ImportRun, run_id)
-        if run is None:
-            raise LookupError(f"no import run {run_id}")
-        run.status = status
-        run.finished_at = utcnow()
-        run.files_seen = summary.files_seen
-        run.instances_imported = summary.instances_imported
-        run.instances_already_present = summary.instances_already_present
-        run.files_rejected = len(summary.files_rejected)
-        run.files_skipped = len(summary.files_skipped_not_dicom)
-        run.studies_touched = list(summary.studies_touched)
-
-
-def record_issues(session_factory: sessionmaker, run_id: int, rejections: list[Rejection]) -> None:
-    """Store one :class:`ImportIssue` row per file the import did not take.
-
-    Parameters
-    ----------
-    session_factory : sqlalchemy.orm.sessionmaker
-    run_id : int
-    rejections : list of core.records.Rejection
-        ``kind`` is ``"rejected"`` or ``"skipped"`` (anything else is
-        stored as ``"rejected"``).
-    """
-    if not rejections:
-        return
-    rows = [{"import_run_id": run_id, "path": _text(r.label), "reason": _text(r.reason),
-             "kind": r.kind if r.kind in ("rejected", "skipped") else "rejected"} for r in rejections]
-    with session_factory() as session, session.begin():
-        session.execute(insert(ImportIssue), rows)
