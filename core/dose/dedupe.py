@@ -26,10 +26,13 @@ T = TypeVar("T")
 MG_TIME_TOLERANCE_S = 10.0
 
 
-def record_sort_key(rec: DoseRecord) -> tuple[str, str, str, str, str]:
-    """A total order on records that does not depend on input order."""
-    return (rec.source, rec.kind, rec.content_datetime or "", rec.sop_instance_uid,
-            json.dumps(rec.to_dict(), sort_keys=True, default=str))
+def _content_key(rec: DoseRecord) -> str:
+    return json.dumps(rec.to_dict(), sort_keys=True, default=str)
+
+
+def record_sort_key(rec: DoseRecord) -> tuple[str, str, str, str]:
+    """Sort key of a record (ties are broken by content in :func:`canonical_records`)."""
+    return (rec.source, rec.kind, rec.content_datetime or "", rec.sop_instance_uid)
 
 
 def canonical_records(records: Iterable[DoseRecord]) -> list[DoseRecord]:
@@ -42,16 +45,25 @@ def canonical_records(records: Iterable[DoseRecord]) -> list[DoseRecord]:
     Returns
     -------
     list of DoseRecord
-        Identical duplicates and repeated SOP instances removed (the first in
-        canonical order is kept).
+        Sorted by (source, kind, content datetime, SOP Instance UID), ties
+        by content; identical duplicates and repeated SOP instances removed
+        (the first in that order is kept). The result does not depend on
+        the input order.
     """
+    groups: dict[tuple[str, str, str, str], list[DoseRecord]] = {}
+    for rec in records:
+        groups.setdefault(record_sort_key(rec), []).append(rec)
+    ordered: list[DoseRecord] = []
+    for key in sorted(groups):
+        group = groups[key]
+        ordered.extend(group if len(group) == 1 else sorted(group, key=_content_key))
     out: list[DoseRecord] = []
     seen: set[str] = set()
-    for rec in sorted(records, key=record_sort_key):
-        key = rec.sop_instance_uid or json.dumps(rec.to_dict(), sort_keys=True, default=str)
-        if key in seen:
+    for rec in ordered:
+        ident = rec.sop_instance_uid or _content_key(rec)
+        if ident in seen:
             continue
-        seen.add(key)
+        seen.add(ident)
         out.append(rec)
     return out
 
