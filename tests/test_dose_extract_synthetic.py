@@ -589,3 +589,19 @@ def test_pydicom_ct_small_header():
                                   "badVR.dcm"])
 def test_pydicom_files_without_imaging_dose(name):
     assert extract_dose(_testdata(name)) is None
+
+
+def test_garbled_number_and_truncated_report(recwarn):
+    ds = ct_report(ct_event(ctdivol=("9.87", "mGy"), dlp=("296.1", "mGy.cm")), total=("296.1", "mGy.cm"))
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    garbled = pydicom.dcmread(io.BytesIO(buf.getvalue().replace(b"9.87", b"x#7q")))
+    record = extract_dose(garbled)
+    assert record.ct_events[0].ctdivol_mgy is None
+    assert record.ct_events[0].dlp_mgycm == A(296.1)
+    assert any("unreadable numeric value" in w for w in record.warnings)
+    # the last bytes (part of the last event) are lost: what was read is kept
+    truncated = pydicom.dcmread(io.BytesIO(buf.getvalue()[:-40]), stop_before_pixels=True)
+    record = extract_dose(truncated)
+    assert record is not None and record.ct_dlp_total_mgycm == A(296.1)
+    assert record.ct_events[0].ctdivol_mgy == A(9.87)

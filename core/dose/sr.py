@@ -306,7 +306,11 @@ def num(item: Dataset | None, quantity: str, warnings: list[str], label: str,
         return None
     values, unit = raw_numbers(item)
     if not values:
-        if item.get("MeasuredValueSequence") is not None:
+        mv = _first(item.get("MeasuredValueSequence"))
+        raw = mv.get("NumericValue") if mv is not None else None
+        if raw not in (None, ""):
+            warnings.append(f"{label}: unreadable numeric value {str(raw)[:40]!r}; not used")
+        elif item.get("MeasuredValueSequence") is not None:
             warnings.append(f"{label}: no numeric value in the report (empty measured value)")
         return None
     if unit is None:
