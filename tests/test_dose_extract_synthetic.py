@@ -605,3 +605,14 @@ def test_garbled_number_and_truncated_report(recwarn):
     record = extract_dose(truncated)
     assert record is not None and record.ct_dlp_total_mgycm == A(296.1)
     assert record.ct_events[0].ctdivol_mgy == A(9.87)
+
+
+@pytest.mark.parametrize("procedure, kind", [(("P5-08000", "SRT"), "ct"), (("77477000", "SCT"), "ct"),
+                                             (("113704", "DCM"), "projection")])
+def test_dose_report_without_template_content(procedure, kind):
+    ds = document(XRAY_REPORT, code_item(("121058", "DCM"), procedure, relationship="HAS CONCEPT MOD"),
+                  text_item(("121106", "DCM"), "vendor comment only"))
+    record = extract_dose(ds)
+    assert record.kind == kind and record.source == "RDSR"
+    assert not record.ct_events and not record.projection_events and record.ct_dlp_total_mgycm is None
+    assert any("no known template" in w for w in record.warnings)

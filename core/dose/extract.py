@@ -27,6 +27,8 @@ from .records import (SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_RDSR, SOUR
 
 SR_SOP_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 XRAY_DOSE_REPORT = ("113701", "DCM")
+PROCEDURE_REPORTED = ("121058", "DCM")
+CT_PROCEDURES = {("P5-08000", "SRT"), ("77477000", "SCT")}
 NON_REPORT_SR_SOP = {
     "1.2.840.10008.5.1.4.1.1.88.59",  # Key Object Selection
     "1.2.840.10008.5.1.4.1.1.88.40",  # Procedure Log
@@ -108,8 +110,12 @@ def _extract_sr_content(ds: Dataset) -> DoseRecord | None:
     if is_projection_report(ds) or has_siemens_cumulative(ds, doc):
         return extract_projection_sr(ds, new_record(ds, SOURCE_RDSR, "projection"), doc)
     if titled:
-        record = new_record(ds, SOURCE_RDSR, "ct")
-        record.warnings.append("X-Ray Radiation Dose Report without CT or projection dose data")
+        procedure = sr.code_key(sr.find_child(ds, PROCEDURE_REPORTED))
+        kind = "ct" if procedure in CT_PROCEDURES else "projection"
+        record = new_record(ds, SOURCE_RDSR, kind)
+        record.report_modality = "CT" if kind == "ct" else None
+        record.warnings.append("X-Ray Radiation Dose Report without CT or projection dose data "
+                               "(no known template content)")
         return record
     return None
 
