@@ -236,3 +236,51 @@ def test_twenty_thousand_instances_are_written_fast(factory, run_id):
     assert w.imported == 20_000 and len(w.studies_touched) == 100 and len(w.patients_touched) == 20
     assert counts(factory) == {"Patient": 20, "Study": 100, "Series": 300, "Instance": 20_000}
     assert elapsed < 10, f"20,000 instances took {elapsed:.1f} s of CPU"
+
+
+_KILL_SCRIPT = r"""
+import sys
+from dosetrail.core.records import ParsedInstance, PatientInfo
+from dosetrail.core.storage.db import open_library
+from dosetrail.core.storage.writer import LibraryWriter, start_run
+_, factory = open_library(sys.argv[1])
+w = LibraryWriter(factory, run_id=start_run(factory, ["/cd"], False))
+n = 0
+while True:  # until killed
+    batch = []
+    for _ in range(200):
+        n += 1
+        batch.append(ParsedInstance(label=str(n), sop_instance_uid=f"5.{n}", sop_class_uid="1.2",
+                                    study_instance_uid=f"6.{n // 50}", series_instance_uid=f"7.{n // 25}",
+                                    modality="CT", patient=PatientInfo(f"ID{n // 300}", "", "A^B", None, None),
+                                    stored_path=f"x/{n}"))
+    w.write_batch(batch)
+    print(n, flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs SIGKILL")
+def test_killed_writer_leaves_whole_batches_only(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'lib.db'}"
+    proc = subprocess.Popen([sys.executable, "-c", _KILL_SCRIPT, url], stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(3):  # a few batches committed, the next one under way
+            assert proc.stdout.readline(), "writer process died"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    engine, factory = open_library(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    with factory() as s:
+        n = s.scalar(select(func.count()).select_from(Instance))
+        assert n >= 600 and n % 200 == 0  # whole batches only
+        complete = s.scalar(select(func.count()).select_from(Instance).join(Series).join(Study).join(Patient))
+        assert complete == n
+        assert s.scalars(select(ImportRun.status)).all() == ["interrupted"]
