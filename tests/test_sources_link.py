@@ -145,7 +145,8 @@ def test_http_404(server, dl_dir):
 
 
 def test_access_tokens_stay_out_of_messages(server, dl_dir):
-    assert display_url("https://user:pw@h.example:8443/a/s.zip?token=abc") == "https://h.example:8443/a/s.zip?..."
+    shown = display_url("https://user:pw@h.example:8443/a/s.zip?token=abc")
+    assert shown == "https://h.example:8443/a/s.zip?..."
     with pytest.raises(SourceError) as err:
         list(iter_link(f"{server}/missing.zip?token=SECRET", temp_dir=str(dl_dir)))
     assert "SECRET" not in str(err.value) and str(err.value).startswith("HTTP 404 Not Found for http://")

@@ -411,7 +411,8 @@ def test_names_judged_safe_never_leave_the_archive_folder():
                     continue
                 checked += 1
                 for mod, root in ((posixpath, "/r/x"), (ntpath, "D:\\r\\x")):
-                    target = mod.normpath(mod.join(root, name.replace("\\", "/") if mod is posixpath else name))
+                    native = name.replace("\\", "/") if mod is posixpath else name
+                    target = mod.normpath(mod.join(root, native))
                     assert target == root or target.startswith(root + mod.sep), (name, target)
     assert checked > 1000
 

@@ -326,8 +326,8 @@ def iter_zip(
                 yield SourceItem(label=mlabel, read=lambda r=data_reader: gunzip_capped(r(), limits),
                                  size=None, origin=origin)
                 continue
-            yield SourceItem(label=mlabel, read=partial(_read_member, handle, info, pwd, limits, budget, mlabel),
-                             size=info.file_size, origin=origin)
+            reader = partial(_read_member, handle, info, pwd, limits, budget, mlabel)
+            yield SourceItem(label=mlabel, read=reader, size=info.file_size, origin=origin)
 
 
 def _iter_nested(zf: zipfile.ZipFile, info: zipfile.ZipInfo, pwd: bytes | None, label: str,

@@ -183,7 +183,8 @@ def iter_dicomdir(root: str, *, on_archive: ArchiveHandler | None = None) -> Ite
                              origin="dicomdir")
         if missing:
             shown = ", ".join(missing[:_MAX_LISTED_MISSING])
-            more = f" and {len(missing) - _MAX_LISTED_MISSING} more" if len(missing) > _MAX_LISTED_MISSING else ""
+            extra = len(missing) - _MAX_LISTED_MISSING
+            more = f" and {extra} more" if extra > 0 else ""
             yield SourceProgress(f"DICOMDIR lists {len(missing)} file(s) that are not on the medium "
                                  f"(stale index): {shown}{more}; scanning the folder for the rest")
     yield from iter_folder(root, origin="dicomdir", exclude=done, on_archive=on_archive)

@@ -46,8 +46,9 @@ def source_kind(path: str) -> str:
     -------
     str
         ``"link"``, ``"zip"``, ``"gzip"``, ``"dicomdir"``, ``"folder"``,
-        ``"unsupported"`` (tar, RAR, 7-Zip), ``"file"`` or ``"missing"``. Files are judged by their magic bytes
-        first (a DICOM file is a ``"file"`` whatever its name), then by name.
+        ``"unsupported"`` (tar, RAR, 7-Zip), ``"file"`` or ``"missing"``.
+        Files are judged by their magic bytes first (a DICOM file is a
+        ``"file"`` whatever its name), then by name.
     """
     if is_link(path):
         return "link"

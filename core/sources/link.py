@@ -126,7 +126,8 @@ def _download(response, url: str, out, max_bytes: int, timeout: float) -> Iterat
             raise SourceError(f"the download stalled: no data for {timeout:g} s "
                               f"after {human_bytes(done)} ({shown})") from None
         except (HTTPException, OSError) as exc:
-            raise SourceError(f"the download was cut off after {human_bytes(done)}: {exc} ({shown})") from None
+            raise SourceError(f"the download was cut off after {human_bytes(done)}: {exc} "
+                              f"({shown})") from None
         if not chunk:
             break
         if len(head) < 4:
