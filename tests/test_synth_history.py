@@ -70,3 +70,24 @@ def test_expected_dose_inputs_are_in_the_files(tmp_path):
     total = next(i for i in acc.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue == "113813")
     assert float(total.MeasuredValueSequence[0].NumericValue) == studies["jane_2015_ct_chest"][
         "expected"]["dlp_total_mgycm"]
+
+
+def test_mixed_layout_cd_zip_and_usb(tmp_path):
+    import zipfile
+
+    from pydicom.fileset import FileSet
+
+    m = make_mixed_patient_history(tmp_path / "h", n_ct_slices=2, pixels=False, layout="mixed")
+    kinds = {s["kind"]: s for s in m["sources"]}
+    assert set(kinds) == {"folder", "dicomdir", "zip"}
+    per_site = defaultdict(int)
+    for study in m["studies"]:
+        per_site[study["institution"]] += study["n_files"]
+    fs = FileSet(dcmread(tmp_path / "h" / "CD_HOSPITAL_A" / "DICOMDIR"))
+    assert len(fs) == kinds["dicomdir"]["n_files"] == per_site["Hospital A"]
+    with zipfile.ZipFile(kinds["zip"]["path"]) as zf:
+        assert len(zf.namelist()) == kinds["zip"]["n_files"] == per_site["Hospital B"]
+    usb = [p for p in (tmp_path / "h" / "usb_hospital_c").rglob("*") if p.is_file()]
+    assert len(usb) == kinds["folder"]["n_files"] == per_site["Hospital C"]
+    assert m["n_files"] == sum(per_site.values()) == sum(s["n_files"] for s in m["studies"])
+    assert len(m["files"]) == per_site["Hospital A"] + per_site["Hospital C"]

@@ -8,7 +8,7 @@ from pydicom.dataset import Dataset
 
 from .common import PatientSpec, new_uid
 from .ct import make_ct_reconstruction, make_ct_series
-from .media import write_study
+from .media import make_zip, write_dicomdir_media, write_study
 from .nm import make_pt_series, make_rrdsr
 from .other import make_mr_series, make_us_image
 from .projection import make_dx_image, make_mg_image
@@ -74,6 +74,7 @@ def make_mixed_patient_history(
     n_ct_slices: int = 12,
     pixels: bool = True,
     names: str = "uid",
+    layout: str = "folders",
 ) -> dict[str, Any]:
     """Write the imaging history of three people across years and hospitals.
 
@@ -96,6 +97,12 @@ def make_mixed_patient_history(
         ``False`` writes header-only images.
     names : str
         File name style for :func:`synth.media.write_study`.
+    layout : {"folders", "mixed"}
+        ``"folders"``: one folder per study. ``"mixed"``: what a patient
+        brings home: Hospital A's studies on a CD (``root/CD_HOSPITAL_A``
+        with DICOMDIR, viewer, autorun), Hospital B's as a portal download
+        (``root/download_hospital_b.zip``, nested folders) and Hospital C's
+        copied to a USB stick folder (``root/usb_hospital_c/<study key>``).
 
     Returns
     -------
@@ -108,7 +115,9 @@ def make_mixed_patient_history(
         ``"rrdsr"``, ``"dx-header"``, ``"none"``), expected (dose inputs
         as written; for the header-only CT ``z_extent_mm`` is first to last
         slice centre and ``imaged_length_mm`` adds one slice thickness)),
-        ``files`` (all written paths).
+        ``files`` (DICOM files on disk, not counting ZIP members),
+        ``sources`` (one dict per source: ``kind`` ``"folder"``/``"dicomdir"``/
+        ``"zip"``, ``path``, ``n_files`` DICOM objects in it).
     """
     root = Path(root)
     people = history_patients()
@@ -227,11 +236,11 @@ def make_mixed_patient_history(
     us[1].SeriesInstanceUID = us[0].SeriesInstanceUID
     _study(manifest, "jose", jose, "jose_2023_us", "20230302", "Hospital C", us, "none", {})
 
-    files: list[Path] = []
-    for key, datasets in manifest.pop("_pending"):
-        files += write_study(datasets, root / key, names=names)
+    pending = manifest.pop("_pending")
+    files, sources = _write_layout(root, pending, manifest["studies"], layout=layout, names=names)
+    manifest["sources"] = sources
     manifest["files"] = files
-    manifest["n_files"] = len(files)
+    manifest["n_files"] = sum(src["n_files"] for src in sources)
     manifest["n_studies"] = len(manifest["studies"])
     manifest["persons"] = {
         person: {"patient_ids": [p.patient_id for p in specs], "names": [p.name for p in specs],
@@ -240,3 +249,37 @@ def make_mixed_patient_history(
     }
     manifest["n_persons"] = len(people)
     return manifest
+
+
+def _write_layout(root: Path, pending: list[tuple[str, list[Dataset]]], studies: list[dict[str, Any]],
+                  *, layout: str, names: str) -> tuple[list[Path], list[dict[str, Any]]]:
+    """Write the studies as folders, or as CD + ZIP download + USB folder."""
+    files: list[Path] = []
+    sources: list[dict[str, Any]] = []
+    if layout == "folders":
+        for key, datasets in pending:
+            written = write_study(datasets, root / key, names=names)
+            files += written
+            sources.append({"kind": "folder", "path": str(root / key), "n_files": len(written)})
+        return files, sources
+    if layout != "mixed":
+        raise ValueError(f"layout must be 'folders' or 'mixed', not {layout!r}")
+    where = {s["key"]: s["institution"] for s in studies}
+    by_site: dict[str, list[Dataset]] = {}
+    for key, datasets in pending:
+        by_site.setdefault(where[key], []).extend(datasets)
+        if where[key] == "Hospital C":
+            written = write_study(datasets, root / "usb_hospital_c" / key, names=names)
+            files += written
+    if by_site.get("Hospital C"):
+        sources.append({"kind": "folder", "path": str(root / "usb_hospital_c"),
+                        "n_files": len(by_site["Hospital C"])})
+    if by_site.get("Hospital A"):
+        cd = root / "CD_HOSPITAL_A"
+        write_dicomdir_media(by_site["Hospital A"], cd)
+        files += sorted(p for p in (cd / "DICOM").rglob("*") if p.is_file())
+        sources.append({"kind": "dicomdir", "path": str(cd), "n_files": len(by_site["Hospital A"])})
+    if by_site.get("Hospital B"):
+        archive = make_zip(by_site["Hospital B"], root / "download_hospital_b.zip", nested=True)
+        sources.append({"kind": "zip", "path": str(archive), "n_files": len(by_site["Hospital B"])})
+    return files, sources
