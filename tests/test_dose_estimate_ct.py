@@ -119,6 +119,12 @@ def test_ct_without_dose_data_uses_flagged_typical_value():
     assert any("typical value for CT head" in w for w in est.warnings)
 
 
+def test_child_ct_without_dose_data_does_not_use_adult_typical_value():
+    est = estimate_study(study([], modalities=["CT"], description="TC CRANEO", age=6), Settings())
+    assert est.effective_dose_msv is None
+    assert any("for adults" in w for w in est.warnings)
+
+
 def _slices(series, zs, ctdi=10.0, thick=5.0, acq=1, when="20220101101500", frame="FOR1", image_type=None):
     return [DoseRecord("image-header", "ct", sop_instance_uid=f"{series}.{i}", report_modality="CT",
                        image=ImageDose(series_uid=series, acquisition_number=acq, acquisition_datetime=when,

@@ -53,7 +53,7 @@ def test_dx_chest_typical_value_flagged_and_dap_shown():
     assert est.effective_dose_msv == typical.msv
     assert est.effective_dose_range_msv == typical.range_msv
     assert est.dose.dap_gycm2 == pytest.approx(0.20)
-    assert est.sources == ["typical-value"]
+    assert est.sources == ["image-header", "typical-value"]
     assert est.method == "typical value for exam type"
     assert any("typical value" in w and "measured DAP 0.2 Gy·cm²" in w for w in est.warnings)
     assert est.parts[0].inputs["dap_gycm2"] == pytest.approx(0.20)
@@ -89,4 +89,13 @@ def test_fluoroscopy_barium_enema_typical_value():
     est = estimate_study(study([rec], ["RF"], "ENEMA OPACO"), Settings())
     assert est.effective_dose_msv == factors.typical_dose("barium enema").msv
     assert est.dose.dap_gycm2 == 25.0
-    assert "typical-value" in est.sources
+    assert est.sources == ["RDSR", "typical-value"]
+
+
+def test_child_radiograph_does_not_use_adult_typical_value():
+    inp = study([dx_image("a", 0.02, None)], ["DX"], "RX TORAX")
+    inp.age_years = 4
+    est = estimate_study(inp, Settings())
+    assert est.effective_dose_msv is None
+    assert est.dose.dap_gycm2 == pytest.approx(0.02)
+    assert any("for adults" in w for w in est.warnings)

@@ -30,6 +30,8 @@ def test_ionising_without_dose_data_is_null_never_zero():
     assert est.ionising is True
     assert est.effective_dose_msv is None
     assert est.effective_dose_range_msv is None
+    assert est.sources == []
+    assert est.parts[0].method == "not estimated"
 
 
 def test_sr_only_study_with_ct_rdsr_is_ionising():

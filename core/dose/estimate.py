@@ -130,6 +130,7 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     if region is not None and region.warning:
         warnings.append(region.warning)
     parts: list[EstimatePart] = []
+    measured: list[tuple[EstimatePart, bool]] = []  # (part, the data gave dose figures for it)
     dose = DoseFigures()
     texts = _texts(inp, records)
     used_k = False
@@ -138,6 +139,7 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     if ct_records or "CT" in modalities:
         ct = estimate_ct(ct_records, region, inp.age_years, settings)
         parts.append(ct.part)
+        measured.append((ct.part, ct.dlp_mgycm is not None or ct.ctdivol_max_mgy is not None))
         warnings += ct.warnings
         dose.ct_dlp_mgycm, dose.ct_ctdivol_mgy_max, dose.ct_irradiation_events = \
             ct.dlp_mgycm, ct.ctdivol_max_mgy, ct.events
@@ -148,6 +150,7 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     if nm_records or modalities & {"NM", "PT"}:
         nm = estimate_nm(nm_records, modalities, settings.default_uncertainty)
         parts.append(nm.part)
+        measured.append((nm.part, nm.activity_mbq is not None))
         warnings += nm.warnings
         dose.administered_activity_mbq, dose.radiopharmaceutical = nm.activity_mbq, nm.radiopharmaceutical
         est.reported_effective_dose_msv = nm.reported_msv
@@ -166,10 +169,12 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
             res = estimate_mg(groups[group], settings.default_uncertainty)
             dose.agd_mgy = res.agd_mgy
         else:
-            res = estimate_dap_part(group, groups[group], region, texts, settings.default_uncertainty)
+            res = estimate_dap_part(group, groups[group], region, texts, settings.default_uncertainty,
+                                    adult=inp.age_years is None or inp.age_years >= 18)
         if res.dap_gycm2 is not None:
             daps.append(res.dap_gycm2)
         parts.append(res.part)
+        measured.append((res.part, res.dap_gycm2 is not None or res.agd_mgy is not None))
         warnings += res.warnings
     if daps:
         dose.dap_gycm2 = math.fsum(sorted(daps))
@@ -182,7 +187,11 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     est.dose = dose
     est.parts = parts
     est.factor_set = settings.factor_set if used_k else None
-    used_sources = {p.source for p in parts if p.effective_dose_msv is not None or p.source != SOURCE_TYPICAL}
+    used_sources = {p.source for p in parts if p.effective_dose_msv is not None}
+    for part, has_figures in measured:
+        if has_figures:
+            used_sources.add(part.inputs.get("measured_source", part.source) if part.source == SOURCE_TYPICAL
+                             else part.source)
     est.sources = [s for s in SOURCE_ORDER if s in used_sources]
     known = [p for p in parts if p.effective_dose_msv is not None]
     if parts and len(known) == len(parts):

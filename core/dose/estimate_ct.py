@@ -193,8 +193,13 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
         warnings += check_event_dlp(ev.dlp_mgycm)
     result = CTResult(EstimatePart("CT", "k-factor x DLP", None, None, source), dlp, ctdi_max,
                       len(events) if events else None)
+    paediatric = age is not None and age < ADULT_AGE
     if dlp is None:
-        typical = _typical_part(region, source, warnings)
+        typical = None
+        if paediatric:
+            warnings.append("typical CT values are for adults: not used for a child")
+        else:
+            typical = _typical_part(region, source, warnings)
         if typical is not None:
             result.part = typical
         else:
@@ -203,7 +208,6 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
         return result
     if from_length:
         warnings.append(DLP_FROM_LENGTH_WARNING)
-    paediatric = age is not None and age < ADULT_AGE
     per_event = [(ev, code_region(ev.target_region)) for ev in events if ev.dlp_mgycm is not None]
     use_events = not totals_only and any(r is not None for _, r in per_event)
     terms: list[tuple[float, KFactor, str]] = []

@@ -130,7 +130,7 @@ def estimate_mg(records: list[DoseRecord], default_uncertainty: float) -> Projec
 
 
 def estimate_dap_part(group: str, records: list[DoseRecord], region: RegionResult | None, texts: list[str],
-                      default_uncertainty: float) -> ProjectionResult:
+                      default_uncertainty: float, adult: bool = True) -> ProjectionResult:
     """Radiography (DX) or fluoroscopy (RF, XA) part.
 
     Parameters
@@ -145,6 +145,8 @@ def estimate_dap_part(group: str, records: list[DoseRecord], region: RegionResul
         Study, series and protocol descriptions (pick the exam type).
     default_uncertainty : float
         Relative half-width for radiography typical values without a range.
+    adult : bool
+        False for a child: adult typical values are not used.
 
     Returns
     -------
@@ -178,8 +180,11 @@ def estimate_dap_part(group: str, records: list[DoseRecord], region: RegionResul
         warnings.append(f"DAP coefficient assumes {coefficient.procedure}; access route and filtration not "
                         f"known from the data")
     else:
-        typical = typical_dose(typical_exam) if typical_exam else None
-        if typical is not None:
+        typical = typical_dose(typical_exam) if typical_exam and adult else None
+        if typical_exam and not adult:
+            warnings.append(f"typical value for {typical_exam} is for adults: not used for a child; "
+                            f"effective dose unknown")
+        elif typical is not None:
             rng = typical.range_msv or (factor_range(typical.msv) if fluoro
                                         else relative_range(typical.msv, default_uncertainty))
             shown = f"; measured DAP {dap:.4g} Gy·cm² shown" if dap is not None else ""
