@@ -393,13 +393,18 @@ def test_agd_alone_makes_mammography():
     assert record.report_modality == "MG"
 
 
-def test_siemens_private_cumulative_dap():
-    item = num(("C-204", "99SMS_RADSUM", "Cumulative dose area product"), "3.5", "Gy.cm^2")
-    ds = document(("C-200", "99SMS_RADSUM", "Radiation summary"), container(("C-201", "99SMS_RADSUM"), item),
+def test_siemens_private_radiation_summary():
+    """Siemens (Varic) fluoroscopy summary: root C-10, C-202 fluoro time, C-204 DAP in Gy.cm^2."""
+    ds = document(("C-10", "99SMS_RADSUM", "Radiation summary"),
+                  num(("C-200", "99SMS_RADSUM", "Number of frames"), "12", "{frames}"),
+                  num(("C-202", "99SMS_RADSUM", "Total fluoro time"), "95", "s"),
+                  num(("C-204", "99SMS_RADSUM", "Cumulative dose area product"), "3.5", "Gy.cm^2"),
                   sop=ENHANCED_SR_SOP)
     record = extract_dose(ds)
     assert record.kind == "projection" and record.report_modality == "RF"
     assert record.accumulations[0].dap_total_gycm2 == A(3.5)
+    assert record.accumulations[0].fluoro_time_s == A(95.0)
+    assert any("99SMS_RADSUM" in w for w in record.warnings)
 
 
 # ---- radiopharmaceutical SR ----------------------------------------------------------

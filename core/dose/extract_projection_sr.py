@@ -37,7 +37,9 @@ KVP = ("113733", DCM)
 EXPOSURE_TIME = [("113735", DCM), ("113824", DCM)]
 PROCEDURE_REPORTED = ("121058", DCM)
 DEVICE_TYPE = ("122142", DCM)
-SIEMENS_CUMULATIVE_DAP = ("C-204", "99SMS_RADSUM")
+SIEMENS_RADSUM_TITLE = ("C-10", "99SMS_RADSUM")  # Siemens (Varic) radiation summary document
+SIEMENS_CUMULATIVE_DAP = ("C-204", "99SMS_RADSUM")  # Gy.cm^2 in real files
+SIEMENS_FLUORO_TIME = ("C-202", "99SMS_RADSUM")
 
 PLANES = {("113620", DCM): "A", ("113621", DCM): "B", ("113622", DCM): None}
 EVENT_TYPES = {
@@ -75,7 +77,8 @@ def is_projection_report(ds: Dataset) -> bool:
 
 def has_siemens_cumulative(ds: Dataset, doc: sr.Index | None = None) -> bool:
     """True when the SR holds Siemens' private cumulative DAP (C-204 99SMS_RADSUM)."""
-    return sr.find_first(doc if doc is not None else ds, SIEMENS_CUMULATIVE_DAP) is not None
+    return sr.is_concept(ds, SIEMENS_RADSUM_TITLE) or sr.find_first(
+        doc if doc is not None else ds, SIEMENS_CUMULATIVE_DAP) is not None
 
 
 def extract_projection_sr(ds: Dataset, record: DoseRecord, doc: sr.Index | None = None) -> DoseRecord:
@@ -200,7 +203,9 @@ def _siemens_private(doc: sr.Index, record: DoseRecord) -> None:
         record.warnings.append("projection dose report without accumulated data or events")
         return
     dap = sr.num(node, units.DAP_GYCM2, record.warnings, "Siemens cumulative DAP (C-204 99SMS_RADSUM)")
-    record.accumulations.append(Accumulation(dap_total_gycm2=dap))
+    fluoro_time = sr.first_num(doc, [SIEMENS_FLUORO_TIME], units.TIME_S, record.warnings,
+                               "Siemens total fluoro time (C-202 99SMS_RADSUM)", "s")
+    record.accumulations.append(Accumulation(dap_total_gycm2=dap, fluoro_time_s=fluoro_time))
     record.warnings.append("dose read from Siemens private summary (99SMS_RADSUM), no standard template")
 
 
