@@ -89,7 +89,7 @@ def test_same_name_other_birth_date_is_not_grouped(factory, write):
     assert a != b
 
 
-@pytest.mark.parametrize("first_sex,second_sex", [(None, None), ("F", None), (None, "F"), ("F", "M")])
+@pytest.mark.parametrize("first_sex,second_sex", [(None, None), ("F", None), (None, "F"), ("F", "M"), ("O", "O")])
 def test_missing_or_different_sex_is_not_grouped(write, first_sex, second_sex):
     a = write("1.1", "A-1", "DOE^JANE", sex=first_sex)
     b = write("2.1", "B-1", "DOE^JANE", sex=second_sex)

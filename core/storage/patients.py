@@ -4,7 +4,8 @@ Studies are grouped automatically only when that is safe:
 
 1. the same (Patient ID, issuer) is the same patient, whatever the names say;
 2. otherwise, the same normalised name (:func:`.names.normalise_name`), birth
-   date *and* sex, all three present and equal, is the same patient, and the
+   date *and* sex (``M`` or ``F``), all three present and equal, is the same
+   patient, and the
    new identifier is added to that patient; if several patients match (they
    were split by hand), none is chosen;
 3. otherwise a new patient with a new stable key.
@@ -30,6 +31,11 @@ from sqlalchemy.orm import Session
 from ..records import PatientInfo
 from .models import Patient, PatientIdentifier, Study
 from .names import normalise_name
+
+
+# sexes that count as "present" for grouping by demographics: "O" (other) is
+# also written by systems that do not know, so it never groups on its own
+DEMOGRAPHIC_SEXES = ("M", "F")
 
 
 class PatientNotFound(LookupError):
@@ -144,7 +150,7 @@ def reconcile_patient(session: Session, info: PatientInfo,
             if patient.sex is None and sex:
                 patient.sex = sex
             return Reconciled(patient, ident, False, "identifier")
-    if key and birth and sex:
+    if key and birth and sex in DEMOGRAPHIC_SEXES:
         matches = _demographic_matches(session, key, birth, sex)
         if len(matches) == 1:
             patient = session.get(Patient, matches.pop())
