@@ -160,7 +160,16 @@ def file_dataset(
 
 
 def add_patient(ds: Dataset, patient: PatientSpec, *, patient_age: str | None = None) -> None:
-    """Fill the patient module (and character set) from a :class:`PatientSpec`."""
+    """Fill the patient module (and character set) from a :class:`PatientSpec`.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Modified in place.
+    patient : PatientSpec
+    patient_age : str or None
+        (0010,1010) PatientAge as DICOM AS (``"045Y"``), omitted when ``None``.
+    """
     if patient.specific_character_set and "SpecificCharacterSet" not in ds:
         ds.SpecificCharacterSet = patient.specific_character_set
     ds.PatientName = patient.name
@@ -184,7 +193,19 @@ def add_study(
     study_id: str = "1",
     referring: str = "",
 ) -> None:
-    """Fill the general study module."""
+    """Fill the general study module.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Modified in place.
+    study_uid, study_date, study_time : str
+        StudyInstanceUID, StudyDate (``YYYYMMDD``), StudyTime (``HHMMSS``).
+    study_description : str or None
+        Omitted when ``None``.
+    accession_number, study_id, referring : str
+        Type 2 attributes (may be empty).
+    """
     ds.StudyInstanceUID = study_uid
     ds.StudyDate = study_date
     ds.StudyTime = study_time
@@ -207,7 +228,18 @@ def add_series(
     body_part: str | None = None,
     protocol_name: str | None = None,
 ) -> None:
-    """Fill the general series module."""
+    """Fill the general series module.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Modified in place.
+    series_uid, modality : str
+    series_number : int
+    series_description, body_part, protocol_name : str or None
+        Omitted when ``None``.
+    series_date, series_time : str
+    """
     ds.SeriesInstanceUID = series_uid
     ds.Modality = modality
     ds.SeriesNumber = series_number
@@ -230,7 +262,16 @@ def add_equipment(
     station: str = "SYN01",
     serial: str = "0001",
 ) -> None:
-    """Fill the general equipment module."""
+    """Fill the general equipment module.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Modified in place.
+    institution : str or None
+        InstitutionName, omitted when ``None``.
+    manufacturer, model, station, serial : str
+    """
     ds.Manufacturer = manufacturer
     ds.ManufacturerModelName = model
     ds.StationName = station
@@ -244,7 +285,18 @@ _PIXEL_CACHE: dict[tuple[int, int, bool], bytes] = {}
 
 
 def pixel_bytes(rows: int = 16, columns: int = 16, *, big_endian: bool = False) -> bytes:
-    """Tiny uint16 test pattern (a diagonal ramp), cached."""
+    """Tiny uint16 test pattern (a diagonal ramp of step 64, 12 bits), cached.
+
+    Parameters
+    ----------
+    rows, columns : int
+    big_endian : bool
+        Byte order of the returned bytes.
+
+    Returns
+    -------
+    bytes
+    """
     key = (rows, columns, big_endian)
     if key not in _PIXEL_CACHE:
         arr = ((np.add.outer(np.arange(rows), np.arange(columns)) * 64) % 4096).astype(
@@ -298,7 +350,17 @@ def add_pixels(
 
 
 def code_item(value: str, scheme: str, meaning: str) -> Dataset:
-    """A code sequence item (CodeValue, CodingSchemeDesignator, CodeMeaning)."""
+    """A code sequence item.
+
+    Parameters
+    ----------
+    value, scheme, meaning : str
+        CodeValue, CodingSchemeDesignator, CodeMeaning.
+
+    Returns
+    -------
+    Dataset
+    """
     item = Dataset()
     item.CodeValue = value
     item.CodingSchemeDesignator = scheme
@@ -307,5 +369,10 @@ def code_item(value: str, scheme: str, meaning: str) -> Dataset:
 
 
 def code_seq(value: str, scheme: str, meaning: str) -> Sequence:
-    """A one-item code sequence."""
+    """A one-item code sequence (see :func:`code_item`).
+
+    Returns
+    -------
+    pydicom.sequence.Sequence
+    """
     return Sequence([code_item(value, scheme, meaning)])

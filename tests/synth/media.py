@@ -208,6 +208,13 @@ def _remove_empty_dirs(folder: Path) -> None:
 def make_stale_dicomdir(dicomdir: Path | str, *, n_missing: int = 1) -> list[Path]:
     """Delete files the DICOMDIR references (a stale index).
 
+    Parameters
+    ----------
+    dicomdir : Path or str
+        A DICOMDIR written by :func:`write_dicomdir_media`.
+    n_missing : int
+        How many referenced files to delete (the first ones in the index).
+
     Returns
     -------
     list of Path
