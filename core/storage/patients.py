@@ -5,9 +5,8 @@ Studies are grouped automatically only when that is safe:
 1. the same (Patient ID, issuer) is the same patient, whatever the names say;
 2. otherwise, the same normalised name (:func:`.names.normalise_name`), birth
    date *and* sex (``M`` or ``F``), all three present and equal, is the same
-   patient, and the
-   new identifier is added to that patient; if several patients match (they
-   were split by hand), none is chosen;
+   patient, and the new identifier is added to that patient; if several
+   patients match (they were split by hand), none is chosen;
 3. otherwise a new patient with a new stable key.
 
 An empty Patient ID is never matched as an identifier (and gets no
