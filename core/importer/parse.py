@@ -11,9 +11,11 @@ import struct
 from typing import Any
 
 import pydicom
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
+from .. import dicom_fast as fast
 from ..records import ParsedInstance, PatientInfo, Rejection
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
@@ -21,6 +23,16 @@ IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_BE = "1.2.840.10008.1.2.2"
 _SEQ_DELIMITER_LE = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 _UNDEFINED = 0xFFFFFFFF
+
+_KEYWORDS = (
+    "PatientID", "IssuerOfPatientID", "PatientBirthDate", "PatientSex", "ContentDate", "AcquisitionDate",
+    "ContentTime", "AcquisitionTime", "Modality", "StudyDate", "SeriesDate", "StudyTime", "StudyDescription",
+    "AccessionNumber", "InstitutionName", "PatientAge", "PatientWeight", "PatientSize", "SeriesNumber",
+    "SeriesDescription", "BodyPartExamined", "ProtocolName", "Manufacturer", "ManufacturerModelName",
+    "StationName", "InstanceNumber", "ImageType", "PresentationIntentType", "NumberOfFrames", "Rows", "Columns",
+    "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID",
+)
+_TAGS = {kw: tag_for_keyword(kw) for kw in _KEYWORDS}
 
 
 def has_dicm_marker(head: bytes) -> bool:
@@ -62,8 +74,8 @@ def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Reject
         return None, Rejection(label, "not a DICOM file", kind="skipped")
     pixel_pos = fh.tell()
     try:
-        sop_class = str(ds.get("SOPClassUID", "") or ds.file_meta.get("MediaStorageSOPClassUID", "") or "").strip()
-        sop_inst = str(ds.get("SOPInstanceUID", "") or "").strip()
+        sop_class = _text(ds, "SOPClassUID") or str(ds.file_meta.get("MediaStorageSOPClassUID", "") or "").strip()
+        sop_inst = _text(ds, "SOPInstanceUID") or ""
     except Exception:  # noqa: BLE001
         sop_class = sop_inst = ""
     if not part10 and not (sop_class and sop_inst):
@@ -76,7 +88,7 @@ def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Reject
     if not sop_class:
         return None, Rejection(label, "DICOM file without SOP Class UID")
     for keyword in ("StudyInstanceUID", "SeriesInstanceUID"):
-        if not str(ds.get(keyword, "") or "").strip():
+        if not _text(ds, keyword):
             return None, Rejection(label, f"DICOM file without {keyword}: cannot be placed in a study")
     problem = _pixel_data_problem(ds, fh, pixel_pos, size, tail)
     if problem:
@@ -86,12 +98,18 @@ def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Reject
 
 def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail) -> str | None:
     """Return a reason when the pixel data is missing or cut short, else None."""
-    if "Rows" not in ds or "Columns" not in ds:
-        return None  # not an image (SR, KO, ...)
+    end = _last_element_end(ds)
+    if end is not None and end > size:
+        return "truncated file: the file ends inside a header element"
     if pos >= size:
-        if ds.get("Rows") and ds.get("Columns"):
-            return "truncated file: the image has no pixel data (file ends after the header)"
+        if end is not None and end < size:
+            return "truncated file: the file ends inside a header element"
+        if "Rows" in ds and "Columns" in ds and "PixelData" not in ds:
+            ds.__dict__.setdefault("_dosetrail_warnings", []).append(
+                "image without pixel data (header only): dose fields are read, nothing can be shown")
         return None
+    if "Rows" not in ds or "Columns" not in ds:
+        return None  # not an image (SR, KO, ...): nothing else to check
     fh.seek(pos)
     head = fh.read(12)
     if len(head) < 8:
@@ -118,38 +136,34 @@ def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail) -> str 
     return None
 
 
+def _last_element_end(ds: Dataset) -> int | None:
+    """File offset where the last top-level element read ends (None when unknown)."""
+    try:
+        raw = ds.get_item(max(ds.keys()))
+    except (ValueError, KeyError):
+        return None
+    tell = getattr(raw, "value_tell", None)
+    length = getattr(raw, "length", None)
+    if tell is None or length is None or length == _UNDEFINED:
+        return None
+    return tell + length
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
 
 
 def _text(ds: Dataset, keyword: str) -> str | None:
-    try:
-        value = ds.get(keyword)
-    except Exception:  # noqa: BLE001 - undecodable value
-        return None
-    if value is None or value == "":
-        return None
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-        value = "\\".join(str(v) for v in value)
-    text = str(value).strip().replace("\x00", "")
-    return text or None
+    return fast.text(ds, _TAGS[keyword])
 
 
 def _int(ds: Dataset, keyword: str) -> int | None:
-    try:
-        value = ds.get(keyword)
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return fast.integer(ds, _TAGS[keyword])
 
 
 def _float(ds: Dataset, keyword: str) -> float | None:
-    try:
-        value = ds.get(keyword)
-        return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return fast.number(ds, _TAGS[keyword])
 
 
 def iso_date(value: str | None) -> str | None:
@@ -203,10 +217,10 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
     modality = (_text(ds, "Modality") or "OT").upper()
     rec = ParsedInstance(
         label=label,
-        sop_instance_uid=str(ds.SOPInstanceUID).strip(),
-        sop_class_uid=str(ds.get("SOPClassUID", "") or (meta.get("MediaStorageSOPClassUID", "") if meta else "")).strip(),
-        study_instance_uid=str(ds.StudyInstanceUID).strip(),
-        series_instance_uid=str(ds.SeriesInstanceUID).strip(),
+        sop_instance_uid=_text(ds, "SOPInstanceUID") or "",
+        sop_class_uid=_text(ds, "SOPClassUID") or str((meta.get("MediaStorageSOPClassUID", "") if meta else "")).strip(),
+        study_instance_uid=_text(ds, "StudyInstanceUID") or "",
+        series_instance_uid=_text(ds, "SeriesInstanceUID") or "",
         modality=modality,
         patient=patient,
         transfer_syntax=str(meta.get("TransferSyntaxUID", "")) if meta is not None and "TransferSyntaxUID" in meta else None,
@@ -233,7 +247,7 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
         rows=_int(ds, "Rows"),
         columns=_int(ds, "Columns"),
         content_datetime=content_dt,
-        warnings=warnings,
+        warnings=warnings + list(ds.__dict__.get("_dosetrail_warnings", [])),
     )
     rec.dose = _dose(ds, rec)
     return rec

@@ -1,0 +1,91 @@
+"""patients / history / export as the contract describes them."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from dosetrail.core.cli.main import main
+
+from synth import PatientSpec, make_ct_series, write_study
+
+CONTRACT_PATIENT_KEYS = {"patient_key", "patient_ids", "name", "birth_date", "sex", "cumulative_effective_dose_msv",
+                         "cumulative_effective_dose_range_msv", "exams_without_dose_estimate", "studies"}
+CONTRACT_STUDY_KEYS = {"study_instance_uid", "date", "time", "modalities", "description", "institution", "body_region",
+                       "age_years", "ionising", "dose", "effective_dose_msv", "effective_dose_range_msv", "method",
+                       "factor_set", "sources", "warnings"}
+CONTRACT_DOSE_KEYS = {"ct_dlp_mgycm", "ct_ctdivol_mgy_max", "ct_irradiation_events", "dap_gycm2", "agd_mgy",
+                      "administered_activity_mbq", "radiopharmaceutical"}
+
+
+def _import(tmp_path, capsys, datasets, name="src"):
+    write_study(datasets, tmp_path / name)
+    assert main(["import", str(tmp_path / name), "--json"]) == 0
+    capsys.readouterr()
+
+
+def test_export_json_follows_the_contract(tmp_path, capsys):
+    jane = PatientSpec(patient_id="J1", name="DOE^JANE", birth_date="19700131", sex="F")
+    ct = make_ct_series(jane, n_slices=20, slice_thickness=5.0, ctdivol=10.0, body_part="CHEST",
+                        study_description="CT THORAX", study_date="20210304")
+    no_dose = make_ct_series(jane, n_slices=3, ctdivol=None, study_description="CT HEAD", body_part="HEAD",
+                             study_date="20220101")
+    nothing_known = make_ct_series(jane, n_slices=3, ctdivol=None, study_description="", body_part=None,
+                                   series_description="", study_date="20230101")
+    _import(tmp_path, capsys, ct + no_dose + nothing_known)
+    assert main(["export", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "dosetrail.export/1"
+    assert doc["factor_set"] == "AAPM-96"
+    (patient,) = doc["patients"]
+    assert CONTRACT_PATIENT_KEYS <= set(patient)
+    assert patient["patient_ids"] == [{"id": "J1", "issuer": None}]
+    assert patient["birth_date"] == "1970-01-31" and patient["sex"] == "F"
+    by_desc = {s["description"]: s for s in patient["studies"]}
+    for s in by_desc.values():
+        assert CONTRACT_STUDY_KEYS <= set(s)
+        assert CONTRACT_DOSE_KEYS <= set(s["dose"])
+    chest = by_desc["CT THORAX"]
+    assert chest["dose"]["ct_ctdivol_mgy_max"] == 10.0
+    assert chest["dose"]["ct_dlp_mgycm"] is not None and chest["dose"]["ct_dlp_mgycm"] > 0
+    assert chest["dose"]["dap_gycm2"] is None  # not given: null, never 0
+    assert chest["effective_dose_msv"] > 0
+    head = by_desc["CT HEAD"]  # no dose data: a typical value for the exam type, flagged, figures stay null
+    assert head["sources"] == ["typical-value"] and head["dose"]["ct_dlp_mgycm"] is None
+    assert head["warnings"]
+    unknown = by_desc[None]  # no dose data and no idea what was scanned: unknown, never 0
+    assert unknown["effective_dose_msv"] is None and unknown["effective_dose_range_msv"] is None
+    assert patient["exams_without_dose_estimate"] == 1
+    expected = chest["effective_dose_msv"] + head["effective_dose_msv"]
+    assert abs(patient["cumulative_effective_dose_msv"] - expected) < 1e-6
+
+
+def test_history_and_patients_commands(tmp_path, capsys):
+    pat = PatientSpec(patient_id="H1", name="MÜLLER^JÜRGEN", birth_date="19551203", sex="M",
+                      specific_character_set="ISO_IR 100")
+    _import(tmp_path, capsys, make_ct_series(pat, n_slices=4))
+    assert main(["patients", "--json"]) == 0
+    pats = json.loads(capsys.readouterr().out)["patients"]
+    assert [p["name"] for p in pats] == ["MÜLLER^JÜRGEN"]
+    key = pats[0]["patient_key"]
+    assert main(["history", key, "--json"]) == 0
+    by_key = json.loads(capsys.readouterr().out)
+    assert main(["history", "H1", "--json"]) == 0  # any patient ID works too
+    by_id = json.loads(capsys.readouterr().out)
+    assert by_key == by_id and by_key["patient"]["patient_key"] == key
+    assert main(["history", "nobody"]) == 2
+    assert main(["patients", "--search", "muller"]) == 0
+    assert "MÜLLER" in capsys.readouterr().out
+
+
+def test_export_csv_one_row_per_study(tmp_path, capsys):
+    a = PatientSpec(patient_id="A", name="A^A", birth_date="19900101", sex="F")
+    b = PatientSpec(patient_id="B", name="B^B", birth_date="19910101", sex="M")
+    _import(tmp_path, capsys, make_ct_series(a, n_slices=3) + make_ct_series(a, n_slices=3) + make_ct_series(b, n_slices=3))
+    out = tmp_path / "out.csv"
+    assert main(["export", "--format", "csv", "-o", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 3
+    assert {r["patient_ids"] for r in rows} == {"A", "B"}
+    assert main(["export", "--format", "csv", "--patient", "B"]) == 0
+    assert len(list(csv.DictReader(io.StringIO(capsys.readouterr().out)))) == 1
