@@ -44,6 +44,23 @@ def test_per_event_regions_sum_k_times_dlp():
     assert est.effective_dose_range_msv == pytest.approx((expected * 0.5, expected * 1.5))
 
 
+def test_mixed_region_events_get_no_single_reference_level():
+    inp = study([rdsr(CTEvent("u1", 40.0, 800.0, target_region=HEAD),
+                      CTEvent("u2", 8.0, 300.0, target_region=CHEST))])
+    est = estimate_study(inp, Settings())
+    assert est.reference_levels == []
+    assert any("several body regions" in w for w in est.warnings)
+    cap = estimate_study(study([rdsr(CTEvent("u1", 8.0, 300.0, target_region=CHEST),
+                                     CTEvent("u2", 9.0, 500.0, target_region=ABDOMEN))]), Settings())
+    assert [f.exam for f in cap.reference_levels] == ["chest-abdomen-pelvis"]
+
+
+def test_report_total_disagreeing_with_events_is_reported():
+    est = estimate_study(study([rdsr(CTEvent("u1", 8.0, 300.0, target_region=CHEST), total=900.0)]), Settings())
+    assert est.dose.ct_dlp_mgycm == 300.0
+    assert any("differs from the sum of its events" in w for w in est.warnings)
+
+
 def test_study_region_from_description_with_warning():
     inp = study([rdsr(CTEvent("u1", 10.0, 812.0))], description="TORAX ABDOMEN")
     est = estimate_study(inp, Settings())

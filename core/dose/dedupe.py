@@ -144,6 +144,12 @@ def merge_ct_reports(reports: list[DoseRecord]) -> CTMerged:
     merged = CTMerged()
     merged.events = union_events(reports, lambda r: r.ct_events, ct_event_key)
     dlps = [e.dlp_mgycm for e in merged.events if e.dlp_mgycm is not None]
+    for rep in _newest_first(reports):
+        own = [e.dlp_mgycm for e in rep.ct_events if e.dlp_mgycm is not None]
+        total = rep.ct_dlp_total_mgycm
+        if own and total is not None and abs(math.fsum(sorted(own)) - total) > 0.05 * max(total, 1.0):
+            merged.warnings.append(f"a CT dose report's total DLP ({total:g} mGy·cm) differs from the sum of its "
+                                   f"events ({math.fsum(sorted(own)):g} mGy·cm); the events are used")
     if dlps:
         merged.dlp_total_mgycm = math.fsum(sorted(dlps))
         missing = sum(1 for e in merged.events if e.dlp_mgycm is None and e.acquisition_type != "localizer")

@@ -255,7 +255,13 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
     citation = "; ".join(sorted({f"{k[0]} {k[1]}: {k[4]}" for k in ks}))
     result.part = EstimatePart("CT", method, effective, rng, source, inputs, citation)
     result.used_k = True
-    if age is None or not paediatric:
+    event_regions = {r for _, _, r in terms}
+    mixed = len(event_regions) > 1 and not (region and region.region == "chest-abdomen-pelvis"
+                                            and event_regions <= {"chest", "cardiac", "abdomen-pelvis",
+                                                                  "chest-abdomen-pelvis", "whole-body"})
+    if mixed:
+        warnings.append("irradiation events cover several body regions: no single reference level applies")
+    elif not paediatric:
         result.flags, drl_warnings = _drl_flags(region, dlp, ctdi_max, settings.drl_set)
         warnings += drl_warnings
     result.warnings = sorted(set(warnings), key=warnings.index)
