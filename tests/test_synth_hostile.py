@@ -109,3 +109,19 @@ def test_no_uid_dicom(tmp_path):
         assert keyword not in ds
     assert "MediaStorageSOPInstanceUID" not in ds.file_meta
     assert ds.Modality == "CT"
+
+
+def test_zip_bomb_that_lies_about_its_size(tmp_path):
+    z = make_zip_bomb(tmp_path / "liar.zip", size_mb=5, lie_about_size=True)
+    with zipfile.ZipFile(z) as zf:
+        (info,) = zf.infolist()
+        assert info.file_size == info.compress_size  # declared ratio 1:1
+        with pytest.raises(zipfile.BadZipFile):
+            zf.read(info)  # stops at the declared size, then the CRC fails
+    import zlib
+
+    raw = z.read_bytes()
+    start = 30 + len(info.filename) + len(info.extra)
+    inflated = zlib.decompressobj(-15).decompress(raw[info.header_offset + start:
+                                                      info.header_offset + start + info.compress_size])
+    assert len(inflated) == 5 * 2**20  # the real payload

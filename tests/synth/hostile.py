@@ -51,11 +51,15 @@ def make_zip_slip(zip_path: Path | str, *, include_good: bool = True) -> Path:
 
 
 def make_zip_bomb(zip_path: Path | str, *, size_mb: int = 50, members: int = 1,
-                  compression: int = zipfile.ZIP_DEFLATED) -> Path:
+                  compression: int = zipfile.ZIP_DEFLATED, lie_about_size: bool = False) -> Path:
     """A ZIP of highly compressible members (``size_mb`` MB of zeros each).
 
     With deflate (level 9) the ratio of uncompressed to compressed size is
     above 1000; ``ZIP_BZIP2`` gives far more. Written in chunks: cheap in memory.
+    With ``lie_about_size`` the headers declare an uncompressed size equal to
+    the compressed one (ratio 1:1, defeating a declared-ratio check): the
+    data still inflates to ``size_mb`` MB, and a reader that trusts the
+    declared size hits a CRC error.
 
     Returns
     -------
@@ -69,7 +73,28 @@ def make_zip_bomb(zip_path: Path | str, *, size_mb: int = 50, members: int = 1,
             with zf.open(f"bomb{m:02d}.dcm", "w", force_zip64=size_mb >= 4096) as out:
                 for _ in range(size_mb):
                     out.write(chunk)
+    if lie_about_size:
+        _declare_small_sizes(zip_path)
     return zip_path
+
+
+def _declare_small_sizes(zip_path: Path) -> None:
+    """Overwrite every member's uncompressed size with its compressed size."""
+    import struct
+
+    data = bytearray(zip_path.read_bytes())
+    with zipfile.ZipFile(zip_path) as zf:
+        infos = zf.infolist()
+    for info in infos:
+        local = info.header_offset
+        assert data[local:local + 4] == b"PK\x03\x04"
+        struct.pack_into("<I", data, local + 22, info.compress_size)
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        csize = struct.unpack_from("<I", data, central + 20)[0]
+        struct.pack_into("<I", data, central + 24, csize)
+        central = data.find(b"PK\x01\x02", central + 46)
+    zip_path.write_bytes(bytes(data))
 
 
 def make_nested_zip(zip_path: Path | str, depth: int = 3, *,
