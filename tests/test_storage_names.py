@@ -1,7 +1,9 @@
 """Person-name normalisation for matching, and display names."""
 from __future__ import annotations
 
+import pydicom
 import pytest
+from pydicom.data import get_charset_files
 
 from dosetrail.core.storage.names import all_display_forms, display_name, name_groups, normalise_name
 
@@ -47,3 +49,27 @@ def test_empty_names(raw):
     assert normalise_name(raw) == ""
     if raw != "^^^DR":
         assert display_name(raw) == ""
+
+
+def _patient_name(filename: str) -> str:
+    (path,) = get_charset_files(filename)
+    return str(pydicom.dcmread(path, stop_before_pixels=True).PatientName)
+
+
+def test_names_decoded_from_real_character_sets():
+    # pydicom's bundled character-set files (ISO_IR 100, ISO 2022 IR 87/13/149)
+    assert normalise_name(_patient_name("chrGerm.dcm")) == normalise_name("ANEAS^RUDIGER")
+    assert normalise_name(_patient_name("chrFren.dcm")) == "buc^jerome"
+    japanese = _patient_name("chrH31.dcm")
+    assert normalise_name(japanese) == "yamada^tarou"
+    assert all_display_forms(japanese)[1:] == ["山田 太郎", "やまだ たろう"]
+    # half-width katakana (IR 13) equals full-width, and the voicing mark is kept
+    katakana = _patient_name("chrH32.dcm")
+    assert normalise_name(katakana) == "ヤマダ^タロウ"
+    assert normalise_name(katakana) != normalise_name("ヤマタ^タロウ")
+    assert normalise_name(_patient_name("chrI2.dcm")) == "hong^gildong"
+
+
+def test_marks_that_make_other_letters_are_kept():
+    assert normalise_name("Йорк") != normalise_name("Иорк")
+    assert normalise_name("Διονύσιος") == normalise_name("ΔΙΟΝΥΣΙΟΣ")

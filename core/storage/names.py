@@ -10,10 +10,14 @@ radiation histories; a missed merge is fixed by a manual merge):
 
 - case is folded, surrounding and repeated whitespace is dropped, trailing
   empty components are dropped (``Doe^Jane^^^`` equals ``DOE^JANE``);
-- accents are stripped (Unicode NFKD, combining marks removed) and a few
-  letters that do not decompose are folded (``ø``->``o``, ``ł``->``l``,
-  ``đ``->``d``, ``æ``->``ae``...), so ``MÜLLER`` written in ISO_IR 100
-  equals ``MULLER`` written by a system limited to ASCII;
+- compatibility forms are unified (Unicode NFKD: full-width Latin and
+  half-width katakana equal their usual forms);
+- accents on Latin and Greek letters are stripped and a few Latin letters
+  that do not decompose are folded (``ø``->``o``, ``ł``->``l``, ``đ``->``d``,
+  ``æ``->``ae``...), so ``MÜLLER`` written in ISO_IR 100 equals ``MULLER``
+  written by a system limited to ASCII; marks that make another letter in
+  other scripts are kept (Cyrillic ``Й`` is not ``И``, kana ``ダ`` is not
+  ``タ``);
 - ``ü`` is *not* equal to ``ue``: the German transliteration is not
   universal (Spanish ``Güell`` is not ``Gueell``) and ``Mueller`` and
   ``Müller`` may be different families, so that equivalence is left to a
@@ -71,10 +75,27 @@ def name_groups(raw: str | None) -> list[list[str]]:
     return groups
 
 
+def _strips_marks(base: str) -> bool:
+    # accents on Latin and Greek letters are spelling variants (uppercase Greek
+    # drops the tonos); marks elsewhere make other letters (Cyrillic Й is not
+    # И, Japanese ダ is not タ) and are kept
+    if base.isascii():
+        return base.isalpha()
+    return unicodedata.name(base, "").startswith(("LATIN", "GREEK"))
+
+
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLDS))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).casefold()
+    out: list[str] = []
+    strip = False
+    for ch in decomposed:
+        if unicodedata.combining(ch):
+            if not strip:
+                out.append(ch)
+            continue
+        strip = _strips_marks(ch)
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out)).casefold()
 
 
 def normalise_name(raw: str | None) -> str:
