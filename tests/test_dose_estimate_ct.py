@@ -55,6 +55,15 @@ def test_mixed_region_events_get_no_single_reference_level():
     assert [f.exam for f in cap.reference_levels] == ["chest-abdomen-pelvis"]
 
 
+def test_whole_body_localizer_takes_the_study_region():
+    body = Code("T-D0010", "SRT", "Entire body")
+    est = estimate_study(study([rdsr(CTEvent("u0", 0.2, 10.0, target_region=body, acquisition_type="localizer"),
+                                     CTEvent("u1", 9.0, 500.0, target_region=ABDOMEN))]), Settings())
+    assert est.body_region == "abdomen-pelvis"
+    assert est.effective_dose_msv == pytest.approx(k("abdomen-pelvis") * 510.0)
+    assert not any("whole-body" in w for w in est.warnings)
+
+
 def test_report_total_disagreeing_with_events_is_reported():
     est = estimate_study(study([rdsr(CTEvent("u1", 8.0, 300.0, target_region=CHEST), total=900.0)]), Settings())
     assert est.dose.ct_dlp_mgycm == 300.0

@@ -152,6 +152,14 @@ def _typical_part(region: RegionResult | None, source: str, warnings: list[str])
                          "status": typical.status, "measured_source": source}, typical.source)
 
 
+def _event_region(ev: CTEvent, study: RegionResult | None) -> RegionResult | None:
+    """The event's coded region; a localizer coded "entire body" takes the study region."""
+    own = code_region(ev.target_region)
+    if own is not None and own.region == "whole-body" and ev.acquisition_type == "localizer" and study is not None:
+        return study
+    return own
+
+
 def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: float | None,
                 settings: Settings) -> CTResult:
     """Estimate the CT part of a study.
@@ -208,7 +216,7 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
         return result
     if from_length:
         warnings.append(DLP_FROM_LENGTH_WARNING)
-    per_event = [(ev, code_region(ev.target_region)) for ev in events if ev.dlp_mgycm is not None]
+    per_event = [(ev, _event_region(ev, region)) for ev in events if ev.dlp_mgycm is not None]
     use_events = not totals_only and any(r is not None for _, r in per_event)
     terms: list[tuple[float, KFactor, str]] = []
     if use_events:
@@ -255,7 +263,8 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
     citation = "; ".join(sorted({f"{k[0]} {k[1]}: {k[4]}" for k in ks}))
     result.part = EstimatePart("CT", method, effective, rng, source, inputs, citation)
     result.used_k = True
-    event_regions = {r for _, _, r in terms}
+    scans = [(ev, r or region) for ev, r in per_event if ev.acquisition_type != "localizer"] if use_events else []
+    event_regions = {r.region for _, r in scans if r is not None}
     mixed = len(event_regions) > 1 and not (region and region.region == "chest-abdomen-pelvis"
                                             and event_regions <= {"chest", "cardiac", "abdomen-pelvis",
                                                                   "chest-abdomen-pelvis", "whole-body"})
