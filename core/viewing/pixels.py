@@ -115,7 +115,8 @@ def _decode_file(path: str):
     except NotImplementedError as exc:
         raise ValueError(f"cannot decode {_syntax_name(ds)}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - decoder plugins raise RuntimeError, ValueError...
-        detail = "; ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())
+        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+        detail = " ".join(lines[:1]) + (" " + "; ".join(lines[1:]) if len(lines) > 1 else "")
         detail = (detail or type(exc).__name__)[:400]
         raise ValueError(f"cannot decode pixel data ({_syntax_name(ds)}): {detail}") from None
 

@@ -70,6 +70,8 @@ def _units(measured) -> str:
     meaning = str(unit.get("CodeMeaning", "") or "")
     if value in ("1", "{ratio}", "no units"):
         return ""
+    if value.startswith("{") and value.endswith("}"):  # UCUM annotation, e.g. {events}
+        return value[1:-1]
     # UCUM codes are compact and unambiguous (mGy.cm, Gy.m2, mGy); fall back to the meaning
     return value or meaning
 
@@ -95,13 +97,30 @@ def _value_text(item) -> str | None:
         keyword = {"TEXT": "TextValue", "UIDREF": "UID", "DATETIME": "DateTime", "DATE": "Date",
                    "TIME": "Time", "PNAME": "PersonName"}[vtype]
         value = item.get(keyword)
-        return None if value is None else str(value)
+        if value is None:
+            return None
+        return _format_dicom_time(str(value), vtype)
     if vtype in ("IMAGE", "COMPOSITE", "WAVEFORM"):
         ref = _first(item, "ReferencedSOPSequence")
         return None if ref is None else str(ref.get("ReferencedSOPInstanceUID", "")) or None
     if vtype == "SCOORD":
         return str(item.get("GraphicType", "")) or None
     return None
+
+
+def _format_dicom_time(text: str, vtype: str) -> str:
+    """DICOM DA/TM/DT as ISO-like text (``19970101000631.7`` -> ``1997-01-01 00:06:31``)."""
+    raw = text.strip()
+    if vtype in ("DATE", "DATETIME") and len(raw) >= 8 and raw[:8].isdigit():
+        date = f"{raw[:4]}-{raw[4:6]}-{raw[6:8]}"
+        rest = raw[8:]
+        if vtype == "DATE" or not rest:
+            return date
+        return f"{date} {_format_dicom_time(rest, 'TIME')}"
+    if vtype == "TIME" and len(raw) >= 4 and raw[:4].isdigit():
+        clock = raw.split(".")[0].split("+")[0].split("-")[0]
+        return ":".join(clock[i:i + 2] for i in range(0, min(len(clock), 6), 2))
+    return raw
 
 
 def _node(item, depth: int) -> SRNode:

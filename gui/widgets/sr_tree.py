@@ -1,0 +1,150 @@
+"""A structured report (radiation dose SR) as a readable tree.
+
+The tree comes from :func:`dosetrail.core.viewing.sr_tree.sr_tree` (read on a
+pool thread); this dialog shows concept names, values with units and codes
+in a :class:`QTreeView` over a :class:`QStandardItemModel`.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..workers import run_in_pool
+
+COLUMNS = ["Concept", "Value", "Code"]
+
+
+def _read_trees(paths: list[str]) -> list[tuple[str, object]]:
+    """Pool thread: ``(path, SRNode or error text)`` per file."""
+    from dosetrail.core.viewing.sr_tree import sr_tree
+
+    out = []
+    for path in paths:
+        try:
+            out.append((path, sr_tree(path)))
+        except ValueError as exc:
+            out.append((path, str(exc)))
+    return out
+
+
+def _row(node) -> list[QStandardItem]:
+    items = [QStandardItem(node.label), QStandardItem(node.value or ""), QStandardItem(node.code or "")]
+    tip = f"{node.relationship or ''} {node.value_type or ''}".strip()
+    for item in items:
+        item.setEditable(False)
+        if tip:
+            item.setToolTip(tip)
+    for child in node.children:
+        items[0].appendRow(_row(child))
+    return items
+
+
+def build_model(trees: list[tuple[str, object]]) -> QStandardItemModel:
+    """A three-column item model (concept, value, code) of SR trees.
+
+    Parameters
+    ----------
+    trees
+        ``(path, SRNode)`` pairs; an ``str`` instead of a node is an error
+        shown as a row.
+    """
+    model = QStandardItemModel()
+    model.setHorizontalHeaderLabels(COLUMNS)
+    for path, tree in trees:
+        if isinstance(tree, str):
+            error = [QStandardItem(path.replace("\\", "/").rsplit("/", 1)[-1]), QStandardItem(tree), QStandardItem("")]
+            for item in error:
+                item.setEditable(False)
+            model.appendRow(error)
+        else:
+            model.appendRow(_row(tree))
+    return model
+
+
+class SRTreeDialog(QDialog):
+    """Shows one or more structured reports as trees.
+
+    Parameters
+    ----------
+    paths
+        SR files (e.g. the files of a dose-report series).
+    title
+        Window title.
+    parent
+        Owning widget.
+    """
+
+    loaded = Signal()
+
+    def __init__(self, paths: list[str], title: str = "Dose report", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(820, 640)
+        layout = QVBoxLayout(self)
+        self.status = QLabel("Reading the report…")
+        layout.addWidget(self.status)
+        bar = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Find a concept, e.g. DLP, CTDIvol, Dose Area Product")
+        self.filter.textChanged.connect(self._apply_filter)
+        expand = QPushButton("Expand all")
+        collapse = QPushButton("Collapse")
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(expand)
+        bar.addWidget(collapse)
+        layout.addLayout(bar)
+        self.view = QTreeView()
+        self.view.setAlternatingRowColors(True)
+        self.view.setUniformRowHeights(True)
+        layout.addWidget(self.view, 1)
+        expand.clicked.connect(self.view.expandAll)
+        collapse.clicked.connect(lambda: (self.view.collapseAll(), self.view.expandToDepth(0)))
+        self.model = QStandardItemModel()
+        self.view.setModel(self.model)
+        self._worker = run_in_pool(_read_trees, list(paths), on_result=self.set_trees,
+                                   on_error=lambda msg: self.status.setText(f"Cannot read the report: {msg}"))
+
+    def set_trees(self, trees: list[tuple[str, object]]) -> None:
+        """Show ``(path, SRNode or error text)`` pairs."""
+        self.model = build_model(trees)
+        self.view.setModel(self.model)
+        self.view.expandToDepth(1)
+        self.view.setColumnWidth(0, 330)
+        self.view.setColumnWidth(1, 300)
+        bad = sum(1 for _, t in trees if isinstance(t, str))
+        good = len(trees) - bad
+        text = f"{good} report{'s' if good != 1 else ''}"
+        if bad:
+            text += f", {bad} file{'s' if bad != 1 else ''} could not be read"
+        self.status.setText(text)
+        self.loaded.emit()
+
+    def _apply_filter(self, text: str) -> None:
+        """Show only branches whose concept or value contains ``text``."""
+        text = text.strip().lower()
+
+        def visit(parent_index, depth: int, show_all: bool) -> bool:
+            any_visible = False
+            for row in range(self.model.rowCount(parent_index)):
+                index = self.model.index(row, 0, parent_index)
+                value = self.model.index(row, 1, parent_index).data() or ""
+                own = show_all or not text or text in (index.data() or "").lower() or text in value.lower()
+                child = visit(index, depth + 1, own)
+                visible = own or child
+                self.view.setRowHidden(row, parent_index, not visible and depth > 0)
+                if child and text:
+                    self.view.expand(index)
+                any_visible = any_visible or visible
+            return any_visible
+
+        visit(self.view.rootIndex(), 0, False)
