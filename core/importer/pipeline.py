@@ -50,7 +50,16 @@ def _iter_tasks(paths: Iterable[str], password: str | None, link: bool,
                 elif isinstance(event, SourceProgress):
                     yield event, 0
         except SourceError as exc:
-            problems.append(Rejection(str(path), str(exc)))
+            problems.append(Rejection(_display(str(path)), str(exc)))
+
+
+def _display(path: str) -> str:
+    """A path as stored in reports: links without credentials or query (portal tokens)."""
+    if path.lower().startswith(("http://", "https://")):
+        from ..sources.link import display_url
+
+        return display_url(path)
+    return path
 
 
 def import_paths(
@@ -83,7 +92,7 @@ def import_paths(
 
     cancel = cancel or Event()
     summary = ImportSummary()
-    run_id = start_run(session_factory, [str(p) for p in paths], link)
+    run_id = start_run(session_factory, [_display(str(p)) for p in paths], link)
     summary.import_run_id = run_id
     writer = LibraryWriter(session_factory, run_id=run_id)
     problems: list[Rejection] = []
@@ -92,8 +101,6 @@ def import_paths(
     studies: dict[str, None] = {}
     patients: dict[str, None] = {}
     store = None if link else str(store_root)
-    progress = ImportProgress()
-    last_yield = 0.0
     status = "completed"
 
     source_problems = [0]  # files a source refused or skipped (never reached a worker)
@@ -144,8 +151,7 @@ def import_paths(
                     break
                 summary.files_seen += 1
                 take(process_chunk([task], store, link)[0])
-                progress = ImportProgress(summary.files_seen, summary.bytes_read, task.label)
-                yield progress
+                yield ImportProgress(summary.files_seen, summary.bytes_read, task.label)
             flush()
         else:
             yield from _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flush,
