@@ -13,7 +13,12 @@ from dosetrail.core.config import Settings
 from dosetrail.core.dose.study import DoseFigures
 from dosetrail.core.export.pdf_fonts import markup, report_fonts, transliterate
 from dosetrail.core.export.pdf_report import write_report_pdf
-from dosetrail.core.export.report_text import background_equivalent, dose_figure_lines, fmt_num
+from dosetrail.core.export.report_text import (
+    background_equivalent,
+    dose_figure_lines,
+    exam_notes,
+    fmt_num,
+)
 
 pypdf = pytest.importorskip("pypdf")
 WHEN = datetime(2024, 5, 6, 7, 8, tzinfo=timezone.utc)
@@ -153,6 +158,16 @@ def test_text_helpers():
     lines = dose_figure_lines(DoseFigures(dap_gycm2=0.5, agd_mgy=None))
     assert lines == ["DAP 0.5 Gy·cm²"]
     assert fmt_num(None) == "unknown" and fmt_num(1234.4) == "1,234" and fmt_num(0.2881) == "0.288"
+
+
+def test_reference_level_flag_not_repeated():
+    exam = ct_exam()
+    assert exam.reference_levels[0].exceeded
+    notes = exam_notes(exam)
+    assert sum("reference level" in n for n in notes) == 1
+    exam.warnings = ["DLP 812 mGy·cm above the UK-2022 national reference level for CAP (600)"]
+    notes = exam_notes(exam)
+    assert notes == exam.warnings  # the estimator's warning already says it
 
 
 def test_render_first_page(report, tmp_path):

@@ -267,6 +267,8 @@ def _exam_row(exam: ExamView, styles, fonts, factor_set: str) -> list:
     if exam.sources:
         method.append("Source: " + ", ".join(exam.sources))
     notes = exam_notes(exam)
+    if len(notes) > 1:
+        notes = [f"• {n}" for n in notes]
     return [
         Paragraph(markup(exam.date or "no date", fonts), styles["cell"]),
         Paragraph(exam_cell, styles["cell"]),
@@ -282,7 +284,7 @@ def _exam_table(history: PatientHistory, styles, fonts, width: float, factor_set
             ("Date", "Exam", "Dose figures", "Effective dose", "Method, factor set, source",
              "Warnings and flags")]
     rows = [head] + [_exam_row(x, styles, fonts, factor_set) for x in history.exams]
-    fractions = [0.105, 0.225, 0.185, 0.125, 0.19, 0.17]
+    fractions = [0.1, 0.2, 0.17, 0.11, 0.19, 0.23]
     table = Table(rows, colWidths=[width * f for f in fractions], repeatRows=1)
     style = _grid_style()
     for i, exam in enumerate(history.exams, start=1):

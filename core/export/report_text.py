@@ -117,7 +117,9 @@ def exam_notes(exam: ExamView) -> list[str]:
     """Warnings, reference-level flags and a device-reported dose for one exam."""
     notes = list(exam.warnings)
     for flag in exam.reference_levels:
-        if flag.exceeded:
+        # the estimator usually words the flag as a warning already: do not repeat it
+        said = any("reference level" in w and flag.quantity in w for w in exam.warnings)
+        if flag.exceeded and not said:
             notes.append(f"{flag.quantity} above the {flag.scheme} reference level "
                          f"({fmt_num(flag.value)} > {fmt_num(flag.reference)})")
     if exam.reported_effective_dose_msv is not None:
