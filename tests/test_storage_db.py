@@ -105,6 +105,44 @@ def test_running_imports_of_a_killed_process_become_interrupted(tmp_path):
     assert got == {"a": "interrupted", "b": "completed", "c": "cancelled"}
 
 
+def test_live_runs_are_left_running(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(done.stdout)
+    url = f"sqlite:///{tmp_path / 'lib.db'}"
+    _, factory = db.open_library(url)
+    host = db.process_owner().rpartition(":")[0]
+    with factory() as s:
+        s.add_all([ImportRun(sources=["mine"], owner=db.process_owner()),
+                   ImportRun(sources=["dead"], owner=f"{host}:{dead_pid}"),
+                   ImportRun(sources=["other-host"], owner="elsewhere.example:1"),
+                   ImportRun(sources=["legacy"], owner=None)])
+        s.commit()
+    _, factory = db.open_library(url)
+    with factory() as s:
+        got = {r.sources[0]: r.status for r in s.scalars(select(ImportRun))}
+    assert got == {"mine": "running", "dead": "interrupted", "other-host": "interrupted", "legacy": "interrupted"}
+
+
+def test_upgrade_from_the_first_revision_keeps_data(tmp_path):
+    engine = db.open_engine(f"sqlite:///{tmp_path / 'lib.db'}")
+    db.upgrade(engine, "0001")
+    assert db.current_revision(engine) == "0001"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO import_run (started_at, sources, status, link_mode, files_seen, "
+                          "instances_imported, instances_already_present, files_rejected, files_skipped, "
+                          "studies_touched) VALUES ('2026-01-01 10:00:00', '[\"/cd\"]', 'completed', 0, 3, 2, 1, 0, 0,"
+                          " '[]')"))
+    db.upgrade(engine)
+    assert db.current_revision(engine) == db.head_revision() != "0001"
+    assert _diff(engine) == []
+    with engine.connect() as conn:
+        row = conn.execute(select(ImportRun.sources, ImportRun.files_seen, ImportRun.owner)).one()
+    assert tuple(row) == (["/cd"], 3, None)
+
+
 def test_postgresql_sql_is_generated_offline():
     """The migration renders for PostgreSQL (nothing SQLite-only in it)."""
     buf = io.StringIO()

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import socket
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
@@ -142,8 +144,31 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def process_owner() -> str:
+    """Return ``"host:pid"`` of this process (stored on the import runs it starts)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str | None) -> bool | None:
+    """True/False when the owning process is known to be running/gone, None when unknown."""
+    host, _, pid = (owner or "").rpartition(":")
+    if not host or host != socket.gethostname() or not pid.isdigit() or os.name == "nt":
+        return None  # another machine (shared server), legacy row, or no safe probe (Windows)
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)  # signal 0: existence check only
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, belongs to someone else
+    except OSError:
+        return None
+    return True
+
+
 def mark_interrupted_runs(engine: Engine) -> int:
-    """Mark import runs left ``running`` (their process was killed) ``interrupted``.
+    """Mark import runs left ``running`` by a killed process ``interrupted``.
 
     Returns
     -------
@@ -152,16 +177,19 @@ def mark_interrupted_runs(engine: Engine) -> int:
 
     Notes
     -----
-    Called when the library is opened. A second process that opens the same
-    library while an import is under way marks that live run too; the live
-    import's :func:`core.storage.writer.finish_run` then sets its real final
-    status, so the label is only wrong in the meantime.
+    Called when the library is opened. A run whose process (``owner``) is
+    still alive on this machine is left alone. Runs of another machine (a
+    shared PostgreSQL library) or without an owner cannot be checked and are
+    marked; if such a run is in fact alive, its
+    :func:`core.storage.runs.finish_run` still sets the real final status.
     """
     with engine.begin() as conn:
-        result = conn.execute(
-            update(ImportRun).where(ImportRun.status == "running").values(status="interrupted")
-        )
-        return result.rowcount or 0
+        running = conn.execute(select(ImportRun.id, ImportRun.owner).where(ImportRun.status == "running")).all()
+        dead = [run_id for run_id, owner in running if _owner_alive(owner) is not True]
+        if dead:
+            conn.execute(update(ImportRun).where(ImportRun.id.in_(dead), ImportRun.status == "running")
+                         .values(status="interrupted"))
+        return len(dead)
 
 
 def open_library(url: str | None = None) -> tuple[Engine, sessionmaker]:

@@ -151,6 +151,9 @@ class ImportRun(Base):
     files_rejected: Mapped[int] = mapped_column(Integer, default=0)
     files_skipped: Mapped[int] = mapped_column(Integer, default=0)
     studies_touched: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # "host:pid" of the importing process: a "running" run whose process is
+    # gone is "interrupted" (migration 0002)
+    owner: Mapped[Optional[str]] = mapped_column(String(128))
 
     issues: Mapped[list["ImportIssue"]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="ImportIssue.id"

@@ -6,6 +6,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..records import ImportSummary, Rejection
 from .models import ImportIssue, ImportRun, utcnow
+from .db import process_owner
 from .values import storable_text
 
 RUN_STATUSES = ("running", "completed", "cancelled", "failed", "interrupted")
@@ -25,10 +26,12 @@ def start_run(session_factory: sessionmaker, sources: list[str], link_mode: bool
     Returns
     -------
     int
-        The new :class:`ImportRun` id (status ``"running"``).
+        The new :class:`ImportRun` id (status ``"running"``, owner this
+        process, see :func:`core.storage.db.mark_interrupted_runs`).
     """
     with session_factory() as session, session.begin():
-        run = ImportRun(sources=[storable_text(str(s)) for s in sources], link_mode=bool(link_mode), status="running")
+        run = ImportRun(sources=[storable_text(str(s)) for s in sources], link_mode=bool(link_mode),
+                        status="running", owner=process_owner())
         session.add(run)
         session.flush()
         return run.id
