@@ -187,6 +187,20 @@ def test_dlp_from_images_counts_reconstructions_once():
     assert est.sources == ["image-header"]
 
 
+def test_coronal_reformat_is_not_another_irradiation():
+    axial = _slices("s1", [float(-z) for z in range(0, 300, 5)])
+    coronal = [DoseRecord("image-header", "ct", sop_instance_uid=f"c{i}", report_modality="CT",
+                          image=ImageDose(series_uid="mpr", acquisition_number=1,
+                                          acquisition_datetime="20220101101500", frame_of_reference_uid="FOR1",
+                                          ctdivol_mgy=10.0, position_mm=[-200.0, float(y), 0.0],
+                                          orientation=[1, 0, 0, 0, 0, -1], slice_thickness_mm=3.0,
+                                          image_type=["DERIVED", "SECONDARY", "MPR"]))
+               for i, y in enumerate(range(-400, -100, 3))]
+    est = estimate_study(study(axial + coronal, modalities=["CT"], description="TORAX"), Settings())
+    assert est.dose.ct_irradiation_events == 1
+    assert est.dose.ct_dlp_mgycm == pytest.approx(10.0 * 30.0)
+
+
 def test_distinct_acquisitions_in_images_add_up():
     plain = _slices("s1", [float(-z) for z in range(0, 200, 5)], ctdi=10.0)
     contrast = _slices("s2", [float(-z) for z in range(0, 200, 5)], ctdi=10.0, when="20220101102000")

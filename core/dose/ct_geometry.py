@@ -2,8 +2,10 @@
 
 Images of one series with the same acquisition number form a *scan*; scans
 of different series that share the frame of reference, have the same
-CTDIvol (within 2 %), overlap along the patient axis and were acquired at
-about the same time are reconstructions of one irradiation and count once.
+CTDIvol (within 2 %), overlap along the slice normal and were acquired at
+about the same time are reconstructions of one irradiation and count once
+(reformats, ImageType DERIVED/SECONDARY, need no overlap: their positions
+run along another axis, and their length is not used).
 Localizers are events of their own. The scan length is taken from the image
 positions along the slice normal (SliceLocation as fallback) plus one slice
 thickness, and DLP = CTDIvol x length, an estimate that misses helical
@@ -31,6 +33,12 @@ class Scan:
     frame_of_reference: str | None
     localizer: bool
     images: list[ImageDose] = field(default_factory=list)
+
+    @property
+    def derived(self) -> bool:
+        """Reformats (ImageType DERIVED or SECONDARY, e.g. MPR): no irradiation of their own."""
+        return bool(self.images) and all(
+            {t.strip().upper() for t in i.image_type} & {"DERIVED", "SECONDARY"} for i in self.images)
 
     @property
     def ctdivol_mgy(self) -> float | None:
@@ -168,9 +176,10 @@ def same_irradiation(a: Scan, b: Scan) -> bool:
     ca, cb = a.ctdivol_mgy, b.ctdivol_mgy
     if ca is None or cb is None or abs(ca - cb) > CTDI_TOLERANCE * max(ca, cb):
         return False
-    za, zb = a.z_interval, b.z_interval
-    if za is None or zb is None or min(za[1], zb[1]) < max(za[0], zb[0]):
-        return False
+    if not (a.derived or b.derived):  # a reformat's positions run along another axis
+        za, zb = a.z_interval, b.z_interval
+        if za is None or zb is None or min(za[1], zb[1]) < max(za[0], zb[0]):
+            return False
     return _close_in_time(a, b)
 
 
@@ -215,7 +224,8 @@ def events_from_images(images: list[ImageDose]) -> tuple[list[CTEvent], list[str
         ctdis = sorted(s.ctdivol_mgy for s in group if s.ctdivol_mgy is not None)
         ctdi = ctdis[-1] if ctdis else None
         # reconstructions of one irradiation: the longest imaged range stands for it
-        lengths = [i[1] - i[0] for i in (s.z_interval for s in group) if i is not None]
+        primary = [s for s in group if not s.derived] or group
+        lengths = [i[1] - i[0] for i in (s.z_interval for s in primary) if i is not None]
         length = max(lengths) if lengths else None
         dlp = ctdi * length / 10.0 if ctdi is not None and length is not None else None
         times = sorted(t for s in group for t in s.times)
