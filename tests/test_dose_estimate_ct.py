@@ -195,7 +195,7 @@ def test_coronal_reformat_is_not_another_irradiation():
                                           ctdivol_mgy=10.0, position_mm=[-200.0, float(y), 0.0],
                                           orientation=[1, 0, 0, 0, 0, -1], slice_thickness_mm=3.0,
                                           image_type=["DERIVED", "SECONDARY", "MPR"]))
-               for i, y in enumerate(range(-400, -100, 3))]
+               for i, y in enumerate(range(100, 300, 3))]
     est = estimate_study(study(axial + coronal, modalities=["CT"], description="TORAX"), Settings())
     assert est.dose.ct_irradiation_events == 1
     assert est.dose.ct_dlp_mgycm == pytest.approx(10.0 * 30.0)
