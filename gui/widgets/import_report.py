@@ -204,7 +204,9 @@ class ImportReportDialog(QDialog):
         for j in range(len(STUDY_COLUMNS) - 1):
             header.setSectionResizeMode(j, QHeaderView.Interactive)
             table.resizeColumnToContents(j)
-            table.setColumnWidth(j, min(table.columnWidth(j), 260))
+            table.setColumnWidth(j, min(table.columnWidth(j), 200))
+        table.setWordWrap(True)  # long warnings and reference-level flags wrap instead of eliding
+        table.resizeRowsToContents()
 
     def rows(self) -> list[list[str]]:
         """The shown report as rows (see :func:`report_rows`); empty until loaded."""
