@@ -87,3 +87,25 @@ def test_ionising_dose_is_never_a_silent_zero(inp):
     if est.effective_dose_msv is not None:
         lo, hi = est.effective_dose_range_msv
         assert lo <= est.effective_dose_msv <= hi
+
+
+any_records = st.lists(st.builds(
+    DoseRecord, source=st.sampled_from(["RDSR", "RRDSR", "dose-screen", "image-header", "other"]),
+    kind=st.sampled_from(["ct", "projection", "nm", "??"]),
+    report_modality=st.sampled_from([None, "CT", "MG", "DX", "RF", "XA", "NM", "PT", "ZZ"]),
+    ct_events=st.lists(st.builds(CTEvent), max_size=3),
+    projection_events=st.lists(st.builds(ProjectionEvent), max_size=3),
+    accumulations=st.lists(st.builds(Accumulation), max_size=2),
+    administrations=st.lists(st.builds(Administration), max_size=2),
+    image=st.one_of(st.none(), st.builds(ImageDose)),
+    target_region_codes=st.lists(st.builds(Code), max_size=2)), max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_records, st.lists(st.text(max_size=4), max_size=3), st.one_of(st.none(), st.floats()),
+       st.one_of(st.none(), st.text(max_size=30)))
+def test_estimate_never_raises_on_odd_records(records_, modalities, age, description):
+    inp = StudyDoseInput("1.2.3", None, modalities, description=description, age_years=age, records=records_)
+    est = estimate_study(inp, Settings())
+    assert est.ionising in (True, False, None)
+    est.to_dict()
