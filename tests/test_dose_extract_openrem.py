@@ -85,9 +85,12 @@ EXPECTED: dict[str, dict] = {
     "CT-RDSR-Toshiba_DoseCheck.dcm": dict(  # forward estimates 251.2 / 502.4 in OpenREM's test
         kind="ct", source="RDSR", dlp_total=502.4, n_ct=2, dlp=[251.2, 251.2],
     ),
-    "CT-RDSR-Toshiba_MultiValSD.dcm": dict(  # file
+    "CT-RDSR-Toshiba_MultiValSD.dcm": dict(  # file; an illegal "10.50/ 15.00" DS in a private container
         kind="ct", source="RDSR", dlp_total=136.9, n_ct=3, types={"localizer": 2, "spiral": 1},
-        ct_at={2: dict(ctdivol_mgy=3.2, dlp_mgycm=136.9)},
+        # localisers: no CT Dose container, scanning length reported as 0.00 mm -> unknown;
+        # target region given with an empty code sequence -> None
+        ct_at={0: dict(ctdivol_mgy=None, scanning_length_mm=None, target_region=None),
+               2: dict(ctdivol_mgy=3.2, dlp_mgycm=136.9, scanning_length_mm=366.0, target_region=None)},
     ),
     # ---- CT dose screen ----------------------------------------------------
     "CT-SC-Philips_Brilliance16P.dcm": dict(  # test_import_ct_sc_philips
