@@ -101,7 +101,7 @@ any_records = st.lists(st.builds(
     target_region_codes=st.lists(st.builds(Code), max_size=2)), max_size=5)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(any_records, st.lists(st.text(max_size=4), max_size=3), st.one_of(st.none(), st.floats()),
        st.one_of(st.none(), st.text(max_size=30)))
 def test_estimate_never_raises_on_odd_records(records_, modalities, age, description):
