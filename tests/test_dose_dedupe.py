@@ -94,6 +94,15 @@ def test_projection_events_by_uid_and_accumulations_newest_per_plane():
     assert merge_projection_reports(only_acc).dap_total_gycm2 == pytest.approx(15.0)
 
 
+def test_projection_events_missing_dap_fall_back_to_accumulation():
+    rep = DoseRecord("RDSR", "projection", sop_instance_uid="1", report_modality="RF",
+                     projection_events=[pev("x1", 2.0), pev("x2", None)],
+                     accumulations=[Accumulation(plane="A", dap_total_gycm2=7.5)])
+    assert merge_projection_reports([rep]).dap_total_gycm2 == pytest.approx(7.5)
+    rep.accumulations = []
+    assert merge_projection_reports([rep]).dap_total_gycm2 == pytest.approx(2.0)
+
+
 def mg_image(sop, lat, view, when, agd, intent):
     return DoseRecord("image-header", "projection", sop_instance_uid=sop, report_modality="MG",
                       image=ImageDose(laterality=lat, view=view, acquisition_datetime=when, organ_dose_mgy=agd,

@@ -177,8 +177,8 @@ class ProjectionMerged:
 def merge_projection_reports(reports: list[DoseRecord]) -> ProjectionMerged:
     """Merge projection dose reports: events by UID, accumulations newest per plane.
 
-    DAP and AGD totals come from the events when they carry them, otherwise
-    from the newest accumulation of each plane.
+    DAP and AGD totals come from the events when every event carries them,
+    otherwise from the newest accumulation of each plane.
 
     Parameters
     ----------
@@ -203,9 +203,10 @@ def merge_projection_reports(reports: list[DoseRecord]) -> ProjectionMerged:
                  for a in out.accumulations
                  if a.fluoro_dap_total_gycm2 is not None or a.acquisition_dap_total_gycm2 is not None]
         acc_daps = parts
-    if daps:
+    complete = len(daps) == len(out.events)
+    if daps and (complete or not acc_daps):
         out.dap_total_gycm2 = math.fsum(sorted(daps))
-    elif acc_daps:
+    elif acc_daps:  # no events, or some events without DAP: the accumulated total is more complete
         out.dap_total_gycm2 = math.fsum(sorted(acc_daps))
     by_lat: dict[str, list[float]] = {}
     for e in out.events:
