@@ -1,0 +1,111 @@
+"""The OpenREM real-world corpus through `dosetrail import` and `dosetrail export`.
+
+Expected figures are OpenREM 0.10.0's own test assertions (openrem/remapp/tests/
+test_import_*.py), converted to the contract's units (OpenREM keeps DAP in
+Gy·m²: x 10^4 gives Gy·cm²).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pydicom
+import pytest
+
+pytestmark = pytest.mark.corpus
+
+
+@pytest.fixture(scope="module")
+def corpus_export(openrem_dir, tmp_path_factory):
+    home = tmp_path_factory.mktemp("corpus-home")
+    env = {**os.environ, "DOSETRAIL_HOME": str(home)}
+    cmd = [sys.executable, "-c", "import sys; from dosetrail.gui.entry import main; sys.exit(main(sys.argv[1:]))"]
+    imp = subprocess.run(cmd + ["import", str(openrem_dir), "--json"], capture_output=True, text=True, env=env)
+    summary = json.loads(imp.stdout)
+    exp = subprocess.run(cmd + ["export", "--format", "json"], capture_output=True, text=True, env=env)
+    assert exp.returncode == 0, exp.stderr
+    doc = json.loads(exp.stdout)
+    studies = {s["study_instance_uid"]: (p, s) for p in doc["patients"] for s in p["studies"]}
+    return imp.returncode, summary, doc, studies
+
+
+def study_of(openrem_dir, name: str, studies):
+    uid = pydicom.dcmread(openrem_dir / name, stop_before_pixels=True).StudyInstanceUID
+    return studies[uid][1]
+
+
+def test_every_corpus_file_is_accounted_for(corpus_export, openrem_dir):
+    code, summary, _, _ = corpus_export
+    n_files = len([p for p in openrem_dir.iterdir() if p.is_file()])
+    assert summary["files_seen"] == n_files
+    assert summary["files_rejected"] == [] and code == 0
+    # RF-RDSR-Siemens-Zee_adjusted.dcm is the same object (SOP Instance UID) as RF-RDSR-Siemens-Zee.dcm
+    assert summary["instances_imported"] + summary["instances_already_present"] == n_files
+    assert summary["instances_already_present"] == 1
+
+
+@pytest.mark.parametrize("name, dlp, events", [
+    ("CT-RDSR-Siemens-Multi-3.dcm", 236.09, 3),  # cumulative reports: the newest counts
+    ("CT-ESR-GE_Optima.dcm", 415.82, None),
+    ("CT-SC-Philips_Brilliance16P.dcm", 1102.44609, None),  # Philips "Dose Info" screen
+])
+def test_ct_dlp_totals(corpus_export, openrem_dir, name, dlp, events):
+    s = study_of(openrem_dir, name, corpus_export[3])
+    assert s["dose"]["ct_dlp_mgycm"] == pytest.approx(dlp, abs=0.01)
+    if events is not None:
+        assert s["dose"]["ct_irradiation_events"] == events
+    assert s["effective_dose_msv"] is None or s["effective_dose_msv"] > 0
+
+
+def test_split_continued_reports_merge(corpus_export, openrem_dir):
+    s = study_of(openrem_dir, "CT-RDSR-Siemens-Continued-1.dcm", corpus_export[3])
+    s2 = study_of(openrem_dir, "CT-RDSR-Siemens-Continued-2.dcm", corpus_export[3])
+    assert s is s2
+    assert s["dose"]["ct_irradiation_events"] == 4  # 2 + 2 distinct events (OpenREM: two reports of 2 each)
+    assert s["sources"] == ["RDSR"]
+
+
+@pytest.mark.parametrize("name, dap", [
+    ("RF-RDSR-GE.dcm", 2.4126),
+    ("DX-RDSR-Canon_CXDI.dcm", 0.107),
+    ("DX-RDSR-Carestream_DRXEvolution.dcm", 0.0581),
+    ("DX-Im-GE_XR220-1.dcm", 0.328),
+])
+def test_dap_in_gycm2(corpus_export, openrem_dir, name, dap):
+    s = study_of(openrem_dir, name, corpus_export[3])
+    assert s["dose"]["dap_gycm2"] == pytest.approx(dap, rel=1e-5)
+
+
+@pytest.mark.parametrize("name, agd", [
+    ("MG-RDSR-Hologic_2D.dcm", 1.30 + 1.28),  # accumulated AGD per breast
+    ("MG-Im-Hologic-PropProj.dcm", 0.26),
+])
+def test_mammography_glandular_dose(corpus_export, openrem_dir, name, agd):
+    s = study_of(openrem_dir, name, corpus_export[3])
+    assert s["dose"]["agd_mgy"] == pytest.approx(agd, abs=0.005)
+    assert s["effective_dose_msv"] == pytest.approx(0.12 * agd / 2, rel=1e-3)
+    assert s["method"].startswith("0.12")
+
+
+def test_non_dose_sr_gives_no_dose(corpus_export, openrem_dir):
+    s = study_of(openrem_dir, "ESR_non-dose.dcm", corpus_export[3])
+    assert all(v is None for v in s["dose"].values())
+    assert s["effective_dose_msv"] is None
+
+
+def test_unknown_never_zero_and_totals_count_missing(corpus_export):
+    _, _, doc, _ = corpus_export
+    for p in doc["patients"]:
+        missing = sum(1 for s in p["studies"] if s["effective_dose_msv"] is None and s["ionising"] is not False)
+        assert p["exams_without_dose_estimate"] == missing
+        known = sum(s["effective_dose_msv"] for s in p["studies"] if s["effective_dose_msv"] is not None)
+        assert p["cumulative_effective_dose_msv"] == pytest.approx(known, abs=1e-6)
+        for s in p["studies"]:
+            for value in s["dose"].values():
+                assert value != 0  # a figure the data does not give is null
+            if s["effective_dose_msv"] is not None and s["ionising"]:
+                low, high = s["effective_dose_range_msv"]
+                assert low <= s["effective_dose_msv"] <= high
+                assert s["method"] and s["factor_set"] and s["sources"]
