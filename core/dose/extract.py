@@ -14,7 +14,10 @@ Called at import time in worker processes on a dataset read with
 """
 from __future__ import annotations
 
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
+
+from .. import dicom_fast as fast
 
 from . import sr
 from .extract_ct_sr import extract_ct_sr, is_ct_report
@@ -37,18 +40,17 @@ NON_REPORT_SR_SOP = {
 
 def is_structured_report(ds: Dataset) -> bool:
     """True for SR documents (by SOP class, or Modality SR with content)."""
-    sop = str(ds.get("SOPClassUID", "") or "")
+    sop = _text(ds, "SOPClassUID")
     if sop.startswith(SR_SOP_PREFIX):
         return True
-    return str(ds.get("Modality", "") or "").upper() == "SR" and "ContentSequence" in ds
+    return _text(ds, "Modality").upper() == "SR" and "ContentSequence" in ds
 
 
 def _text(ds: Dataset, keyword: str) -> str:
     try:
-        value = ds.get(keyword)
+        return fast.text(ds, tag_for_keyword(keyword)) or ""  # raw read: no pydicom conversion on the import path
     except Exception:  # noqa: BLE001 - a malformed element is just unknown here
         return ""
-    return str(value).strip() if value is not None else ""
 
 
 def new_record(ds: Dataset, source: str, kind: str) -> DoseRecord:

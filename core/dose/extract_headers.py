@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
+
+from .. import dicom_fast as fast
 
 from . import units
 from .extract_rrdsr import nuclide_name
@@ -83,6 +86,37 @@ def _floats(value) -> list[float] | None:
     return numbers or None
 
 
+def _tag(keyword: str) -> int:
+    tag = _TAG_CACHE.get(keyword)
+    if tag is None:
+        tag = _TAG_CACHE[keyword] = tag_for_keyword(keyword)
+    return tag
+
+
+_TAG_CACHE: dict[str, int] = {}
+
+
+# Top-level header values go through core.dicom_fast: the import reads every
+# file's header here, and pydicom's first-access conversion costs more than
+# the parse itself.
+def _ftext(ds: Dataset, keyword: str) -> str | None:
+    return fast.text(ds, _tag(keyword))
+
+
+def _fnum(ds: Dataset, keyword: str) -> float | None:
+    value = fast.number(ds, _tag(keyword))
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _fint(ds: Dataset, keyword: str) -> int | None:
+    value = _fnum(ds, keyword)
+    return int(value) if value is not None else None
+
+
+def _fnums(ds: Dataset, keyword: str) -> list[float] | None:
+    return fast.numbers(ds, _tag(keyword))
+
+
 def _first(seq) -> Dataset | None:
     try:
         return seq[0] if seq is not None and len(seq) else None
@@ -109,23 +143,22 @@ def _acquisition_datetime(ds: Dataset) -> str | None:
 
 def _base(ds: Dataset) -> ImageDose:
     image = ImageDose()
-    image.series_uid = _text(ds.get("SeriesInstanceUID"))
-    image.series_number = _int(ds.get("SeriesNumber"))
-    image.acquisition_number = _int(ds.get("AcquisitionNumber"))
+    image.series_uid = _ftext(ds, "SeriesInstanceUID")
+    image.series_number = _fint(ds, "SeriesNumber")
+    image.acquisition_number = _fint(ds, "AcquisitionNumber")
     image.acquisition_datetime = _acquisition_datetime(ds)
-    image.frame_of_reference_uid = _text(ds.get("FrameOfReferenceUID"))
-    raw_type = ds.get("ImageType")
+    image.frame_of_reference_uid = _ftext(ds, "FrameOfReferenceUID")
+    raw_type = _ftext(ds, "ImageType")
     if raw_type:
-        parts = raw_type.split("\\") if isinstance(raw_type, str) else raw_type
-        image.image_type = [str(v).strip().upper() for v in parts if str(v).strip()]
-    image.presentation_intent = (_text(ds.get("PresentationIntentType"))
-                                 or PROCESSING_SOP.get(str(ds.get("SOPClassUID", ""))))
+        image.image_type = [v.strip().upper() for v in raw_type.split("\\") if v.strip()]
+    image.presentation_intent = (_ftext(ds, "PresentationIntentType")
+                                 or PROCESSING_SOP.get(_ftext(ds, "SOPClassUID") or ""))
     if image.presentation_intent:
         image.presentation_intent = image.presentation_intent.upper()
-    image.kvp = _float(ds.get("KVP"))
-    image.body_part = _text(ds.get("BodyPartExamined"))
-    image.series_description = _text(ds.get("SeriesDescription"))
-    image.protocol_name = _text(ds.get("ProtocolName"))
+    image.kvp = _fnum(ds, "KVP")
+    image.body_part = _ftext(ds, "BodyPartExamined")
+    image.series_description = _ftext(ds, "SeriesDescription")
+    image.protocol_name = _ftext(ds, "ProtocolName")
     return image
 
 
@@ -140,11 +173,11 @@ def _frame_groups(ds: Dataset) -> list[Dataset]:
 
 
 def _ct(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
-    image.ctdivol_mgy = _float(ds.get("CTDIvol"))
-    image.position_mm = _floats(ds.get("ImagePositionPatient"))
-    image.orientation = _floats(ds.get("ImageOrientationPatient"))
-    image.slice_thickness_mm = _float(ds.get("SliceThickness"))
-    image.slice_location_mm = _float(ds.get("SliceLocation"))
+    image.ctdivol_mgy = _fnum(ds, "CTDIvol")
+    image.position_mm = _fnums(ds, "ImagePositionPatient")
+    image.orientation = _fnums(ds, "ImageOrientationPatient")
+    image.slice_thickness_mm = _fnum(ds, "SliceThickness")
+    image.slice_location_mm = _fnum(ds, "SliceLocation")
     phantom = _first(ds.get("CTDIPhantomTypeCodeSequence"))
     groups = _frame_groups(ds)
     per_frame: list[float] = []
@@ -176,29 +209,29 @@ def _ct(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
 
 
 def _exposure_time_s(ds: Dataset) -> float | None:
-    us = _float(ds.get("ExposureTimeInuS"))
+    us = _fnum(ds, "ExposureTimeInuS")
     if us is not None:
         return us / 1e6
-    ms = _float(ds.get("ExposureTimeInms"))
+    ms = _fnum(ds, "ExposureTimeInms")
     if ms is None:
-        ms = _float(ds.get("ExposureTime"))
+        ms = _fnum(ds, "ExposureTime")
     return units.ms_to_s(ms) if ms is not None else None
 
 
 def _projection(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
-    dap = _float(ds.get("ImageAndFluoroscopyAreaDoseProduct"))
+    dap = _fnum(ds, "ImageAndFluoroscopyAreaDoseProduct")
     image.dap_gycm2 = units.dgycm2_to_gycm2(dap) if dap is not None else None
-    entrance = _float(ds.get("EntranceDoseInmGy"))
+    entrance = _fnum(ds, "EntranceDoseInmGy")
     if entrance is None:
-        entrance_dgy = _float(ds.get("EntranceDose"))
+        entrance_dgy = _fnum(ds, "EntranceDose")
         entrance = units.dgy_to_mgy(entrance_dgy) if entrance_dgy is not None else None
     image.entrance_dose_mgy = entrance
-    organ = _float(ds.get("OrganDose"))
+    organ = _fnum(ds, "OrganDose")
     image.organ_dose_mgy = units.dgy_to_mgy(organ) if organ is not None else None
-    image.compressed_thickness_mm = _float(ds.get("BodyPartThickness"))
-    side = (_text(ds.get("ImageLaterality")) or _text(ds.get("Laterality")) or "").upper()
+    image.compressed_thickness_mm = _fnum(ds, "BodyPartThickness")
+    side = (_ftext(ds, "ImageLaterality") or _ftext(ds, "Laterality") or "").upper()
     image.laterality = side if side in {"L", "R", "B"} else None
-    image.view = _text(ds.get("ViewPosition"))
+    image.view = _ftext(ds, "ViewPosition")
     if image.view is None:
         view_item = _first(ds.get("ViewCodeSequence"))
         code = _code(view_item)
@@ -256,7 +289,7 @@ def extract_headers(ds: Dataset, record: DoseRecord) -> DoseRecord:
         The record with ``image`` (:class:`ImageDose`) and, for NM/PT, the
         ``administrations`` of RadiopharmaceuticalInformationSequence.
     """
-    modality = str(ds.get("Modality", "") or "").strip().upper()
+    modality = (_ftext(ds, "Modality") or "").upper()
     record.report_modality = modality or None
     image = _base(ds)
     record.image = image
