@@ -110,16 +110,13 @@ def test_failed_batch_leaves_nothing_partial(factory, run_id, monkeypatch):
     w = LibraryWriter(factory, run_id=run_id)
     w.write_batch([item("0", study="0.1", series="0.1.1", patient=PatientInfo("999", "", "ROE^R", None, "M"))])
     before = counts(factory)
-    real = writer_module.reconcile_patient
-    calls = []
+    real = writer_module.reconcile_patients
 
-    def failing(session, info, *args):
-        calls.append(info)
-        if len(calls) == 2:  # the first new study's patient is already flushed
-            raise RuntimeError("killed mid-batch")
-        return real(session, info, *args)
+    def failing(session, infos, *args):
+        real(session, infos, *args)  # the new patients are flushed ...
+        raise RuntimeError("killed mid-batch")  # ... and then the process dies
 
-    monkeypatch.setattr(writer_module, "reconcile_patient", failing)
+    monkeypatch.setattr(writer_module, "reconcile_patients", failing)
     batch = [item("1", study="1.1", series="1.1.1"), item("2", study="2.1", series="2.1.1",
                                                           patient=PatientInfo("777", "", "X^Y", None, None)),
              item("3", study="0.1", series="0.1.2")]
@@ -127,7 +124,7 @@ def test_failed_batch_leaves_nothing_partial(factory, run_id, monkeypatch):
         w.write_batch(batch)
     assert counts(factory) == before
     # the writer is still usable (nothing of the failed batch is cached) and the batch can be retried
-    monkeypatch.setattr(writer_module, "reconcile_patient", real)
+    monkeypatch.setattr(writer_module, "reconcile_patients", real)
     res = w.write_batch(batch)
     assert len(res.imported) == 3
     assert counts(factory) == {"Patient": 3, "Study": 3, "Series": 4, "Instance": 4}

@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..records import PatientInfo
 from .models import Patient, PatientIdentifier, Study
@@ -87,18 +87,6 @@ def _identifier_for(patient: Patient, pid: str, issuer: str, name: str, key: str
     return ident
 
 
-def _demographic_matches(session: Session, key: str, birth: str, sex: str) -> set[int]:
-    by_patient = select(Patient.id).where(
-        Patient.name_normalised == key, Patient.birth_date == birth, Patient.sex == sex
-    )
-    by_identifier = select(PatientIdentifier.patient_id).where(
-        PatientIdentifier.name_normalised == key,
-        PatientIdentifier.birth_date == birth,
-        PatientIdentifier.sex == sex,
-    )
-    return set(session.scalars(by_patient)) | set(session.scalars(by_identifier))
-
-
 def find_identifier(session: Session, patient_id: str, issuer: str = "") -> PatientIdentifier | None:
     """Return the identifier row for ``(patient_id, issuer)``, or None.
 
@@ -116,8 +104,110 @@ def find_identifier(session: Session, patient_id: str, issuer: str = "") -> Pati
     ).first()
 
 
-def reconcile_patient(session: Session, info: PatientInfo,
-                      known: dict[tuple[str, str], PatientIdentifier | None] | None = None) -> Reconciled:
+Known = dict[tuple[str, str], "PatientIdentifier | None"]
+Triple = tuple[str, str, str]
+
+
+def prefetch_identifiers(session: Session, pairs: set[tuple[str, str]], known: Known) -> None:
+    """Look up identifier rows (with their patients) for many ``(pid, issuer)`` at once.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    pairs : set of (str, str)
+        Cleaned ``(pid, issuer)`` pairs (see :func:`identifier_pair`).
+    known : dict
+        Filled in place: ``(pid, issuer) -> row``, or ``None`` when the
+        library has no such identifier. Pairs already in it are not queried.
+    """
+    wanted = {p for p in pairs if p[0] and p not in known}
+    for pair in wanted:
+        known[pair] = None
+    pids = sorted({pid for pid, _ in wanted})
+    for i in range(0, len(pids), 500):
+        for ident in session.scalars(select(PatientIdentifier).options(joinedload(PatientIdentifier.patient))
+                                     .where(PatientIdentifier.pid.in_(pids[i:i + 500]))):
+            if (ident.pid, ident.issuer) in wanted:
+                known[(ident.pid, ident.issuer)] = ident
+
+
+def _demographic_candidates(session: Session, triples: set[Triple]) -> dict[Triple, list[Patient]]:
+    """Patients whose own or identifiers' (name, birth date, sex) equal each triple."""
+    found: dict[Triple, set[int]] = {t: set() for t in triples}
+    keys = sorted({t[0] for t in triples})
+    for i in range(0, len(keys), 500):
+        chunk = keys[i:i + 500]
+        rows = list(session.execute(select(Patient.id, Patient.name_normalised, Patient.birth_date, Patient.sex)
+                                    .where(Patient.name_normalised.in_(chunk))))
+        rows += session.execute(select(PatientIdentifier.patient_id, PatientIdentifier.name_normalised,
+                                       PatientIdentifier.birth_date, PatientIdentifier.sex)
+                                .where(PatientIdentifier.name_normalised.in_(chunk)))
+        for patient_id, key, birth, sex in rows:
+            if (key, birth, sex) in found:
+                found[(key, birth, sex)].add(patient_id)
+    ids = sorted(set().union(*found.values())) if found else []
+    patients = {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(ids)))} if ids else {}
+    return {t: [patients[i] for i in sorted(pids)] for t, pids in found.items()}
+
+
+def reconcile_patients(session: Session, infos: list[PatientInfo], known: Known | None = None) -> list[Reconciled]:
+    """Reconcile many files' demographics at once (a few queries, one flush).
+
+    The rules of the module apply to ``infos`` in order, exactly as if
+    :func:`reconcile_patient` were called for each in turn: a patient created
+    for one entry is found by the next ones.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        New rows are added and flushed, not committed.
+    infos : list of core.records.PatientInfo
+    known : dict, optional
+        Identifier rows already looked up (:func:`prefetch_identifiers`);
+        updated with the identifiers created.
+
+    Returns
+    -------
+    list of Reconciled
+        One per entry of ``infos``.
+    """
+    known = {} if known is None else known
+    cleaned = [_clean_info(i) for i in infos]
+    prefetch_identifiers(session, {(c[0], c[1]) for c in cleaned}, known)
+    demo = _demographic_candidates(session, {(c[3], c[4], c[5]) for c in cleaned
+                                             if c[3] and c[4] and c[5] in DEMOGRAPHIC_SEXES})
+    results = []
+    for pid, issuer, name, key, birth, sex in cleaned:
+        ident = known.get((pid, issuer)) if pid else None
+        if ident is not None:
+            patient = ident.patient
+            if patient.birth_date is None and birth:
+                patient.birth_date = birth
+            if patient.sex is None and sex:
+                patient.sex = sex
+            results.append(Reconciled(patient, ident, False, "identifier"))
+            continue
+        matches = demo.get((key, birth, sex), [])
+        if len(matches) == 1:
+            patient, created, rule = matches[0], False, "demographics"
+        else:
+            patient, created, rule = Patient(key=new_patient_key(), name=name, name_normalised=key,
+                                             birth_date=birth, sex=sex), True, "new"
+            session.add(patient)
+            if (key, birth, sex) in demo:
+                demo[(key, birth, sex)].append(patient)
+        ident = None
+        if pid:
+            ident = PatientIdentifier(patient=patient, pid=pid, issuer=issuer, name=name, name_normalised=key,
+                                      birth_date=birth, sex=sex)
+            session.add(ident)
+            known[(pid, issuer)] = ident
+        results.append(Reconciled(patient, ident, created, rule))
+    session.flush()
+    return results
+
+
+def reconcile_patient(session: Session, info: PatientInfo, known: Known | None = None) -> Reconciled:
     """Find the patient a file's demographics belong to, or create one.
 
     Parameters
@@ -127,9 +217,7 @@ def reconcile_patient(session: Session, info: PatientInfo,
     info : core.records.PatientInfo
         Patient ID, issuer, name, birth date and sex from the file.
     known : dict, optional
-        Identifier rows already looked up, ``(pid, issuer) -> row`` or
-        ``None`` for "not in the library" (the batch writer prefetches them
-        in one query). Identifiers this call creates are added to it.
+        As for :func:`reconcile_patients`.
 
     Returns
     -------
@@ -138,33 +226,7 @@ def reconcile_patient(session: Session, info: PatientInfo,
         (None when the Patient ID is empty), whether the patient is new and
         which rule decided.
     """
-    pid, issuer, name, key, birth, sex = _clean_info(info)
-    if pid:
-        ident = known[(pid, issuer)] if known is not None and (pid, issuer) in known \
-            else find_identifier(session, pid, issuer)
-        if ident is not None:
-            patient = ident.patient
-            if patient.birth_date is None and birth:
-                patient.birth_date = birth
-            if patient.sex is None and sex:
-                patient.sex = sex
-            return Reconciled(patient, ident, False, "identifier")
-    if key and birth and sex in DEMOGRAPHIC_SEXES:
-        matches = _demographic_matches(session, key, birth, sex)
-        if len(matches) == 1:
-            patient = session.get(Patient, matches.pop())
-            ident = _identifier_for(patient, pid, issuer, name, key, birth, sex) if pid else None
-            session.flush()
-            if ident is not None and known is not None:
-                known[(pid, issuer)] = ident
-            return Reconciled(patient, ident, False, "demographics")
-    patient = Patient(key=new_patient_key(), name=name, name_normalised=key, birth_date=birth, sex=sex)
-    session.add(patient)
-    ident = _identifier_for(patient, pid, issuer, name, key, birth, sex) if pid else None
-    session.flush()
-    if ident is not None and known is not None:
-        known[(pid, issuer)] = ident
-    return Reconciled(patient, ident, True, "new")
+    return reconcile_patients(session, [info], known)[0]
 
 
 def note_study_identifier(session: Session, study: Study, info: PatientInfo) -> str | None:

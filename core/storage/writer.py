@@ -13,11 +13,11 @@ from typing import Any, Iterable
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..records import ParsedInstance, Rejection
 from .models import Instance, Patient, PatientIdentifier, Series, Study
-from .patients import identifier_pair, note_study_identifier, reconcile_patient
+from .patients import identifier_pair, note_study_identifier, reconcile_patients
 from .runs import RUN_STATUSES, finish_run, record_issues, start_run
 from .values import LIMITS, fit_row, storable_text
 
@@ -32,6 +32,8 @@ _STUDY_FIELDS = (
     ("accession_number", "accession_number"), ("institution", "institution"),
     ("patient_age", "patient_age"), ("patient_weight_kg", "patient_weight_kg"),
 )
+
+_STUDY_INSERT_COLUMNS = tuple(c.key for c in Study.__table__.columns if c.key not in ("id", "created_at"))
 
 _SERIES_FIELDS = (
     ("series_number", "series_number"), ("description", "series_description"), ("body_part", "body_part"),
@@ -266,41 +268,32 @@ class LibraryWriter:
                     PatientIdentifier.id, PatientIdentifier.pid, PatientIdentifier.issuer)
                     .where(PatientIdentifier.id.in_(chunk))):
                 pairs[iid] = (pid, issuer)
-        known = self._prefetch_identifiers(session, [by_study[u][0] for u in uids if u not in studies])
-        with session.no_autoflush:  # reconcile_patient flushes what it creates
+        drafts: dict[str, Study] = {}  # new studies, built outside the session, inserted in bulk
+        new_uids = [u for u in uids if u not in studies]
+        if new_uids:  # all new studies' patients in one go (a few queries, one flush)
+            found = reconcile_patients(session, [by_study[u][0].patient for u in new_uids], {})
+            for uid, match in zip(new_uids, found):
+                ident = match.identifier
+                drafts[uid] = Study(study_instance_uid=uid, patient_id=match.patient.id,
+                                    identifier_id=ident.id if ident else None, modalities="", warnings=[])
+                if ident is not None:
+                    pairs[ident.id] = (ident.pid, ident.issuer)
+        with session.no_autoflush:
             for uid in uids:
-                self._update_study(session, uid, by_study[uid], studies, pairs, known)
+                self._update_study(session, by_study[uid], studies.get(uid) or drafts[uid], pairs)
         session.flush()
+        if drafts:
+            rows = [{c: getattr(d, c) for c in _STUDY_INSERT_COLUMNS} for d in drafts.values()]
+            stmt = insert(Study).returning(Study.id, Study.study_instance_uid, sort_by_parameter_order=True)
+            for study_id, uid in session.execute(stmt, rows):
+                drafts[uid].id = study_id
+            studies.update(drafts)
         return studies
 
-    @staticmethod
-    def _prefetch_identifiers(session: Session, first_items: list[ParsedInstance]
-                              ) -> dict[tuple[str, str], PatientIdentifier | None]:
-        """Identifier rows (with their patients) for new studies' first files, in one query per chunk."""
-        wanted = {identifier_pair(i.patient) for i in first_items}
-        wanted = {p for p in wanted if p[0]}
-        known: dict[tuple[str, str], PatientIdentifier | None] = dict.fromkeys(wanted)
-        for chunk in _chunks(sorted({pid for pid, _ in wanted})):
-            for ident in session.scalars(select(PatientIdentifier).options(joinedload(PatientIdentifier.patient))
-                                         .where(PatientIdentifier.pid.in_(chunk))):
-                if (ident.pid, ident.issuer) in known:
-                    known[(ident.pid, ident.issuer)] = ident
-        return known
-
-    def _update_study(self, session: Session, uid: str, group: list[ParsedInstance],
-                      studies: dict[str, Study], pairs: dict[int, tuple[str, str]],
-                      known: dict[tuple[str, str], PatientIdentifier | None]) -> None:
+    def _update_study(self, session: Session, group: list[ParsedInstance], study: Study,
+                      pairs: dict[int, tuple[str, str]]) -> None:
+        """Fill the study's empty fields, modalities and warnings from its new files."""
         lengths, _ = LIMITS[Study]
-        study = studies.get(uid)
-        if study is None:
-            found = reconcile_patient(session, group[0].patient, known)
-            ident = found.identifier
-            study = Study(study_instance_uid=uid, patient_id=found.patient.id,
-                          identifier_id=ident.id if ident else None, modalities="", warnings=[])
-            session.add(study)
-            studies[uid] = study
-            if ident is not None:
-                pairs[ident.id] = (ident.pid, ident.issuer)
         modalities = {m for m in (study.modalities or "").split("\\") if m}
         warnings = list(study.warnings or [])
         checked: set[tuple[str, str]] = set()
@@ -340,26 +333,23 @@ class LibraryWriter:
                     select(Series.id, Series.series_instance_uid, Series.study_id)
                     .where(Series.series_instance_uid.in_(chunk))):
                 found[uid] = new_cache[uid] = (sid, study_id)
-        created = []
-        for uid in unknown:
-            if uid not in found:
-                created.append(self._new_series(uid, wanted[uid], studies))
-                session.add(created[-1])
-        if created:
-            session.flush()
-            for s in created:
-                found[s.series_instance_uid] = new_cache[s.series_instance_uid] = (s.id, s.study_id)
+        rows = [self._new_series(uid, wanted[uid], studies) for uid in unknown if uid not in found]
+        if rows:
+            stmt = insert(Series).returning(Series.id, Series.series_instance_uid, Series.study_id,
+                                            sort_by_parameter_order=True)
+            for sid, uid, study_id in session.execute(stmt, rows):
+                found[uid] = new_cache[uid] = (sid, study_id)
         return found
 
     @staticmethod
-    def _new_series(uid: str, group: list[ParsedInstance], studies: dict[str, Study]) -> Series:
+    def _new_series(uid: str, group: list[ParsedInstance], studies: dict[str, Study]) -> dict[str, Any]:
         """A series row from the batch's files of that series (first value given wins)."""
         row: dict[str, Any] = {"series_instance_uid": uid,
                                "study_id": studies[_uid(group[0].study_instance_uid)].id,
                                "modality": (group[0].modality or "").strip()}
         for column, attr in _SERIES_FIELDS:
             row[column] = next((v for v in (getattr(i, attr) for i in group) if v not in (None, "")), None)
-        return Series(**fit_row(Series, row))
+        return fit_row(Series, row)
 
     def _keys(self, session: Session, patient_ids: set[int]) -> set[str]:
         unknown = [i for i in patient_ids if i not in self._patient_keys]
