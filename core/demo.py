@@ -57,7 +57,14 @@ def demo_archive() -> Path:
 
 
 def default_demo_home() -> Path:
-    """The demo library's home: the platform's user data folder + ``demo``."""
+    """The demo library's default home.
+
+    Returns
+    -------
+    Path
+        The platform's user data folder for DoseTrail, sub-folder ``demo``
+        (apart from the user's own library).
+    """
     import platformdirs
 
     return Path(platformdirs.user_data_dir("DoseTrail", "DoseTrail")) / "demo"

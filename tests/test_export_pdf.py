@@ -109,6 +109,8 @@ def test_long_table_repeats_header_and_high_total_note(tmp_path):
         assert exam.date in text
     assert "at or above 100 mSv" in text
     assert "3.7 mSv per year" in text
+    # the dated exam without an estimate is marked on the plot (legend entry)
+    assert "exam without a dose estimate (not in the total)" in text
 
 
 def test_unicode_names_embedded_font(tmp_path):

@@ -107,7 +107,13 @@ class ReportFonts:
     embedded: bool
 
     def describe(self) -> str:
-        """A one-line description (for logs and the report's metadata)."""
+        """Describe the choice in one line.
+
+        Returns
+        -------
+        str
+            E.g. ``"DT-DejaVuSans, fallback DT-ipag-cjk"``.
+        """
         extra = f", fallback {self.fallback}" if self.fallback else ", CJK via Adobe CID fonts"
         return f"{self.regular}{extra}" if self.embedded else "Helvetica (no TrueType font found)"
 

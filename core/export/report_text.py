@@ -44,7 +44,18 @@ def fmt_num(value: float | None) -> str:
 
 
 def fmt_range(rng: tuple[float, float] | None) -> str:
-    """Format an uncertainty range as ``"5.69–17.1"`` (empty when unknown)."""
+    """Format an uncertainty range as ``"5.69–17.1"``.
+
+    Parameters
+    ----------
+    rng
+        ``(low, high)`` in mSv, or ``None``.
+
+    Returns
+    -------
+    str
+        The formatted range; ``""`` when unknown.
+    """
     if not rng:
         return ""
     return f"{fmt_num(rng[0])}–{fmt_num(rng[1])}"
@@ -109,12 +120,35 @@ def dose_figure_lines(dose: DoseFigures) -> list[str]:
 
 
 def exam_title(exam: ExamView) -> str:
-    """The exam's description, or its modalities when it has none."""
+    """The exam's title for tables.
+
+    Parameters
+    ----------
+    exam
+        One exam of the history.
+
+    Returns
+    -------
+    str
+        Its description, or its modalities when it has none.
+    """
     return exam.description or " / ".join(exam.modalities) or "Exam"
 
 
 def exam_notes(exam: ExamView) -> list[str]:
-    """Warnings, reference-level flags and a device-reported dose for one exam."""
+    """The notes column of one exam.
+
+    Parameters
+    ----------
+    exam
+        One exam of the history.
+
+    Returns
+    -------
+    list of str
+        Its warnings, reference levels it exceeded (unless a warning already
+        says so) and the effective dose the device reported, if any.
+    """
     notes = list(exam.warnings)
     for flag in exam.reference_levels:
         # the estimator usually words the flag as a warning already: do not repeat it
@@ -166,7 +200,19 @@ def explanation_paragraphs(background_msv_per_year: float, factor_set: str) -> l
 
 
 def high_cumulative_note(total_msv: float) -> str | None:
-    """Information for the clinician when the total reaches 100 mSv, else None."""
+    """Information for the clinician when the cumulative total is high.
+
+    Parameters
+    ----------
+    total_msv
+        Cumulative effective dose in mSv.
+
+    Returns
+    -------
+    str or None
+        A neutral note at or above 100 mSv (the IAEA recurrent-imaging
+        level), else ``None``.
+    """
     if total_msv < HIGH_CUMULATIVE_MSV:
         return None
     return (f"The cumulative effective dose ({fmt_num(total_msv)} mSv) is at or above 100 mSv, "

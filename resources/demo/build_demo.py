@@ -120,7 +120,18 @@ def _digest(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: build (default) or ``--check`` the committed archive."""
+    """Command line: build (default) or ``--check`` the committed archive.
+
+    Parameters
+    ----------
+    argv
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0, or 1 when ``--check`` finds the archive stale.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed zip")
     parser.add_argument("-o", "--output", type=Path, default=OUTPUT)
