@@ -113,6 +113,17 @@ def test_long_table_repeats_header_and_high_total_note(tmp_path):
     assert "exam without a dose estimate (not in the total)" in text
 
 
+def test_total_is_unknown_when_no_exam_has_an_estimate(tmp_path):
+    history = make_history([unknown_ct_exam(date="2020-02-02")])
+    assert history.patient.cumulative_effective_dose_msv == 0.0  # the sum of nothing
+    path = tmp_path / "unknown.pdf"
+    write_report_pdf(history, path, settings=Settings(), software_version="1")
+    text = _flat(" ".join(_pages(path)))
+    assert "Unknown cumulative effective dose: no exam has a dose estimate" in text
+    assert "0 mSv" not in text
+    assert "1 exam(s) without a dose estimate" in text
+
+
 def test_unicode_names_embedded_font(tmp_path):
     fonts = report_fonts()
     if not fonts.embedded:

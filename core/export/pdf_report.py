@@ -184,8 +184,13 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
     without = p.exams_without_dose_estimate
     with_estimate = sum(1 for x in exams if x.effective_dose_msv is not None)
     non_ionising = sum(1 for x in exams if x.ionising is False)
-    big = Paragraph(f"{fmt_num(total)} mSv <font name='{fonts.regular}' size='9'>cumulative effective dose "
-                    f"(range {fmt_range((low, high))} mSv)</font>", styles["big"])
+    small = f"<font name='{fonts.regular}' size='9'>"
+    if with_estimate:
+        big = Paragraph(f"{fmt_num(total)} mSv {small}cumulative effective dose "
+                        f"(range {fmt_range((low, high))} mSv)</font>", styles["big"])
+    else:  # nothing to add up: the total is unknown, not 0
+        big = Paragraph(f"Unknown {small}cumulative effective dose: no exam has a dose estimate"
+                        "</font>", styles["big"])
     lines = [
         f"{p.exam_count} exam(s) in the history; {with_estimate} with a dose estimate"
         + (f" (of which {non_ionising} without ionising radiation: MR, ultrasound)"
@@ -194,7 +199,7 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
     if without:
         lines.append(f"<b>{without} exam(s) without a dose estimate</b>: their dose is unknown "
                      "and not included in the total.")
-    else:
+    elif p.exam_count:
         lines.append("Every exam has a dose estimate (exams without a dose estimate: 0).")
     if total > 0:
         lines.append(f"The total equals {background_equivalent(total, settings.background_msv_per_year)} "
