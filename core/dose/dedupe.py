@@ -177,8 +177,10 @@ class ProjectionMerged:
 def merge_projection_reports(reports: list[DoseRecord]) -> ProjectionMerged:
     """Merge projection dose reports: events by UID, accumulations newest per plane.
 
-    DAP and AGD totals come from the events when every event carries them,
-    otherwise from the newest accumulation of each plane.
+    The DAP total is the newest accumulation of each plane when the newest
+    report holds every event (one report, or cumulative reports); for split
+    reports it is the sum of the distinct events. AGD totals come from the
+    events when every event carries them, otherwise from the accumulations.
 
     Parameters
     ----------
@@ -204,9 +206,16 @@ def merge_projection_reports(reports: list[DoseRecord]) -> ProjectionMerged:
                  if a.fluoro_dap_total_gycm2 is not None or a.acquisition_dap_total_gycm2 is not None]
         acc_daps = parts
     complete = len(daps) == len(out.events)
-    if daps and (complete or not acc_daps):
+    newest = _newest_first(reports)[0] if reports else None
+    newest_covers_all = newest is not None and (
+        {projection_event_key(e) for e in out.events} <= {projection_event_key(e) for e in newest.projection_events})
+    if acc_daps and (newest_covers_all or not daps):
+        # one report, or a cumulative series whose newest report holds every event: the device's own
+        # accumulated total (events are often rounded: RF-RDSR-GE gives 2.4126 vs 2.4125 summed)
+        out.dap_total_gycm2 = math.fsum(sorted(acc_daps))
+    elif daps and (complete or not acc_daps):  # split reports: each accumulation covers only its own part
         out.dap_total_gycm2 = math.fsum(sorted(daps))
-    elif acc_daps:  # no events, or some events without DAP: the accumulated total is more complete
+    elif acc_daps:  # some events without DAP: the accumulated total is more complete
         out.dap_total_gycm2 = math.fsum(sorted(acc_daps))
     by_lat: dict[str, list[float]] = {}
     for e in out.events:

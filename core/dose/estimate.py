@@ -186,7 +186,7 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
             part.method = "not estimated"
     est.dose = dose
     est.parts = parts
-    est.factor_set = settings.factor_set if used_k else None
+    est.factor_set = _factor_set_label(parts, settings.factor_set if used_k else None)
     used_sources = {p.source for p in parts if p.effective_dose_msv is not None}
     for part, has_figures in measured:
         if has_figures:
@@ -207,3 +207,26 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     warnings += check_effective(est.effective_dose_msv)
     est.warnings = list(dict.fromkeys(warnings))
     return est
+
+
+# Every estimate names the set of factors behind it (the citations are in the parts).
+_METHOD_SETS = (
+    ("0.12 x mean glandular dose", "ICRP-103-breast-wT"),
+    ("activity x coefficient", "NM-coefficients"),
+    ("DAP x coefficient", "DAP-coefficients"),
+    ("typical value", "typical-values"),
+)
+
+
+def _factor_set_label(parts, ct_factor_set: str | None) -> str | None:
+    labels: list[str] = []
+    for part in parts:
+        if part.effective_dose_msv is None or not part.method:
+            continue
+        if part.method.startswith("k-factor") and ct_factor_set:
+            labels.append(ct_factor_set)
+            continue
+        for prefix, label in _METHOD_SETS:
+            if part.method.startswith(prefix):
+                labels.append(label)
+    return "+".join(dict.fromkeys(labels)) or ct_factor_set
