@@ -84,6 +84,23 @@ def test_sqlite_pragmas_on_every_connection(tmp_path):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
 
 
+def test_a_reader_does_not_block_the_writer(tmp_path):
+    """WAL: the GUI reading the library while an import commits."""
+    from dosetrail.core.storage.writer import LibraryWriter, start_run
+
+    engine, factory = db.open_library(f"sqlite:///{tmp_path / 'lib.db'}")
+    writer = LibraryWriter(factory, run_id=start_run(factory, ["x"], False))
+    item = ParsedInstance(label="a", sop_instance_uid="1.1", sop_class_uid="1.2", study_instance_uid="1",
+                          series_instance_uid="1.0", modality="CT", patient=PatientInfo("1"), stored_path="a")
+    with engine.connect() as reader:
+        reader.exec_driver_sql("BEGIN")
+        assert reader.exec_driver_sql("SELECT count(*) FROM study").scalar() == 0  # snapshot taken
+        assert len(writer.write_batch([item]).imported) == 1  # commits while the reader is open
+        assert reader.exec_driver_sql("SELECT count(*) FROM study").scalar() == 0  # reader's snapshot
+        reader.exec_driver_sql("COMMIT")
+        assert reader.exec_driver_sql("SELECT count(*) FROM study").scalar() == 1
+
+
 def test_foreign_keys_are_enforced(tmp_path):
     _, factory = db.open_library(f"sqlite:///{tmp_path / 'lib.db'}")
     with factory() as s:
