@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pydicom
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydicom.data import get_charset_files
 
 from dosetrail.core.storage.names import all_display_forms, display_name, name_groups, normalise_name
@@ -73,3 +75,18 @@ def test_names_decoded_from_real_character_sets():
 def test_marks_that_make_other_letters_are_kept():
     assert normalise_name("Йорк") != normalise_name("Иорк")
     assert normalise_name("Διονύσιος") == normalise_name("ΔΙΟΝΥΣΙΟΣ")
+
+
+_latin = st.text(alphabet=st.characters(min_codepoint=0x41, max_codepoint=0x24F, categories=("Lu", "Ll")),
+                 min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_latin, min_size=1, max_size=3))
+def test_case_padding_and_spaces_never_change_the_key(components):
+    raw = "^".join(components)
+    key = normalise_name(raw)
+    assert key and key == normalise_name(raw.upper()) == normalise_name(raw.lower())
+    assert normalise_name(f"  {raw}^^^ ") == key
+    assert normalise_name(raw + "=") == key  # an empty ideographic group
+    assert normalise_name(key) == normalise_name(normalise_name(key))  # idempotent on its own output

@@ -247,3 +247,39 @@ def test_study_without_patient_id_takes_the_id_of_later_files(factory, write):
         (warning,) = s.scalars(select(Study).where(Study.study_instance_uid == "3.1")).one().warnings
         assert warning.startswith("files of this study carry Patient ID 222") and "another patient" in warning
     assert _identifiers(factory, other) == {("222", "")}
+
+
+def test_conflicting_ids_inside_one_batch_of_a_new_study(factory):
+    w = LibraryWriter(factory, run_id=start_run(factory, ["x"], False))
+    items = [ParsedInstance(label=f"f{i}", sop_instance_uid=f"8.{i}", sop_class_uid="1.2", study_instance_uid="8",
+                            series_instance_uid=f"8.{i % 2}", modality="CT",
+                            patient=PatientInfo(pid, "H", "DOE^JANE", "1970-01-31", "F"), stored_path=f"x/{i}")
+             for i, pid in enumerate(["111", "222", "111", "222"])]
+    res = w.write_batch(items)
+    assert len(res.imported) == 4 and len(res.patients_touched) == 1
+    (key,) = res.patients_touched
+    assert _identifiers(factory, key) == {("111", "H"), ("222", "H")}
+    with factory() as s:
+        study = s.scalars(select(Study)).one()
+        assert study.warnings == ["files of this study carry Patient ID 222 (issuer H) as well as 111 (issuer H)"]
+        assert study.identifier_id == s.scalars(select(PatientIdentifier.id).where(PatientIdentifier.pid == "111")).one()
+
+
+def test_new_patients_inside_one_batch_find_each_other(factory):
+    # the batch reconciles its new studies together: the rules still apply in file order
+    w = LibraryWriter(factory, run_id=start_run(factory, ["x"], False))
+    infos = [PatientInfo("A-1", "A", "DOE^JANE", "1970-01-31", "F"),   # new
+             PatientInfo("B-1", "B", "Doe^Jane", "1970-01-31", "F"),   # demographics -> the first
+             PatientInfo("A-1", "A", "SMITH^JANE", None, None),        # identifier -> the first
+             PatientInfo("C-1", "C", "DOE^JANE", "1970-01-31", None),  # no sex -> new
+             PatientInfo("", "", "ROE^R", None, None),                 # no ID, no demographics -> new
+             PatientInfo("", "", "ROE^R", None, None)]                 # ... and again new
+    items = [ParsedInstance(label=str(i), sop_instance_uid=f"7.{i}", sop_class_uid="1.2", study_instance_uid=f"7{i}",
+                            series_instance_uid=f"7{i}.1", modality="DX", patient=info, stored_path=str(i))
+             for i, info in enumerate(infos)]
+    w.write_batch(items)
+    with factory() as s:
+        owner = {st.study_instance_uid: st.patient.key for st in s.scalars(select(Study))}
+    assert owner["70"] == owner["71"] == owner["72"]
+    assert len({owner["70"], owner["73"], owner["74"], owner["75"]}) == 4
+    assert _identifiers(factory, owner["70"]) == {("A-1", "A"), ("B-1", "B")}
