@@ -172,6 +172,9 @@ def test_items_without_uids_are_rejected_with_a_reason(factory, run_id):
     assert len(res.imported) == 1
     assert [r.label for r in res.rejected] == ["/cd/", "/cd/5"]
     assert "SOP Instance UID" in res.rejected[0].reason and "Study Instance UID" in res.rejected[1].reason
+    long_a, long_b = "1." + "2" * 70 + ".1", "1." + "2" * 70 + ".2"  # equal once cut to 64
+    res = LibraryWriter(factory, run_id=run_id).write_batch([item(long_a), item(long_b), item("7", series=long_a)])
+    assert res.imported == [] and len(res.rejected) == 3 and "longer than 64" in res.rejected[2].reason
 
 
 def test_values_too_long_or_too_big_for_the_columns_are_cut(factory, run_id):

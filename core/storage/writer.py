@@ -25,6 +25,7 @@ __all__ = ["BatchResult", "LibraryWriter", "RUN_STATUSES", "finish_run", "record
 
 IN_CHUNK = 500  # values per IN (...) list: well under every backend's parameter limit
 MAX_STUDY_WARNINGS = 100
+MAX_UID_LENGTH = 64  # DICOM UI; the columns hold no more (cutting could make two UIDs one)
 
 # Study columns filled from the first file that has a value
 _STUDY_FIELDS = (
@@ -117,8 +118,8 @@ class LibraryWriter:
         BatchResult
             Instances whose SOP Instance UID is already in the library (or
             earlier in the same batch) are ``already_present`` and change
-            nothing. Items without a SOP, study or series UID are
-            ``rejected``.
+            nothing. Items without a SOP, study or series UID, or with one
+            longer than DICOM allows (64), are ``rejected``.
 
         Raises
         ------
@@ -188,10 +189,14 @@ class LibraryWriter:
         for item in items:
             sop, study, series = _uid(item.sop_instance_uid), _uid(item.study_instance_uid), \
                 _uid(item.series_instance_uid)
-            missing = [n for n, v in (("SOP Instance UID", sop), ("Study Instance UID", study),
-                                      ("Series Instance UID", series)) if not v]
+            uids = (("SOP Instance UID", sop), ("Study Instance UID", study), ("Series Instance UID", series))
+            missing = [n for n, v in uids if not v]
+            too_long = [n for n, v in uids if len(v) > MAX_UID_LENGTH]
             if missing:
                 result.rejected.append(Rejection(item.label, f"no {' / '.join(missing)} in the file"))
+            elif too_long:
+                result.rejected.append(Rejection(
+                    item.label, f"{' / '.join(too_long)} longer than {MAX_UID_LENGTH} characters (invalid DICOM)"))
             elif sop in seen:
                 result.already_present.append(item)
             else:
