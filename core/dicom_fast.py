@@ -19,6 +19,11 @@ _TEXT_NUMBER = {"DS", "IS"}
 
 
 def _raw(ds: Dataset, tag: int):
+    # Dataset._dict is keyed by BaseTag (an int subclass): a plain int finds it without
+    # the Tag() construction and comparisons of Dataset.get_item
+    store = getattr(ds, "_dict", None)
+    if store is not None:
+        return store.get(tag)
     try:
         return ds.get_item(tag)
     except (KeyError, ValueError):

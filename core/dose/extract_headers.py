@@ -132,12 +132,13 @@ def _code(item: Dataset | None) -> Code | None:
 
 
 def _acquisition_datetime(ds: Dataset) -> str | None:
-    stamp = dt_iso(ds.get("AcquisitionDateTime"))
+    stamp = dt_iso(_ftext(ds, "AcquisitionDateTime"))
     if stamp:
         return stamp
-    if ds.get("AcquisitionTime"):
-        return date_time_iso(ds.get("AcquisitionDate") or ds.get("SeriesDate") or ds.get("StudyDate"),
-                             ds.get("AcquisitionTime"))
+    time = _ftext(ds, "AcquisitionTime")
+    if time:
+        return date_time_iso(_ftext(ds, "AcquisitionDate") or _ftext(ds, "SeriesDate") or _ftext(ds, "StudyDate"),
+                             time)
     return None
 
 

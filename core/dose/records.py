@@ -161,11 +161,31 @@ class DoseRecord:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return _strip_none(asdict(self))
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "DoseRecord":
         return _build(cls, raw)
+
+
+def _plain(obj: Any) -> Any:
+    """Dataclasses to dicts without None, empty lists and empty dicts.
+
+    Same result as ``_strip_none(asdict(obj))``, several times faster (no deep
+    copies): this runs once per imported file.
+    """
+    if hasattr(obj, "__dataclass_fields__"):
+        out = {}
+        for key, value in obj.__dict__.items():
+            if value is None or value == [] or value == {}:
+                continue
+            out[key] = _plain(value)
+        return out
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items() if v is not None and v != [] and v != {}}
+    return obj
 
 
 def _strip_none(obj: Any) -> Any:

@@ -33,6 +33,7 @@ _KEYWORDS = (
     "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID",
 )
 _TAGS = {kw: tag_for_keyword(kw) for kw in _KEYWORDS}
+_ROWS, _COLUMNS, _PIXEL_DATA = 0x00280010, 0x00280011, 0x7FE00010
 
 
 def has_dicm_marker(head: bytes) -> bool:
@@ -104,17 +105,18 @@ def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail) -> str 
     if pos >= size:
         if end is not None and end < size:
             return "truncated file: the file ends inside a header element"
-        if "Rows" in ds and "Columns" in ds and "PixelData" not in ds:
+        if _ROWS in ds and _COLUMNS in ds and _PIXEL_DATA not in ds:
             ds.__dict__.setdefault("_dosetrail_warnings", []).append(
                 "image without pixel data (header only): dose fields are read, nothing can be shown")
         return None
-    if "Rows" not in ds or "Columns" not in ds:
+    if _ROWS not in ds or _COLUMNS not in ds:
         return None  # not an image (SR, KO, ...): nothing else to check
     fh.seek(pos)
     head = fh.read(12)
     if len(head) < 8:
         return "truncated file: pixel data header cut short"
-    ts = str(getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID", "") or "")
+    meta = getattr(ds, "file_meta", None)
+    ts = str(meta.get("TransferSyntaxUID", "") or "") if meta is not None else ""
     big = ts == EXPLICIT_BE
     tag = struct.unpack(">HH" if big else "<HH", head[:4])
     if tag not in ((0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009)):
@@ -138,9 +140,11 @@ def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail) -> str 
 
 def _last_element_end(ds: Dataset) -> int | None:
     """File offset where the last top-level element read ends (None when unknown)."""
+    store = getattr(ds, "_dict", None)
     try:
-        raw = ds.get_item(max(ds.keys()))
-    except (ValueError, KeyError):
+        # elements are stored in file order: the last one read is the last key
+        raw = store[next(reversed(store))] if store else ds.get_item(max(ds.keys()))
+    except (ValueError, KeyError, StopIteration, TypeError):
         return None
     tell = getattr(raw, "value_tell", None)
     length = getattr(raw, "length", None)
