@@ -135,3 +135,20 @@ def test_version_lists_the_stack(capsys):
     out = capsys.readouterr().out
     for word in ("DoseTrail", "Qt 6.", "PySide6", "pydicom", "SQLAlchemy", "SQLite"):
         assert word in out
+
+
+def test_files_the_writer_refuses_are_rejected_with_reason(capsys, tmp_path):
+    import pydicom
+
+    pat = PatientSpec(patient_id="U1", name="LONG^UID", birth_date="19800101", sex="F")
+    files = write_study(make_ct_series(pat, n_slices=3), tmp_path / "src")
+    ds = pydicom.dcmread(files[0])
+    ds.SOPInstanceUID = "1." + "2" * 70  # longer than DICOM's 64 characters
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.save_as(files[0])
+    code, doc = run_json(capsys, "import", str(tmp_path / "src"), "--json")
+    assert code == 1
+    assert doc["instances_imported"] == 2
+    assert [r["path"] for r in doc["files_rejected"]] == [str(files[0])]
+    assert "64" in doc["files_rejected"][0]["reason"]
+    assert doc["files_seen"] == 3

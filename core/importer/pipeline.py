@@ -120,6 +120,7 @@ def import_paths(
         pending.clear()
         summary.instances_imported += len(res.imported)
         summary.instances_already_present += len(res.already_present)
+        parse_problems.extend(getattr(res, "rejected", []))  # files the database refused, with the reason
         for uid in res.studies_touched:
             studies.setdefault(uid)
         for key in res.patients_touched:

@@ -249,7 +249,7 @@ class LibraryWriter:
                     "dose": item.dose,
                     "import_run_id": self.run_id,
                 }))
-            session.execute(insert(Instance), rows)
+            session.execute(insert(Instance.__table__), rows)  # Core executemany: no ORM bulk bookkeeping
             by_id = {s.id: s for s in studies.values()}
             missing_ids = touched_study_ids - by_id.keys()  # a series that lives in another study
             if missing_ids:
