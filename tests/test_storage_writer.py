@@ -134,7 +134,7 @@ def test_failure_in_the_instance_insert_rolls_back_new_series_and_studies(factor
     real_insert = writer_module.insert
 
     def insert(model):
-        if model is Instance:
+        if model is Instance or model is Instance.__table__:
             raise OSError("disk full")
         return real_insert(model)
 
