@@ -5,7 +5,6 @@ Nothing here returns pydicom or SQLAlchemy objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from threading import Event
 from typing import Callable
 
@@ -142,14 +141,9 @@ class Library:
                    progress: ProgressCallback | None = None, cancel: Event | None = None,
                    workers: int | None = None) -> ImportSummary:
         """Import and block until done; ``progress`` is called from this thread."""
-        gen = self.import_iter(paths, link=link, password=password, cancel=cancel, workers=workers)
-        while True:
-            try:
-                item = next(gen)
-            except StopIteration as stop:
-                return stop.value
-            if progress is not None:
-                progress(item)
+        from .importer.pipeline import drive
+
+        return drive(self.import_iter(paths, link=link, password=password, cancel=cancel, workers=workers), progress)
 
     def import_runs(self) -> list[ImportRunReport]:
         from .import_reports import import_runs

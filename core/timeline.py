@@ -11,7 +11,7 @@ from .config import Settings
 from .dose.service import age_years
 from .dose.study import DoseFigures, StudyEstimate
 from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView
-from .storage.models import Instance, Patient, PatientIdentifier, Series, Study
+from .storage.models import Instance, Patient, PatientIdentifier, Study
 
 
 def fold(text: str) -> str:

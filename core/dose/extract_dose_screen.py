@@ -8,11 +8,11 @@ CommentsOnRadiationDose (0040,0310).
 """
 from __future__ import annotations
 
-import math
 import re
 
 from pydicom.dataset import Dataset
 
+from . import units
 from .records import CTEvent, DoseRecord
 from .sr import dt_iso
 
@@ -35,14 +35,7 @@ def has_dose_screen(ds: Dataset) -> bool:
     return seq is not None and len(seq) > 0
 
 
-def _float(value) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+_float = units.as_float
 
 
 def private_value(ds: Dataset, group: int, creator: str, element: int):

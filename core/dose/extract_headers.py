@@ -52,18 +52,7 @@ def header_kind(modality: str | None) -> str | None:
     return None
 
 
-def _float(value) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, (list, tuple)) or (hasattr(value, "__len__") and not isinstance(value, str)):
-        value = value[0] if len(value) else None
-        if value is None:
-            return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+_float = units.as_float
 
 
 def _int(value) -> int | None:

@@ -193,3 +193,18 @@ def dgy_to_mgy(value: float) -> float:
 def ms_to_s(value: float) -> float:
     """Image header (0018,1150) ExposureTime ms to s."""
     return float(value) / 1000.0
+
+
+def as_float(value) -> float | None:
+    """A header or SR value as a finite float (first of several values), or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple)) or (hasattr(value, "__len__") and not isinstance(value, (str, bytes))):
+        value = value[0] if len(value) else None
+        if value is None:
+            return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -241,10 +241,9 @@ def _chain(buffered: list[Task], tasks, summary: ImportSummary) -> Iterator[Task
         yield task
 
 
-def run_import(session_factory, paths: list[str], *, progress: Callable[[ImportProgress], None] | None = None,
-               **kwargs) -> ImportSummary:
-    """Run :func:`import_paths` to the end, passing progress to ``progress``."""
-    gen = import_paths(session_factory, paths, **kwargs)
+def drive(gen: Generator[ImportProgress, None, ImportSummary],
+          progress: Callable[[ImportProgress], None] | None = None) -> ImportSummary:
+    """Run an :func:`import_paths` generator to the end, passing progress on; returns the summary."""
     while True:
         try:
             item = next(gen)
