@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,7 +24,7 @@ from ..sources.base import SourceError, SourceItem, SourceProblem, SourceProgres
 from .worker import Task, process_chunk
 
 INLINE_THRESHOLD = 48  # fewer files than this are parsed in-process (no pool start-up)
-CHUNK = 24  # files per worker task
+CHUNK = 48  # files per worker task
 WRITE_BATCH = 500  # instances per database transaction
 
 
@@ -190,7 +192,7 @@ def flush_safely(flush: Callable[[], None]) -> None:
 
 def _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flush, batch_full):
     n = workers or max(1, min(os.cpu_count() or 1, 8))
-    ctx = multiprocessing.get_context("spawn")  # safe from GUI threads, same on every OS
+    ctx = multiprocessing.get_context(_start_method())
     in_flight: deque[tuple[Future, list[Task]]] = deque()
     limit = n * 3
     source = _chain(buffered, tasks, summary)
@@ -230,6 +232,14 @@ def _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flus
                             take(outcome)
                 in_flight.clear()
                 break
+
+
+def _start_method() -> str:
+    """``fork`` (fast: no re-import) only where it is safe: Linux, and no other thread running
+    (the command line). Otherwise (the GUI's worker threads, macOS, Windows) ``spawn``."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1 and not getattr(sys, "frozen", False):
+        return "fork"
+    return "spawn"
 
 
 def _chain(buffered: list[Task], tasks, summary: ImportSummary) -> Iterator[Task]:
