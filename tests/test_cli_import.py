@@ -143,8 +143,9 @@ def test_files_the_writer_refuses_are_rejected_with_reason(capsys, tmp_path):
     pat = PatientSpec(patient_id="U1", name="LONG^UID", birth_date="19800101", sex="F")
     files = write_study(make_ct_series(pat, n_slices=3), tmp_path / "src")
     ds = pydicom.dcmread(files[0])
-    ds.SOPInstanceUID = "1." + "2" * 70  # longer than DICOM's 64 characters
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    with pytest.warns(UserWarning, match="exceeds the maximum length"):
+        ds.SOPInstanceUID = "1." + "2" * 70  # longer than DICOM's 64 characters
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     ds.save_as(files[0])
     code, doc = run_json(capsys, "import", str(tmp_path / "src"), "--json")
     assert code == 1
