@@ -5,6 +5,7 @@ to the managed store. In ``--link`` mode only the header is read.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,10 @@ Outcome = tuple["ParsedInstance | Rejection", int]  # (result, bytes read from t
 def process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
     """Parse one file and (copy mode) store its bytes; never raises."""
     try:
-        return _process(task, store_root, link)
+        with warnings.catch_warnings():
+            # pydicom warns about every non-conformant value; the import reports its own reasons
+            warnings.simplefilter("ignore")
+            return _process(task, store_root, link)
     except MemoryError:
         return Rejection(task.label, "file too large to read into memory"), 0
     except OSError as exc:
