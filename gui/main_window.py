@@ -297,11 +297,9 @@ class MainWindow(QMainWindow):
         watcher_cls = _optional("media_watcher", "MediaWatcher")
         if watcher_cls is None:
             return
-        try:
-            self.media_watcher = watcher_cls(self)
-        except TypeError:
-            self.media_watcher = watcher_cls()
+        self.media_watcher = watcher_cls(self.library, self)
         self.media_watcher.mediaInserted.connect(self.media_bar.offer)
+        self.media_watcher.start()
 
     # helpers -----------------------------------------------------------------------
     @staticmethod
