@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
             self.page_split.addWidget(self.previews)
         self.page_split.setStretchFactor(0, 3)
         self.page_split.setStretchFactor(1, 2)
-        self.page_split.setSizes([520, 260] + ([160] if self.previews is not None else []))
+        self.page_split.setSizes([500, 220] + ([150] if self.previews is not None else []))
         page = QWidget(self)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(4, 4, 4, 4)

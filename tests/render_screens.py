@@ -62,10 +62,26 @@ def _select_biggest_exam(win) -> None:
         win.sync.select_uid(max(exams, key=lambda e: e.effective_dose_msv).study_instance_uid)
 
 
+def _dark_palette():
+    """A dark system palette, as a desktop in dark mode gives it."""
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette()
+    role = QPalette.ColorRole
+    for r, c in ((role.Window, "#2b2b2b"), (role.WindowText, "#e6e6e6"), (role.Base, "#1e1e1e"),
+                 (role.AlternateBase, "#262626"), (role.Text, "#e6e6e6"), (role.Button, "#353535"),
+                 (role.ButtonText, "#e6e6e6"), (role.Highlight, "#2f6fb3"),
+                 (role.HighlightedText, "#ffffff"), (role.ToolTipBase, "#353535"),
+                 (role.ToolTipText, "#e6e6e6"), (role.PlaceholderText, "#9a9a9a")):
+        pal.setColor(r, QColor(c))
+    return pal
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fake", action="store_true", help="use the GUI test double")
     parser.add_argument("--out", default=str(HERE.parent / "docs" / "screenshots"))
+    parser.add_argument("--dark", action="store_true", help="also render with a dark palette")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(HERE))
@@ -82,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication([])
     apply_style(app)
+    if args.dark:
+        app.setPalette(_dark_palette())
     lib = _library(args.fake, tmp)
     store = SettingsStore.at_path(str(tmp / "ui.ini"))
     win = MainWindow(lib, store, watch_media=False)
@@ -93,12 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     _select_patient(app, win, "DOE")
     win.act_bars.setChecked(True)
     win.act_patient_view.setChecked(True)
-    _wait(app, lambda: False, 0.5)
-    win.grab().save(str(out / "patient-view.png"))
-    win.act_clinician_view.setChecked(True)
     _select_biggest_exam(win)
+    _wait(app, lambda: False, 1.5)
+    suffix = "-dark" if args.dark else ""
+    win.grab().save(str(out / f"patient-view{suffix}.png"))
+    win.act_clinician_view.setChecked(True)
     _wait(app, lambda: False, 0.5)
-    win.grab().save(str(out / "clinician-view.png"))
+    win.grab().save(str(out / f"clinician-view{suffix}.png"))
     win.close()
 
     from gui_fakes import FakeLibrary
@@ -108,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     empty.show()
     _wait(app, lambda: empty.pages.currentWidget() is empty.empty)
     _wait(app, lambda: False, 0.3)
-    empty.grab().save(str(out / "empty-library.png"))
+    empty.grab().save(str(out / f"empty-library{suffix}.png"))
     empty.close()
     if hasattr(lib, "close"):
         lib.close()

@@ -142,3 +142,16 @@ def test_empty_and_none_history(qtbot):
     w.set_history(h)
     assert len(w.markers.points()) == sum(1 for e in h.exams if e.date)
     assert all(not m.has_estimate and m.y == 0 for m in marker_infos(h))
+
+
+def test_timeline_follows_palette_change(timeline):
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette(timeline.palette())
+    pal.setColor(QPalette.ColorRole.Base, QColor("#101010"))
+    pal.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    pal.setColor(QPalette.ColorRole.WindowText, QColor("#eeeeee"))
+    pal.setColor(QPalette.ColorRole.Text, QColor("#eeeeee"))
+    timeline.setPalette(pal)
+    assert timeline.plot.backgroundBrush().color().name() == "#101010"
+    assert len(timeline.markers.points()) == len(timeline.marker_infos())  # redrawn, still complete

@@ -147,15 +147,10 @@ class TimelineWidget(QWidget):
 
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot.setAccessibleName("Cumulative dose timeline")
-        self.plot.setBackground(self._colors["background"])
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        fg = self._colors["foreground"]
-        for name in ("left", "bottom"):
-            axis = self.plot.getAxis(name)
-            axis.setPen(fg)
-            axis.setTextPen(fg)
+        self._apply_colors()
         self.plot.setLabel("left", "Cumulative effective dose", units="mSv")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.legend = QLabel(self)
@@ -178,6 +173,7 @@ class TimelineWidget(QWidget):
         self.bars: pg.BarGraphItem | None = None
         self.reference_lines: list[pg.InfiniteLine] = []
         self._redraw()
+        self._ready = True
 
     # public API ---------------------------------------------------------------
     def set_history(self, history: PatientHistory | None, background_msv_per_year: float = 2.4) -> None:
@@ -217,6 +213,25 @@ class TimelineWidget(QWidget):
         """Highlight the marker of ``study_uid`` (no signal is emitted)."""
         self._selected = study_uid if any(m.study_uid == study_uid for m in self._markers) else None
         self._draw_selection()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Follow the system switching between light and dark."""
+        from PySide6.QtCore import QEvent
+
+        if getattr(self, "_ready", False) and event.type() in (
+                QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_colors()
+            self._redraw()
+        super().changeEvent(event)
+
+    def _apply_colors(self) -> None:
+        self._colors = plot_colors(self.palette())
+        self.plot.setBackground(self._colors["background"])
+        fg = self._colors["foreground"]
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
 
     # drawing ------------------------------------------------------------------
     def _redraw(self) -> None:
