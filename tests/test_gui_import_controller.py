@@ -257,3 +257,26 @@ def test_summary_text_wording():
     s = ImportSummary(files_seen=3, instances_imported=0, cancelled=False)
     assert "0 new" in summary_text(s)
     assert "No files" in summary_text(ImportSummary())
+
+
+def test_gc_is_tamed_during_import_and_restored(qtbot, window):
+    import gc
+
+    before = gc.get_threshold()
+    lib = ImportLibrary(files=3, delay=0.01)
+    ctl = ImportController(lib, window)
+    seen = []
+    lib_run = lib.run_import
+
+    def spy(*a, **k):
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        return lib_run(*a, **k)
+
+    lib.run_import = spy
+    ctl.import_paths(["/a"])
+    _finish(qtbot, ctl)
+    qtbot.waitUntil(lambda: not ctl.busy, timeout=2000)
+    (threshold, frozen), = seen
+    assert threshold[2] > before[2] and threshold[:2] == before[:2]  # no full collections meanwhile
+    assert frozen > 0
+    assert gc.get_threshold() == before  # restored afterwards
