@@ -88,3 +88,25 @@ def test_clinician_panel_unknown_is_not_zero(qtbot):
     assert "DLP, total\tnot given" in text or "DLP, total not given" in text.replace("\n", " ")
     for w_ in exam.warnings:
         assert w_ in text
+
+
+def test_summary_of_only_non_ionising_exams():
+    h = build_history()
+    h.exams = [e for e in h.exams if e.ionising is False]
+    h.patient.cumulative_effective_dose_msv = 0.0
+    h.patient.cumulative_effective_dose_range_msv = (0.0, 0.0)
+    text = " ".join(summary_paragraphs(h, 2.4))
+    assert "no X-rays or radioactive tracers" in text
+    assert "natural background radiation, which" not in text  # no "0 mSv = less than a day"
+
+
+def test_clinician_header_notes_100_msv_as_information(qtbot):
+    h = build_history()
+    w = ClinicianPanel()
+    qtbot.addWidget(w)
+    w.set_history(h)
+    assert "100 mSv" not in w.plain_text()
+    h.patient.cumulative_effective_dose_msv = 120.0
+    w.set_history(h)
+    text = w.plain_text()
+    assert "at or above 100 mSv" in text and "clinical grounds" in text

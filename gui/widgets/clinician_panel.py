@@ -33,10 +33,18 @@ def _row(label: str, value_html: str) -> str:
     return f"<tr><td style='padding-right:12px'><b>{escape(label)}</b></td><td>{value_html}</td></tr>"
 
 
+HIGH_CUMULATIVE_MSV = 100.0
+
+
 def patient_header_html(history: PatientHistory) -> str:
-    """Totals of the patient with the factor set named."""
+    """Totals of the patient with the factor set named (and the 100 mSv note)."""
     p = history.patient
-    return (
+    note = ""
+    if p.cumulative_effective_dose_msv >= HIGH_CUMULATIVE_MSV:
+        note = ("<p><b>Cumulative effective dose at or above 100 mSv</b>, the level used in the "
+                "IAEA work on recurrent imaging. For information: the decision to image rests on "
+                "clinical grounds, not on the dose of prior exams (AAPM/ACR/HPS 2021).</p>")
+    return note + (
         f"<p><b>Cumulative effective dose:</b> {fmt_number(p.cumulative_effective_dose_msv)} mSv "
         f"(range {fmt_range(p.cumulative_effective_dose_range_msv)}) over {p.exam_count} exams; "
         f"{p.exams_without_dose_estimate} without estimate. "

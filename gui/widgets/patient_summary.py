@@ -61,9 +61,19 @@ def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) 
     word = "exam" if n == 1 else "exams"
     out = []
     estimated = [e for e in exams if e.has_estimate]
-    if estimated:
+    ionising_estimated = [e for e in estimated if e.ionising is not False]
+    if estimated and not ionising_estimated and total == 0:
+        if len(estimated) == n:
+            verb = "It used" if n == 1 else "They used"
+            out.append(f"You have {n} {word}{since}. {verb} no X-rays or radioactive tracers, "
+                       "so there is no radiation dose to add up.")
+        else:
+            out.append(f"You have {n} {word}{since}. Those with a known dose used no X-rays or "
+                       "radioactive tracers.")
+    elif estimated:
+        verb = "adds" if n == 1 else "add"
         out.append(
-            f"Your {n} {word}{since} add up to about {fmt_number(total)} mSv "
+            f"Your {n} {word}{since} {verb} up to about {fmt_number(total)} mSv "
             f"(probably between {fmt_number(low)} and {fmt_number(high)} mSv). That is roughly "
             f"as much as {background_equivalent(total, background_msv_per_year)} of natural background "
             f"radiation, which everyone receives from the ground, the air and space "
@@ -79,7 +89,7 @@ def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) 
                    f"not included in the total, because the files do not say enough about the "
                    f"radiation used: {names}.")
     non_ionising = [e for e in exams if e.ionising is False]
-    if non_ionising:
+    if non_ionising and ionising_estimated:
         kinds = sorted({modality_label(e.modalities) for e in non_ionising})
         out.append(f"{len(non_ionising)} of your exams ({', '.join(kinds)}) used no X-rays or "
                    "radioactive tracers, so they add nothing.")
