@@ -34,9 +34,10 @@ from dosetrail.gui.entry import main
 t = time.perf_counter()
 rc = main(sys.argv[1:])
 dt = time.perf_counter() - t
-self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"rc": rc, "seconds": dt, "self_max_rss_mb": self_kb / 1024, "worker_max_rss_mb": child_kb / 1024}), file=sys.stderr)
+me = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": rc, "seconds": dt, "self_max_rss_mb": me.ru_maxrss / 1024, "worker_max_rss_mb": kids.ru_maxrss / 1024,
+                  "main_cpu_s": me.ru_utime + me.ru_stime, "worker_cpu_s": kids.ru_utime + kids.ru_stime}), file=sys.stderr)
 """
 
 
@@ -70,7 +71,7 @@ def main() -> int:
         gen = time.perf_counter() - t
         size = sum(f.stat().st_size for f in files)
         print(f"generated {len(files)} files ({size / 1e6:.1f} MB) in {gen:.1f} s")
-        base = baseline(files)
+        base = min(baseline(files), baseline(files))  # best of two, warm cache like the imports
         link_doc, link = run_import(root / "src", root / "home-link", link=True)
         copy_doc, copy = run_import(root / "src", root / "home-copy", link=False)
         base_rate = len(files) / base
@@ -79,7 +80,7 @@ def main() -> int:
             rate = doc["instances_imported"] / st["seconds"]
             print(f"{name:<14}: {rate:8.0f} files/s ({st['seconds']:.2f} s, {doc['instances_imported']} imported) "
                   f"ratio {rate / base_rate:.2f}  peak RSS main {st['self_max_rss_mb']:.0f} MB, "
-                  f"worker {st['worker_max_rss_mb']:.0f} MB")
+                  f"worker {st['worker_max_rss_mb']:.0f} MB; CPU main {st['main_cpu_s']:.1f} s, workers {st['worker_cpu_s']:.1f} s")
         print(f"copy mode bytes read / source size: {copy_doc['bytes_read'] / size:.3f}")
     return 0
 

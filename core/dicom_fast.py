@@ -9,7 +9,7 @@ character sets, odd VRs), so results are the same as ``ds.get(keyword)``.
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, Callable
 
 from pydicom.datadict import dictionary_VR
 from pydicom.dataset import Dataset
@@ -117,3 +117,38 @@ def integer(ds: Dataset, tag: int) -> int | None:
         return int(value) if value is not None else None
     except (OverflowError, ValueError):
         return None
+
+
+# Values that are costly to convert (sequences, person names in other character sets)
+# repeat from file to file of a series: convert each distinct raw value once per process.
+_MEMO: dict[tuple, Any] = {}
+_MEMO_LIMIT = 4096
+_CHARSET = 0x00080005
+
+
+def memo(ds: Dataset, tag: int, compute: Callable[[Any], Any]) -> Any:
+    """``compute(value)`` of an element, cached on its raw bytes (and character set).
+
+    ``compute`` receives the converted value (``None`` when absent) and must
+    return something immutable; it must be the same function object on every
+    call (it is part of the cache key).
+    """
+    raw = _raw(ds, tag)
+    if raw is None:
+        return compute(None)
+    if not (getattr(raw, "is_raw", False) and isinstance(raw.value, bytes)):
+        return compute(raw.value)
+    charset = _raw(ds, _CHARSET)
+    key = (compute, tag, raw.value, raw.is_little_endian, raw.is_implicit_VR,
+           charset.value if charset is not None and getattr(charset, "is_raw", False) else None)
+    try:
+        return _MEMO[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable (should not happen for raw bytes)
+        return compute(_converted(ds, tag))
+    result = compute(_converted(ds, tag))
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[key] = result
+    return result

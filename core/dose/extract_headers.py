@@ -168,7 +168,8 @@ def _ct(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
     image.orientation = _fnums(ds, "ImageOrientationPatient")
     image.slice_thickness_mm = _fnum(ds, "SliceThickness")
     image.slice_location_mm = _fnum(ds, "SliceLocation")
-    phantom = _first(ds.get("CTDIPhantomTypeCodeSequence"))
+    phantom_cm = fast.memo(ds, _tag("CTDIPhantomTypeCodeSequence"), _phantom_of_sequence)
+    phantom = None
     groups = _frame_groups(ds)
     per_frame: list[float] = []
     for group in groups:
@@ -194,8 +195,15 @@ def _ct(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
         if len(set(per_frame)) > 1:
             record.warnings.append(
                 f"CTDIvol varies over {len(per_frame)} frames; their mean {image.ctdivol_mgy:g} mGy is used")
-    if phantom is not None:
-        image.phantom_cm = PHANTOMS_CM.get(key_of(phantom))
+    if phantom_cm is None and phantom is not None:
+        phantom_cm = PHANTOMS_CM.get(key_of(phantom))
+    image.phantom_cm = phantom_cm
+
+
+def _phantom_of_sequence(seq) -> int | None:
+    """16 or 32 from a CTDI Phantom Type Code Sequence (memoised per distinct raw value)."""
+    item = _first(seq)
+    return PHANTOMS_CM.get(key_of(item)) if item is not None else None
 
 
 def _exposure_time_s(ds: Dataset) -> float | None:

@@ -170,6 +170,10 @@ def _float(ds: Dataset, keyword: str) -> float | None:
     return fast.number(ds, _TAGS[keyword])
 
 
+def _person_name(value) -> str:
+    return str(value or "").strip()
+
+
 def iso_date(value: str | None) -> str | None:
     if not value:
         return None
@@ -202,7 +206,7 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
     meta = getattr(ds, "file_meta", None)
     warnings: list[str] = []
     try:
-        name = str(ds.get("PatientName", "") or "").strip()
+        name = fast.memo(ds, 0x00100010, _person_name)
     except Exception:  # noqa: BLE001 - character set pydicom cannot decode
         name = ""
         warnings.append("patient name could not be decoded with the file's character set")
