@@ -88,9 +88,7 @@ def run_gui(argv: list[str]) -> int:
     apply_style(app)
     app.setWindowIcon(icon("app"))
     library = Library()
-    window = MainWindow(library, store)
-    if not store.restore_window(window):
-        window.resize(1400, 900)
+    window = MainWindow(library, store)  # restores the last geometry, else 1400x900
     window.show()
     paths = list(args.paths)
     if demo_dir is not None:

@@ -147,6 +147,9 @@ class MainWindow(QMainWindow):
         self.top_split = QSplitter(Qt.Orientation.Horizontal, self)
         self.top_split.addWidget(self.timeline)
         self.top_split.addWidget(self.details)
+        self.top_split.setCollapsible(0, False)
+        self.timeline.setMinimumWidth(320)
+        self.details.setMinimumWidth(260)
         self.top_split.setStretchFactor(0, 3)
         self.top_split.setStretchFactor(1, 2)
         self.top_split.setSizes([600, 420])
@@ -172,6 +175,9 @@ class MainWindow(QMainWindow):
         self.main_split.addWidget(self.patient_panel)
         self.main_split.addWidget(self.patient_page)
         self.main_split.setStretchFactor(1, 1)
+        self.main_split.setCollapsible(0, False)
+        self.main_split.setCollapsible(1, False)
+        self.patient_panel.setMinimumWidth(240)
         self.main_split.setSizes([380, 1020])
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.empty)
@@ -283,7 +289,12 @@ class MainWindow(QMainWindow):
             self.media_bar.importRequested.connect(lambda m: self.importer.import_paths([m]))
 
     def _restore(self) -> None:
-        self.store.restore_window(self)
+        if not self.store.restore_window(self):
+            screen = self.screen().availableGeometry() if self.screen() else None
+            w, h = 1400, 900
+            if screen is not None:
+                w, h = min(w, screen.width()), min(h, screen.height())
+            self.resize(w, h)
         for name, splitter in self._splitters().items():
             self.store.restore_splitter(name, splitter)
         self.act_bars.setChecked(self.store.flag("show_bars", False))
