@@ -109,9 +109,19 @@ def summary_text(summary) -> str:
         parts.append(f"{len(summary.files_rejected)} files could not be imported (see the report).")
     if summary.files_skipped_not_dicom:
         parts.append(f"{len(summary.files_skipped_not_dicom)} files skipped (not DICOM).")
-    if summary.files_seen == 0 and not summary.cancelled:
+    if summary.files_seen == 0 and not summary.cancelled and not summary.files_rejected:
         parts.append("No files were found in what you chose.")
+    if nothing_imported(summary) and summary.files_rejected:
+        parts.append("")
+        parts.extend(f"• {_elide(r.label, 60)}: {r.reason}" for r in summary.files_rejected[:3])
+        if len(summary.files_rejected) > 3:
+            parts.append(f"… and {len(summary.files_rejected) - 3} more in the import report")
     return "\n".join(parts)
+
+
+def nothing_imported(summary) -> bool:
+    """True when the import added nothing and found nothing already present."""
+    return not summary.instances_imported and not summary.instances_already_present
 
 
 def needs_password(summary) -> bool:
@@ -423,7 +433,9 @@ class ImportController(QObject):
         return box
 
     def _show_summary(self, summary) -> None:
-        box = self._message(QMessageBox.Information, "Import finished", summary_text(summary))
+        failed = nothing_imported(summary) and bool(summary.files_rejected) and not summary.cancelled
+        box = self._message(QMessageBox.Warning if failed else QMessageBox.Information,
+                            "Nothing was imported" if failed else "Import finished", summary_text(summary))
         if summary.import_run_id is not None:
             button = box.addButton("Open import report", QMessageBox.ActionRole)
             button.clicked.connect(lambda _=False, rid=summary.import_run_id: self.open_report(rid))
