@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -276,7 +276,11 @@ class MainWindow(QMainWindow):
         c.failed.connect(self._on_failed)
         c.pdfWritten.connect(lambda p: self.statusBar().showMessage(f"Report saved to {p}", 8000))
         c.busyChanged.connect(lambda busy: self.statusBar().showMessage("Working…" if busy else "", 0))
-        self.search.textChanged.connect(self._on_search)
+        self.search_timer = QTimer(self)  # filter once typing pauses
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(150)
+        self.search_timer.timeout.connect(lambda: self._on_search(self.search.text()))
+        self.search.textChanged.connect(self.search_timer.start)
         self.patient_view.selectionModel().currentRowChanged.connect(self._on_patient_row)
         self.sync.examChanged.connect(self.clinician.set_exam)
         if self.previews is not None:

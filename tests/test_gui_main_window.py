@@ -72,7 +72,7 @@ def test_view_toggle_hides_technical_columns(window):
 
 def test_search_filters_patient_list(window, qtbot):
     qtbot.keyClicks(window.search, "ROE")
-    assert window.patient_proxy.rowCount() == 1
+    qtbot.waitUntil(lambda: window.patient_proxy.rowCount() == 1, timeout=2000)
     assert "1 of 32" in window.patient_count.text()
 
 
