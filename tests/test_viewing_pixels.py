@@ -146,3 +146,10 @@ def test_window_helpers():
     assert list(out) == [0, 127, 255]
     assert CT_PRESETS["Lung"] == (-600.0, 1500.0)
     assert auto_window(np.zeros(10))[1] >= 1.0
+
+
+def test_max_bytes_limits_frames():
+    path = _tf("MR_small.dcm")  # 64 x 64 -> 16 kB per float32 frame
+    vol = load_series([path] * 10, max_bytes=3 * 64 * 64 * 4)
+    assert vol.frame_count == 3
+    assert sum("first 3 frames" in reason for _, reason in vol.errors) == 7

@@ -156,7 +156,7 @@ def _decode_file(path: str):
     return frames, meta
 
 
-def load_series(paths: list[str], max_frames: int | None = None) -> Volume:
+def load_series(paths: list[str], max_frames: int | None = None, max_bytes: int | None = None) -> Volume:
     """Decode the files of one series into a :class:`Volume`.
 
     Parameters
@@ -166,6 +166,9 @@ def load_series(paths: list[str], max_frames: int | None = None) -> Volume:
     max_frames
         Stop after this many frames (protects memory on huge series);
         ``None`` reads everything.
+    max_bytes
+        Also stop when the ``float32`` frames would exceed this size (the
+        limit in frames is set from the first decoded file's frame size).
 
     Returns
     -------
@@ -187,6 +190,10 @@ def load_series(paths: list[str], max_frames: int | None = None) -> Volume:
             continue
         decoded.append((path, frames, meta))
         total += frames.shape[0]
+        if max_bytes is not None and len(decoded) == 1:
+            per_frame = max(1, frames[0].size * 4)
+            by_bytes = max(1, max_bytes // per_frame)
+            max_frames = by_bytes if max_frames is None else min(max_frames, by_bytes)
     if not decoded:
         return Volume(frames=np.zeros((0, 0, 0), dtype=np.float32), errors=errors)
 

@@ -25,6 +25,9 @@ THUMB = 128
 #: Modalities whose objects are reports or documents, not images.
 REPORT_MODALITIES = {"SR", "KO", "PR", "DOC"}
 SERIES_ROLE = Qt.UserRole + 1
+#: The viewer loads at most this many frames / bytes of decoded pixels.
+MAX_VIEWER_FRAMES = 3000
+MAX_VIEWER_BYTES = 768 * 1024 * 1024
 
 
 def series_caption(series) -> str:
@@ -89,7 +92,7 @@ def _load_viewer_data(library, uid: str, modality: str):
         return ("sr", paths)
     from dosetrail.core.viewing.pixels import load_series
 
-    return ("image", load_series(paths, max_frames=2000))
+    return ("image", load_series(paths, max_frames=MAX_VIEWER_FRAMES, max_bytes=MAX_VIEWER_BYTES))
 
 
 class SeriesPreviewPanel(QWidget):
