@@ -1,25 +1,19 @@
 """The main window: composition of the models, widgets, dialogs and controllers.
 
-Logic lives in :mod:`.browser_controller` (loading, selection sync),
-:mod:`.importing` (the import flow, another module) and the widgets.
+Logic lives in :mod:`.window_presenter` (what actions and results do),
+:mod:`.browser_controller` (loading in the pool, selection sync),
+:mod:`.importing` (the import flow) and the widgets.
 """
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -28,16 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dosetrail.core.config import data_home
-
 from .browser_controller import BrowserController, ExamSelectionSync
-from .dialogs.merge_split import MergePatientsDialog, SplitPatientDialog
-from .dialogs.settings import SettingsDialog
-from .formatting import fmt_number, fmt_range
 from .icons import icon
-from .models.exams import DATE_COLUMN, ExamTableModel, make_exam_proxy, technical_columns
-from .models.patients import KeyRole, PatientFilterProxy, PatientTableModel, display_name
-from .printing import print_history
+from .models.exams import DATE_COLUMN, ExamTableModel, make_exam_proxy
+from .models.patients import PatientFilterProxy, PatientTableModel
 from .settings_store import SettingsStore
 from .style import large_font
 from .widgets.clinician_panel import ClinicianPanel
@@ -45,8 +33,9 @@ from .widgets.empty_state import EmptyLibraryWidget
 from .widgets.media_offer import MediaOfferBar
 from .widgets.patient_summary import PatientSummaryWidget
 from .widgets.timeline import TimelineWidget
+from .window_presenter import PAGE_EMPTY, PAGE_LIBRARY, WindowPresenter
 
-PAGE_EMPTY, PAGE_LIBRARY = 0, 1
+__all__ = ["MainWindow", "PAGE_EMPTY", "PAGE_LIBRARY"]
 
 
 def _optional(module: str, name: str):
@@ -78,6 +67,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("DoseTrail – radiation dose history")
         self.setWindowIcon(icon("app"))
         self.controller = BrowserController(library, self)
+        self.presenter = WindowPresenter(self)
         self._build_patient_list()
         self._build_patient_page()
         self._build_central()
@@ -213,7 +203,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         imp = self.importer
-        missing = self._import_unavailable
+        missing = self.presenter.import_unavailable
         self.act_import_folder = self._action("Import &folder…", imp.import_folder_dialog if imp else missing,
                                               QKeySequence.StandardKey.Open, "import-folder")
         self.act_import_archive = self._action("Import &archive…", imp.import_archive_dialog if imp else missing,
@@ -222,13 +212,13 @@ class MainWindow(QMainWindow):
                                             "Ctrl+L", "import-link")
         self.act_import_report = self._action("Import &report…", imp.show_last_report if imp else missing,
                                               "Ctrl+R")
-        self.act_export_pdf = self._action("&Export report (PDF)…", self.export_pdf, "Ctrl+E", "report")
-        self.act_print = self._action("&Print…", self.print_report, QKeySequence.StandardKey.Print, "print")
-        self.act_settings = self._action("&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences,
+        self.act_export_pdf = self._action("&Export report (PDF)…", self.presenter.export_pdf, "Ctrl+E", "report")
+        self.act_print = self._action("&Print…", self.presenter.print_report, QKeySequence.StandardKey.Print, "print")
+        self.act_settings = self._action("&Settings…", self.presenter.open_settings, QKeySequence.StandardKey.Preferences,
                                          "settings")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.act_merge = self._action("&Merge patients…", self.merge_patients, "Ctrl+M", "merge")
-        self.act_split = self._action("&Split patient…", self.split_patient, "Ctrl+Shift+S", "split")
+        self.act_merge = self._action("&Merge patients…", self.presenter.merge_patients, "Ctrl+M", "merge")
+        self.act_split = self._action("&Split patient…", self.presenter.split_patient, "Ctrl+Shift+S", "split")
         self.act_patient_view = self._action("&Patient view", None, "Ctrl+1", "patient", checkable=True)
         self.act_clinician_view = self._action("&Clinician view", None, "Ctrl+2", "clinician",
                                                checkable=True)
@@ -236,8 +226,8 @@ class MainWindow(QMainWindow):
         group.setExclusive(True)
         group.addAction(self.act_patient_view)
         group.addAction(self.act_clinician_view)
-        self.act_patient_view.toggled.connect(lambda on: on and self.set_view("patient"))
-        self.act_clinician_view.toggled.connect(lambda on: on and self.set_view("clinician"))
+        self.act_patient_view.toggled.connect(lambda on: on and self.presenter.set_view("patient"))
+        self.act_clinician_view.toggled.connect(lambda on: on and self.presenter.set_view("clinician"))
         self.act_bars = self._action("Per-year &bars", self.timeline.set_show_bars, "Ctrl+B",
                                      checkable=True)
         self.act_reference = self._action("&Reference lines", self.timeline.set_show_reference_lines,
@@ -271,17 +261,17 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c = self.controller
-        c.patientsLoaded.connect(self._on_patients)
-        c.historyLoaded.connect(self._on_history)
-        c.failed.connect(self._on_failed)
+        c.patientsLoaded.connect(self.presenter.show_patients)
+        c.historyLoaded.connect(self.presenter.show_history)
+        c.failed.connect(self.presenter.show_failure)
         c.pdfWritten.connect(lambda p: self.statusBar().showMessage(f"Report saved to {p}", 8000))
         c.busyChanged.connect(lambda busy: self.statusBar().showMessage("Working…" if busy else "", 0))
         self.search_timer = QTimer(self)  # filter once typing pauses
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(150)
-        self.search_timer.timeout.connect(lambda: self._on_search(self.search.text()))
+        self.search_timer.timeout.connect(lambda: self.presenter.apply_search(self.search.text()))
         self.search.textChanged.connect(self.search_timer.start)
-        self.patient_view.selectionModel().currentRowChanged.connect(self._on_patient_row)
+        self.patient_view.selectionModel().currentRowChanged.connect(self.presenter.on_patient_row)
         self.sync.examChanged.connect(self.clinician.set_exam)
         if self.previews is not None:
             self.sync.examChanged.connect(self.previews.set_exam)
@@ -306,7 +296,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_show_reference_lines(self.act_reference.isChecked())
         view = self.store.last_view()
         (self.act_clinician_view if view == "clinician" else self.act_patient_view).setChecked(True)
-        self.set_view(view)
+        self.presenter.set_view(view)
 
     def _start_media_watcher(self) -> None:
         watcher_cls = _optional("media_watcher", "MediaWatcher")
@@ -331,128 +321,6 @@ class MainWindow(QMainWindow):
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.main_split, "page": self.page_split, "top": self.top_split}
-
-    def _settings_rate(self) -> float:
-        return float(getattr(self.library.settings, "background_msv_per_year", 2.4))
-
-    def _import_unavailable(self) -> None:
-        QMessageBox.information(self, "Import", "The import flow is not available in this build.")
-
-    # slots ------------------------------------------------------------------------------
-    def set_view(self, view: str) -> None:
-        """Switch between ``"patient"`` (plain language) and ``"clinician"`` (every figure)."""
-        clinician = view == "clinician"
-        self.details.setCurrentWidget(self.clinician if clinician else self.summary)
-        for col in technical_columns():
-            self.exam_view.setColumnHidden(col, not clinician)
-        self.exam_view.resizeColumnsToContents()
-        self.store.set_last_view(view)
-
-    def _on_search(self, text: str) -> None:
-        self.patient_proxy.set_search(text)
-        self._update_count()
-
-    def _update_count(self) -> None:
-        shown, total = self.patient_proxy.rowCount(), self.patient_model.rowCount()
-        self.patient_count.setText(f"{total} patients" if shown == total
-                                   else f"{shown} of {total} patients match")
-
-    def _on_patients(self, patients: list) -> None:
-        key = self.controller.current_key
-        self.patient_model.set_patients(patients)
-        self.pages.setCurrentIndex(PAGE_EMPTY if not patients else PAGE_LIBRARY)
-        self._update_count()
-        row = self.patient_model.row_of(key) if key else -1
-        if row < 0 and self.patient_proxy.rowCount():
-            idx = self.patient_proxy.index(0, 0)
-        elif row >= 0:
-            idx = self.patient_proxy.mapFromSource(self.patient_model.index(row, 0))
-        else:
-            self.controller.load_history(None)
-            return
-        self.patient_view.setCurrentIndex(idx)
-        if idx.data(KeyRole) == key:  # same patient: no row change, reload explicitly
-            self.controller.load_history(key)
-
-    def _on_patient_row(self, current, _previous) -> None:
-        key = current.data(KeyRole) if current.isValid() else None
-        if key != self.controller.current_key or self.controller.history is None:
-            self.controller.load_history(key)
-
-    def _on_history(self, history) -> None:
-        rate = self._settings_rate()
-        self.exam_model.set_exams(history.exams if history else [])
-        self.exam_view.resizeColumnsToContents()
-        self.timeline.set_history(history, rate)
-        self.summary.set_history(history, rate)
-        self.clinician.set_history(history)
-        if self.previews is not None:
-            self.previews.set_exam(None)
-        if history is None:
-            self.header.setText("Select a patient")
-            return
-        p = history.patient
-        ids = ", ".join(i for i, _ in p.patient_ids)
-        self.header.setText(
-            f"<b>{display_name(p.name)}</b> – born {p.birth_date or 'unknown'} – IDs {ids} – "
-            f"{p.exam_count} exams, about {fmt_number(p.cumulative_effective_dose_msv)} mSv "
-            f"({fmt_range(p.cumulative_effective_dose_range_msv)})")
-
-    def _on_failed(self, message: str) -> None:
-        self.statusBar().showMessage(message, 15000)
-        QMessageBox.warning(self, "DoseTrail", message)
-
-    def export_pdf(self) -> None:
-        """Ask for a file name and write the current patient's PDF report in the pool."""
-        key = self.controller.current_key
-        if key is None:
-            self.statusBar().showMessage("Select a patient first.", 5000)
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export dose report", "dose-report.pdf",
-                                              "PDF files (*.pdf)")
-        if path:
-            self.controller.export_pdf(key, path)
-
-    def print_report(self) -> None:
-        """Print the current patient's history (summary and exam table)."""
-        history = self.controller.history
-        if history is None:
-            self.statusBar().showMessage("Select a patient first.", 5000)
-            return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            print_history(history, self._settings_rate(), printer)
-
-    def open_settings(self) -> None:
-        """Show the settings dialog; apply dose settings in the pool."""
-        folder = self.store.data_folder() or os.environ.get("DOSETRAIL_HOME") or str(data_home())
-        dialog = SettingsDialog(self.library.settings, folder, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        if dialog.data_folder_path() and dialog.data_folder_path() != folder:
-            self.store.set_data_folder(dialog.data_folder_path())
-            self.statusBar().showMessage("The new data folder is used after a restart.", 8000)
-        if dialog.settings_changed():
-            self.controller.apply_settings(dialog.settings())
-
-    def merge_patients(self) -> None:
-        """Merge two patients (dialog), then reload."""
-        patients = [self.patient_model.patient(r) for r in range(self.patient_model.rowCount())]
-        dialog = MergePatientsDialog(self.library, patients, self.controller.current_key, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.controller.current_key = dialog.merged_key
-            self.controller.reload()
-
-    def split_patient(self) -> None:
-        """Split identifiers off the current patient (dialog), then reload."""
-        history = self.controller.history
-        if history is None:
-            self.statusBar().showMessage("Select a patient first.", 5000)
-            return
-        dialog = SplitPatientDialog(self.library, history.patient, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.controller.reload()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.store.save_window(self)

@@ -1,0 +1,161 @@
+"""What the main window's actions and the controller's results do to its widgets.
+
+:class:`WindowPresenter` holds the behaviour so that :mod:`.main_window` stays
+composition: it shows loaded patients and histories, switches the patient and
+clinician views, and runs the File/Patient menu dialogs (settings, merge,
+split, export, print).
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+
+from dosetrail.core.config import data_home
+
+from .dialogs.merge_split import MergePatientsDialog, SplitPatientDialog
+from .dialogs.settings import SettingsDialog
+from .formatting import fmt_number, fmt_range
+from .models.exams import technical_columns
+from .models.patients import KeyRole, display_name
+from .printing import print_history
+
+PAGE_EMPTY, PAGE_LIBRARY = 0, 1
+
+
+class WindowPresenter(QObject):
+    """Slots of the main window.
+
+    Parameters
+    ----------
+    window : MainWindow
+        The window whose widgets, controller, library and store are used.
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.w = window
+
+    def settings_rate(self) -> float:
+        """The natural background dose rate of the library's settings (mSv/year)."""
+        return float(getattr(self.w.library.settings, "background_msv_per_year", 2.4))
+
+    def import_unavailable(self) -> None:
+        QMessageBox.information(self.w, "Import", "The import flow is not available in this build.")
+
+    def set_view(self, view: str) -> None:
+        """Switch between ``"patient"`` (plain language) and ``"clinician"`` (every figure)."""
+        clinician = view == "clinician"
+        self.w.details.setCurrentWidget(self.w.clinician if clinician else self.w.summary)
+        for col in technical_columns():
+            self.w.exam_view.setColumnHidden(col, not clinician)
+        self.w.exam_view.resizeColumnsToContents()
+        self.w.store.set_last_view(view)
+
+    def apply_search(self, text: str) -> None:
+        self.w.patient_proxy.set_search(text)
+        self.update_count()
+
+    def update_count(self) -> None:
+        shown, total = self.w.patient_proxy.rowCount(), self.w.patient_model.rowCount()
+        self.w.patient_count.setText(f"{total} patients" if shown == total
+                                   else f"{shown} of {total} patients match")
+
+    def show_patients(self, patients: list) -> None:
+        key = self.w.controller.current_key
+        self.w.patient_model.set_patients(patients)
+        self.w.pages.setCurrentIndex(PAGE_EMPTY if not patients else PAGE_LIBRARY)
+        self.update_count()
+        row = self.w.patient_model.row_of(key) if key else -1
+        if row < 0 and self.w.patient_proxy.rowCount():
+            idx = self.w.patient_proxy.index(0, 0)
+        elif row >= 0:
+            idx = self.w.patient_proxy.mapFromSource(self.w.patient_model.index(row, 0))
+        else:
+            self.w.controller.load_history(None)
+            return
+        self.w.patient_view.setCurrentIndex(idx)
+        if idx.data(KeyRole) == key:  # same patient: no row change, reload explicitly
+            self.w.controller.load_history(key)
+
+    def on_patient_row(self, current, _previous) -> None:
+        key = current.data(KeyRole) if current.isValid() else None
+        if key != self.w.controller.current_key or self.w.controller.history is None:
+            self.w.controller.load_history(key)
+
+    def show_history(self, history) -> None:
+        rate = self.settings_rate()
+        self.w.exam_model.set_exams(history.exams if history else [])
+        self.w.exam_view.resizeColumnsToContents()
+        self.w.timeline.set_history(history, rate)
+        self.w.summary.set_history(history, rate)
+        self.w.clinician.set_history(history)
+        if self.w.previews is not None:
+            self.w.previews.set_exam(None)
+        if history is None:
+            self.w.header.setText("Select a patient")
+            return
+        p = history.patient
+        ids = ", ".join(i for i, _ in p.patient_ids)
+        self.w.header.setText(
+            f"<b>{display_name(p.name)}</b> – born {p.birth_date or 'unknown'} – IDs {ids} – "
+            f"{p.exam_count} exams, about {fmt_number(p.cumulative_effective_dose_msv)} mSv "
+            f"({fmt_range(p.cumulative_effective_dose_range_msv)})")
+
+    def show_failure(self, message: str) -> None:
+        self.w.statusBar().showMessage(message, 15000)
+        QMessageBox.warning(self.w, "DoseTrail", message)
+
+    def export_pdf(self) -> None:
+        """Ask for a file name and write the current patient's PDF report in the pool."""
+        key = self.w.controller.current_key
+        if key is None:
+            self.w.statusBar().showMessage("Select a patient first.", 5000)
+            return
+        path, _ = QFileDialog.getSaveFileName(self.w, "Export dose report", "dose-report.pdf",
+                                              "PDF files (*.pdf)")
+        if path:
+            self.w.controller.export_pdf(key, path)
+
+    def print_report(self) -> None:
+        """Print the current patient's history (summary and exam table)."""
+        history = self.w.controller.history
+        if history is None:
+            self.w.statusBar().showMessage("Select a patient first.", 5000)
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self.w)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            print_history(history, self.settings_rate(), printer)
+
+    def open_settings(self) -> None:
+        """Show the settings dialog; apply dose settings in the pool."""
+        folder = self.w.store.data_folder() or os.environ.get("DOSETRAIL_HOME") or str(data_home())
+        dialog = SettingsDialog(self.w.library.settings, folder, self.w)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        if dialog.data_folder_path() and dialog.data_folder_path() != folder:
+            self.w.store.set_data_folder(dialog.data_folder_path())
+            self.w.statusBar().showMessage("The new data folder is used after a restart.", 8000)
+        if dialog.settings_changed():
+            self.w.controller.apply_settings(dialog.settings())
+
+    def merge_patients(self) -> None:
+        """Merge two patients (dialog), then reload."""
+        patients = [self.w.patient_model.patient(r) for r in range(self.w.patient_model.rowCount())]
+        dialog = MergePatientsDialog(self.w.library, patients, self.w.controller.current_key, self.w)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.w.controller.current_key = dialog.merged_key
+            self.w.controller.reload()
+
+    def split_patient(self) -> None:
+        """Split identifiers off the current patient (dialog), then reload."""
+        history = self.w.controller.history
+        if history is None:
+            self.w.statusBar().showMessage("Select a patient first.", 5000)
+            return
+        dialog = SplitPatientDialog(self.w.library, history.patient, self.w)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.w.controller.reload()
