@@ -43,6 +43,7 @@ class WindowPresenter(QObject):
         return float(getattr(self.w.library.settings, "background_msv_per_year", 2.4))
 
     def import_unavailable(self) -> None:
+        """Explain that this build has no import flow."""
         QMessageBox.information(self.w, "Import", "The import flow is not available in this build.")
 
     def set_view(self, view: str) -> None:
@@ -55,15 +56,21 @@ class WindowPresenter(QObject):
         self.w.store.set_last_view(view)
 
     def apply_search(self, text: str) -> None:
+        """Filter the patient list by ``text`` (name, patient ID or birth date)."""
         self.w.patient_proxy.set_search(text)
         self.update_count()
 
     def update_count(self) -> None:
+        """Show how many patients are listed (and how many match the search)."""
         shown, total = self.w.patient_proxy.rowCount(), self.w.patient_model.rowCount()
         self.w.patient_count.setText(f"{total} patients" if shown == total
                                    else f"{shown} of {total} patients match")
 
     def show_patients(self, patients: list) -> None:
+        """Fill the patient list; keep the current patient selected (else the first).
+
+        An empty library shows the first-import page.
+        """
         key = self.w.controller.current_key
         self.w.patient_model.set_patients(patients)
         self.w.pages.setCurrentIndex(PAGE_EMPTY if not patients else PAGE_LIBRARY)
@@ -81,11 +88,13 @@ class WindowPresenter(QObject):
             self.w.controller.load_history(key)
 
     def on_patient_row(self, current, _previous) -> None:
+        """Load the history of the patient row that became current."""
         key = current.data(KeyRole) if current.isValid() else None
         if key != self.w.controller.current_key or self.w.controller.history is None:
             self.w.controller.load_history(key)
 
     def show_history(self, history) -> None:
+        """Show ``history`` (or nothing) in the header, timeline, table and panels."""
         rate = self.settings_rate()
         self.w.exam_model.set_exams(history.exams if history else [])
         self.w.exam_view.resizeColumnsToContents()
@@ -105,6 +114,7 @@ class WindowPresenter(QObject):
             f"({fmt_range(p.cumulative_effective_dose_range_msv)})")
 
     def show_failure(self, message: str) -> None:
+        """Tell the user that a background request failed."""
         self.w.statusBar().showMessage(message, 15000)
         QMessageBox.warning(self.w, "DoseTrail", message)
 
