@@ -203,8 +203,13 @@ _SINGLE = {
 }
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
 def _build(cls: type, raw: dict[str, Any]) -> Any:
-    known = {f.name for f in fields(cls)}
+    known = _FIELD_NAMES.get(cls)
+    if known is None:
+        known = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..config import Settings
-from ..storage.models import Instance, Series, Study
+from ..storage.models import Instance, Study
 from .records import DoseRecord
 from .study import SeriesText, StudyDoseInput, StudyEstimate
 
@@ -37,22 +37,33 @@ def age_years(patient_age: str | None, birth_date: str | None, study_date: str |
     return None
 
 
-def study_input(study: Study) -> StudyDoseInput:
-    """Everything stored about a study that the estimator needs."""
+def study_input(study: Study, doses: dict[int, list[dict]] | None = None,
+                counts: dict[int, int] | None = None) -> StudyDoseInput:
+    """Everything stored about a study that the estimator needs.
+
+    ``doses`` (series id -> dose dicts) and ``counts`` (series id -> number of
+    instances) come from :func:`_series_doses`; without them the instances are
+    loaded through the ORM (slower, for single studies).
+    """
     records: list[DoseRecord] = []
     series_texts: list[SeriesText] = []
     modalities: set[str] = set(m for m in (study.modalities or "").split("\\") if m)
     for series in study.series:
         modalities.add(series.modality)
+        if doses is None:
+            raw = [i.dose for i in series.instances if i.dose]
+            n = len(series.instances)
+        else:
+            raw = doses.get(series.id, [])
+            n = (counts or {}).get(series.id, 0)
         series_texts.append(SeriesText(
             series_uid=series.series_instance_uid, modality=series.modality, description=series.description,
-            body_part=series.body_part, protocol_name=series.protocol_name, image_count=len(series.instances)))
-        for inst in series.instances:
-            if inst.dose:
-                try:
-                    records.append(DoseRecord.from_dict(inst.dose))
-                except (TypeError, ValueError):
-                    continue
+            body_part=series.body_part, protocol_name=series.protocol_name, image_count=n))
+        for dose in raw:
+            try:
+                records.append(DoseRecord.from_dict(dose))
+            except (TypeError, ValueError):
+                continue
     patient = study.patient
     return StudyDoseInput(
         study_uid=study.study_instance_uid,
@@ -64,6 +75,19 @@ def study_input(study: Study) -> StudyDoseInput:
         series=series_texts,
         records=records,
     )
+
+
+def _series_doses(session, series_ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, int]]:
+    """Dose dicts and instance counts per series, read as plain rows (no ORM objects)."""
+    doses: dict[int, list[dict]] = {}
+    counts: dict[int, int] = {}
+    for i in range(0, len(series_ids), 500):
+        chunk = series_ids[i:i + 500]
+        for sid, dose in session.execute(select(Instance.series_id, Instance.dose).where(Instance.series_id.in_(chunk))):
+            counts[sid] = counts.get(sid, 0) + 1
+            if dose:
+                doses.setdefault(sid, []).append(dose)
+    return doses, counts
 
 
 def apply_estimate(study: Study, est: StudyEstimate, settings: Settings) -> None:
@@ -98,12 +122,11 @@ def refresh_estimates(session_factory, study_uids: Iterable[str] | None = None, 
         with session_factory() as session:
             studies = session.scalars(
                 select(Study).where(Study.id.in_(ids[i:i + BATCH])).options(
-                    selectinload(Study.patient),
-                    selectinload(Study.series).selectinload(Series.instances).load_only(Instance.dose),
-                )
+                    selectinload(Study.patient), selectinload(Study.series))
             ).all()
+            doses, counts = _series_doses(session, [se.id for st in studies for se in st.series])
             for study in studies:
-                inp = study_input(study)
+                inp = study_input(study, doses, counts)
                 try:
                     est = estimate_study(inp, settings)
                 except Exception as exc:  # noqa: BLE001 - keep the library usable; say why
