@@ -282,7 +282,8 @@ class ImportController(QObject):
     def import_archive_dialog(self) -> None:
         """Ask for ZIP archives and import them."""
         files, _ = QFileDialog.getOpenFileNames(
-            self.parent_widget, "Import ZIP archives", "", "ZIP archives (*.zip);;All files (*)")
+            self.parent_widget, "Import ZIP archives", "",
+            "Archives (*.zip *.ZIP *.gz *.tgz);;All files (*)")
         if files:
             self.import_paths(files)
 

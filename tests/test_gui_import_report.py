@@ -1,0 +1,92 @@
+"""gui.widgets.import_report.ImportReportDialog: buckets, reasons, per-study dose info, CSV."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from dosetrail.core.api import ImportRunReport, StudyImportReport
+from dosetrail.gui.widgets.import_report import CSV_HEADER, ImportReportDialog, bucket_counts
+from gui_fakes import FakeLibrary
+
+pytestmark = pytest.mark.gui
+
+
+def _report() -> ImportRunReport:
+    return ImportRunReport(
+        run_id=7, started_at="2026-11-25T10:00:00", finished_at="2026-11-25T10:01:12", status="done",
+        sources=["/media/cdrom"], files_seen=40, instances_imported=33, instances_already_present=4,
+        files_rejected=[("/media/cdrom/IM1", "truncated file, with a comma"),
+                        ("/media/cdrom/a.zip!b.dcm", "encrypted archive: run again with --password")],
+        files_skipped=[("/media/cdrom/AUTORUN.INF", "not DICOM")],
+        studies=[
+            StudyImportReport("1.2.3", "P1", "2019-01-20", "CT TAP", ["CT", "SR"], ["RDSR"], [], [],
+                              ["UK-2022 chest-abdomen-pelvis DLP 1200 > 940"]),
+            StudyImportReport("1.2.4", "P1", None, "ANGIO", ["XA"], [], ["DAP"], ["no dose data"], []),
+        ])
+
+
+class ReportLibrary(FakeLibrary):
+    def import_report(self, run_id: int) -> ImportRunReport:
+        self.calls.append(("import_report", run_id))
+        return _report()
+
+
+@pytest.fixture
+def dialog(qtbot):
+    lib = ReportLibrary()
+    dlg = ImportReportDialog(lib, 7)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.report is not None, timeout=5000)
+    assert ("import_report", 7) in lib.calls
+    return dlg
+
+
+def test_buckets_files_and_studies(dialog):
+    rep = _report()
+    text = dialog.counts.text()
+    for bucket, count in bucket_counts(rep):
+        assert f"{bucket}: <b>{count}</b>" in text
+    assert "color:#c92a2a" in text  # rejected files stand out
+    files = dialog.files_table
+    assert files.rowCount() == 3
+    assert [files.item(r, 0).text() for r in range(3)] == ["rejected", "rejected", "skipped"]
+    assert files.item(1, 2).text() == rep.files_rejected[1][1]
+    studies = dialog.studies_table
+    assert studies.rowCount() == 2
+    assert studies.item(0, 3).text() == "RDSR"
+    assert "940" in studies.item(0, 6).text()
+    assert studies.item(1, 0).text() == "unknown"  # no date is not a date
+    assert studies.item(1, 3).text() == "none" and studies.item(1, 4).text() == "DAP"
+    assert dialog.tabs.tabText(1) == "Rejected and skipped files (3)"
+    assert dialog.copy_button.isEnabled() and dialog.save_button.isEnabled()
+
+
+def test_csv_and_clipboard(dialog, tmp_path):
+    path = tmp_path / "r.csv"
+    dialog.save_csv(str(path))
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == CSV_HEADER
+    assert ["rejected", "/media/cdrom/IM1", "truncated file, with a comma"] == rows[6][:3]
+    study = next(r for r in rows if r[0] == "study" and r[1] == "1.2.3")
+    assert study[5] == "RDSR" and study[4] == "CT SR" and "940" in study[8]
+    text = dialog.copy_to_clipboard()
+    assert QGuiApplication.clipboard().text() == text
+    assert text.splitlines()[0].split("\t") == CSV_HEADER
+    assert len(text.splitlines()) == len(rows)
+
+
+def test_load_error_is_shown(qtbot):
+    lib = FakeLibrary()
+
+    def broken(run_id):
+        raise KeyError(f"no import run {run_id}")
+
+    lib.import_report = broken
+    dlg = ImportReportDialog(lib, 99)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: "could not be loaded" in dlg.header.text(), timeout=5000)
+    assert "no import run 99" in dlg.header.text()
+    assert dlg.rows() == [] and not dlg.save_button.isEnabled()
