@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
                                               "Ctrl+R")
         self.act_export_pdf = self._action("&Export report (PDF)…", self.presenter.export_pdf, "Ctrl+E", "report")
         self.act_print = self._action("&Print…", self.presenter.print_report, QKeySequence.StandardKey.Print, "print")
-        self.act_settings = self._action("&Settings…", self.presenter.open_settings, QKeySequence.StandardKey.Preferences,
+        self.act_settings = self._action("&Settings…", self.presenter.open_settings, "Ctrl+,",
                                          "settings")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_merge = self._action("&Merge patients…", self.presenter.merge_patients, "Ctrl+M", "merge")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
@@ -37,6 +37,7 @@ class WindowPresenter(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.w = window
+        self.last_message: QMessageBox | None = None
 
     def settings_rate(self) -> float:
         """The natural background dose rate of the library's settings (mSv/year)."""
@@ -114,9 +115,14 @@ class WindowPresenter(QObject):
             f"({fmt_range(p.cumulative_effective_dose_range_msv)})")
 
     def show_failure(self, message: str) -> None:
-        """Tell the user that a background request failed."""
+        """Tell the user that a background request failed (non-modal message)."""
         self.w.statusBar().showMessage(message, 15000)
-        QMessageBox.warning(self.w, "DoseTrail", message)
+        box = QMessageBox(QMessageBox.Icon.Warning, "DoseTrail", message,
+                          QMessageBox.StandardButton.Ok, self.w)
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.last_message = box
 
     def export_pdf(self) -> None:
         """Ask for a file name and write the current patient's PDF report in the pool."""

@@ -153,3 +153,60 @@ def test_interactive_widgets_have_accessible_names(window):
             checked += 1
     assert checked >= 8
     assert window.timeline.plot.accessibleName()
+
+
+def test_marker_tooltips_name_exam_dose_and_method(window):
+    tip = window.timeline.markers.opts["tip"]
+    history = window.controller.history
+    for exam in history.exams:
+        if not exam.date:
+            continue
+        text = tip(x=0, y=0, data=exam.study_instance_uid)
+        assert exam.date in text
+        if exam.has_estimate:
+            assert "mSv" in text and exam.method in text
+        else:
+            assert "No estimate" in text
+
+
+def test_settings_action_applies_settings_in_worker(window, qtbot, monkeypatch):
+    from dosetrail.gui.dialogs.settings import SettingsDialog
+
+    def fake_exec(dialog):
+        dialog.factor_set.setCurrentText("ICRP-103-NCI")
+        dialog.background.setValue(3.0)
+        return SettingsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SettingsDialog, "exec", fake_exec)
+    window.act_settings.trigger()
+    qtbot.waitUntil(lambda: window.controller.history is not None
+                    and window.controller.history.factor_set == "ICRP-103-NCI", timeout=5000)
+    sent = [c[1] for c in window.library.calls if c[0] == "update_settings"]
+    assert sent and sent[-1].factor_set == "ICRP-103-NCI" and sent[-1].background_msv_per_year == 3.0
+    # the summary now uses the new background rate
+    assert "3 mSv a year" in window.summary.plain_text()
+
+
+def test_merge_action_calls_library_and_reloads(window, qtbot, monkeypatch):
+    from dosetrail.gui.dialogs.merge_split import MergePatientsDialog
+
+    def fake_exec(dialog):
+        dialog.other.setCurrentIndex(dialog.other.findData("P2"))
+        dialog.accept()
+        return MergePatientsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(MergePatientsDialog, "exec", fake_exec)
+    window.act_merge.trigger()
+    assert ("merge_patients", "P1", "P2") in window.library.calls
+    qtbot.waitUntil(lambda: window.patient_model.rowCount() == 31, timeout=5000)
+
+
+def test_failed_history_load_is_reported_without_blocking(window, qtbot):
+    def broken(key):
+        raise RuntimeError("database is locked")
+
+    window.library.history = broken
+    window.controller.load_history("P2")
+    qtbot.waitUntil(lambda: window.presenter.last_message is not None, timeout=5000)
+    assert "database is locked" in window.presenter.last_message.text()
+    assert "database is locked" in window.statusBar().currentMessage()
