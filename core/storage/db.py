@@ -14,16 +14,20 @@ import os
 import socket
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select, update
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from ..config import default_db_url
 from .models import Base, ImportRun
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration has to run (it costs 0.3 s a start)
+    from alembic.config import Config
+
+# The newest migration bundled (tests/test_storage_schema_head.py checks it against Alembic).
+SCHEMA_HEAD = "0002"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -105,6 +109,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
     -------
     alembic.config.Config
     """
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if engine is not None:
@@ -115,6 +121,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def head_revision() -> str:
     """Return the newest migration revision id bundled with this version."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -122,6 +130,8 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """Return the database's migration revision, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -138,10 +148,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     revision : str
         Target revision, ``"head"`` by default.
     """
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the database is already at :data:`SCHEMA_HEAD` (one cheap query, no Alembic)."""
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD
+    except Exception:  # noqa: BLE001 - no table yet, or any other state: let Alembic decide
+        return False
 
 
 def process_owner() -> str:
@@ -207,6 +228,7 @@ def open_library(url: str | None = None) -> tuple[Engine, sessionmaker]:
         stay readable after a commit.
     """
     engine = open_engine(url)
-    upgrade(engine)
+    if not schema_is_current(engine):
+        upgrade(engine)
     mark_interrupted_runs(engine)
     return engine, sessionmaker(bind=engine, expire_on_commit=False)
