@@ -153,3 +153,17 @@ def test_max_bytes_limits_frames():
     vol = load_series([path] * 10, max_bytes=3 * 64 * 64 * 4)
     assert vol.frame_count == 3
     assert sum("first 3 frames" in reason for _, reason in vol.errors) == 7
+
+
+def test_jpeg_ls_lossless_and_j2k_lossless_equal_the_uncompressed_file():
+    plain = load_series([_tf("MR_small.dcm")]).frames
+    for name in ("MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm"):
+        vol = load_series([_tf(name)])
+        assert vol.errors == [], name
+        np.testing.assert_array_equal(vol.frames, plain)
+
+
+def test_jpeg_baseline_ybr_multiframe_is_rgb():
+    vol = load_series([_tf("examples_ybr_color.dcm")])
+    assert vol.errors == []
+    assert vol.frames.shape == (30, 240, 320, 3) and vol.photometric == "RGB"
