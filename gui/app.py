@@ -61,11 +61,15 @@ def run_gui(argv: list[str]) -> int:
         The Qt event loop's exit status (0 on normal close).
     """
     args = parse_args(argv)
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from .settings_store import SettingsStore
 
+    if QApplication.instance() is None:  # crisp SVG icons and text at 125 %, 150 % ...
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication([sys.argv[0], *[a for a in argv if a.startswith("-")
                                                                   and a != "--demo"]])
     app.setApplicationName("DoseTrail")
