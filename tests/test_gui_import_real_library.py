@@ -109,3 +109,15 @@ def _finish_first(qtbot, ctl):
     with qtbot.waitSignal(ctl.importFinished, timeout=60_000) as blocker:
         pass
     return blocker.args[0]
+
+
+def test_cancel_stops_a_real_import(qtbot, controller, library, tmp_path):
+    generate_many(tmp_path / "big", 1500, seed="gui-cancel")
+    controller.import_paths([str(tmp_path / "big")])
+    qtbot.waitUntil(lambda: controller.progress_dialog is not None
+                    and "files read" in controller.progress_dialog.labelText(), timeout=20_000)
+    controller.cancel()
+    summary = _finish(qtbot, controller)
+    assert summary.cancelled
+    assert summary.instances_imported < 1500
+    assert "cancelled" in controller.message_box.text()
