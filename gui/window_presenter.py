@@ -97,6 +97,7 @@ class WindowPresenter(QObject):
     def show_history(self, history) -> None:
         """Show ``history`` (or nothing) in the header, timeline, table and panels."""
         rate = self.settings_rate()
+        keep = self.w.sync.current_uid()  # same exam stays selected after a reload
         self.w.exam_model.set_exams(history.exams if history else [])
         self.w.exam_view.resizeColumnsToContents()
         self.w.timeline.set_history(history, rate)
@@ -107,6 +108,8 @@ class WindowPresenter(QObject):
         if history is None:
             self.w.header.setText("Select a patient")
             return
+        if keep is not None and self.w.exam_model.row_of(keep) >= 0:
+            self.w.sync.select_uid(keep)
         p = history.patient
         ids = ", ".join(i for i, _ in p.patient_ids)
         self.w.header.setText(

@@ -210,3 +210,22 @@ def test_failed_history_load_is_reported_without_blocking(window, qtbot):
     qtbot.waitUntil(lambda: window.presenter.last_message is not None, timeout=5000)
     assert "database is locked" in window.presenter.last_message.text()
     assert "database is locked" in window.statusBar().currentMessage()
+
+
+def test_selected_exam_survives_a_reload(window, qtbot):
+    uid = window.timeline.marker_infos()[2].study_uid
+    window.sync.select_uid(uid)
+    with qtbot.waitSignal(window.controller.historyLoaded, timeout=5000):
+        window.controller.reload()
+    assert window.sync.current_uid() == uid and window.timeline.selected_exam() == uid
+
+
+def test_switching_patient_clears_exam_selection(window, qtbot):
+    window.sync.select_uid(window.timeline.marker_infos()[0].study_uid)
+    proxy = window.patient_proxy
+    row = next(r for r in range(proxy.rowCount())
+               if proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 3) not in ("P1", "P2"))
+    window.patient_view.setCurrentIndex(proxy.index(row, 0))
+    qtbot.waitUntil(lambda: window.controller.history is None
+                    or window.controller.history.patient.key not in ("P1", "P2"), timeout=5000)
+    assert window.timeline.selected_exam() is None
