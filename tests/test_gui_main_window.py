@@ -229,3 +229,21 @@ def test_switching_patient_clears_exam_selection(window, qtbot):
     qtbot.waitUntil(lambda: window.controller.history is None
                     or window.controller.history.patient.key not in ("P1", "P2"), timeout=5000)
     assert window.timeline.selected_exam() is None
+
+
+def test_import_into_empty_library_shows_the_new_patient(qtbot, tmp_path):
+    from dosetrail.gui.main_window import MainWindow
+    from dosetrail.gui.settings_store import SettingsStore
+    from gui_fakes import build_history
+
+    lib = FakeLibrary()
+    win = MainWindow(lib, SettingsStore.at_path(str(tmp_path / "ui.ini")), watch_media=False)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.empty, timeout=5000)
+    if win.importer is None:
+        pytest.skip("import controller not available")
+    lib.histories["P9"] = build_history("P9")  # what an import adds
+    win.importer.libraryChanged.emit()
+    qtbot.waitUntil(lambda: win.controller.history is not None, timeout=5000)
+    assert win.pages.currentWidget() is win.main_split
+    assert win.exam_model.rowCount() == len(lib.histories["P9"].exams)
