@@ -28,6 +28,11 @@ def corpus_export(openrem_dir, tmp_path_factory):
     assert exp.returncode == 0, exp.stderr
     doc = json.loads(exp.stdout)
     studies = {s["study_instance_uid"]: (p, s) for p in doc["patients"] for s in p["studies"]}
+    # importing the same corpus again (as from a second CD) changes no figure
+    again = subprocess.run(cmd + ["import", str(openrem_dir), "--json"], capture_output=True, text=True, env=env)
+    assert json.loads(again.stdout)["instances_imported"] == 0
+    exp2 = subprocess.run(cmd + ["export", "--format", "json"], capture_output=True, text=True, env=env)
+    assert json.loads(exp2.stdout) == doc
     return imp.returncode, summary, doc, studies
 
 
