@@ -84,7 +84,7 @@ def test_import_runs_in_worker_and_summarises(qtbot, window):
     assert ctl.progress_dialog is None
     box = ctl.message_box
     assert box.icon() == QMessageBox.Information
-    assert "8 new images" in box.text() and "2 studies" in box.text() and "1 files skipped" in box.text()
+    assert "8 new images" in box.text() and "2 studies" in box.text() and "1 file skipped" in box.text()
     # the summary's button opens the report of this run
     button = next(b for b in box.buttons() if b.text() == "Open import report")
     button.click()
@@ -98,7 +98,9 @@ def test_progress_reaches_dialog(qtbot, window):
     ctl.import_paths(["/data/folder"])
     qtbot.waitUntil(lambda: ctl.progress_dialog is not None and "files read" in ctl.progress_dialog.labelText(),
                     timeout=3000)
-    assert "/data/folder/f" in ctl.progress_dialog.labelText()
+    label = ctl.progress_dialog.labelText()
+    assert "/data/folder/f" in label and "kB" in label
+    assert label.split(" files read, ")[0].isdigit()
     _finish(qtbot, ctl)
 
 
@@ -139,7 +141,7 @@ def test_password_prompt_cancelled_shows_rejections(qtbot, window, monkeypatch):
     ctl.import_paths(["/dl/secret.zip"])
     _finish(qtbot, ctl)
     assert len(lib.import_calls) == 1
-    assert "1 files could not be imported" in ctl.message_box.text()
+    assert "1 file could not be imported" in ctl.message_box.text()
 
 
 def test_source_error_gives_clear_message(qtbot, window):
