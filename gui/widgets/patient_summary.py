@@ -91,8 +91,9 @@ def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) 
     non_ionising = [e for e in exams if e.ionising is False]
     if non_ionising and ionising_estimated:
         kinds = sorted({modality_label(e.modalities) for e in non_ionising})
+        one = len(non_ionising) == 1
         out.append(f"{len(non_ionising)} of your exams ({', '.join(kinds)}) used no X-rays or "
-                   "radioactive tracers, so they add nothing.")
+                   f"radioactive tracers, so {'it adds' if one else 'they add'} nothing.")
     biggest = sorted((e for e in estimated if (e.effective_dose_msv or 0) > 0),
                      key=lambda e: e.effective_dose_msv or 0, reverse=True)[:3]
     if len(biggest) > 1:

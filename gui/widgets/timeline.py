@@ -155,6 +155,7 @@ class TimelineWidget(QWidget):
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.legend = QLabel(self)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
         self.legend.setAccessibleName("Timeline legend")
         self.note = QLabel(self)
         self.note.setWordWrap(True)
@@ -321,10 +322,10 @@ class TimelineWidget(QWidget):
                 sym = f'<span style="color:{self._colors["no_estimate"].name()}">&#9675;</span>'
             else:
                 sym = f'<span style="color:{modality_color(name).name()}">&#9679;</span>'
-            entries.append(f"{sym}&nbsp;{name}")
+            entries.append(f"{sym}&nbsp;{name.replace(' ', '&nbsp;')}")
         if self.bars is not None:
             entries.append(f'<span style="color:{self._colors["bars"].name()}">&#9632;</span>'
-                           "&nbsp;dose per year")
+                           "&nbsp;dose&nbsp;per&nbsp;year")
         self.legend.setText("&nbsp;&nbsp;&nbsp;".join(entries))
 
     def _draw_selection(self) -> None:
