@@ -12,6 +12,7 @@ from dosetrail.core.history import SeriesView
 from dosetrail.gui.widgets.previews import SERIES_ROLE, SeriesPreviewPanel, series_caption
 from dosetrail.gui.widgets.sr_tree import SRTreeDialog
 from dosetrail.gui.widgets.viewer import ImageViewerDialog
+from dosetrail.gui.workers import active_workers
 from gui_fakes import FakeLibrary, build_history
 
 pytestmark = pytest.mark.gui
@@ -124,3 +125,31 @@ def test_captions():
     assert series_caption(SeriesView("u", 5, "SR", None, None, 1)) == "#5 Dose report\nSR · 1 object"
     long = series_caption(SeriesView("u", None, "CT", "X" * 40, None, 2))
     assert long.startswith("XXXX") and "…" in long and long.endswith("CT · 2 images")
+
+
+def test_switching_exams_stops_the_old_thumbnail_worker(qtbot, exam_and_lib):
+    exam, lib = exam_and_lib
+    gate = threading.Event()
+    calls = []
+    real = lib.series_files
+
+    def slow(uid):
+        calls.append(uid)
+        gate.wait(5)
+        return real(uid)
+
+    lib.series_files = slow
+    panel = SeriesPreviewPanel(lib)
+    qtbot.addWidget(panel)
+    panel.set_exam(exam)  # its worker blocks in its first series_files call
+    qtbot.waitUntil(lambda: calls == ["s.rgb"], timeout=5000)
+    other = build_history().exams[3]
+    other.series = [SeriesView("s.mr", 1, "MR", "T1", None, 1)]
+    lib.files["s.mr"] = [_tf("MR_small.dcm")]
+    with qtbot.waitSignal(panel.thumbnailsDone, timeout=10000):
+        panel.set_exam(other)
+        gate.set()
+    qtbot.waitUntil(lambda: active_workers() == 0, timeout=5000)
+    assert panel.list.count() == 1
+    # the old exam's worker stopped after the series it was in: 3 more would follow
+    assert sorted(calls) == ["s.mr", "s.rgb"]

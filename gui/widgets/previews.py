@@ -67,12 +67,18 @@ def tile_icon(pixmap: QPixmap, size: int = THUMB) -> QIcon:
     return QIcon(tile)
 
 
-def _thumbnails(library, series: list[tuple[str, str]], generation: int, progress=None) -> int:
-    """Pool thread: make each series' thumbnail, report ``(generation, uid, png or None)``."""
+def _thumbnails(library, series: list[tuple[str, str]], generation: int, is_current=None,
+                progress=None) -> int:
+    """Pool thread: make each series' thumbnail, report ``(generation, uid, png or None)``.
+
+    Stops early when ``is_current()`` turns false (another exam was selected).
+    """
     from dosetrail.core.viewing.thumbnails import series_thumbnail
 
     made = 0
     for uid, modality in series:
+        if is_current is not None and not is_current():
+            break
         png = None
         if modality not in REPORT_MODALITIES:
             try:
@@ -153,8 +159,10 @@ class SeriesPreviewPanel(QWidget):
             text = "Dose report\n(SR)" if s.modality == "SR" else (s.modality if s.modality in REPORT_MODALITIES else "…")
             item.setIcon(placeholder_icon(text))
             self.list.addItem(item)
-        run_in_pool(_thumbnails, self.library, [(s.series_uid, s.modality) for s in series], self.generation,
-                    on_progress=self._thumbnail_ready, on_finished=self._thumbnails_finished)
+        generation = self.generation
+        run_in_pool(_thumbnails, self.library, [(s.series_uid, s.modality) for s in series], generation,
+                    lambda: self.generation == generation,  # an int read: safe from the pool thread
+                    on_progress=self._thumbnail_ready, on_finished=lambda: self._thumbnails_finished(generation))
 
     def item_for(self, series_uid: str) -> QListWidgetItem | None:
         """The list item of a series."""
@@ -177,8 +185,9 @@ class SeriesPreviewPanel(QWidget):
         elif series.modality not in REPORT_MODALITIES:
             item.setIcon(placeholder_icon(f"{series.modality}\nno preview"))
 
-    def _thumbnails_finished(self) -> None:
-        self.thumbnailsDone.emit()
+    def _thumbnails_finished(self, generation: int) -> None:
+        if generation == self.generation:
+            self.thumbnailsDone.emit()
 
     def open_item(self, item: QListWidgetItem) -> None:
         """Open a series: the image viewer, or the SR tree for reports."""
