@@ -176,7 +176,7 @@ class FakeLibrary:
         return lib
 
     # settings
-    def update_settings(self, settings: Settings) -> None:
+    def update_settings(self, settings: Settings, progress: Callable[[int, int], None] | None = None) -> None:
         self.calls.append(("update_settings", settings))
         self.settings = replace(settings)
         for key, h in list(self.histories.items()):
@@ -213,7 +213,8 @@ class FakeLibrary:
     # import
     def run_import(self, paths: list[str], *, link: bool = False, password: str | None = None,
                    progress: Callable[[ImportProgress], None] | None = None,
-                   cancel: threading.Event | None = None) -> ImportSummary:
+                   cancel: threading.Event | None = None,
+                   workers: int | None = None) -> ImportSummary:
         self.calls.append(("run_import", list(paths), link))
         if progress:
             progress(ImportProgress(files_seen=len(paths), done=True))

@@ -247,3 +247,27 @@ def test_import_into_empty_library_shows_the_new_patient(qtbot, tmp_path):
     qtbot.waitUntil(lambda: win.controller.history is not None, timeout=5000)
     assert win.pages.currentWidget() is win.main_split
     assert win.exam_model.rowCount() == len(lib.histories["P9"].exams)
+
+
+def test_fake_library_matches_the_real_facade():
+    import inspect
+
+    from dosetrail.core.api import Library
+
+    for name in ("update_settings", "patients", "patient_count", "history", "run_import",
+                 "import_runs", "import_report", "merge_patients", "split_patient", "series_files",
+                 "study_files", "removable_media", "write_report_pdf", "close"):
+        real = list(inspect.signature(getattr(Library, name)).parameters)
+        fake = list(inspect.signature(getattr(FakeLibrary, name)).parameters)
+        assert fake == real, name
+    assert isinstance(inspect.getattr_static(Library, "settings"), property)
+
+
+def test_tab_moves_from_search_to_patients_to_exams(window, qtbot):
+    window.activateWindow()
+    window.search.setFocus()
+    qtbot.waitUntil(lambda: window.search.hasFocus(), timeout=2000)
+    qtbot.keyClick(window.search, Qt.Key.Key_Tab)
+    assert window.patient_view.hasFocus()
+    qtbot.keyClick(window.patient_view, Qt.Key.Key_Tab)
+    assert window.exam_view.hasFocus()
