@@ -232,6 +232,8 @@ class MainWindow(QMainWindow):
                                      checkable=True)
         self.act_reference = self._action("&Reference lines", self.timeline.set_show_reference_lines,
                                           "Ctrl+Shift+R", checkable=True)
+        self.patient_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.patient_view.addActions([self.act_merge, self.act_split, self.act_export_pdf, self.act_print])
         self.act_search = self._action("Find patient", self.search.setFocus, QKeySequence.StandardKey.Find)
         self.addAction(self.act_search)
 

@@ -90,4 +90,8 @@ def test_main_window_over_real_library(qtbot, tmp_path):
         if history.cumulative:
             _, y = win.timeline.step_curve.getData()
             assert y[-1] == pytest.approx(history.patient.cumulative_effective_dose_msv)
+    out = tmp_path / "report.pdf"
+    with qtbot.waitSignal(win.controller.pdfWritten, timeout=20000):
+        win.controller.export_pdf(win.controller.current_key, str(out))
+    assert out.read_bytes().startswith(b"%PDF")
     lib.close()
