@@ -31,7 +31,15 @@ def immortalize_singletons() -> bool:
     if _done or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
         return False
     for obj in (None, True, False):
-        # ob_refcnt is the first field of every PyObject on CPython <= 3.11
-        ctypes.c_ssize_t.from_address(id(obj)).value += _PINNED
+        # ob_refcnt is the first field of a PyObject on release builds of CPython <= 3.11;
+        # check that it really is before relying on it (debug builds differ)
+        field = ctypes.c_ssize_t.from_address(id(obj))
+        before = sys.getrefcount(obj)
+        if abs(before - field.value) > 16:  # not the reference count: leave it alone
+            return False
+        field.value += _PINNED
+        if sys.getrefcount(obj) - before != _PINNED:
+            field.value -= _PINNED
+            return False
     _done = True
     return True
