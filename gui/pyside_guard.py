@@ -38,7 +38,7 @@ def immortalize_singletons() -> bool:
         if abs(before - field.value) > 16:  # not the reference count: leave it alone
             return False
         field.value += _PINNED
-        if sys.getrefcount(obj) - before != _PINNED:
+        if abs(sys.getrefcount(obj) - before - _PINNED) > 16:
             field.value -= _PINNED
             return False
     _done = True
