@@ -61,6 +61,7 @@ def test_buckets_files_and_studies(dialog):
     assert studies.item(1, 3).text() == "none" and studies.item(1, 4).text() == "DAP"
     assert dialog.tabs.tabText(1) == "Rejected and skipped files (3)"
     assert dialog.copy_button.isEnabled() and dialog.save_button.isEnabled()
+    assert "2026-11-25 10:00:00 – 2026-11-25 10:01:12" in dialog.header.text()
 
 
 def test_csv_and_clipboard(dialog, tmp_path):

@@ -73,6 +73,12 @@ def bucket_counts(report) -> list[tuple[str, int]]:
     ]
 
 
+def _when(iso: str) -> str:
+    """``2026-11-25T10:00:00.123+00:00`` -> ``2026-11-25 10:00:00``."""
+    text = str(iso).replace("T", " ")
+    return text.split(".")[0].split("+")[0]
+
+
 def _item(text: str, tooltip: str | None = None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setFlags(item.flags() & ~Qt.ItemIsEditable)
@@ -152,7 +158,7 @@ class ImportReportDialog(QDialog):
         """Show an ``ImportRunReport``."""
         self.report = report
         sources = ", ".join(report.sources) or "—"
-        when = report.started_at + (f" – {report.finished_at}" if report.finished_at else "")
+        when = _when(report.started_at) + (f" – {_when(report.finished_at)}" if report.finished_at else "")
         self.header.setText(f"<b>Import #{report.run_id}</b> ({report.status}), {when}<br>From: {sources}")
         self.header.setTextFormat(Qt.RichText)
         parts = []
