@@ -35,6 +35,7 @@ class BrowserController(QObject):
     settingsApplied = Signal(object)  # Settings
     pdfWritten = Signal(str)  # path
     busyChanged = Signal(bool)
+    progressText = Signal(str)  # e.g. "Recomputing the dose estimates: 40 of 120 studies"
     failed = Signal(str)  # user-readable message
 
     def __init__(self, library, parent: QObject | None = None) -> None:
@@ -48,7 +49,7 @@ class BrowserController(QObject):
         self.workers: list[Any] = []
 
     # helpers ------------------------------------------------------------------
-    def _run(self, fn, *args, on_result, what: str) -> None:
+    def _run(self, fn, *args, on_result, what: str, on_progress=None) -> None:
         self._set_busy(+1)
 
         def done(result) -> None:
@@ -59,7 +60,7 @@ class BrowserController(QObject):
             self._set_busy(-1)
             self.failed.emit(f"{what} failed: {message}")
 
-        worker = run_in_pool(fn, *args, on_result=done, on_error=error)
+        worker = run_in_pool(fn, *args, on_result=done, on_error=error, on_progress=on_progress)
         self.workers = [w for w in self.workers if w is not None][-8:] + [worker]
 
     def _set_busy(self, delta: int) -> None:
@@ -115,10 +116,14 @@ class BrowserController(QObject):
             self.settingsApplied.emit(settings)
             self.reload()
 
-        # a lambda: the worker would otherwise hand its own progress signal to the
-        # library's ``progress(done, total)`` parameter
-        self._run(lambda: self.library.update_settings(settings), on_result=deliver,
-                  what="Recomputing the estimates")
+        def recompute(progress) -> None:  # the worker passes its progress signal's emit
+            self.library.update_settings(settings, progress=lambda done, total: progress((done, total)))
+
+        def report(step) -> None:
+            done, total = step
+            self.progressText.emit(f"Recomputing the dose estimates: {done} of {total} studies")
+
+        self._run(recompute, on_result=deliver, what="Recomputing the estimates", on_progress=report)
 
     def export_pdf(self, key: str, path: str) -> None:
         """Write the printable report of ``key`` to ``path`` (``pdfWritten``)."""

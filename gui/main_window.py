@@ -267,6 +267,7 @@ class MainWindow(QMainWindow):
         c.historyLoaded.connect(self.presenter.show_history)
         c.failed.connect(self.presenter.show_failure)
         c.pdfWritten.connect(lambda p: self.statusBar().showMessage(f"Report saved to {p}", 8000))
+        c.progressText.connect(lambda text: self.statusBar().showMessage(text, 0))
         c.busyChanged.connect(lambda busy: self.statusBar().showMessage("Working…" if busy else "", 0))
         self.search_timer = QTimer(self)  # filter once typing pauses
         self.search_timer.setSingleShot(True)

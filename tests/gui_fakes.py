@@ -178,6 +178,9 @@ class FakeLibrary:
     # settings
     def update_settings(self, settings: Settings, progress: Callable[[int, int], None] | None = None) -> None:
         self.calls.append(("update_settings", settings))
+        for i in range(len(self.histories)):
+            if progress is not None:
+                progress(i + 1, len(self.histories))
         self.settings = replace(settings)
         for key, h in list(self.histories.items()):
             name, ids = h.patient.name, h.patient.patient_ids

@@ -94,4 +94,13 @@ def test_main_window_over_real_library(qtbot, tmp_path):
     with qtbot.waitSignal(win.controller.pdfWritten, timeout=20000):
         win.controller.export_pdf(win.controller.current_key, str(out))
     assert out.read_bytes().startswith(b"%PDF")
+    # changing the factor set recomputes in the pool and the window shows the new figures
+    from dataclasses import replace
+
+    win.controller.apply_settings(replace(lib.settings, factor_set="ICRP-103-NCI"))
+    qtbot.waitUntil(lambda: win.controller.history is not None
+                    and win.controller.history.factor_set == "ICRP-103-NCI" or bool(errors),
+                    timeout=20000)
+    assert not errors
+    assert "ICRP-103-NCI" in win.clinician.plain_text()
     lib.close()

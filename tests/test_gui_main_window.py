@@ -90,11 +90,14 @@ def test_settings_change_recomputes_in_worker(window, qtbot):
 
     lib = window.library
     new = replace(lib.settings, factor_set="ICRP-103-NCI")
+    steps = []
+    window.controller.progressText.connect(steps.append)
     window.controller.apply_settings(new)
     qtbot.waitUntil(lambda: window.controller.history is not None
                     and window.controller.history.factor_set == "ICRP-103-NCI", timeout=5000)
     assert ("update_settings", new) in lib.calls
     assert "ICRP-103-NCI" in window.clinician.plain_text()
+    assert steps and steps[-1].endswith(f"{len(lib.histories)} of {len(lib.histories)} studies")
 
 
 def test_export_pdf_and_print(window, qtbot, tmp_path):
