@@ -153,3 +153,18 @@ def test_switching_exams_stops_the_old_thumbnail_worker(qtbot, exam_and_lib):
     assert panel.list.count() == 1
     # the old exam's worker stopped after the series it was in: 3 more would follow
     assert sorted(calls) == ["s.mr", "s.rgb"]
+
+
+def test_tiles_fit_a_short_panel(qtbot, exam_and_lib):
+    exam, lib = exam_and_lib
+    panel = _panel(qtbot, lib, exam)
+    panel.resize(700, 600)
+    qtbot.waitUntil(lambda: panel.list.iconSize().height() == 128, timeout=2000)
+    assert panel.list.isWrapping()
+    panel.resize(700, 150)
+    qtbot.waitUntil(lambda: panel.list.iconSize().height() < 128, timeout=2000)
+    assert not panel.list.isWrapping()  # one row that scrolls sideways
+    grid = panel.list.gridSize()
+    assert grid.height() <= panel.list.viewport().height()
+    text = panel.item_for("s.ct").text()
+    assert text.count("\n") == 1 and text.endswith("CT · 3 images")

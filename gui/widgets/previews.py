@@ -8,7 +8,7 @@ arrivals of the previous exam.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,8 @@ THUMB = 128
 #: Modalities whose objects are reports or documents, not images.
 REPORT_MODALITIES = {"SR", "KO", "PR", "DOC"}
 SERIES_ROLE = Qt.UserRole + 1
+#: Width (pixels) captions are elided to; tiles are at least this wide plus margins.
+CAPTION_WIDTH = 140
 #: The viewer loads at most this many frames / bytes of decoded pixels.
 MAX_VIEWER_FRAMES = 3000
 MAX_VIEWER_BYTES = 768 * 1024 * 1024
@@ -136,7 +138,24 @@ class SeriesPreviewPanel(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SingleSelection)
         self.list.itemActivated.connect(self.open_item)
         self.list.itemDoubleClicked.connect(self.open_item)
+        self.list.installEventFilter(self)
         layout.addWidget(self.list, 1)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if obj is self.list and event.type() == QEvent.Resize:
+            self._fit_tiles(event.size().height())
+        return super().eventFilter(obj, event)
+
+    def _fit_tiles(self, height: int) -> None:
+        """Fit the tiles to the height given: one scrolling row when the panel is short."""
+        caption = self.list.fontMetrics().lineSpacing() * 2 + 14
+        available = height - caption - 2 * self.list.frameWidth() - 18  # room for a scroll bar
+        one_row = available < 2 * (THUMB + caption)
+        size = max(48, min(THUMB, available)) if one_row else THUMB
+        self.list.setIconSize(QSize(size, size))
+        self.list.setGridSize(QSize(max(size + 44, CAPTION_WIDTH + 12), size + caption))
+        self.list.setWrapping(not one_row)
+        self.list.setFlow(QListWidget.LeftToRight)
 
     def set_exam(self, exam) -> None:
         """Show the series of ``exam`` (an ``ExamView``), or nothing for ``None``."""
@@ -151,8 +170,11 @@ class SeriesPreviewPanel(QWidget):
             self.status.setText("This exam has no series in the library.")
             return
         self.status.setText(f"{len(series)} series — double-click to open")
+        metrics = self.list.fontMetrics()
         for s in series:
-            item = QListWidgetItem(series_caption(s))
+            first, second = series_caption(s).split("\n", 1)
+            # one line each: a wrapped description would push the modality line out of the tile
+            item = QListWidgetItem(f"{metrics.elidedText(first, Qt.ElideRight, CAPTION_WIDTH)}\n{second}")
             item.setData(SERIES_ROLE, s)
             item.setToolTip(f"{s.description or ''}\n{s.modality}, {s.instance_count} objects\n"
                             f"body part: {s.body_part or 'unknown'}\nSeries UID {s.series_uid}")
