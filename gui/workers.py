@@ -17,6 +17,10 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
+#: The global pool gets at least this many threads: the work is mostly I/O,
+#: SQLite or decoding in C, and a long import must not hold up the rest.
+MIN_POOL_THREADS = 4
+
 # Workers that are queued or running: a QRunnable (and its signals) must stay
 # referenced until it has finished, or Python may collect it mid-run.
 _ACTIVE: set["Worker"] = set()
@@ -142,7 +146,12 @@ def start_worker(worker: Worker) -> Worker:
     # the last reference inside its own signal would delete the signals object
     # in the middle of the emission
     worker.signals.finished.connect(lambda w=worker: QTimer.singleShot(0, lambda: _ACTIVE.discard(w)))
-    QThreadPool.globalInstance().start(worker)
+    pool = QThreadPool.globalInstance()
+    if pool.maxThreadCount() < MIN_POOL_THREADS:
+        # the default is one thread per core: on a 2-core machine an import and
+        # the thumbnails would leave a patient's history waiting in the queue
+        pool.setMaxThreadCount(MIN_POOL_THREADS)
+    pool.start(worker)
     return worker
 
 

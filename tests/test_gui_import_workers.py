@@ -66,3 +66,15 @@ def test_instant_workers_never_lose_results(qtbot):
     qtbot.waitUntil(lambda: len(done) == 50, timeout=5000)
     assert sorted(got) == [2 * i for i in range(50)]
     qtbot.waitUntil(lambda: active_workers() == 0, timeout=2000)
+
+
+def test_a_long_job_does_not_starve_short_ones(qtbot):
+    gate = threading.Event()
+    long_done, short_done = [], []
+    for _ in range(2):  # as many long jobs as a 2-core machine has pool threads by default
+        run_in_pool(gate.wait, 10, on_result=long_done.append)
+    run_in_pool(lambda: "history", on_result=short_done.append)
+    qtbot.waitUntil(lambda: short_done == ["history"], timeout=3000)
+    assert long_done == []
+    gate.set()
+    qtbot.waitUntil(lambda: len(long_done) == 2, timeout=3000)

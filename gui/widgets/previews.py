@@ -50,7 +50,7 @@ def placeholder_icon(text: str, size: int = THUMB) -> QIcon:
     painter = QPainter(pix)
     painter.setPen(QColor("#d0d4d8"))
     font = QFont()
-    font.setPointSize(11)
+    font.setPointSize(15)  # readable when the tile is shown at half size
     painter.setFont(font)
     painter.drawText(pix.rect(), Qt.AlignCenter | Qt.TextWordWrap, text)
     painter.end()
