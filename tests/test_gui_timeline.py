@@ -155,3 +155,13 @@ def test_timeline_follows_palette_change(timeline):
     timeline.setPalette(pal)
     assert timeline.plot.backgroundBrush().color().name() == "#101010"
     assert len(timeline.markers.points()) == len(timeline.marker_infos())  # redrawn, still complete
+
+
+@pytest.mark.parametrize("top", [0.5, 3.0, 13.0, 45.0, 80.0, 140.0, 600.0, 3000.0])
+def test_reference_lines_never_crowd(top):
+    lines = background_lines(top, 2.4)
+    values = [v for v, _ in lines]
+    assert values == sorted(values)
+    assert all(b - a >= 0.09 * max(top * 1.2, values[-1]) - 1e-9 for a, b in zip(values, values[1:]))
+    assert all(v <= max(top * 1.2, 100.0) for v in values)
+    assert len([t for _, t in lines if "natural background" in t]) <= 3

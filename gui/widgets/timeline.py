@@ -24,7 +24,7 @@ from ..style import modality_color, plot_colors
 
 YEAR_S = 365.25 * 86400
 HIGH_CUMULATIVE_MSV = 100.0  # IAEA recurrent-imaging level (context.md)
-BACKGROUND_YEAR_STEPS = (1, 2, 5, 10, 20, 30, 50, 100)
+BACKGROUND_YEAR_STEPS = (1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000)
 
 
 @dataclass
@@ -77,7 +77,8 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3) ->
     msv_per_year : float
         Natural background dose rate.
     max_lines : int
-        At most this many lines (the largest that fit).
+        At most this many background lines (the largest that fit, spaced so
+        their labels do not overlap).
 
     Returns
     -------
@@ -85,17 +86,22 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3) ->
         ``(mSv, label)`` pairs, ascending; the 100 mSv line is added when the
         total comes within reach of it.
     """
-    out: list[tuple[float, str]] = []
+    chosen: list[tuple[float, str]] = []
+    if top_msv >= HIGH_CUMULATIVE_MSV * 0.5:
+        chosen.append((HIGH_CUMULATIVE_MSV, "100 mSv: level used for recurrent imaging (IAEA)"))
+    span = max(top_msv * 1.2, max((y for y, _ in chosen), default=0.0))
+    gap = span * 0.09  # labels need about this much room
     if msv_per_year > 0:
         fits = [n for n in BACKGROUND_YEAR_STEPS if n * msv_per_year <= top_msv * 1.2]
-        for n in fits[-max_lines:]:
+        added = 0
+        for n in reversed(fits):
+            y = n * msv_per_year
+            if added >= max_lines or any(abs(y - c) < gap for c, _ in chosen):
+                continue
             word = "year" if n == 1 else "years"
-            out.append((n * msv_per_year, f"{n} {word} of natural background "
-                                          f"({fmt_number(n * msv_per_year)} mSv)"))
-    if top_msv >= HIGH_CUMULATIVE_MSV * 0.5:
-        out = [o for o in out if abs(o[0] - HIGH_CUMULATIVE_MSV) > 1e-6]
-        out.append((HIGH_CUMULATIVE_MSV, "100 mSv: level used for recurrent imaging (IAEA)"))
-    return sorted(out)
+            chosen.append((y, f"{n} {word} of natural background ({fmt_number(y)} mSv)"))
+            added += 1
+    return sorted(chosen)
 
 
 def marker_infos(history: PatientHistory) -> list[MarkerInfo]:
@@ -273,11 +279,13 @@ class TimelineWidget(QWidget):
             self.bars.setZValue(-10)
             self.plot.addItem(self.bars)
         if self._show_reference:
+            label_fill = QColor(self._colors["background"])
+            label_fill.setAlpha(210)
             for y, label in background_lines(top, self._bg_rate):
                 color = self._colors["reference" if y == HIGH_CUMULATIVE_MSV else "background_lines"]
                 line = pg.InfiniteLine(pos=y, angle=0, movable=False,
                                        pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DashLine),
-                                       label=label, labelOpts={"position": 0.02, "color": color,
+                                       label=label, labelOpts={"position": 0.02, "color": color, "fill": label_fill,
                                                                "anchors": [(0, 1), (0, 1)]})
                 line.setZValue(-5)
                 self.plot.addItem(line)
