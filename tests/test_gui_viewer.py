@@ -182,3 +182,15 @@ def test_sr_model_from_pydicom_sr():
     model = build_model([("x", tree)])
     assert model.index(0, 0).data() == tree.label
     assert model.rowCount(model.index(0, 0)) == len(tree.children)
+
+
+def test_pixel_readout_in_modality_units(qtbot, tmp_path):
+    dialog = _viewer(qtbot, [_stack(tmp_path, 3)])
+    frame = dialog.volume.frames[dialog.index]
+    assert dialog.pixel_text(5, 7) == f"(5, 7): {frame[5, 7]:.0f} HU"
+    assert dialog.pixel_text(-1, 0) == "" and dialog.pixel_text(0, 10_000) == ""
+    item = dialog.image_view.getImageItem()
+    dialog._mouse_moved(item.mapToScene(QPointF(7.5, 5.5)))  # x = column, y = row
+    assert dialog.pixel_label.text() == dialog.pixel_text(5, 7)
+    colour = _viewer(qtbot, [_tf("SC_rgb_rle.dcm")])
+    assert colour.pixel_text(0, 0) == "(0, 0): RGB 255, 0, 0"

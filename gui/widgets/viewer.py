@@ -81,13 +81,17 @@ class ImageViewerDialog(QDialog):
         self.preset.currentTextChanged.connect(self._preset_chosen)
         self.window_label = QLabel("")
         self.window_label.setMinimumWidth(130)
+        self.pixel_label = QLabel("")
+        self.pixel_label.setMinimumWidth(150)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.slice_label)
         self.window_caption = QLabel("Window:")
         controls.addWidget(self.window_caption)
         controls.addWidget(self.preset)
         controls.addWidget(self.window_label)
+        controls.addWidget(self.pixel_label)
         layout.addLayout(controls)
+        self.image_view.scene.sigMouseMoved.connect(self._mouse_moved)
 
         self.image_view.ui.graphicsView.viewport().installEventFilter(self)
         for key, delta in ((Qt.Key_PageUp, -1), (Qt.Key_PageDown, 1), (Qt.Key_Home, -10**9), (Qt.Key_End, 10**9)):
@@ -214,6 +218,24 @@ class ImageViewerDialog(QDialog):
         self.slice_label.setText(f"Image {self.index + 1} / {n}" if n else "no images")
         win = self.current_window()
         self.window_label.setText(f"C {win[0]:.0f}  W {win[1]:.0f}" if win else "")
+
+    def pixel_text(self, row: int, col: int) -> str:
+        """The value at (row, col) of the shown frame, e.g. ``"(12, 40): -998 HU"``."""
+        frame = self.current_frame()
+        if not (0 <= row < frame.shape[0] and 0 <= col < frame.shape[1]):
+            return ""
+        value = frame[row, col]
+        if self.volume.is_colour:
+            return f"({row}, {col}): RGB {int(value[0])}, {int(value[1])}, {int(value[2])}"
+        unit = " HU" if self.volume.is_ct else ""
+        return f"({row}, {col}): {float(value):.0f}{unit}"
+
+    def _mouse_moved(self, scene_pos) -> None:
+        if self.volume.frame_count == 0:
+            return
+        point = self.image_view.getImageItem().mapFromScene(scene_pos)
+        col, row = int(np.floor(point.x())), int(np.floor(point.y()))  # x is the column
+        self.pixel_label.setText(self.pixel_text(row, col))
 
     # ---- input -------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
