@@ -69,7 +69,7 @@ class ImageViewerDialog(QDialog):
         self.image_view.view.setMenuEnabled(False)
         layout.addWidget(self.image_view, 1)
 
-        controls = QHBoxLayout()
+        controls = self.controls = QHBoxLayout()
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setPageStep(1)
         self.slider.setFocusPolicy(Qt.NoFocus)  # keys go to the dialog's shortcuts
@@ -128,6 +128,8 @@ class ImageViewerDialog(QDialog):
             self.image_view.setColorMap(pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)]))
         self.slider.setRange(0, vol.frame_count - 1)
         self.slider.setVisible(vol.frame_count > 1)
+        if vol.frame_count == 1:
+            self.controls.insertStretch(2, 1)  # keep the window controls at the right
         self._fill_presets()
         start = vol.frame_count // 2
         self.index = start
