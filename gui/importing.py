@@ -230,10 +230,10 @@ class ImportController(QObject):
     """
 
     libraryChanged = Signal()
+    importFinished = Signal(object)  # the ImportSummary (or SourceFailure)
     #: Freeze the garbage collector's view of the objects that exist when an
     #: import starts (see :func:`freeze_long_lived_objects`).
     freeze_gc = True
-    importFinished = Signal(object)  # the ImportSummary (or SourceFailure)
 
     def __init__(self, library, parent: QWidget) -> None:
         super().__init__(parent)
@@ -302,7 +302,9 @@ class ImportController(QObject):
     @Slot()
     def show_last_report(self) -> None:
         """Open the report of the newest import run (loaded in the background)."""
-        run_in_pool(self.library.import_runs, on_result=self._open_newest, on_error=self._show_error)
+        run_in_pool(self.library.import_runs, on_result=self._open_newest,
+                    on_error=lambda msg: self._message(QMessageBox.Warning, "Import report",
+                                                       f"The import reports could not be read:\n{msg}"))
 
     def install_drop_target(self, widget: QWidget) -> None:
         """Let ``widget`` accept dropped files, folders, ZIP archives and links."""

@@ -282,3 +282,19 @@ def test_gc_is_tamed_during_import_and_restored(qtbot, window):
     assert threshold[2] > before[2] and threshold[:2] == before[:2]  # no full collections meanwhile
     assert frozen > 0
     assert gc.get_threshold() == before  # restored afterwards
+
+
+def test_show_last_report_when_reports_cannot_be_read(qtbot, window, monkeypatch):
+    lib = ImportLibrary()
+
+    def broken():
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(lib, "import_runs", broken)
+    ctl = ImportController(lib, window)
+    ctl.show_last_report()
+    qtbot.waitUntil(lambda: ctl.message_box is not None, timeout=3000)
+    assert "could not be read" in ctl.message_box.text() and "database is locked" in ctl.message_box.text()
+    monkeypatch.setattr(lib, "import_runs", lambda: [])
+    ctl.show_last_report()
+    qtbot.waitUntil(lambda: "Nothing has been imported" in ctl.message_box.text(), timeout=3000)
