@@ -43,3 +43,21 @@ def immortalize_singletons() -> bool:
             return False
     _done = True
     return True
+
+
+def guard_if_affected() -> bool:
+    """Apply :func:`immortalize_singletons` only with the affected PySide6 (6.12.x).
+
+    Reads the installed version without importing Qt.
+    """
+    from importlib import metadata
+
+    for dist in ("PySide6-Essentials", "PySide6"):
+        try:
+            version = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+        if version.startswith("6.12."):
+            return immortalize_singletons()
+        return False
+    return False
