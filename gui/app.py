@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -25,26 +23,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="folders, files, ZIP archives or links to import on start")
     parser.add_argument("--demo", action="store_true",
-                        help="open a temporary library filled with synthetic example studies")
+                        help="open the bundled demo library (synthetic studies of several patients)")
     args, _qt_args = parser.parse_known_args(argv)
     return args
 
 
-def _demo_paths(folder: Path) -> list[str]:
-    """Write synthetic studies (the test generator of a source checkout) into ``folder``."""
-    tests = Path(__file__).resolve().parent.parent / "tests"
-    if str(tests) not in sys.path:
-        sys.path.insert(0, str(tests))
+def _demo_home() -> str | None:
+    """The bundled demo library's home (imported from resources/demo the first time)."""
+    from dosetrail.core.demo import DemoUnavailable, ensure_demo_library
+
     try:
-        from synth import make_mixed_patient_history  # type: ignore[import-not-found]
-    except ImportError:
-        print("--demo needs the synthetic study generator (tests/synth) of a source checkout",
-              file=sys.stderr)
-        return []
-    out = make_mixed_patient_history(folder)
-    if isinstance(out, (list, tuple)):
-        return [str(p) for p in out] or [str(folder)]
-    return [str(folder)]
+        print("Preparing the demo library...", file=sys.stderr)
+        return str(ensure_demo_library())
+    except DemoUnavailable as exc:
+        print(f"--demo: {exc}", file=sys.stderr)
+        return None
 
 
 def run_gui(argv: list[str]) -> int:
@@ -76,10 +69,11 @@ def run_gui(argv: list[str]) -> int:
     app.setOrganizationName("DoseTrail")
     app.setApplicationDisplayName("DoseTrail")
     store = SettingsStore()
-    demo_dir = None
     if args.demo:
-        demo_dir = tempfile.TemporaryDirectory(prefix="dosetrail-demo-")
-        os.environ["DOSETRAIL_HOME"] = str(Path(demo_dir.name) / "home")
+        home = _demo_home()
+        if home is None:
+            return 2
+        os.environ["DOSETRAIL_HOME"] = home
     elif not os.environ.get("DOSETRAIL_HOME") and store.data_folder():
         os.environ["DOSETRAIL_HOME"] = store.data_folder()
 
@@ -95,13 +89,12 @@ def run_gui(argv: list[str]) -> int:
     window = MainWindow(library, store)  # restores the last geometry, else 1400x900
     window.show()
     paths = list(args.paths)
-    if demo_dir is not None:
-        paths += _demo_paths(Path(demo_dir.name) / "studies")
+    smoke_ms = os.environ.get("DOSETRAIL_SMOKE_EXIT_MS")  # packaging/build.sh: open, then quit
+    if smoke_ms and smoke_ms.isdigit():
+        QTimer.singleShot(int(smoke_ms), app.quit)
     if paths and window.importer is not None:
         QTimer.singleShot(0, lambda: window.importer.import_paths(paths))
     try:
         return app.exec()
     finally:
         library.close()
-        if demo_dir is not None:
-            demo_dir.cleanup()

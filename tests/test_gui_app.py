@@ -104,3 +104,25 @@ def test_main_window_over_real_library(qtbot, tmp_path):
     assert not errors
     assert "ICRP-103-NCI" in win.clinician.plain_text()
     lib.close()
+
+
+def test_demo_opens_the_bundled_library_and_smoke_exit(tmp_path):
+    """`dosetrail gui --demo` imports the bundled demo once into its own home and opens it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "QT_QPA_PLATFORM": "offscreen",
+           "DOSETRAIL_SMOKE_EXIT_MS": "500"}
+    env.pop("DOSETRAIL_HOME", None)
+    cmd = [sys.executable, "-c", "import sys; from dosetrail.gui.entry import main; sys.exit(main(sys.argv[1:]))",
+           "gui", "--demo"]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stderr
+    homes = list((tmp_path / "xdg").rglob("dosetrail.db"))
+    assert len(homes) == 1 and "demo" in str(homes[0]).lower()
+    listing = subprocess.run(cmd[:3] + ["patients", "--json"], capture_output=True, text=True, timeout=60,
+                             env={**env, "DOSETRAIL_HOME": str(homes[0].parent)})
+    import json
+
+    assert len(json.loads(listing.stdout)["patients"]) >= 3
