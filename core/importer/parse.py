@@ -45,16 +45,19 @@ def parse_bytes(label: str, data: bytes) -> tuple[Dataset | None, Rejection | No
     return _parse(label, io.BytesIO(data), len(data), lambda: data[-1024:])
 
 
-def parse_path(label: str, path: str) -> tuple[Dataset | None, Rejection | None]:
-    """Parse a file's header in place (``--link``): reads up to the pixel data only."""
-    size = os.path.getsize(path)
+def parse_path(label: str, path: str) -> tuple[Dataset | None, Rejection | None, int]:
+    """Parse a file's header in place (``--link``): reads up to the pixel data only.
+
+    Returns (dataset, None, size) or (None, rejection, size).
+    """
     with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
 
         def tail() -> bytes:
             fh.seek(max(0, size - 1024))
             return fh.read()
 
-        return _parse(label, fh, size, tail)
+        return (*_parse(label, fh, size, tail), size)
 
 
 def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Rejection | None]:

@@ -194,7 +194,7 @@ def _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flus
     n = workers or max(1, min(os.cpu_count() or 1, 8))
     ctx = multiprocessing.get_context(_start_method())
     in_flight: deque[tuple[Future, list[Task]]] = deque()
-    limit = n * 3
+    limit = n * 6  # chunks queued ahead: workers keep busy while this process writes a batch
     source = _chain(buffered, tasks, summary)
     last = time.monotonic()
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:

@@ -5,6 +5,7 @@ to the managed store. In ``--link`` mode only the header is read.
 """
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,15 +41,14 @@ def process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
 
 def _process(task: Task, store_root: str | None, link: bool) -> Outcome:
     if link and task.local_path:
-        ds, rejection = parse_path(task.label, task.local_path)
-        nbytes = 0
+        ds, rejection, size = parse_path(task.label, task.local_path)
         if ds is None:
-            return rejection, nbytes
+            return rejection, 0
         rec = describe(ds, task.label)
-        rec.stored_path = str(Path(task.local_path).resolve())
+        rec.stored_path = os.path.abspath(task.local_path)  # no realpath: one lstat per component per file
         rec.linked = True
-        rec.size = Path(task.local_path).stat().st_size
-        return rec, nbytes
+        rec.size = size
+        return rec, 0
     data = task.data
     nbytes = 0  # archive members were counted when the main process read them
     if data is None:
