@@ -90,6 +90,7 @@ def test_exam_proxy_sorts_numerically_by_sort_role():
 def test_technical_columns_are_the_raw_dose_indices():
     titles = {COLUMNS[i].title.split(" (")[0] for i in technical_columns()}
     assert {"CTDIvol", "DLP", "DAP", "AGD", "Activity"} <= titles
+    assert "Flags" in titles  # reference-level flags would read as alarms in the patient view
     assert EFFECTIVE_COLUMN not in technical_columns()
 
 

@@ -16,10 +16,16 @@ class _Painted(QWidget):
         return None
 
 
+def _affected() -> bool:
+    from importlib import metadata
+
+    return metadata.version("PySide6-Essentials").startswith("6.12.")
+
+
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal on Python >= 3.12")
-def test_none_refcount_is_pinned_far_above_any_session():
-    assert sys.getrefcount(None) > 1 << 39
-    assert sys.getrefcount(True) > 1 << 39 and sys.getrefcount(False) > 1 << 39
+def test_none_refcount_is_pinned_only_with_the_affected_pyside():
+    pinned = [sys.getrefcount(o) > 1 << 39 for o in (None, True, False)]
+    assert pinned == [_affected()] * 3  # no refcount surgery where PySide6 behaves
 
 
 def test_many_repaints_do_not_abort(qtbot):

@@ -79,8 +79,9 @@ COLUMNS: list[Column] = [
            numeric=True),
     Column("Source", "Where the dose figures came from", lambda e: ", ".join(e.sources),
            lambda e: ", ".join(e.sources), technical=True),
+    # technical: reference-level flags are for clinicians; in the patient view they would read as alarms
     Column("Flags", "Warnings and reference-level flags", _flags_text,
-           lambda e: (sum(f.exceeded for f in e.reference_levels), len(e.warnings))),
+           lambda e: (sum(f.exceeded for f in e.reference_levels), len(e.warnings)), technical=True),
 ]
 DATE_COLUMN = 0
 EFFECTIVE_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.title.startswith("Effective"))
