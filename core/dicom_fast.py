@@ -55,7 +55,10 @@ def text(ds: Dataset, tag: int) -> str | None:
     raw = _raw(ds, tag)
     if raw is None:
         return None
-    if getattr(raw, "is_raw", False) and isinstance(raw.value, bytes) and raw.value.isascii():
+    # ISO 2022 encodings (Japanese, Korean) are 7-bit: an ESC byte means the
+    # bytes are not plain ASCII text and must go through the character set
+    if (getattr(raw, "is_raw", False) and isinstance(raw.value, bytes) and raw.value.isascii()
+            and b"\x1b" not in raw.value):
         vr = _vr(raw, tag)
         if vr not in _BINARY and vr not in ("SQ", "OB", "OW", "UN", "OF", "OD", "OL", "OV"):
             value = raw.value.decode("ascii").replace("\x00", "").strip()

@@ -7,7 +7,7 @@ import json
 
 from dosetrail.core.cli.main import main
 
-from synth import PatientSpec, make_ct_series, write_study
+from synth import JAPANESE_PATIENT, PatientSpec, make_ct_series, write_study
 
 CONTRACT_PATIENT_KEYS = {"patient_key", "patient_ids", "name", "birth_date", "sex", "cumulative_effective_dose_msv",
                          "cumulative_effective_dose_range_msv", "exams_without_dose_estimate", "studies"}
@@ -76,6 +76,16 @@ def test_history_and_patients_commands(tmp_path, capsys):
     assert main(["history", "nobody"]) == 2
     assert main(["patients", "--search", "muller"]) == 0
     assert "MÜLLER" in capsys.readouterr().out
+
+
+def test_iso2022_descriptions_and_institution_are_decoded(tmp_path, capsys):
+    # ISO 2022 IR 87 is 7-bit: the bytes look like ASCII but carry escape sequences
+    ct = make_ct_series(JAPANESE_PATIENT, n_slices=3, study_description="CT 胸部", institution="東京病院")
+    _import(tmp_path, capsys, ct)
+    assert main(["export", "--format", "json"]) == 0
+    (study,) = json.loads(capsys.readouterr().out)["patients"][0]["studies"]
+    assert study["description"] == "CT 胸部"
+    assert study["institution"] == "東京病院"
 
 
 def test_export_csv_one_row_per_study(tmp_path, capsys):
