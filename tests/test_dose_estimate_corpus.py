@@ -39,6 +39,15 @@ def test_siemens_continued_reports_merge(openrem_dir):
     assert est.effective_dose_msv == pytest.approx(0.014 * est.dose.ct_dlp_mgycm)
 
 
+def test_a_minor_alignment_event_does_not_decide_the_study_region(openrem_dir):
+    # 8 cardiac scans and one 30 mGy·cm laser alignment coded Abdomen: a cardiac CT, not chest-abdomen-pelvis
+    (rec,) = _records(openrem_dir, ["CT-RDSR-Siemens_Flash-QA-DS.dcm"])
+    est = estimate_study(StudyDoseInput("x", None, ["SR"], records=[rec]), Settings())
+    assert est.body_region == "cardiac"
+    assert not any("chest-abdomen-pelvis" in w for w in est.warnings)
+    assert any("no k-factor for cardiac CT" in w for w in est.warnings)
+
+
 def test_ge_mammography_processing_and_presentation_once(openrem_dir):
     names = ["MG-Im-GE_Seno_1_ForPresentation.dcm", "MG-Im-GE_Seno_1_ForProcessing.dcm",
              "MG-Im-GE_Seno_2_ForPresentation.dcm"]

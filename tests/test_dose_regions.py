@@ -20,13 +20,17 @@ TEXTS = {
     "SENOS PARANASALES": "head", "COLUMNA CERVICAL": "spine", "RODILLA IZQUIERDA": "extremity",
     # Catalan
     "TC TÒRAX": "chest", "TC CRANI": "head", "TC ABDOMEN I PELVIS": "abdomen-pelvis", "TC COLL": "neck",
+    "TC CAP": "head", "TC DE CAP": "head", "TC CAP I COLL": "head-neck",  # Catalan "cap" is the head
+    # Spanish "TEP" is a pulmonary embolism; English "CT PULMONARY ANGIOGRAM"
+    "ANGIO TC TEP": "chest", "CT PULMONARY ANGIOGRAM": "chest", "CT CAP WITH CONTRAST": "chest-abdomen-pelvis",
     # German
     "CT SCHÄDEL NATIV": "head", "CCT SCHAEDEL": "head", "CT THORAX": "chest", "CT BAUCH": "abdomen-pelvis",
     "CT BECKEN": "abdomen-pelvis", "CT THORAX ABDOMEN BECKEN": "chest-abdomen-pelvis", "CT HALS": "neck",
     "CT NASENNEBENHÖHLEN": "head",
     # French
     "TDM CRÂNE": "head", "SCANNER THORAX": "chest", "TDM ABDOMEN PELVIS": "abdomen-pelvis",
-    "TDM BASSIN": "abdomen-pelvis", "TDM COU": "neck",
+    "TDM BASSIN": "abdomen-pelvis", "TDM COU": "neck", "TDM TÊTE": "head", "TC TETE": "head",
+    "TEP-TDM CORPS ENTIER": "whole-body",
     # Italian
     "TC TORACE": "chest", "TC ADDOME": "abdomen-pelvis", "TC BACINO": "abdomen-pelvis", "TC COLLO": "neck",
     "TC CRANIO": "head",
@@ -43,7 +47,8 @@ def test_text_region_languages(text, region):
     assert found.warning == f"body region guessed from description '{text}'"
 
 
-@pytest.mark.parametrize("text", ["", "   ", "ESTUDIO", "SERIE 2", "TAC", "CAPTURE 1", "THORAXBAND"])
+@pytest.mark.parametrize("text", ["", "   ", "ESTUDIO", "SERIE 2", "TAC", "CAPTURE 1", "THORAXBAND",
+                                  "TEP-TDM FDG"])
 def test_text_without_anatomy_is_none(text):
     assert text_region(text) is None
 
@@ -51,7 +56,8 @@ def test_text_without_anatomy_is_none(text):
 @pytest.mark.parametrize("text,detail", [("TC ABDOMEN", "abdomen"), ("TDM BASSIN", "pelvis"),
                                          ("TORAX ABDOMEN", "chest-abdomen"), ("SENOS PARANASALES", "sinuses"),
                                          ("COLUMNA LUMBAR", "lumbar"), ("CT C-SPINE", "cervical"),
-                                         ("COLUMNA DORSAL", "thoracic")])
+                                         ("COLUMNA DORSAL", "thoracic"), ("CT PULMONARY ANGIOGRAM", "ctpa"),
+                                         ("ANGIO TEP", "ctpa"), ("CTPA", "ctpa"), ("CT CHEST", "")])
 def test_text_region_detail(text, detail):
     assert text_region(text).detail == detail
 

@@ -13,7 +13,7 @@ import math
 
 from ..config import Settings
 from .dedupe import canonical_records
-from .estimate_ct import estimate_ct
+from .estimate_ct import estimate_ct, main_scans
 from .estimate_nm import estimate_nm
 from .estimate_projection import estimate_dap_part, estimate_mg, group_of
 from .plausibility import check_effective
@@ -74,10 +74,11 @@ def study_region(inp: StudyDoseInput, records: list[DoseRecord]) -> RegionResult
         ``warning`` says so).
     """
     ct_events = [e for r in records for e in r.ct_events]
-    scans = [e for e in ct_events if e.acquisition_type != "localizer"] or ct_events
+    scans = main_scans(ct_events)
     coded = [code_region(e.target_region) for e in scans]  # a localizer's "entire body" does not decide
     coded += [code_region(e.target_region) for r in records for e in r.projection_events]
-    coded += [code_region(c) for r in records for c in r.target_region_codes]
+    # a CT report's own list repeats its events' regions, minor ones included: the events decide
+    coded += [code_region(c) for r in records if not r.ct_events for c in r.target_region_codes]
     found = combine_regions([c for c in coded if c is not None and c.region != "unknown"])
     if found is not None:
         return found

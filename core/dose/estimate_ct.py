@@ -27,7 +27,7 @@ _K_REGION: dict[str, tuple[str, str | None]] = {
     "neck": ("neck", None),
     "head-neck": ("head-neck", None),
     "chest": ("chest", None),
-    "cardiac": ("chest", None),
+    "cardiac": ("chest", "no k-factor for cardiac CT in the factor tables: the chest factor is used"),
     "breast": ("chest", "no k-factor for a breast CT: the chest factor is used"),
     "abdomen-pelvis": ("abdomen-pelvis", None),
     "chest-abdomen-pelvis": ("chest-abdomen-pelvis", None),
@@ -42,10 +42,29 @@ _TYPICAL_CT = {"head": "CT head", "neck": "CT neck", "chest": "CT chest", "cardi
 # region (+ detail) -> DRL exam per scheme
 _DRL_EXAM: dict[str, dict[str, str]] = {
     "UK-2022": {"head": "head (acute stroke)", "head/sinuses": "sinuses", "chest": "chest (lung cancer)",
+                "chest/ctpa": "CT pulmonary angiogram",
                 "abdomen-pelvis": "abdomen-pelvis (abscess)", "chest-abdomen-pelvis": "chest-abdomen-pelvis",
                 "spine/cervical": "cervical spine", "neck/cervical": "cervical spine"},
     "IE-2012": {"head": "head", "chest": "chest", "abdomen-pelvis": "abdomen-pelvis"},
 }
+
+
+MINOR_EVENT_SHARE = 0.05
+
+
+def main_scans(events: list[CTEvent]) -> list[CTEvent]:
+    """The scans that say what the study examined.
+
+    Localizers do not decide, nor do events with less than 5 % of the
+    study's DLP (a laser alignment, a bolus-tracking slice) when every scan
+    has a DLP. Falls back to all events when nothing is left.
+    """
+    scans = [e for e in events if e.acquisition_type != "localizer"] or list(events)
+    if scans and all(e.dlp_mgycm is not None for e in scans):
+        total = sum(e.dlp_mgycm for e in scans)
+        if total > 0:
+            scans = [e for e in scans if e.dlp_mgycm >= MINOR_EVENT_SHARE * total] or scans
+    return scans
 
 
 @dataclass
@@ -263,7 +282,8 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
     citation = "; ".join(sorted({f"{k[0]} {k[1]}: {k[4]}" for k in ks}))
     result.part = EstimatePart("CT", method, effective, rng, source, inputs, citation)
     result.used_k = True
-    scans = [(ev, r or region) for ev, r in per_event if ev.acquisition_type != "localizer"] if use_events else []
+    main = {id(e) for e in main_scans([ev for ev, _ in per_event])} if use_events else set()
+    scans = [(ev, r or region) for ev, r in per_event if id(ev) in main]
     event_regions = {r.region for _, r in scans if r is not None}
     mixed = len(event_regions) > 1 and not (region and region.region == "chest-abdomen-pelvis"
                                             and event_regions <= {"chest", "cardiac", "abdomen-pelvis",

@@ -30,7 +30,7 @@ class RegionResult:
     """
 
     region: str
-    detail: str = ""  # sinuses, cervical, thoracic, lumbar, abdomen, pelvis, chest-abdomen
+    detail: str = ""  # sinuses, cervical, thoracic, lumbar, abdomen, pelvis, chest-abdomen, ctpa
     basis: str = "code"
     text: str = ""
 
@@ -69,21 +69,21 @@ _TERMS: dict[str, str] = {
     "head": r"HEAD|BRAIN|SKULL|CRANE[OA]L?|CRANI(?:AL|O|UM)?|CRANE|CRANIEN(?:NE)?|SCHADEL|SCHAEDEL|KOPF|"
             r"GEHIRN|HIRN|CCT|CEREBR(?:O|AL|AUX)?|ENCEFAL(?:O|ICO)|CERVEAU|CERVELLO|TESTA|CABEZA|CABECA|"
             r"ORBITS?|ORBITAS?|ROCHERS?|PENASCOS?|OIDOS?|FACIAL|FACE|CARA|MACIZO FACIAL|STROKE|ICTUS|"
-            r"ENCEPHALE|NEURO",
+            r"ENCEPHALE|NEURO|TETE",
     "neck": r"NECK|CUELLO|COLL|HALS|COU|COLLO|PESCOCO|CERVICAL(?:ES)?|LARYNX|LARINGE|THYROID|TIROIDES?|"
             r"SCHILDDRUSE|THYROIDE|WEICHTEILE HALS",
     "spine": r"SPINE|SPINAL|COLUMNA|RAQUIS|WIRBELSAULE|WIRBELSAEULE|COLONNE|RACHIS|COLONNA|COLUNA|"
              r"VERTEBRAL|[CTL] ?SPINE|HWS|BWS|LWS|LUMBAR|LUMBARES|LOMBAIRE|LOMBARE|DORSAL|SACR(?:O|UM|AL)",
     "cardiac": r"CARDIAC|HEART|CORONAR(?:Y|IES|IO|IA|IAS|IOS)?|CORONARIOGRAF\w*|CARDIACO|CARDIO\w*|CORAZON|"
                r"HERZ|COEUR|CUORE|CORACAO|CALCIUM SCORE|CALCIO SCORE|CA SCORE|TAVI",
-    "chest": r"CHEST|THORA(?:X|CIC|CIQUE)|TORA(?:X|CE|CICO|CICA|CO|CIC)|TORAC|LUNGS?|LUNGE|PULMON(?:AR|ES)?|"
+    "chest": r"CHEST|THORA(?:X|CIC|CIQUE)|TORA(?:X|CE|CICO|CICA|CO|CIC)|TORAC|LUNGS?|LUNGE|PULMON(?:AR|ARY|ES)?|"
              r"POUMONS?|POLMON[EI]|PULMAO|PULMOES|HRCT|TACAR|CTPA|\bTEP\b|ANGIO ?TEP|POITRINE|BRUSTKORB",
     "abdomen": r"ABDOMEN|ABDOME|ABDOMINAL(?:E|ES)?|ABDOMINO|ABDO|ABD|BAUCH|ADDOME|ADDOMINALE|ABDOMINALE|"
                r"HIGADO|LIVER|LEBER|FOIE|FEGATO|FIGADO|RENAL(?:ES)?|KIDNEYS?|RINON(?:ES)?|NIEREN?|UROTA?C|"
                r"UROTC|URO CT|KUB|PANCREAS|ENTERO ?TC|COLONO ?TC|COLONOGRAPHY|COLONOGRAFIA",
     "pelvis": r"PELVIS|PELVI[CS]\w*|PELVE|BACINO|BASSIN|BECKEN|HIPS?|CADERAS?|QUADRIL|ANCA|HANCHE|"
               r"MALUC|PROSTAT\w*|VEJIGA|BLADDER",
-    "cap": r"CAP|TAP|CTAP|TORACOABDOMINAL\w*|THORACOABDOMINAL\w*|TORACO ABDOMINO PELVIC\w*|"
+    "cap": r"TAP|CTAP|TORACOABDOMINAL\w*|THORACOABDOMINAL\w*|TORACO ABDOMINO PELVIC\w*|"
            r"THORAX ABDOMEN BECKEN|TORACO ABDOMINAL\w*|THORACO ABDOMINAL\w*|TRONCO",
     "extremity": r"KNEES?|RODILLAS?|GENOLL|KNIE|GENOU|GINOCCHIO|JOELHO|ANKLES?|TOBILLOS?|TURMELL|"
                  r"SPRUNGGELENK|CHEVILLE|CAVIGLIA|TORNOZELO|FOOT|FEET|PIES?|PEU|FUSS|PIED|PIEDE|HANDS?|"
@@ -95,6 +95,13 @@ _TERMS: dict[str, str] = {
     "breast": r"BREASTS?|MAMMO\w*|MAMOGRAF\w*|MAMA|MAMAS|MAMELLE|MAMMELLA|SEIN|TOMOSYNTHESIS|TOMOSINTESIS",
 }
 _PATTERNS = {name: re.compile(_W.format(p)) for name, p in _TERMS.items()}
+_CAP = re.compile(_W.format("CAP"))
+# Catalan "TC (DE) CAP (I COLL)" is a head CT; English "CT CAP" is chest-abdomen-pelvis
+_CATALAN_CAP = re.compile(_W.format(r"TC|DE CAP|CAP I|CRANI\w*|ENCEFAL\w*"))
+# French "TEP" is PET (TEP-TDM, TEP FDG); Spanish "TEP" is a pulmonary embolism (chest)
+_FRENCH_TEP = re.compile(_W.format(r"TEP (?:TDM|SCAN|FDG|CT)|TDM TEP|TEP ?TDM|FDG|PSMA|CHOLINE|DOTA\w*|"
+                                   r"CORPS ENTIER"))
+_TEP = re.compile(_W.format("TEP"))
 
 # DICOM BodyPartExamined defined terms that are not plain words
 _BODY_PART: dict[str, tuple[str, str]] = {
@@ -133,7 +140,11 @@ def text_region(text: str | None) -> RegionResult | None:
     if not text or not text.strip():
         return None
     norm = normalise_text(text)
+    if _FRENCH_TEP.search(norm):
+        norm = _TEP.sub(" ", norm)
     hits = {name for name, pat in _PATTERNS.items() if pat.search(norm)}
+    if _CAP.search(norm):
+        hits.add("head" if _CATALAN_CAP.search(norm) else "cap")
     if not hits:
         return None
 
@@ -157,7 +168,8 @@ def text_region(text: str | None) -> RegionResult | None:
     if "cardiac" in hits and "chest" not in hits:
         return result("cardiac")
     if chest:
-        return result("chest")
+        ctpa = re.search(_W.format(r"CTPA|ANGIO ?TEP|PULMONARY ANGIO\w*|ANGIO\w* PULMON\w*|PULMONARY EMBOL\w*"), norm)
+        return result("chest", "ctpa" if ctpa else "")
     head, neck = bool(hits & {"head", "sinuses"}), "neck" in hits
     if head and neck:
         return result("head-neck")
