@@ -12,7 +12,9 @@ from dosetrail.gui.widgets.timeline import (
     marker_infos,
     step_coordinates,
 )
-from gui_fakes import build_history
+from dataclasses import replace
+
+from gui_fakes import _history_from_exams, build_history
 
 pytestmark = pytest.mark.gui
 
@@ -165,3 +167,16 @@ def test_reference_lines_never_crowd(top):
     assert all(b - a >= 0.09 * max(top * 1.2, values[-1]) - 1e-9 for a, b in zip(values, values[1:]))
     assert all(v <= max(top * 1.2, 100.0) for v in values)
     assert len([t for _, t in lines if "natural background" in t]) <= 3
+
+
+def test_exams_on_the_same_day_draw_one_step_each(qtbot):
+    # two exams on one date gave two cumulative points with equal x: sorting them must not compare points
+    exams = build_history().exams
+    same_day = [exams[0], replace(exams[3], date=exams[0].date)]
+    history = _history_from_exams("P2", "SAME^DAY", same_day, "AAPM-96")
+    w = TimelineWidget()
+    qtbot.addWidget(w)
+    w.set_history(history, background_msv_per_year=2.4)
+    assert len(w.markers.points()) == 2
+    ys = w.step_curve.getData()[1]
+    assert max(ys) == pytest.approx(history.patient.cumulative_effective_dose_msv)

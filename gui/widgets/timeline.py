@@ -253,7 +253,7 @@ class TimelineWidget(QWidget):
             return
         self._markers = marker_infos(h)
         xs = [iso_to_epoch(c.date) for c in h.cumulative]
-        pts = sorted((x, c) for x, c in zip(xs, h.cumulative) if x is not None)
+        pts = sorted(((x, c) for x, c in zip(xs, h.cumulative) if x is not None), key=lambda p: p[0])  # stable: same-day exams keep their order
         end_x = max([time.time()] + [m.x for m in self._markers])
         top = 0.0
         if pts:
