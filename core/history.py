@@ -14,8 +14,9 @@ class PatientSummary:
     sex: str | None
     patient_ids: list[tuple[str, str]]  # (id, issuer)
     exam_count: int
-    cumulative_effective_dose_msv: float  # sum of the exams that have an estimate
-    cumulative_effective_dose_range_msv: tuple[float, float]
+    # sum of the exams that have an estimate; None when none of its exams has one (unknown, not 0)
+    cumulative_effective_dose_msv: float | None
+    cumulative_effective_dose_range_msv: tuple[float, float] | None
     exams_without_dose_estimate: int
     first_exam_date: str | None = None
     last_exam_date: str | None = None

@@ -55,9 +55,9 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
         select(
             Patient,
             func.count(Study.id),
-            func.coalesce(func.sum(Study.effective_dose_msv), 0.0),
-            func.coalesce(func.sum(Study.effective_dose_low_msv), 0.0),
-            func.coalesce(func.sum(Study.effective_dose_high_msv), 0.0),
+            func.sum(Study.effective_dose_msv),  # NULL when no exam has an estimate
+            func.sum(Study.effective_dose_low_msv),
+            func.sum(Study.effective_dose_high_msv),
             func.coalesce(_without_estimate_expr(), 0),
             func.min(Study.date),
             func.max(Study.date),
@@ -84,10 +84,15 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
             idmap[pid_row[0]].append((pid_row[1], pid_row[2] or ""))
     out = []
     for p, n, total, low, high, without, first, last in rows:
+        if total is None and int(without) > 0:  # no exam has an estimate: the total is unknown, not 0
+            total_msv, range_msv = None, None
+        else:
+            total_msv = round(float(total or 0.0), 6)
+            range_msv = (round(float(low or 0.0), 6), round(float(high or 0.0), 6))
         out.append(PatientSummary(
             key=p.key, name=p.name, birth_date=p.birth_date, sex=p.sex, patient_ids=idmap.get(p.id, []),
-            exam_count=int(n), cumulative_effective_dose_msv=round(float(total), 6),
-            cumulative_effective_dose_range_msv=(round(float(low), 6), round(float(high), 6)),
+            exam_count=int(n), cumulative_effective_dose_msv=total_msv,
+            cumulative_effective_dose_range_msv=range_msv,
             exams_without_dose_estimate=int(without), first_exam_date=first, last_exam_date=last))
     return out
 

@@ -38,6 +38,23 @@ def fmt_msv(value: float | None) -> str:
     return f"{fmt_number(value)} mSv"
 
 
+def plural(n: int, word: str, shown: str | None = None) -> str:
+    """``"1 exam"``, ``"2 exams"`` (``shown`` replaces the number as written)."""
+    return f"{shown if shown is not None else n} {word}{'' if n == 1 else 's'}"
+
+
+def total_text(patient) -> str:
+    """A patient's cumulative dose as ``"about 14 mSv (6.8–20 mSv)"``, or that it is unknown.
+
+    ``patient`` is a ``PatientSummary``; its total is None when no exam has
+    an estimate, and that is said, never shown as 0.
+    """
+    if patient.cumulative_effective_dose_msv is None:
+        return "dose unknown (no exam has an estimate)"
+    return (f"about {fmt_number(patient.cumulative_effective_dose_msv)} mSv "
+            f"({fmt_range(patient.cumulative_effective_dose_range_msv)})")
+
+
 def fmt_range(rng: tuple[float, float] | None) -> str:
     """Format a ``(low, high)`` mSv range as ``"6.1–18 mSv"``; empty when unknown."""
     if not rng:

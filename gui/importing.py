@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .formatting import plural
 from .workers import Worker, run_in_pool
 
 #: Progress is forwarded to the GUI at most this often (seconds).
@@ -73,10 +74,6 @@ def paths_from_urls(urls: list[QUrl]) -> list[str]:
     return out
 
 
-def _plural(n: int, word: str, shown: str | None = None) -> str:
-    return f"{shown if shown is not None else n} {word}{'' if n == 1 else 's'}"
-
-
 def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB"
 
@@ -88,7 +85,7 @@ def _elide(text: str, width: int = 70) -> str:
 def progress_text(progress) -> str:
     """The progress dialog's label for an ``ImportProgress``."""
     count = f"{progress.files_seen:,}".replace(",", "\u2009")  # thin space between thousands
-    head = f"{_plural(progress.files_seen, 'file', count)} read, {_mb(progress.bytes_read)}"
+    head = f"{plural(progress.files_seen, 'file', count)} read, {_mb(progress.bytes_read)}"
     lines = [head]
     if progress.message:
         lines.append(progress.message)
@@ -102,18 +99,20 @@ def summary_text(summary) -> str:
     n_studies, n_patients = len(summary.studies_touched), len(summary.patients_touched)
     parts = []
     if summary.cancelled:
-        parts.append(f"Import cancelled after {_plural(summary.files_seen, 'file')}.")
+        parts.append(f"Import cancelled after {plural(summary.files_seen, 'file')}.")
     parts.append(
-        f"{summary.instances_imported} new images or reports imported"
+        f"{summary.instances_imported} new "
+        f"{'image or report' if summary.instances_imported == 1 else 'images or reports'} imported"
         f" ({n_studies} {'study' if n_studies == 1 else 'studies'},"
         f" {n_patients} {'patient' if n_patients == 1 else 'patients'})."
     )
     if summary.instances_already_present:
-        parts.append(f"{summary.instances_already_present} were already in the library.")
+        n = summary.instances_already_present
+        parts.append(f"{n} {'was' if n == 1 else 'were'} already in the library.")
     if summary.files_rejected:
-        parts.append(f"{_plural(len(summary.files_rejected), 'file')} could not be imported (see the report).")
+        parts.append(f"{plural(len(summary.files_rejected), 'file')} could not be imported (see the report).")
     if summary.files_skipped_not_dicom:
-        parts.append(f"{_plural(len(summary.files_skipped_not_dicom), 'file')} skipped (not DICOM).")
+        parts.append(f"{plural(len(summary.files_skipped_not_dicom), 'file')} skipped (not DICOM).")
     if summary.files_seen == 0 and not summary.cancelled and not summary.files_rejected:
         parts.append("No files were found in what you chose.")
     if nothing_imported(summary) and summary.files_rejected:

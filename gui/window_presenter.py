@@ -17,7 +17,7 @@ from dosetrail.core.config import data_home
 
 from .dialogs.merge_split import MergePatientsDialog, SplitPatientDialog
 from .dialogs.settings import SettingsDialog
-from .formatting import fmt_number, fmt_range
+from .formatting import plural, total_text
 from .models.exams import technical_columns
 from .models.patients import KeyRole, display_name
 from .printing import print_history
@@ -114,8 +114,7 @@ class WindowPresenter(QObject):
         ids = ", ".join(i for i, _ in p.patient_ids)
         self.w.header.setText(
             f"<b>{display_name(p.name)}</b> – born {p.birth_date or 'unknown'} – IDs {ids} – "
-            f"{p.exam_count} exams, about {fmt_number(p.cumulative_effective_dose_msv)} mSv "
-            f"({fmt_range(p.cumulative_effective_dose_range_msv)})")
+            f"{plural(p.exam_count, 'exam')}, {total_text(p)}")
 
     def show_failure(self, message: str) -> None:
         """Tell the user that a background request failed (non-modal message)."""

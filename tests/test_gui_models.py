@@ -129,6 +129,29 @@ def test_patient_sort_numeric_cumulative():
     assert values == sorted(values, reverse=True)
 
 
+def test_patient_without_any_estimate_shows_unknown_not_zero():
+    from dataclasses import replace
+
+    from dosetrail.gui.formatting import total_text
+    from dosetrail.gui.widgets.clinician_panel import patient_header_html
+
+    unknown = replace(build_patients(1)[0], exam_count=2, exams_without_dose_estimate=2,
+                      cumulative_effective_dose_msv=None, cumulative_effective_dose_range_msv=None)
+    model = PatientTableModel()
+    model.set_patients([unknown] + build_patients(3))
+    assert model.index(0, 5).data() == "unknown"
+    assert "unknown" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert total_text(unknown) == "dose unknown (no exam has an estimate)"
+    history = build_history()
+    history = replace(history, patient=unknown)
+    html = patient_header_html(history)
+    assert "unknown" in html and " 0 mSv" not in html
+    proxy = PatientFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(5, Qt.SortOrder.AscendingOrder)
+    assert proxy.index(0, 5).data() == "unknown"  # unknown sorts below every known total
+
+
 def test_display_name():
     assert display_name("DOE^JANE^^DR") == "DOE, JANE DR"
     assert display_name("") == "(no name)"

@@ -139,8 +139,9 @@ def cmd_patients(args) -> int:
             "patient_key": p.key, "name": p.name, "birth_date": p.birth_date, "sex": p.sex,
             "patient_ids": [{"id": i, "issuer": s or None} for i, s in p.patient_ids],
             "exam_count": p.exam_count,
-            "cumulative_effective_dose_msv": round(p.cumulative_effective_dose_msv, 6),
-            "cumulative_effective_dose_range_msv": [round(x, 6) for x in p.cumulative_effective_dose_range_msv],
+            "cumulative_effective_dose_msv": _rounded(p.cumulative_effective_dose_msv),
+            "cumulative_effective_dose_range_msv": ([_rounded(x) for x in p.cumulative_effective_dose_range_msv]
+                                                    if p.cumulative_effective_dose_range_msv else None),
             "exams_without_dose_estimate": p.exams_without_dose_estimate,
         } for p in rows]
         json.dump({"schema": "dosetrail.patients/1", "patients": out}, sys.stdout, ensure_ascii=False, indent=2)
@@ -149,8 +150,16 @@ def cmd_patients(args) -> int:
     print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
     for p in rows:
         print(f"{p.key:<13} {p.name[:30]:<30} {p.birth_date or '':<10} {p.sex or '':<3} {p.exam_count:>5} "
-              f"{p.cumulative_effective_dose_msv:>10.2f} mSv  {p.exams_without_dose_estimate}")
+              f"{_msv_text(p.cumulative_effective_dose_msv):>14}  {p.exams_without_dose_estimate}")
     return EXIT_OK
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def _msv_text(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.2f} mSv"
 
 
 def cmd_history(args) -> int:
@@ -173,8 +182,12 @@ def cmd_history(args) -> int:
     p = h.patient
     print(f"{p.name}  born {p.birth_date or '?'}  {p.sex or ''}  key {p.key}")
     print("IDs: " + ", ".join(f"{i} ({s})" if s else i for i, s in p.patient_ids))
-    lo, hi = p.cumulative_effective_dose_range_msv
-    print(f"Cumulative effective dose: {p.cumulative_effective_dose_msv:.2f} mSv (range {lo:.2f}-{hi:.2f}), "
+    if p.cumulative_effective_dose_msv is None:
+        total = "unknown (no exam has an estimate)"
+    else:
+        lo, hi = p.cumulative_effective_dose_range_msv
+        total = f"{p.cumulative_effective_dose_msv:.2f} mSv (range {lo:.2f}-{hi:.2f})"
+    print(f"Cumulative effective dose: {total}, "
           f"{p.exam_count} exams, {p.exams_without_dose_estimate} without an estimate  [factor set {h.factor_set}]")
     for e in h.exams:
         print(f"  {e.date or '????-??-??'}  {'/'.join(e.modalities):<10} {(e.description or '')[:32]:<32} "

@@ -180,7 +180,7 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
     p = history.patient
     exams = history.exams
     total = p.cumulative_effective_dose_msv
-    low, high = p.cumulative_effective_dose_range_msv
+    low, high = p.cumulative_effective_dose_range_msv or (None, None)
     without = p.exams_without_dose_estimate
     with_estimate = sum(1 for x in exams if x.effective_dose_msv is not None)
     non_ionising = sum(1 for x in exams if x.ionising is False)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from dosetrail.core.history import PatientSummary
 
-from ..formatting import fmt_number, fmt_range
+from ..formatting import fmt_number, plural, total_text
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 PatientRole = Qt.ItemDataRole.UserRole + 2
@@ -60,8 +60,8 @@ def _sort_key(p: PatientSummary, col: int) -> Any:
         return _ids_text(p)
     if col == 4:
         return p.exam_count
-    if col == 5:
-        return p.cumulative_effective_dose_msv
+    if col == 5:  # unknown sorts before every known total
+        return float("-inf") if p.cumulative_effective_dose_msv is None else p.cumulative_effective_dose_msv
     return p.last_exam_date or ""
 
 
@@ -131,7 +131,8 @@ class PatientTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return [
                 display_name(p.name), p.birth_date or "", p.sex or "", _ids_text(p),
-                str(p.exam_count), fmt_number(p.cumulative_effective_dose_msv),
+                str(p.exam_count),
+                "unknown" if p.cumulative_effective_dose_msv is None else fmt_number(p.cumulative_effective_dose_msv),
                 p.last_exam_date or "",
             ][col]
         if role == SortRole:
@@ -144,10 +145,9 @@ class PatientTableModel(QAbstractTableModel):
             return self._search[index.row()]
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = [display_name(p.name), f"IDs: {_ids_text(p) or 'none'}",
-                   f"{p.exam_count} exams, about {fmt_number(p.cumulative_effective_dose_msv)} mSv "
-                   f"({fmt_range(p.cumulative_effective_dose_range_msv)})"]
+                   f"{plural(p.exam_count, 'exam')}, {total_text(p)}"]
             if p.exams_without_dose_estimate:
-                tip.append(f"{p.exams_without_dose_estimate} exams without a dose estimate")
+                tip.append(f"{plural(p.exams_without_dose_estimate, 'exam')} without a dose estimate")
             return "\n".join(tip)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

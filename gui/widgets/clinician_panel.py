@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
 
-from ..formatting import fmt_number, fmt_range, modality_label
+from ..formatting import fmt_number, fmt_range, modality_label, plural
 
 _DOSE_FIELDS = [
     ("ct_ctdivol_mgy_max", "CTDIvol, highest", "mGy"),
@@ -40,13 +40,16 @@ def patient_header_html(history: PatientHistory) -> str:
     """Totals of the patient with the factor set named (and the 100 mSv note)."""
     p = history.patient
     note = ""
+    if p.cumulative_effective_dose_msv is None:
+        return (f"<p><b>Cumulative effective dose:</b> unknown: none of the {plural(p.exam_count, 'exam')} "
+                f"has a dose estimate. <b>Factor set:</b> {escape(history.factor_set)}.</p>")
     if p.cumulative_effective_dose_msv >= HIGH_CUMULATIVE_MSV:
         note = ("<p><b>Cumulative effective dose at or above 100 mSv</b>, the level used in the "
                 "IAEA work on recurrent imaging. For information: the decision to image rests on "
                 "clinical grounds, not on the dose of prior exams (AAPM/ACR/HPS 2021).</p>")
     return note + (
         f"<p><b>Cumulative effective dose:</b> {fmt_number(p.cumulative_effective_dose_msv)} mSv "
-        f"(range {fmt_range(p.cumulative_effective_dose_range_msv)}) over {p.exam_count} exams; "
+        f"(range {fmt_range(p.cumulative_effective_dose_range_msv)}) over {plural(p.exam_count, 'exam')}; "
         f"{p.exams_without_dose_estimate} without estimate. "
         f"<b>Factor set:</b> {escape(history.factor_set)}.</p>"
     )

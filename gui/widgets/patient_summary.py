@@ -57,7 +57,7 @@ def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) 
     years = sorted(e.date[:4] for e in exams if e.date)
     since = f" since {years[0]}" if years else ""
     total = p.cumulative_effective_dose_msv
-    low, high = p.cumulative_effective_dose_range_msv
+    low, high = p.cumulative_effective_dose_range_msv or (None, None)
     word = "exam" if n == 1 else "exams"
     out = []
     estimated = [e for e in exams if e.has_estimate]
