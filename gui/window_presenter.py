@@ -51,6 +51,7 @@ class WindowPresenter(QObject):
         """Switch between ``"patient"`` (plain language) and ``"clinician"`` (every figure)."""
         clinician = view == "clinician"
         self.w.details.setCurrentWidget(self.w.clinician if clinician else self.w.summary)
+        self.w.timeline.set_clinician(clinician)
         for col in technical_columns():
             self.w.exam_view.setColumnHidden(col, not clinician)
         self.w.exam_view.resizeColumnsToContents()

@@ -1,19 +1,22 @@
 """The cumulative-dose timeline: items match the history, selection works."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
 from dosetrail.gui.formatting import iso_to_epoch
 from dosetrail.gui.widgets.timeline import (
+    LABEL_PLACES,
+    MarkerInfo,
     TimelineWidget,
     background_lines,
+    label_place,
     marker_infos,
     step_coordinates,
 )
-from dataclasses import replace
-
 from gui_fakes import _history_from_exams, build_history
 
 pytestmark = pytest.mark.gui
@@ -123,6 +126,8 @@ def test_background_lines_pick_levels_near_the_total():
     assert [round(v, 3) for v, _ in lines] == [12.0, 24.0, 48.0]
     assert background_lines(0.3, 2.4) == []
     assert any(v == 100 for v, _ in background_lines(80.0, 2.4))
+    # the 100 mSv line is information for the clinician, not shown in the patient view
+    assert not any(v == 100 for v, _ in background_lines(80.0, 2.4, clinician=False))
 
 
 def test_step_coordinates():
@@ -180,3 +185,14 @@ def test_exams_on_the_same_day_draw_one_step_each(qtbot):
     assert len(w.markers.points()) == 2
     ys = w.step_curve.getData()[1]
     assert max(ys) == pytest.approx(history.patient.cumulative_effective_dose_msv)
+
+
+def test_reference_label_moves_off_a_marker():
+    def m(xf, y):
+        return MarkerInfo("u", xf * 100.0, y, True, "CT", "")
+    assert label_place([], 12.0, 27.0, 0.0, 100.0, 0.45) == "left-above"
+    # a marker just above the line, under the left label: the label goes elsewhere
+    place = label_place([m(0.5, 13.5), m(0.1, 0.9)], 12.0, 27.0, 0.0, 100.0, 0.45)
+    assert place != "left-above" and place in LABEL_PLACES
+    # markers everywhere above the line: below it
+    assert label_place([m(0.1, 13), m(0.9, 13)], 12.0, 27.0, 0.0, 100.0, 0.45) == "left-below"

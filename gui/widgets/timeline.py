@@ -39,6 +39,29 @@ class MarkerInfo:
     tooltip: str
 
 
+LABEL_PLACES = ("left-above", "left-below", "right-above", "right-below")
+
+
+def label_place(markers: list[MarkerInfo], y: float, y_top: float, x0: float, x1: float,
+                label_fraction: float = 0.5) -> str:
+    """Where a reference line's label covers the fewest exam markers.
+
+    One of :data:`LABEL_PLACES`: at the left or right end of the line, just
+    above or below it; a label spans ``label_fraction`` of the plot's width.
+    Ties go to the earlier place (left, above).
+    """
+    reach = min(label_fraction + 0.08, 1.0)  # plus a marker's width and some slack
+
+    def covered(place: str) -> int:
+        lo, hi = (0.0, reach) if place.startswith("left") else (1.0 - reach, 1.0)
+        y_lo, y_hi = (y - 0.03 * y_top, y + 0.1 * y_top) if place.endswith("above") else \
+            (y - 0.1 * y_top, y + 0.03 * y_top)
+        return sum(1 for m in markers
+                   if y_lo <= m.y <= y_hi and lo <= (m.x - x0) / max(x1 - x0, 1.0) <= hi)
+
+    return min(LABEL_PLACES, key=lambda place: (covered(place), LABEL_PLACES.index(place)))
+
+
 def step_coordinates(xs: list[float], ys: list[float], end_x: float) -> tuple[list[float], list[float]]:
     """Vertices of a step line that starts at 0 and jumps to ``ys[i]`` at ``xs[i]``.
 
@@ -67,7 +90,8 @@ def step_coordinates(xs: list[float], ys: list[float], end_x: float) -> tuple[li
     return vx, vy
 
 
-def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3) -> list[tuple[float, str]]:
+def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3,
+                     clinician: bool = True) -> list[tuple[float, str]]:
     """Reference lines to draw below ``top_msv``: whole years of natural background.
 
     Parameters
@@ -79,6 +103,9 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3) ->
     max_lines : int
         At most this many background lines (the largest that fit, spaced so
         their labels do not overlap).
+    clinician : bool
+        The 100 mSv line is information for the clinician (context.md); the
+        patient view shows only the natural-background lines.
 
     Returns
     -------
@@ -87,7 +114,7 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3) ->
         total comes within reach of it.
     """
     chosen: list[tuple[float, str]] = []
-    if top_msv >= HIGH_CUMULATIVE_MSV * 0.5:
+    if clinician and top_msv >= HIGH_CUMULATIVE_MSV * 0.5:
         chosen.append((HIGH_CUMULATIVE_MSV, "100 mSv: level used for recurrent imaging (IAEA)"))
     span = max(top_msv * 1.2, max((y for y, _ in chosen), default=0.0))
     gap = span * 0.09  # labels need about this much room
@@ -148,6 +175,7 @@ class TimelineWidget(QWidget):
         self._bg_rate = 2.4
         self._show_bars = False
         self._show_reference = True
+        self._clinician = True
         self._markers: list[MarkerInfo] = []
         self._selected: str | None = None
 
@@ -207,6 +235,12 @@ class TimelineWidget(QWidget):
         """Show or hide the natural-background and 100 mSv lines."""
         self._show_reference = bool(show)
         self._redraw()
+
+    def set_clinician(self, clinician: bool) -> None:
+        """Clinician view (every reference line) or patient view (natural background only)."""
+        if self._clinician != bool(clinician):
+            self._clinician = bool(clinician)
+            self._redraw()
 
     def marker_infos(self) -> list[MarkerInfo]:
         """The markers currently drawn, oldest first."""
@@ -278,24 +312,35 @@ class TimelineWidget(QWidget):
                                         pen=pg.mkPen(None))
             self.bars.setZValue(-10)
             self.plot.addItem(self.bars)
+        xmin = min(m.x for m in self._markers) if self._markers else end_x - YEAR_S
+        x_span = max(end_x - xmin, YEAR_S / 4)
+        x0, x1 = xmin - x_span * 0.04, end_x + x_span * 0.04
         if self._show_reference:
             label_fill = QColor(self._colors["background"])
             label_fill.setAlpha(210)
-            for y, label in background_lines(top, self._bg_rate):
+            lines = background_lines(top, self._bg_rate, clinician=self._clinician)
+            y_top = max([top] + [y for y, _ in lines]) * 1.12
+            for y, label in lines:
                 color = self._colors["reference" if y == HIGH_CUMULATIVE_MSV else "background_lines"]
+                plot_px = max(self.plot.width() - 60, 200)  # minus the y axis
+                fraction = (len(label) * 7 + 12) / plot_px
+                place = label_place(self._markers, y, y_top, x0, x1, fraction)
+                anchor = (1 if place.startswith("right") else 0, 1 if place.endswith("above") else 0)
+                opts = {"position": 0.98 if place.startswith("right") else 0.02, "color": color,
+                        "fill": label_fill, "anchors": [anchor, anchor]}
                 line = pg.InfiniteLine(pos=y, angle=0, movable=False,
                                        pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DashLine),
-                                       label=label, labelOpts={"position": 0.02, "color": color, "fill": label_fill,
-                                                               "anchors": [(0, 1), (0, 1)]})
+                                       label=label, labelOpts=opts)
                 line.setZValue(-5)
                 self.plot.addItem(line)
                 self.reference_lines.append(line)
                 top = max(top, y)
         self._draw_markers()
-        self.plot.setYRange(0, max(top, 0.1) * 1.12, padding=0)
-        xmin = min(m.x for m in self._markers) if self._markers else end_x - YEAR_S
-        span = max(end_x - xmin, YEAR_S / 4)
-        self.plot.setXRange(xmin - span * 0.04, end_x + span * 0.04, padding=0)
+        # no estimate at all: a 1 mSv scale, not a misleading 0.1 one; a little room below 0 so
+        # markers of exams without an estimate (drawn at the running total) are not cut in half
+        span = max(top, 0.1 if self.step_curve is not None else 1.0) * 1.12
+        self.plot.setYRange(-span * 0.03, span, padding=0)
+        self.plot.setXRange(x0, x1, padding=0)
         self._set_note(h)
         self._draw_selection()
 
