@@ -83,6 +83,24 @@ def test_same_study_from_cd_and_zip_counts_once(capsys, tmp_path):
     assert b["files_rejected"] == []
 
 
+def test_another_file_with_a_stored_uid_does_not_replace_the_stored_copy(capsys, tmp_path, dosetrail_home):
+    import pydicom
+
+    pat = PatientSpec(patient_id="U1", name="ORIG^NAME", birth_date="19700131", sex="F")
+    (ds,) = make_ct_series(pat, n_slices=1, study_description="FIRST")
+    (a,) = write_study([ds], tmp_path / "a")
+    ds.PatientName = "EDITED^NAME_THAT_IS_LONGER"
+    ds.StudyDescription = "SECOND VERSION OF THE SAME INSTANCE"
+    (b,) = write_study([ds], tmp_path / "b")
+    assert Path(a).stat().st_size != Path(b).stat().st_size
+    run_json(capsys, "import", str(tmp_path / "a"), "--json")
+    _, second = run_json(capsys, "import", str(tmp_path / "b"), "--json")
+    assert second["instances_already_present"] == 1
+    (stored,) = list((dosetrail_home / "store").rglob("*.dcm"))
+    assert stored.read_bytes() == Path(a).read_bytes()  # the library still describes the file it holds
+    assert str(pydicom.dcmread(stored).PatientName) == "ORIG^NAME"
+
+
 def test_link_mode_keeps_files_in_place_and_is_refused_for_archives(capsys, tmp_path):
     from synth import make_zip
 

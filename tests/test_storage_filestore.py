@@ -45,6 +45,10 @@ def test_write_atomic_skips_same_size_and_replaces_different_size(tmp_path):
     assert dest.read_bytes() == b"first"
     write_atomic(tmp_path, rel, b"longer content")  # different size: replaced
     assert dest.read_bytes() == b"longer content"
+    write_atomic(tmp_path, rel, b"other bytes", keep_existing=lambda p: True)  # an intact copy stays
+    assert dest.read_bytes() == b"longer content"
+    write_atomic(tmp_path, rel, b"repaired", keep_existing=lambda p: False)  # a broken copy is rewritten
+    assert dest.read_bytes() == b"repaired"
 
 
 def test_write_atomic_cleans_up_when_the_write_fails(tmp_path, monkeypatch):

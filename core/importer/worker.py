@@ -64,9 +64,15 @@ def _process(task: Task, store_root: str | None, link: bool) -> Outcome:
         from ..storage.filestore import store_path_for, write_atomic
 
         rel = store_path_for(rec.sop_instance_uid)
-        write_atomic(Path(store_root), rel, data)
+        write_atomic(Path(store_root), rel, data, keep_existing=_intact)
         rec.stored_path = rel
     return rec, nbytes
+
+
+def _intact(path: Path) -> bool:
+    """True when a stored copy parses as a whole DICOM file (it is kept; the library describes it)."""
+    ds, _rejection, _size = parse_path(str(path), str(path))
+    return ds is not None
 
 
 def process_chunk(tasks: list[Task], store_root: str | None, link: bool) -> list[Outcome]:

@@ -47,7 +47,7 @@ def store_path_for(sop_instance_uid: str) -> str:
     return f"{digest[:2]}/{digest}.dcm"
 
 
-def write_atomic(root: Path, rel: str, data: bytes) -> None:
+def write_atomic(root: Path, rel: str, data: bytes, keep_existing=None) -> None:
     """Write ``data`` to ``root / rel`` atomically.
 
     Parameters
@@ -58,11 +58,18 @@ def write_atomic(root: Path, rel: str, data: bytes) -> None:
         Store-relative path, e.g. from :func:`store_path_for`.
     data : bytes
         The file's content.
+    keep_existing : callable or None
+        Asked with the destination's path when a file of another size is
+        already there; True keeps that file (an intact copy of the instance
+        imported before: another file with the same SOP Instance UID must
+        not replace what the library describes). Without it, or when it
+        says False (an empty or broken copy), the file is rewritten.
 
     Notes
     -----
     When the destination already exists with the same size the write is
-    skipped (the same instance imported again). Otherwise the bytes go to a
+    skipped (the same instance imported again). Otherwise (nothing there, or
+    a copy that ``keep_existing`` does not keep) the bytes go to a
     temporary file in the destination folder and the file is renamed over
     the destination with :func:`os.replace`, so a killed import never leaves
     half a file. There is no fsync per file (it cost 8 ms a file, more than
@@ -71,10 +78,13 @@ def write_atomic(root: Path, rel: str, data: bytes) -> None:
     """
     dest = resolve(Path(root), rel)
     try:
-        if dest.stat().st_size == len(data):
-            return
+        size = dest.stat().st_size
     except FileNotFoundError:
-        pass
+        size = None
+    if size == len(data):
+        return
+    if size and keep_existing is not None and keep_existing(dest):
+        return
     if dest.parent not in _made_dirs:
         dest.parent.mkdir(parents=True, exist_ok=True)
         _made_dirs.add(dest.parent)
