@@ -160,6 +160,28 @@ def test_study_conflict_does_not_steal_another_patients_identifier(factory, writ
         assert "333" in warning and "111" in warning and "another patient" in warning
 
 
+def test_another_persons_id_inside_a_study_does_not_pull_in_their_later_studies(factory, write):
+    a = write("1.1", "S1", "SPLIT^STUDY", birth="1966-01-01", sex="M", issuer="H1")
+    assert write("1.1", "S2", "OTHER^NAME", birth="1977-01-01", sex="F", issuer="H2", series="1.1.2") == a
+    assert _identifiers(factory, a) == {("S1", "H1")}  # not given to this patient
+    with factory() as s:
+        (warning,) = s.scalars(select(Study).where(Study.study_instance_uid == "1.1")).one().warnings
+        assert "S2" in warning and "not added" in warning
+    later = write("2.1", "S2", "OTHER^NAME", birth="1977-01-01", sex="F", issuer="H2")
+    assert later != a  # OTHER^NAME's own study is OTHER^NAME's
+
+
+def test_same_id_with_other_birth_date_or_sex_is_grouped_with_a_warning(factory, write):
+    a = write("1.1", "777", "ALPHA^ONE", birth="1990-01-01", sex="M")
+    b = write("2.1", "777", "BETA^TWO", birth="1991-01-01", sex="F")
+    assert a == b  # rule 1: the same ID and issuer
+    with factory() as s:
+        assert s.scalars(select(Study).where(Study.study_instance_uid == "1.1")).one().warnings == []
+        (warning,) = s.scalars(select(Study).where(Study.study_instance_uid == "2.1")).one().warnings
+    assert "777" in warning and "birth date 1991-01-01 vs 1990-01-01" in warning and "sex F vs M" in warning
+    assert "split" in warning
+
+
 def test_merge_moves_identifiers_and_studies(factory, write):
     a = write("1.1", "A-1", "DOE^JANE", sex="F")
     b = write("2.1", "B-1", "DOE^JANE^MARIE", sex="F")

@@ -2,7 +2,9 @@
 
 Studies are grouped automatically only when that is safe:
 
-1. the same (Patient ID, issuer) is the same patient, whatever the names say;
+1. the same (Patient ID, issuer) is the same patient, whatever the names say
+   (when the birth dates or sexes disagree the study carries a warning that
+   asks for a check and, if they are two people, a split);
 2. otherwise, the same normalised name (:func:`.names.normalise_name`), birth
    date *and* sex (``M`` or ``F``), all three present and equal, is the same
    patient, and the new identifier is added to that patient; if several
@@ -49,6 +51,18 @@ class Reconciled:
     identifier: PatientIdentifier | None  # None for an empty Patient ID
     created: bool  # a new patient was made
     rule: str  # "identifier", "demographics" or "new"
+    conflict: str | None = None  # matched by identifier although birth date or sex disagree
+
+
+def demographic_conflict(birth_a: str | None, sex_a: str | None, birth_b: str | None,
+                         sex_b: str | None) -> str | None:
+    """Say how two records' birth dates or sexes disagree (both known and different), or None."""
+    parts = []
+    if birth_a and birth_b and birth_a != birth_b:
+        parts.append(f"birth date {birth_a} vs {birth_b}")
+    if sex_a in DEMOGRAPHIC_SEXES and sex_b in DEMOGRAPHIC_SEXES and sex_a != sex_b:
+        parts.append(f"sex {sex_a} vs {sex_b}")
+    return ", ".join(parts) or None
 
 
 def new_patient_key() -> str:
@@ -185,7 +199,12 @@ def reconcile_patients(session: Session, infos: list[PatientInfo], known: Known 
                 patient.birth_date = birth
             if patient.sex is None and sex:
                 patient.sex = sex
-            results.append(Reconciled(patient, ident, False, "identifier"))
+            conflict = demographic_conflict(birth, sex, patient.birth_date, patient.sex)
+            if conflict:
+                conflict = (f"Patient ID {pid} (issuer {issuer or 'none'}) is already in the library for "
+                            f"{patient.name or 'a patient'}, but the {conflict} differ: the study was put with that "
+                            f"patient; split it off if these are two people")
+            results.append(Reconciled(patient, ident, False, "identifier", conflict))
             continue
         matches = demo.get((key, birth, sex), [])
         if len(matches) == 1:
@@ -257,11 +276,22 @@ def note_study_identifier(session: Session, study: Study, info: PatientInfo) -> 
     if current is not None and (current.pid, current.issuer) == (pid, issuer):
         return None
     ident = find_identifier(session, pid, issuer)
+    carried = f"files of this study carry Patient ID {pid} (issuer {issuer or 'none'})"
     if ident is None:
         patient = session.get(Patient, study.patient_id)
+        conflict = demographic_conflict(birth, sex, patient.birth_date, patient.sex)
+        if conflict or (key and patient.name_normalised and key != patient.name_normalised):
+            # perhaps another person's files: the ID is not given to this patient, so that a
+            # later study with it is not pulled in here
+            warning = (f"{carried} for {name or 'another name'} ({conflict or 'another name'}): kept in "
+                       f"this study, the Patient ID was not added to this patient")
+            warnings = list(study.warnings or [])
+            if warning in warnings:
+                return None
+            study.warnings = warnings + [warning]
+            return warning
         ident = _identifier_for(patient, pid, issuer, name, key, birth, sex)
         session.flush()
-    carried = f"files of this study carry Patient ID {pid} (issuer {issuer or 'none'})"
     if current is None:  # the study's first files had no Patient ID
         if ident.patient_id == study.patient_id:
             study.identifier_id = ident.id

@@ -280,7 +280,8 @@ class LibraryWriter:
             for uid, match in zip(new_uids, found):
                 ident = match.identifier
                 drafts[uid] = Study(study_instance_uid=uid, patient_id=match.patient.id,
-                                    identifier_id=ident.id if ident else None, modalities="", warnings=[])
+                                    identifier_id=ident.id if ident else None, modalities="",
+                                    warnings=[match.conflict] if match.conflict else [])
                 if ident is not None:
                     pairs[ident.id] = (ident.pid, ident.issuer)
         with session.no_autoflush:
