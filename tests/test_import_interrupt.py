@@ -8,6 +8,7 @@ import sys
 import time
 from threading import Event
 
+import pytest
 from sqlalchemy import func, select, text
 
 from dosetrail.core.api import Library
@@ -58,20 +59,11 @@ def test_cancel_keeps_what_was_imported_and_reimport_completes(tmp_path):
 
 def test_killed_import_is_completed_by_running_it_again(tmp_path, dosetrail_home):
     files = _write(tmp_path, n_files=3000)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from dosetrail.gui.entry import main; import sys; sys.exit(main(sys.argv[1:]))",
-         "import", str(tmp_path / "src"), "--workers", "2"],
-        env={**os.environ, "DOSETRAIL_HOME": str(dosetrail_home)}, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _start_import(tmp_path, dosetrail_home)
     lib = Library()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # wait until some batches are committed
-        with lib.session_factory() as s:
-            if s.scalar(select(func.count(Instance.id))) >= 500:
-                break
-        time.sleep(0.05)
+    _wait_for_instances(lib, 500)  # some batches are committed
     os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     partial = _consistent(lib)
     assert 0 < partial < len(files)
     lib.close()
@@ -82,3 +74,79 @@ def test_killed_import_is_completed_by_running_it_again(tmp_path, dosetrail_home
     assert again.instances_already_present == partial
     assert _consistent(lib) == len(files)
     lib.close()
+
+
+def _start_import(tmp_path, dosetrail_home, *extra):
+    return subprocess.Popen(
+        [sys.executable, "-c", "from dosetrail.gui.entry import main; import sys; sys.exit(main(sys.argv[1:]))",
+         "import", str(tmp_path / "src"), "--workers", "2", *extra],
+        env={**os.environ, "DOSETRAIL_HOME": str(dosetrail_home)}, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_instances(lib: Library, n: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with lib.session_factory() as s:
+            if s.scalar(select(func.count(Instance.id))) >= n:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {n} instances after {timeout} s")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                out.append(int(entry))
+    return out
+
+
+def test_ctrl_c_cancels_and_still_prints_the_json_summary(tmp_path, dosetrail_home):
+    import json
+
+    files = _write(tmp_path, n_files=3000)
+    proc = _start_import(tmp_path, dosetrail_home, "--json")
+    lib = Library()
+    _wait_for_instances(lib, 300)
+    os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole process group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    doc = json.loads(out)  # still a single JSON document
+    assert doc["cancelled"] is True and 0 < doc["instances_imported"] < len(files)
+    assert "cancelling" in err
+    with lib.session_factory() as s:
+        assert s.scalar(select(ImportRun.status).order_by(ImportRun.id.desc())) == "cancelled"
+    assert _consistent(lib) == doc["instances_imported"]
+    lib.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_killing_the_import_leaves_no_worker_processes(tmp_path, dosetrail_home):
+    _write(tmp_path, n_files=3000)
+    proc = _start_import(tmp_path, dosetrail_home)
+    lib = Library()
+    _wait_for_instances(lib, 300)
+    workers = _children(proc.pid)
+    assert workers
+    os.kill(proc.pid, signal.SIGKILL)  # the main process only, as a crash would
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") and _alive(w) for w in workers):
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{w}") and _alive(w) for w in workers)
+    lib.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -8,12 +8,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .. import __version__
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C: the --json summary says "cancelled": true
 
 
 class UsageError(Exception):
@@ -102,13 +105,23 @@ def cmd_import(args) -> int:
         if args.link and _is_archive_or_link(path):
             raise UsageError(f"--link keeps files where they are; it cannot be used for archives or links: {path}")
     lib = _library(args)
+    cancel = threading.Event()
+
+    def on_interrupt(signum, frame):  # first Ctrl-C: cancel cleanly; the second stops at once
+        cancel.set()
+        print("\ncancelling the import (Ctrl-C again to stop at once)", file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt) if _main_thread() else None
     try:
         summary = lib.run_import(args.paths, link=args.link, password=args.password,
-                                 progress=ProgressPrinter(), workers=args.workers)
+                                 progress=ProgressPrinter(), workers=args.workers, cancel=cancel)
     except KeyboardInterrupt:
         print("import interrupted; what was imported stays (run the import again to complete it)", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         lib.close()
     if args.json:
         json.dump(summary.to_json(), sys.stdout, ensure_ascii=False, indent=2)
@@ -120,8 +133,14 @@ def cmd_import(args) -> int:
         for r in summary.files_rejected:
             print(f"rejected: {r.label}: {r.reason}")
         if summary.cancelled:
-            print("import cancelled")
+            print("import cancelled; what was imported stays (run the import again to complete it)")
+    if summary.cancelled:
+        return EXIT_INTERRUPTED
     return EXIT_REJECTED if summary.files_rejected else EXIT_OK
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 def _fmt_msv(v: float | None) -> str:
@@ -150,16 +169,12 @@ def cmd_patients(args) -> int:
     print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
     for p in rows:
         print(f"{p.key:<13} {p.name[:30]:<30} {p.birth_date or '':<10} {p.sex or '':<3} {p.exam_count:>5} "
-              f"{_msv_text(p.cumulative_effective_dose_msv):>14}  {p.exams_without_dose_estimate}")
+              f"{_fmt_msv(p.cumulative_effective_dose_msv):>14}  {p.exams_without_dose_estimate}")
     return EXIT_OK
 
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
-
-
-def _msv_text(value: float | None) -> str:
-    return "unknown" if value is None else f"{value:.2f} mSv"
 
 
 def cmd_history(args) -> int:

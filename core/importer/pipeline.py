@@ -21,7 +21,7 @@ from typing import Callable, Generator, Iterable, Iterator
 
 from ..records import ImportProgress, ImportSummary, ParsedInstance, Rejection
 from ..sources.base import SourceError, SourceItem, SourceProblem, SourceProgress
-from .worker import Task, process_chunk
+from .worker import Task, init_worker, process_chunk
 
 INLINE_THRESHOLD = 48  # fewer files than this are parsed in-process (no pool start-up)
 CHUNK = 48  # files per worker task
@@ -197,7 +197,7 @@ def _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flus
     limit = n * 6  # chunks queued ahead: workers keep busy while this process writes a batch
     source = _chain(buffered, tasks, summary)
     last = time.monotonic()
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=init_worker) as pool:
         exhausted = False
         while True:
             while not exhausted and len(in_flight) < limit and not cancel.is_set():

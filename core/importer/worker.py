@@ -24,6 +24,28 @@ class Task:
 Outcome = tuple["ParsedInstance | Rejection", int]  # (result, bytes read from the source)
 
 
+def init_worker() -> None:
+    """Set up an import worker process.
+
+    Ctrl-C goes to the whole process group: the main process turns it into a
+    cancel, so workers ignore it and finish their chunk. On Linux a worker
+    also dies with the process that started it (a killed import or a crashed
+    app leaves no workers behind).
+    """
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
     """Parse one file and (copy mode) store its bytes; never raises."""
     try:
