@@ -161,13 +161,14 @@ def iter_dicomdir(root: str, *, on_archive: ArchiveHandler | None = None) -> Ite
     done: set[str] = set()
     if dicomdir is not None:
         done.add(os.path.normcase(dicomdir))
-        yield SourceProblem(dicomdir, names.INDEX_READ, kind="skipped")
+        reason = names.INDEX_READ
         try:
             ids = read_file_ids(dicomdir)
         except Exception as exc:  # noqa: BLE001 - any parse failure means "scan instead"
             ids = []
-            yield SourceProgress(f"DICOMDIR could not be read ({type(exc).__name__}: {exc}); "
-                                 "scanning the folder instead")
+            problem = f"could not be read ({type(exc).__name__}: {str(exc)[:160]})"
+            reason = f"DICOMDIR (media index, {problem}; the folder was scanned instead)"
+            yield SourceProgress(f"DICOMDIR {problem}; scanning the folder instead")
         resolver = CaseInsensitiveResolver(root)
         missing: list[str] = []
         for parts in ids:
@@ -185,6 +186,9 @@ def iter_dicomdir(root: str, *, on_archive: ArchiveHandler | None = None) -> Ite
             shown = ", ".join(missing[:_MAX_LISTED_MISSING])
             extra = len(missing) - _MAX_LISTED_MISSING
             more = f" and {extra} more" if extra > 0 else ""
-            yield SourceProgress(f"DICOMDIR lists {len(missing)} file(s) that are not on the medium "
-                                 f"(stale index): {shown}{more}; scanning the folder for the rest")
+            stale = f"lists {len(missing)} file(s) that are not on the medium (stale index): {shown}{more}"
+            reason = f"{names.INDEX_READ[:-1]}; it {stale}; the folder was scanned for the rest)"
+            yield SourceProgress(f"DICOMDIR {stale}; scanning the folder for the rest")
+        # the index is accounted for as skipped, with what was wrong with it (the import report keeps it)
+        yield SourceProblem(dicomdir, reason, kind="skipped")
     yield from iter_folder(root, origin="dicomdir", exclude=done, on_archive=on_archive)
