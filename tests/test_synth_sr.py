@@ -213,7 +213,7 @@ def test_rrdsr_with_snomed_ct_concepts():
     ds = make_rrdsr(sct=True, activity_mbq=200.0)
     admin = only(ds, "113502")
     agent = only(admin, "349358000", "SCT").ConceptCodeSequence[0]
-    assert (agent.CodeValue, agent.CodingSchemeDesignator) == ("35321009", "SCT")
+    assert (agent.CodeValue, agent.CodingSchemeDesignator) == ("35321007", "SCT")  # DICOM CID 25
     nuclide = only(admin, "89457008", "SCT").ConceptCodeSequence[0]
     assert (nuclide.CodeValue, nuclide.CodingSchemeDesignator) == ("77004003", "SCT")
     assert num_value(only(admin, "304283002", "SCT")) == (6586.2, "s")

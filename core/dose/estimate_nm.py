@@ -146,7 +146,9 @@ def estimate_nm(records: list[DoseRecord], modalities: set[str], default_uncerta
             if coefficient.nuclide in PET_NUCLIDES and "NM" not in modalities:
                 modality = "PT"
             if "warn" in coefficient.notes.lower():
-                warnings.append(f"{coefficient.radiopharmaceutical}: {coefficient.notes}")
+                # the data file ends such notes with "; warn" (an instruction to us, not text for users)
+                note = re.sub(r"[;,]?\s*warn\.?\s*$", "", coefficient.notes.strip(), flags=re.IGNORECASE)
+                warnings.append(f"{coefficient.radiopharmaceutical}: {note}")
             if coefficient.status == "check":
                 warnings.append(f"dose coefficient for {coefficient.radiopharmaceutical} has status 'check': "
                                 f"widely quoted, not read in the source")

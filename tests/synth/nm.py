@@ -42,7 +42,7 @@ PET_STORAGE = "1.2.840.10008.5.1.4.1.1.128"
 FDG: Code = ("C-B1031", "SRT", "Fluorodeoxyglucose F^18^")
 F18: Code = ("C-111A1", "SRT", "^18^Fluorine")
 #: the same concepts in SNOMED CT (newer files use SCT instead of SRT)
-FDG_SCT: Code = ("35321009", "SCT", "Fluorodeoxyglucose F^18^")
+FDG_SCT: Code = ("35321007", "SCT", "Fluorodeoxyglucose F^18^")
 F18_SCT: Code = ("77004003", "SCT", "^18^Fluorine")
 _CONCEPTS = {
     False: {"agent": ("F-61FDB", "SRT", "Radiopharmaceutical agent"),
@@ -87,7 +87,7 @@ def make_rrdsr(
         113507 Administered activity in MBq; ``None`` omits it.
     radiopharmaceutical : Code or None
         Value of Radiopharmaceutical agent; default Fluorodeoxyglucose F^18^
-        (:data:`FDG`, SRT C-B1031, or :data:`FDG_SCT`, SCT 35321009, with ``sct``).
+        (:data:`FDG`, SRT C-B1031, or :data:`FDG_SCT`, SCT 35321007, with ``sct``).
     nuclide : Code or None
         Value of Radionuclide; default ^18^Fluorine (SRT C-111A1 / SCT 77004003).
     sct : bool
