@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import zlib
 from typing import Any
 
 import pydicom
@@ -21,8 +22,16 @@ from ..records import ParsedInstance, PatientInfo, Rejection
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_BE = "1.2.840.10008.1.2.2"
+DEFLATED_EXPLICIT_LE = "1.2.840.10008.1.2.1.99"
 _SEQ_DELIMITER_LE = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 _UNDEFINED = 0xFFFFFFFF
+# VRs pixel data can carry; in explicit VR they are followed by two zero bytes and a 4-byte length
+_PIXEL_VRS = frozenset((b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN"))
+# explicit VRs with a 2-byte length (PS3.5 7.1.2)
+_SHORT_LENGTH_VRS = frozenset((
+    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT", b"PN",
+    b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL", b"US",
+))
 
 _KEYWORDS = (
     "PatientID", "IssuerOfPatientID", "PatientBirthDate", "PatientSex", "ContentDate", "AcquisitionDate",
@@ -68,6 +77,11 @@ def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Reject
     part10 = has_dicm_marker(head)
     try:
         ds = pydicom.dcmread(fh, stop_before_pixels=True, force=not part10)
+    except zlib.error as exc:  # deflated data set: the compressed stream is cut short or damaged
+        if part10:
+            return None, Rejection(
+                label, f"truncated file: the deflate-compressed data set is cut short or corrupt ({_short(exc)})")
+        return None, Rejection(label, "not a DICOM file", kind="skipped")
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, struct.error, TypeError, AttributeError, IndexError, NotImplementedError) as exc:
         if part10:
             return None, Rejection(label, f"unreadable DICOM file (truncated or corrupt header): {_short(exc)}")
@@ -87,27 +101,73 @@ def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Reject
         return None, Rejection(label, "not a DICOM file", kind="skipped")
     if sop_class == MEDIA_STORAGE_DIRECTORY:
         return None, Rejection(label, "DICOMDIR (media index; the files it lists are imported)", kind="skipped")
+    # offsets below are in the stream pydicom parsed (the inflated copy for a deflated file)
+    stream, pos, stream_size, stream_tail = _parsed_stream(ds, fh, pixel_pos, size, tail)
+    raw = _last_raw(ds)
+    if stream is not None and _header_cut(raw, pos, stream_size):
+        # before the UID checks: a cut header is missing whatever came after the cut
+        return None, Rejection(label, "truncated file: the file ends inside a header element")
     if not sop_inst:
-        return None, Rejection(label, "DICOM file without SOP Instance UID (truncated or incomplete header)")
+        return None, Rejection(label, "DICOM file without SOP Instance UID (incomplete header)")
     if not sop_class:
         return None, Rejection(label, "DICOM file without SOP Class UID")
     for keyword in ("StudyInstanceUID", "SeriesInstanceUID"):
         if not _text(ds, keyword):
             return None, Rejection(label, f"DICOM file without {keyword}: cannot be placed in a study")
-    problem = _pixel_data_problem(ds, fh, pixel_pos, size, tail)
+    problem = _pixel_data_problem(ds, stream, pos, stream_size, stream_tail, raw) if stream is not None else None
     if problem:
         return None, Rejection(label, problem)
     return ds, None
 
 
-def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail) -> str | None:
-    """Return a reason when the pixel data is missing or cut short, else None."""
-    end = _last_element_end(ds)
-    if end is not None and end > size:
-        return "truncated file: the file ends inside a header element"
+def _parsed_stream(ds: Dataset, fh: Any, pos: int, size: int, tail):
+    """(stream, position, size, tail) of the bytes pydicom parsed the data set from.
+
+    That is the file, except for a deflated data set: pydicom inflates it into a
+    buffer it keeps (``ds.buffer``) and every offset it records is in that buffer.
+    ``zlib`` refuses a cut deflate stream, so for such a file only the inflated data
+    set is left to check, and it is already in memory (no read of the file).
+    The stream is None when the inflated buffer is not available.
+    """
+    meta = getattr(ds, "file_meta", None)
+    ts = str(meta.get("TransferSyntaxUID", "") or "") if meta is not None else ""
+    if ts != DEFLATED_EXPLICIT_LE:
+        return fh, pos, size, tail
+    src = getattr(ds, "buffer", None)
+    if src is None or src is fh or not hasattr(src, "seek"):
+        return None, pos, size, tail
+    pos = src.tell()
+    size = src.seek(0, os.SEEK_END)
+    src.seek(pos)
+
+    def inflated_tail() -> bytes:
+        src.seek(max(0, size - 1024))
+        return src.read()
+
+    return src, pos, size, inflated_tail
+
+
+def _header_cut(raw, pos: int, size: int) -> bool:
+    """Whether the stream ends inside the last element read (``raw``) or inside the next header.
+
+    pydicom stops quietly at the end of the stream: it either keeps a value shorter than
+    its declared length, or it consumes the few bytes of an element header it cannot complete.
+    """
+    end = _element_end(raw)
+    if end is None:
+        return False
+    return end > size or (pos >= size and end < size)
+
+
+def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail, raw) -> str | None:
+    """Return a reason when the pixel data is missing or cut short, else None.
+
+    ``fh``, ``pos``, ``size`` and ``tail`` describe the stream pydicom parsed (see
+    :func:`_parsed_stream`), ``pos`` being where it stopped; ``raw`` is the last
+    element it read. Reads at most the 12 bytes of the pixel data element header
+    (and the last 1 KiB when its length is undefined).
+    """
     if pos >= size:
-        if end is not None and end < size:
-            return "truncated file: the file ends inside a header element"
         if _ROWS in ds and _COLUMNS in ds and _PIXEL_DATA not in ds:
             ds.__dict__.setdefault("_dosetrail_warnings", []).append(
                 "image without pixel data (header only): dose fields are read, nothing can be shown")
@@ -118,20 +178,29 @@ def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail) -> str 
     head = fh.read(12)
     if len(head) < 8:
         return "truncated file: pixel data header cut short"
-    meta = getattr(ds, "file_meta", None)
-    ts = str(meta.get("TransferSyntaxUID", "") or "") if meta is not None else ""
-    big = ts == EXPLICIT_BE
-    tag = struct.unpack(">HH" if big else "<HH", head[:4])
+    implicit, little = _encoding(ds, raw)
+    tag = struct.unpack("<HH" if little else ">HH", head[:4])
     if tag not in ((0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009)):
         return None  # something else follows the header; nothing to check
-    if ts == IMPLICIT_LE or (not ts and not head[4:6].isalpha()):
-        length = struct.unpack("<I", head[4:8])[0]
+    # pydicom picks implicit or explicit VR from what the data looks like, not only
+    # from the transfer syntax (files written as implicit VR under an explicit
+    # syntax are common): decide the same way from the bytes themselves
+    if implicit:
+        implicit = not (head[4:6] in _PIXEL_VRS and head[6:8] == b"\0\0")
+    else:
+        implicit = not _is_vr(head[4:6])
+    if implicit:
+        length = struct.unpack("<I" if little else ">I", head[4:8])[0]
         start = pos + 8
     else:
         if len(head) < 12:
             return "truncated file: pixel data header cut short"
-        length = struct.unpack(">I" if big else "<I", head[8:12])[0]
-        start = pos + 12
+        if head[4:6] in _SHORT_LENGTH_VRS:  # not a pixel data VR, but keep the offsets right
+            length = struct.unpack("<H" if little else ">H", head[6:8])[0]
+            start = pos + 8
+        else:
+            length = struct.unpack("<I" if little else ">I", head[8:12])[0]
+            start = pos + 12
     if length == _UNDEFINED:
         if _SEQ_DELIMITER_LE not in tail():
             return "truncated file: compressed pixel data has no end (sequence delimiter missing)"
@@ -141,19 +210,42 @@ def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail) -> str 
     return None
 
 
-def _last_element_end(ds: Dataset) -> int | None:
-    """File offset where the last top-level element read ends (None when unknown)."""
+def _last_raw(ds: Dataset):
+    """The last top-level element read (elements are stored in file order), or None."""
     store = getattr(ds, "_dict", None)
     try:
-        # elements are stored in file order: the last one read is the last key
-        raw = store[next(reversed(store))] if store else ds.get_item(max(ds.keys()))
+        return store[next(reversed(store))] if store else ds.get_item(max(ds.keys()))
     except (ValueError, KeyError, StopIteration, TypeError):
         return None
+
+
+def _element_end(raw) -> int | None:
+    """Stream offset where an element's value ends (None when unknown)."""
     tell = getattr(raw, "value_tell", None)
     length = getattr(raw, "length", None)
     if tell is None or length is None or length == _UNDEFINED:
         return None
     return tell + length
+
+
+def _encoding(ds: Dataset, raw) -> tuple[bool, bool]:
+    """(implicit VR, little endian) as pydicom actually read the data set."""
+    implicit = getattr(raw, "is_implicit_VR", None)
+    little = getattr(raw, "is_little_endian", None)
+    if implicit is not None and little is not None:
+        return bool(implicit), bool(little)
+    meta = getattr(ds, "file_meta", None)
+    ts = str(meta.get("TransferSyntaxUID", "") or "") if meta is not None else ""
+    if ts:
+        return ts == IMPLICIT_LE, ts != EXPLICIT_BE
+    original = getattr(ds, "original_encoding", None)
+    if original and None not in original[:2]:
+        return bool(original[0]), bool(original[1])
+    return True, True
+
+
+def _is_vr(code: bytes) -> bool:
+    return len(code) == 2 and 0x41 <= code[0] <= 0x5A and 0x41 <= code[1] <= 0x5A
 
 
 def _short(exc: BaseException) -> str:
