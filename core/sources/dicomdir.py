@@ -3,8 +3,9 @@
 Patient CDs and USB sticks carry a DICOMDIR (the media index). Its file IDs
 are upper-case ISO 9660 names, while the disk may show them in another case
 (or with ``;1`` version suffixes), so every ID is resolved case-insensitively
-against the real folder listing. Every directory record is read, whatever
-tree its lower-level offsets build, so broken offset chains lose nothing.
+against the real folder listing. The record tree is read with pydicom's
+``FileSet``, and every directory record is read as well, whatever tree its
+lower-level offsets build, so broken offset chains lose nothing.
 A DICOMDIR that cannot be read, or lists files that are not there, falls back
 to a folder scan; files on the medium that the index does not list are
 yielded too. Each file is yielded exactly once.
@@ -12,6 +13,7 @@ yielded too. Each file is yielded exactly once.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Iterator
 
 from . import names
@@ -70,16 +72,35 @@ def read_file_ids(dicomdir_path: str) -> list[tuple[str, ...]]:
         raise ValueError("no directory records (not a DICOMDIR)")
     seen: set[tuple[str, ...]] = set()
     ids: list[tuple[str, ...]] = []
-    for record in records:
-        value = record.get("ReferencedFileID")
-        if value is None:
-            continue
+
+    def add(value) -> None:
         raw = [value] if isinstance(value, str) else list(value)
         parts = tuple(p.strip() for item in raw for p in str(item).replace("\\", "/").split("/")
                       if p.strip())
         if parts and parts not in seen:
             seen.add(parts)
             ids.append(parts)
+
+    # pydicom's FileSet walks the record tree (patient, study, series, image) the way the
+    # standard means it; it refuses a broken offset chain, so every record is read as well
+    try:
+        from pydicom.fileset import FileSet
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # FileSet only warns about some damage: treat it as damage
+            warnings.simplefilter("ignore", ResourceWarning)  # its staging folder, cleaned up when freed
+            fs = FileSet(ds)
+            root = os.path.abspath(fs.path) if fs.path else os.path.dirname(os.path.abspath(dicomdir_path))
+            # .path is the referenced file (.FileID is the ID FileSet would give it when writing)
+            tree = [os.path.relpath(instance.path, root).split(os.sep) for instance in fs]
+    except Exception:  # noqa: BLE001 - a damaged tree: the flat walk below still finds the files
+        tree = []
+    for parts in tree:
+        add(parts)
+    for record in records:
+        value = record.get("ReferencedFileID")
+        if value is not None:
+            add(value)
     return ids
 
 
