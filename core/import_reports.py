@@ -23,8 +23,8 @@ def missing_items(modalities: list[str], est: StudyEstimate | None) -> list[str]
     figures = [d.ct_dlp_mgycm, d.ct_ctdivol_mgy_max, d.dap_gycm2, d.agd_mgy, d.administered_activity_mbq]
     if est.ionising and all(v is None for v in figures):
         out.append("no dose figures in the files (no dose report, no dose fields in the image headers)")
-    if "CT" in mods and "RDSR" not in est.sources:
-        out.append("no CT Radiation Dose SR: figures come from " + (", ".join(est.sources) or "nothing"))
+    if "CT" in mods and "RDSR" not in est.sources and est.sources:  # no source at all is said above
+        out.append("no CT Radiation Dose SR: figures come from " + ", ".join(est.sources))
     if "CT" in mods and d.ct_dlp_mgycm is None:
         out.append("no DLP")
     if mods & {"NM", "PT"} and d.administered_activity_mbq is None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QStyle,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -37,6 +38,11 @@ from .window_presenter import PAGE_EMPTY, PAGE_LIBRARY, WindowPresenter
 
 __all__ = ["MainWindow", "PAGE_EMPTY", "PAGE_LIBRARY"]
 
+NAME_COLUMN = 0  # of the patient list (gui.models.patients.HEADERS)
+#: Widest an exam-table column gets (by hand too): a long description cannot push the estimate
+#: off screen, and the tooltip has the whole text. The last, stretching column may be wider.
+EXAM_COLUMN_MAX_WIDTH = 280
+
 
 def _optional(module: str, name: str):
     """A class from a sibling module another engineer owns, or None if not there yet."""
@@ -45,6 +51,26 @@ def _optional(module: str, name: str):
         return getattr(mod, name)
     except (ImportError, AttributeError):
         return None
+
+
+def fit_columns_compactly(view: QTableView, stretch_column: int) -> None:
+    """Size each visible column except ``stretch_column`` to its cells and header text.
+
+    Unlike ``ResizeToContents`` this leaves room for the sort arrow only in the sorted
+    column, so narrow numeric columns do not take the width a patient's name needs.
+    """
+    header = view.horizontalHeader()
+    metrics = header.fontMetrics()
+    model = view.model()
+    pad = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 10
+    for col in range(header.count()):
+        if col == stretch_column or header.isSectionHidden(col):
+            continue
+        title = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
+        width = metrics.horizontalAdvance(title) + pad
+        if header.isSortIndicatorShown() and header.sortIndicatorSection() == col:
+            width += metrics.height() + pad  # the arrow
+        header.resizeSection(col, max(width, view.sizeHintForColumn(col)))
 
 
 class MainWindow(QMainWindow):
@@ -94,13 +120,18 @@ class MainWindow(QMainWindow):
         self.patient_view.setModel(self.patient_proxy)
         self.patient_view.setAccessibleName("Patients")
         self._table_defaults(self.patient_view)
-        self.patient_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.patient_view.sortByColumn(NAME_COLUMN, Qt.SortOrder.AscendingOrder)
         for col in (2, 3, 6):
             self.patient_view.setColumnHidden(col, True)
         header = self.patient_view.horizontalHeader()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # the name takes whatever the compact birth date, exam count and total leave
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
+        refit = lambda *_: fit_columns_compactly(self.patient_view, NAME_COLUMN)  # noqa: E731
+        for signal in (self.patient_model.modelReset, self.patient_proxy.layoutChanged,
+                       self.patient_proxy.rowsInserted, header.sortIndicatorChanged):
+            signal.connect(refit)
         self.patient_count = QLabel(self)
         self.patient_count.setAccessibleName("Number of patients")
         box = QWidget(self)
@@ -130,6 +161,8 @@ class MainWindow(QMainWindow):
         self.exam_view.setAccessibleName("Exams of the selected patient")
         self._table_defaults(self.exam_view)
         self.exam_view.sortByColumn(DATE_COLUMN, Qt.SortOrder.AscendingOrder)
+        # a long study description must not push the estimate off screen (the tooltip has it all)
+        self.exam_view.horizontalHeader().setMaximumSectionSize(EXAM_COLUMN_MAX_WIDTH)
         self.sync = ExamSelectionSync(self.exam_view, self.exam_model, self.timeline, self)
         previews_cls = _optional("widgets.previews", "SeriesPreviewPanel")
         self.previews = previews_cls(self.library) if previews_cls else None
@@ -164,11 +197,13 @@ class MainWindow(QMainWindow):
         self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_split.addWidget(self.patient_panel)
         self.main_split.addWidget(self.patient_page)
+        # both stretch: the patient list keeps its share (names stay readable) as the window grows
+        self.main_split.setStretchFactor(0, 1)
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setCollapsible(0, False)
         self.main_split.setCollapsible(1, False)
         self.patient_panel.setMinimumWidth(240)
-        self.main_split.setSizes([380, 1020])
+        self.main_split.setSizes([440, 960])
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.empty)
         self.pages.addWidget(self.main_split)

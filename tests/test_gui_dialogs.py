@@ -37,6 +37,27 @@ def test_settings_dialog_round_trip(qtbot, tmp_path):
     assert again.settings() == got
 
 
+def test_settings_labels_have_buddies_and_the_folder_field_stretches(qtbot, tmp_path):
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    folder = str(tmp_path / "a" / "rather" / "long" / "path" / "to" / "the" / "dosetrail" / "data")
+    d = SettingsDialog(Settings(), folder)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    form = d.findChild(QFormLayout)
+    for row in range(form.rowCount()):
+        label = form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget()
+        assert isinstance(label, QLabel) and label.buddy() is not None, label.text()
+    assert d.data_folder_label.buddy() is d.data_folder  # Alt+D reaches the folder field
+    assert d.data_folder_label.text() == "&Data folder:"  # shown as "Data folder:", D underlined
+    width = d.data_folder.width()
+    assert width >= d.data_folder.fontMetrics().horizontalAdvance("x") * 40
+    d.resize(d.width() + 200, d.height())
+    qtbot.waitUntil(lambda: d.data_folder.width() >= width + 150, timeout=2000)
+    assert d.data_folder.toolTip() == folder
+
+
 def test_merge_dialog_calls_library(qtbot):
     lib = FakeLibrary.populated()
     patients = lib.patients()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from dosetrail.core.api import ImportRunReport, StudyImportReport
@@ -91,3 +92,74 @@ def test_load_error_is_shown(qtbot):
     qtbot.waitUntil(lambda: "could not be loaded" in dlg.header.text(), timeout=5000)
     assert "no import run 99" in dlg.header.text()
     assert dlg.rows() == [] and not dlg.save_button.isEnabled()
+
+
+def _wide_report() -> ImportRunReport:
+    rep = _report()
+    long_warning = ("DLP estimated from CTDIvol x imaged length; underestimates helical over-ranging "
+                    "and is shown for information only")
+    rep.studies = [
+        StudyImportReport("1.2.3", "P1", "2019-01-20", "CT TORAX ABDOMEN PELVIS WITH CONTRAST", ["CT"],
+                          ["image-header"], ["no CT Radiation Dose SR: figures come from image-header",
+                                             "no DLP"],
+                          [long_warning, "CTDIvol 12.5 mGy above the UK-2022 national reference level"],
+                          ["CTDIvol 12.5 above UK-2022 abdomen-pelvis (abscess) (10)"]),
+        StudyImportReport("1.2.5", "P1", "2020-11-05", "MR BRAIN", ["MR"], [], [], [], []),
+        StudyImportReport("1.2.6", "P1", "2023-03-02", "US ABDOMEN", ["US", "SR"], [], [], [], []),
+        StudyImportReport("1.2.4", "P1", None, "ANGIO", ["XA"], [], ["no dose-area product"], [], []),
+    ]
+    return rep
+
+
+class WideReportLibrary(FakeLibrary):
+    def import_report(self, run_id: int) -> ImportRunReport:
+        return _wide_report()
+
+
+@pytest.mark.parametrize("width", [None, 760])
+def test_study_columns_fit_the_dialog_and_wrap(qtbot, width):
+    from dosetrail.gui.widgets.import_report import MIN_WARNINGS_WIDTH, STUDY_COLUMNS
+
+    dlg = ImportReportDialog(WideReportLibrary(), 7)
+    qtbot.addWidget(dlg)
+    if width is not None:
+        dlg.resize(width, dlg.height())
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.report is not None, timeout=5000)
+    table = dlg.studies_table
+    header = table.horizontalHeader()
+
+    def fits() -> bool:
+        last = len(STUDY_COLUMNS) - 1
+        return header.sectionViewportPosition(last) + header.sectionSize(last) <= table.viewport().width()
+
+    qtbot.waitUntil(fits, timeout=2000)  # Reference levels on screen, no sideways scrolling
+    warnings = STUDY_COLUMNS.index("Warnings")
+    assert header.sectionSize(warnings) >= MIN_WARNINGS_WIDTH - 1
+    for j in range(len(STUDY_COLUMNS)):  # every title readable
+        title = STUDY_COLUMNS[j]
+        assert header.sectionSize(j) >= header.fontMetrics().horizontalAdvance(title), title
+    assert table.wordWrap()
+    qtbot.waitUntil(lambda: all(table.rowHeight(r) >= table.sizeHintForRow(r) for r in range(table.rowCount())),
+                    timeout=2000)  # long texts wrap onto more lines rather than being cut
+    assert table.rowHeight(0) > table.rowHeight(1)
+    item = table.item(0, warnings)
+    assert "over-ranging" in item.text() and "over-ranging" in item.toolTip()
+
+
+def test_non_ionising_studies_are_not_flagged_for_missing_dose(qtbot):
+    from PySide6.QtGui import QColor
+
+    dlg = ImportReportDialog(WideReportLibrary(), 7)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.report is not None, timeout=5000)
+    table = dlg.studies_table
+    plain = table.item(0, 0).foreground().color()
+    rows = {table.item(r, 1).text(): r for r in range(table.rowCount())}
+    for description in ("MR BRAIN", "US ABDOMEN"):
+        source = table.item(rows[description], 3)
+        assert source.text() == "not needed"
+        assert source.foreground().color() == plain
+        assert "no ionising radiation" in source.toolTip()
+    angio = table.item(rows["ANGIO"], 3)  # ionising without dose figures: still stands out
+    assert angio.text() == "none" and angio.foreground().color() == QColor(Qt.darkYellow)

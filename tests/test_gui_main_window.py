@@ -274,3 +274,73 @@ def test_tab_moves_from_search_to_patients_to_exams(window, qtbot):
     assert window.patient_view.hasFocus()
     qtbot.keyClick(window.patient_view, Qt.Key.Key_Tab)
     assert window.exam_view.hasFocus()
+
+
+def _visible_span(view, column: int) -> tuple[int, int]:
+    header = view.horizontalHeader()
+    left = header.sectionViewportPosition(column)
+    return left, left + header.sectionSize(column)
+
+
+def test_exam_table_shows_the_estimate_without_scrolling(qtbot, tmp_path):
+    """Date, modality, description, effective dose and range come first; in the patient
+    view at 1024x700 the effective-dose column is whole, in the clinician view at 1400x900
+    the range is too."""
+    from dosetrail.gui.main_window import MainWindow
+    from dosetrail.gui.models.exams import COLUMNS, EFFECTIVE_COLUMN, RANGE_COLUMN
+    from dosetrail.gui.settings_store import SettingsStore
+
+    win = MainWindow(FakeLibrary.populated(), SettingsStore.at_path(str(tmp_path / "ui.ini")),
+                     watch_media=False)
+    qtbot.addWidget(win)
+    win.resize(1024, 700)
+    win.show()
+    qtbot.waitUntil(lambda: win.controller.history is not None, timeout=5000)
+    win.act_patient_view.setChecked(True)
+    qtbot.wait(50)
+    assert [c.title.split(" (")[0] for c in COLUMNS[:5]] == ["Date", "Modality", "Description",
+                                                             "Effective dose", "Range"]
+    left, right = _visible_span(win.exam_view, EFFECTIVE_COLUMN)
+    assert left >= 0 and right <= win.exam_view.viewport().width()
+    win.resize(1400, 900)
+    win.act_clinician_view.setChecked(True)
+    qtbot.wait(50)
+    for col in (EFFECTIVE_COLUMN, RANGE_COLUMN):
+        left, right = _visible_span(win.exam_view, col)
+        assert left >= 0 and right <= win.exam_view.viewport().width(), COLUMNS[col].title
+
+
+def test_long_study_description_does_not_push_the_estimate_away(window):
+    from dosetrail.gui.main_window import EXAM_COLUMN_MAX_WIDTH
+    from dosetrail.gui.models.exams import DESCRIPTION_COLUMN
+
+    history = window.controller.history
+    history.exams[0].description = "CT THORAX ABDOMEN PELVIS WITH CONTRAST AND DELAYED PHASE FOLLOW UP"
+    window.presenter.show_history(history)
+    assert window.exam_view.horizontalHeader().sectionSize(DESCRIPTION_COLUMN) <= EXAM_COLUMN_MAX_WIDTH
+
+
+def test_patient_names_are_readable_at_the_default_size(qtbot, tmp_path):
+    from dosetrail.gui.main_window import NAME_COLUMN, MainWindow
+    from dosetrail.gui.models.patients import display_name
+    from dosetrail.gui.settings_store import SettingsStore
+
+    lib = FakeLibrary.populated(extra=30)
+    lib.extra_patients[0].name = "CompressedSamples^CT1"
+    lib.extra_patients[1].name = "Yamada^Tarou"
+    win = MainWindow(lib, SettingsStore.at_path(str(tmp_path / "ui.ini")), watch_media=False)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitUntil(lambda: win.controller.history is not None, timeout=5000)
+    view = win.patient_view
+    width = view.horizontalHeader().sectionSize(NAME_COLUMN)
+    metrics = view.fontMetrics()
+    for name in ("CompressedSamples^CT1", "Yamada^Tarou", "ROE^RICHARD", "PATIENT^00001"):
+        assert metrics.horizontalAdvance(display_name(name)) + 8 <= width, name
+    # the numeric columns stay whole too
+    header = view.horizontalHeader()
+    for col in range(1, header.count()):
+        if not header.isSectionHidden(col):
+            title = str(win.patient_model.headerData(col, Qt.Orientation.Horizontal))
+            assert header.sectionSize(col) >= header.fontMetrics().horizontalAdvance(title), title

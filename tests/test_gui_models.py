@@ -172,3 +172,22 @@ def test_patient_model_with_thousands_is_fast():
     elapsed = time.perf_counter() - t0
     assert proxy.rowCount() == sum("00042" in p.name for p in patients)
     assert elapsed < 3.0
+
+
+def test_estimate_columns_come_before_the_technical_ones():
+    from dosetrail.gui.models.exams import DATE_COLUMN, RANGE_COLUMN, column_index
+
+    titles = [c.title.split(" (")[0] for c in COLUMNS]
+    assert titles[:7] == ["Date", "Modality", "Description", "Effective dose", "Range", "Body region",
+                          "Institution"]
+    assert titles[-2:] == ["Source", "Flags"]
+    assert (DATE_COLUMN, EFFECTIVE_COLUMN, RANGE_COLUMN) == (0, 3, 4)
+    assert column_index("DLP") == titles.index("DLP")
+    technical = technical_columns()
+    assert technical == list(range(min(technical), len(COLUMNS)))  # raw figures, source, flags last
+    # the named columns read what their titles say
+    exam = next(e for e in build_history().exams if e.effective_dose_msv is not None)
+    model = ExamTableModel()
+    model.set_exams([exam])
+    assert model.index(0, EFFECTIVE_COLUMN).data() == COLUMNS[EFFECTIVE_COLUMN].text(exam)
+    assert model.headerData(RANGE_COLUMN, Qt.Orientation.Horizontal).startswith("Range")

@@ -155,7 +155,12 @@ def test_sr_dialog_tree_and_filter(qtbot, openrem_dir):
     visible = [idx for idx, _ in walk(root)
                if not dialog.view.isRowHidden(idx.row(), idx.parent())
                and all(not dialog.view.isRowHidden(p.row(), p.parent()) for p in _parents(idx))]
-    assert visible and all("dlp" in idx.data().lower() or _has_dlp_below(model, idx) for idx in visible)
+    assert visible and all(_is_dlp(idx.data()) or _has_dlp_below(model, idx) for idx in visible)
+    # the abbreviation also finds the spelled-out concept (and the other way round)
+    totals = [idx for idx, _ in walk(root) if idx.data() == "CT Dose Length Product Total"]
+    assert totals and all(idx in visible for idx in totals)
+    dialog.filter.setText("dose length product")
+    assert all(not dialog.view.isRowHidden(idx.row(), idx.parent()) for idx, _ in dlps)
     dialog.filter.setText("")
     assert not any(dialog.view.isRowHidden(idx.row(), idx.parent()) for idx, _ in walk(root))
 
@@ -167,10 +172,15 @@ def _parents(idx):
         p = p.parent()
 
 
+def _is_dlp(label: str | None) -> bool:
+    text = (label or "").lower()
+    return "dlp" in text or "dose length product" in text
+
+
 def _has_dlp_below(model, idx) -> bool:
     for r in range(model.rowCount(idx)):
         child = model.index(r, 0, idx)
-        if "dlp" in (child.data() or "").lower() or _has_dlp_below(model, child):
+        if _is_dlp(child.data()) or _has_dlp_below(model, child):
             return True
     return False
 
@@ -194,3 +204,56 @@ def test_pixel_readout_in_modality_units(qtbot, tmp_path):
     assert dialog.pixel_label.text() == dialog.pixel_text(5, 7)
     colour = _viewer(qtbot, [_tf("SC_rgb_rle.dcm")])
     assert colour.pixel_text(0, 0) == "(0, 0): RGB 255, 0, 0"
+
+
+def test_sr_filter_knows_dose_abbreviations(qtbot):
+    from dosetrail.core.viewing.sr_tree import SRNode
+    from dosetrail.gui.widgets.sr_tree import filter_terms, matches
+
+    events = SRNode("CT Acquisition", children=[
+        SRNode("Mean CTDIvol", "12.5 mGy"), SRNode("DLP", "280 mGy.cm"),
+        SRNode("Target Region", "Chest")])
+    tree = SRNode("X-Ray Radiation Dose Report", "X-Ray Radiation Dose SR Storage", children=[
+        SRNode("CT Accumulated Dose Data", children=[SRNode("CT Dose Length Product Total", "280 mGy.cm")]),
+        events,
+        SRNode("Accumulated X-Ray Dose Data", children=[SRNode("Dose Area Product Total", "0.3 Gy.m2"),
+                                                        SRNode("Accumulated Average Glandular Dose", "1.2 mGy")]),
+        SRNode("Comment", "computed tomography dose index volume as displayed"),
+    ])
+    dialog = SRTreeDialog([], title="dose")
+    qtbot.addWidget(dialog)
+    dialog.set_trees([("a.dcm", tree)])
+    model, view = dialog.model, dialog.view
+
+    def shown() -> set[str]:
+        out = set()
+
+        def walk(parent, visible):
+            for r in range(model.rowCount(parent)):
+                idx = model.index(r, 0, parent)
+                v = visible and not view.isRowHidden(r, parent)
+                if v:
+                    out.add(idx.data())
+                walk(idx, v)
+
+        walk(model.index(0, 0), True)
+        return out
+
+    dialog.filter.setText("DLP")
+    assert {"CT Dose Length Product Total", "DLP"} <= shown()
+    assert "Dose Area Product Total" not in shown()
+    dialog.filter.setText("dose length product")
+    assert {"CT Dose Length Product Total", "DLP"} <= shown()
+    dialog.filter.setText("ctdi")
+    assert {"Mean CTDIvol", "Comment"} <= shown() and "DLP" not in shown()
+    dialog.filter.setText("DAP")
+    assert "Dose Area Product Total" in shown() and "DLP" not in shown()
+    dialog.filter.setText("agd")
+    assert "Accumulated Average Glandular Dose" in shown()
+    dialog.filter.setText("CHEST")  # values match too, case-insensitively
+    assert "Target Region" in shown() and "DLP" not in shown()
+    dialog.filter.setText("  ")
+    assert "Dose Area Product Total" in shown() and "Target Region" in shown()
+    assert filter_terms("DLP") == ["dlp", "dose length product"]
+    assert matches(filter_terms("dose-length product"), "DLP")
+    assert not matches(filter_terms("agd"), "DLP", "280 mGy.cm")

@@ -168,3 +168,50 @@ def test_tiles_fit_a_short_panel(qtbot, exam_and_lib):
     assert grid.height() <= panel.list.viewport().height()
     text = panel.item_for("s.ct").text()
     assert text.count("\n") == 1 and text.endswith("CT · 3 images")
+
+
+def test_dose_report_tiles_say_what_they_are(qtbot, tmp_path, monkeypatch):
+    from dosetrail.core.viewing.sr_tree import SRNode
+    from dosetrail.gui.widgets.previews import report_kind, tile_labels
+
+    ct = SRNode("X-Ray Radiation Dose Report", children=[
+        SRNode("Procedure reported", "Computed Tomography X-Ray [P5-08000 (SRT)]")])
+    pet = SRNode("Radiopharmaceutical Radiation Dose Report", children=[
+        SRNode("Procedure reported", "PET study [P5-A0700 (SRT)]")])
+    assert report_kind(ct) == "CT dose report"
+    assert report_kind(pet) == "PET dose report"
+    assert report_kind(SRNode("Radiopharmaceutical Radiation Dose Report")) == "NM/PET dose report"
+    assert report_kind(SRNode("Comprehensive report")) == "Comprehensive report"
+
+    exam = build_history().exams[0]
+    exam.series = [SeriesView("s.ct", 2, "CT", "CT AC", None, 12),
+                   SeriesView("s.rdsr", 999, "SR", "Radiation Dose Information", None, 1),
+                   SeriesView("s.rrdsr", 999, "SR", "Radiation Dose Information", None, 1)]
+    # before the reports are read (or when they cannot be): numbered, not two identical tiles
+    labels = tile_labels(exam.series, {})
+    assert labels == {"s.rdsr": "Dose report 1/2", "s.rrdsr": "Dose report 2/2"}
+    # two reports of the same kind are numbered as well
+    assert tile_labels(exam.series, {"s.rdsr": "CT dose report", "s.rrdsr": "CT dose report"})["s.rrdsr"] \
+        == "CT dose report 2/2"
+
+    lib = FilesLibrary({"s.ct": [], "s.rdsr": [str(tmp_path / "rdsr.dcm")], "s.rrdsr": [str(tmp_path / "r.dcm")]})
+    import dosetrail.core.viewing.sr_tree as sr_module
+
+    trees = {str(tmp_path / "rdsr.dcm"): ct, str(tmp_path / "r.dcm"): pet}
+    monkeypatch.setattr(sr_module, "sr_tree", lambda path: trees[path])  # read on the pool thread
+    panel = _panel(qtbot, lib, exam)
+    texts = {uid: panel.item_for(uid).text() for uid in ("s.rdsr", "s.rrdsr")}
+    assert texts["s.rdsr"] == "#999 CT dose report\nSR · 1 object"
+    assert texts["s.rrdsr"] == "#999 PET dose report\nSR · 1 object"
+    assert "Radiation Dose Information" in panel.item_for("s.rdsr").toolTip()
+    assert "CT dose report" in panel.item_for("s.rdsr").toolTip()
+
+
+def test_unreadable_dose_reports_are_numbered(qtbot, exam_and_lib):
+    exam, lib = exam_and_lib
+    exam.series = [SeriesView("s.sr", 999, "SR", "Radiation Dose Information", None, 1),
+                   SeriesView("broken", 999, "SR", "Radiation Dose Information", None, 1)]
+    lib.files["s.sr"] = [__file__]  # not DICOM: no kind
+    panel = _panel(qtbot, lib, exam)
+    firsts = [panel.list.item(i).text().split("\n")[0] for i in range(panel.list.count())]
+    assert firsts == ["#999 Dose report 1/2", "#999 Dose report 2/2"]

@@ -71,7 +71,7 @@ def test_clinician_panel_names_factor_set_inputs_and_flags(qtbot):
     assert fmt_number(exam.dose.ct_dlp_mgycm, 4) in text
     part = exam.parts[0]
     assert part.factor_reference in text
-    assert "k_msv_per_mgycm" in text
+    assert "mSv/(mGy·cm)" in text and "k_msv_per_mgycm" not in text  # units, not key names
     flag = exam.reference_levels[0]
     assert flag.scheme in text and "above" in text and fmt_number(flag.reference, 4) in text
 
@@ -110,3 +110,42 @@ def test_clinician_header_notes_100_msv_as_information(qtbot):
     w.set_history(h)
     text = w.plain_text()
     assert "at or above 100 mSv" in text and "clinical grounds" in text
+
+
+def test_clinician_panel_shows_inputs_readably(qtbot):
+    from dosetrail.core.dose.study import EstimatePart
+    from dosetrail.gui.widgets.clinician_panel import input_label, input_unit, input_value_text
+
+    history = build_history()
+    exam = next(e for e in history.exams if e.parts)
+    exam.parts = [
+        EstimatePart("CT", "k-factor x DLP", 4.2, (2.1, 6.3), "RDSR",
+                     {"dlp_mgycm": 280.0, "factor_set": "AAPM-96", "k_msv_per_mgycm": 0.014,
+                      "k_age_column": ["adult"], "region": "chest", "events": 2,
+                      "per_event": [{"dlp_mgycm": 280.0, "region": "chest", "k_msv_per_mgycm": 0.014},
+                                    {"dlp_mgycm": 20.5, "region": "head", "k_msv_per_mgycm": 0.0021}],
+                      "ctdivol_max_mgy": 3.1}, "AAPM Report 96"),
+        EstimatePart("PT", "activity x coefficient", 7.0, None, "RRDSR",
+                     {"administrations": [{"radiopharmaceutical": "F-18 FDG", "activity_mbq": 370.0,
+                                           "msv_per_mbq": 0.019}], "count": 1}, "ICRP 128"),
+    ]
+    w = ClinicianPanel()
+    qtbot.addWidget(w)
+    w.set_history(history)
+    w.set_exam(exam)
+    text = w.plain_text()
+    parts = text[text.index("Parts of the estimate"):]
+    for raw in ("[", "]", "{", "}", "'", "per_event", "k_age_column", "_mgycm", "_mbq"):
+        assert raw not in parts, raw
+    assert "DLP: 280 mGy·cm" in parts
+    assert "k: 0.014 mSv/(mGy·cm)" in parts
+    assert "k age column: adult" in parts
+    assert "event 1: DLP 280 mGy·cm, chest, k 0.014 mSv/(mGy·cm)" in parts
+    assert "event 2: DLP 20.5 mGy·cm, head" in parts
+    assert "CTDIvol, highest: 3.1 mGy" in parts
+    assert "administration 1: F-18 FDG, activity 370 MBq, dose coefficient 0.019 mSv/MBq" in parts
+    assert (input_unit("dlp_mgycm"), input_unit("activity_mbq"), input_unit("k_msv_per_mgycm")) == \
+        ("mGy·cm", "MBq", "mSv/(mGy·cm)")
+    assert input_label("some_new_total_mgy") == "some new total"
+    assert input_value_text("k_region", ["chest", "head"]) == "chest, head"
+    assert input_value_text("exposures", None) == "not given"

@@ -44,6 +44,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("DoseTrail settings")
         self._original = settings
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.factor_set = QComboBox(self)
         for name in FACTOR_SETS:
@@ -86,10 +87,16 @@ class SettingsDialog(QDialog):
         browse = QPushButton("&Browse…", self)
         browse.setAccessibleName("Choose data folder")
         browse.clicked.connect(self._browse)
+        self.data_folder.setMinimumWidth(self.data_folder.fontMetrics().horizontalAdvance("x") * 48)
+        self.data_folder.setToolTip(data_folder)
+        self.data_folder.textChanged.connect(self.data_folder.setToolTip)
         row = QHBoxLayout()
         row.addWidget(self.data_folder, 1)
         row.addWidget(browse)
-        form.addRow("&Data folder:", row)
+        # addRow(str, layout) makes a label without a buddy: the mnemonic would show as a literal "&"
+        self.data_folder_label = QLabel("&Data folder:", self)
+        self.data_folder_label.setBuddy(self.data_folder)
+        form.addRow(self.data_folder_label, row)
         note = QLabel("A new data folder is used the next time DoseTrail starts. Changing the "
                       "factor set recomputes every estimate.", self)
         note.setWordWrap(True)

@@ -46,12 +46,21 @@ def _effective_text(e: ExamView) -> str:
     return fmt_number(e.effective_dose_msv)
 
 
+#: What a reader looks for first (date, exam, estimate) comes first, so that it is on screen
+#: without horizontal scrolling; the raw dose indices and sources follow. Code that needs a
+#: column looks it up by title (:func:`column_index`), never by a hard-coded number.
 COLUMNS: list[Column] = [
     Column("Date", "Study date", lambda e: e.date or "unknown", lambda e: e.date or "9999"),
     Column("Modality", "Modalities in the study", lambda e: modality_label(e.modalities),
            lambda e: modality_label(e.modalities)),
     Column("Description", "Study description", lambda e: e.description or "",
            lambda e: (e.description or "").lower()),
+    Column("Effective dose (mSv)", "Estimated effective dose, mSv", _effective_text,
+           lambda e: _num(e.effective_dose_msv), numeric=True),
+    Column("Range (mSv)", "Uncertainty range of the estimate, mSv",
+           lambda e: fmt_range(e.effective_dose_range_msv).replace(" mSv", ""),
+           lambda e: _num(e.effective_dose_range_msv[1] if e.effective_dose_range_msv else None),
+           numeric=True),
     Column("Body region", "Body region the estimate used", lambda e: e.body_region or "",
            lambda e: e.body_region or ""),
     Column("Institution", "Institution", lambda e: e.institution or "",
@@ -71,20 +80,23 @@ COLUMNS: list[Column] = [
     Column("Activity (MBq)", "Administered activity, MBq",
            lambda e: fmt_number(e.dose.administered_activity_mbq, 4),
            lambda e: _num(e.dose.administered_activity_mbq), technical=True, numeric=True),
-    Column("Effective dose (mSv)", "Estimated effective dose, mSv", _effective_text,
-           lambda e: _num(e.effective_dose_msv), numeric=True),
-    Column("Range (mSv)", "Uncertainty range of the estimate, mSv",
-           lambda e: fmt_range(e.effective_dose_range_msv).replace(" mSv", ""),
-           lambda e: _num(e.effective_dose_range_msv[1] if e.effective_dose_range_msv else None),
-           numeric=True),
     Column("Source", "Where the dose figures came from", lambda e: ", ".join(e.sources),
            lambda e: ", ".join(e.sources), technical=True),
     # technical: reference-level flags are for clinicians; in the patient view they would read as alarms
     Column("Flags", "Warnings and reference-level flags", _flags_text,
            lambda e: (sum(f.exceeded for f in e.reference_levels), len(e.warnings)), technical=True),
 ]
-DATE_COLUMN = 0
-EFFECTIVE_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.title.startswith("Effective"))
+
+
+def column_index(title_start: str) -> int:
+    """Index of the first column whose title starts with ``title_start``."""
+    return next(i for i, c in enumerate(COLUMNS) if c.title.startswith(title_start))
+
+
+DATE_COLUMN = column_index("Date")
+EFFECTIVE_COLUMN = column_index("Effective")
+RANGE_COLUMN = column_index("Range")
+DESCRIPTION_COLUMN = column_index("Description")
 
 
 def technical_columns() -> list[int]:

@@ -29,6 +29,96 @@ def _value(v: Any, unit: str = "") -> str:
     return escape(f"{v} {unit}".strip())
 
 
+#: Readable names of the estimate's input keys (``EstimatePart.inputs``); others are spelled out.
+_INPUT_LABELS = {
+    "dlp_mgycm": "DLP", "ctdivol_max_mgy": "CTDIvol, highest", "k_msv_per_mgycm": "k",
+    "k_region": "k region", "k_age_column": "k age column", "factor_set": "factor set",
+    "region": "region", "events": "irradiation events", "per_event": "per event",
+    "exam_type": "exam type", "typical_msv": "typical effective dose", "column": "age column",
+    "measured_source": "measured figures from", "administrations": "administrations",
+    "count": "number of administrations", "activity_mbq": "activity", "msv_per_mbq": "dose coefficient",
+    "basis": "coefficient basis", "start_datetime": "injection time", "agd_total_mgy": "AGD, total",
+    "tissue_weight": "breast tissue weight", "dap_gycm2": "DAP", "msv_per_gycm2": "DAP coefficient",
+}
+#: Units by the ending of the key name (first match wins: the ratios before the plain units).
+_INPUT_UNITS = [("msv_per_mgycm", "mSv/(mGy·cm)"), ("msv_per_mbq", "mSv/MBq"),
+                ("msv_per_gycm2", "mSv/(Gy·cm²)"), ("_mgycm", "mGy·cm"), ("_gycm2", "Gy·cm²"),
+                ("_mbq", "MBq"), ("_mgy", "mGy"), ("_msv", "mSv")]
+#: One entry of a list of records, e.g. "event 1: …".
+_ITEM_NAMES = {"per_event": "event", "administrations": "administration"}
+#: Inside such an entry these speak for themselves ("chest", not "region chest").
+_BARE_KEYS = {"region", "radiopharmaceutical", "procedure"}
+
+
+def input_unit(key: str) -> str:
+    """The unit an input key names by its ending (``dlp_mgycm`` -> ``mGy·cm``), or ``""``."""
+    return next((unit for ending, unit in _INPUT_UNITS if key.endswith(ending)), "")
+
+
+def input_label(key: str) -> str:
+    """A readable name of an input key (``k_age_column`` -> ``k age column``)."""
+    if key in _INPUT_LABELS:
+        return _INPUT_LABELS[key]
+    label = key
+    for ending, _unit in _INPUT_UNITS:
+        if label.endswith(ending) and label != ending.lstrip("_"):
+            label = label[: -len(ending)]
+            break
+    return label.replace("_", " ").strip() or key
+
+
+def _scalar_text(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "not given"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        value = fmt_number(value, 4)
+    return f"{value} {unit}".strip()
+
+
+def input_value_text(key: str, value: Any) -> str:
+    """One input's value as text with its unit; lists joined, records as ``k v`` pairs."""
+    unit = input_unit(key)
+    if isinstance(value, dict):
+        return _record_text(value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "none"
+        if all(isinstance(v, dict) for v in value):
+            name = _ITEM_NAMES.get(key, "item")
+            return "; ".join(f"{name} {i}: {_record_text(v)}" for i, v in enumerate(value, 1))
+        return ", ".join(_scalar_text(v, unit) for v in value)
+    return _scalar_text(value, unit)
+
+
+def _record_text(record: dict) -> str:
+    parts = []
+    for k, v in record.items():
+        if v is None:
+            continue
+        text = input_value_text(k, v)
+        parts.append(text if k in _BARE_KEYS and isinstance(v, str) else f"{input_label(k)} {text}")
+    return ", ".join(parts) or "none"
+
+
+def inputs_html(inputs: dict[str, Any]) -> str:
+    """An estimate part's inputs as HTML lines (records of a list one a line)."""
+    if not inputs:
+        return "none"
+    lines = []
+    for key, value in inputs.items():
+        label = escape(input_label(key))
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+            name = _ITEM_NAMES.get(key, "item")
+            lines.append(f"{label}:")
+            lines.extend(f"&nbsp;&nbsp;&nbsp;{escape(name)} {i}: {escape(_record_text(v))}"
+                         for i, v in enumerate(value, 1))
+        else:
+            lines.append(f"{label}: {escape(input_value_text(key, value))}")
+    return "<br>".join(lines)
+
+
 def _row(label: str, value_html: str) -> str:
     return f"<tr><td style='padding-right:12px'><b>{escape(label)}</b></td><td>{value_html}</td></tr>"
 
@@ -87,13 +177,12 @@ def exam_html(exam: ExamView) -> str:
     if exam.parts:
         out.append("<h4>Parts of the estimate</h4><ul>")
         for part in exam.parts:
-            inputs = ", ".join(f"{k} = {fmt_number(v, 4) if isinstance(v, float) else v}"
-                               for k, v in part.inputs.items())
             rng = f" (range {fmt_range(part.range_msv)})" if part.range_msv else ""
             out.append(
                 f"<li><b>{escape(part.modality)}</b>: {escape(part.method)} → "
                 f"{escape(fmt_number(part.effective_dose_msv, 3) or 'unknown')} mSv{escape(rng)}"
-                f"; source {escape(part.source)}<br>inputs: {escape(inputs) or 'none'}"
+                f"; source {escape(part.source)}"
+                f"<br><i>inputs</i><br>{inputs_html(part.inputs)}"
                 f"<br>factor: {escape(part.factor_reference or 'not cited')}</li>")
         out.append("</ul>")
     if exam.reference_levels:

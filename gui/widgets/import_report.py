@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,10 +28,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dosetrail.core.dose.estimate import is_ionising
+
 from ..workers import run_in_pool
 
 FILE_COLUMNS = ["Bucket", "File", "Reason"]
 STUDY_COLUMNS = ["Date", "Description", "Modalities", "Dose source", "Missing", "Warnings", "Reference levels"]
+#: Widest each study column starts (pixels); ``None``: the column takes the width left over.
+#: Long texts wrap inside the cell and the tooltip has them whole, so the table fits the dialog.
+STUDY_COLUMN_WIDTHS = {"Date": 90, "Description": 190, "Modalities": 90, "Dose source": 140,
+                       "Missing": 210, "Warnings": None, "Reference levels": 190}
+#: Columns that give up width (down to ``MIN_SHRUNK_WIDTH``) when the dialog is narrow.
+SHRINKING_COLUMNS = {"Description", "Dose source", "Missing", "Reference levels"}
+MIN_SHRUNK_WIDTH = 70
+#: Width the column of warnings keeps at least before the others shrink.
+MIN_WARNINGS_WIDTH = 200
 CSV_HEADER = ["section", "item", "reason_or_description", "date", "modalities", "dose_sources",
               "missing", "warnings", "reference_levels"]
 
@@ -120,7 +132,7 @@ class ImportReportDialog(QDialog):
         self.run_id = run_id
         self.report = None
         self.setWindowTitle(f"Import report #{run_id}")
-        self.resize(900, 560)
+        self._fit_to_screen(1200, 640)
         layout = QVBoxLayout(self)
         self.header = QLabel("Loading the import report…")
         self.header.setWordWrap(True)
@@ -132,6 +144,17 @@ class ImportReportDialog(QDialog):
         self.tabs = QTabWidget()
         self.files_table = _table(FILE_COLUMNS)
         self.studies_table = _table(STUDY_COLUMNS)
+        self.studies_table.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self._rows_timer = QTimer(self)  # re-wrap the rows once column resizing pauses
+        self._rows_timer.setSingleShot(True)
+        self._rows_timer.setInterval(80)
+        self._rows_timer.timeout.connect(self.studies_table.resizeRowsToContents)
+        self.studies_table.horizontalHeader().sectionResized.connect(lambda *_: self._rows_timer.start())
+        self._fit_timer = QTimer(self)  # fit the columns to the table once its new size is laid out
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_study_columns)
+        self.studies_table.installEventFilter(self)
         self.tabs.addTab(self.studies_table, "Studies")
         self.tabs.addTab(self.files_table, "Rejected and skipped files")
         layout.addWidget(self.tabs, 1)
@@ -150,6 +173,43 @@ class ImportReportDialog(QDialog):
         layout.addLayout(buttons)
         self._worker = run_in_pool(library.import_report, run_id, on_result=self.set_report,
                                    on_error=self._on_error)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if obj is self.studies_table and event.type() == QEvent.Resize:
+            self._fit_timer.start()
+        return super().eventFilter(obj, event)
+
+    def fit_study_columns(self) -> None:
+        """Fit the study columns to the table's width: each up to its content and its cap
+        (:data:`STUDY_COLUMN_WIDTHS`), the shrinking ones narrower when the warnings would
+        get less than :data:`MIN_WARNINGS_WIDTH`; the warnings take the rest."""
+        table = self.studies_table
+        header = table.horizontalHeader()
+        widths: dict[int, int] = {}
+        least: dict[int, int] = {}  # a shrunk column still shows its whole title
+        for j, title in enumerate(STUDY_COLUMNS):
+            cap = STUDY_COLUMN_WIDTHS.get(title)
+            if cap is not None:
+                least[j] = max(MIN_SHRUNK_WIDTH, header.sectionSizeHint(j))
+                content = max(table.sizeHintForColumn(j), header.sectionSizeHint(j)) if table.rowCount() else 0
+                widths[j] = max(min(content, cap), least[j])
+        shrinking = [j for j in widths if STUDY_COLUMNS[j] in SHRINKING_COLUMNS]
+        excess = sum(widths.values()) + MIN_WARNINGS_WIDTH - table.viewport().width()
+        room = sum(widths[j] - least[j] for j in shrinking)
+        if excess > 0 and room > 0:
+            share = min(1.0, excess / room)
+            for j in shrinking:
+                widths[j] -= math.ceil((widths[j] - least[j]) * share)
+        for j, width in widths.items():
+            if header.sectionSize(j) != width:
+                header.resizeSection(j, width)
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        screen = (self.parentWidget().screen() if self.parentWidget() else None) or QGuiApplication.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            width, height = min(width, area.width() - 40), min(height, area.height() - 60)
+        self.resize(max(width, 640), max(height, 400))
 
     def _on_error(self, message: str) -> None:
         self.header.setText(f"The import report could not be loaded: {message}")
@@ -194,24 +254,35 @@ class ImportReportDialog(QDialog):
         table = self.studies_table
         table.setRowCount(len(report.studies))
         for i, st in enumerate(report.studies):
-            values = [st.date or "unknown", st.description or "", ", ".join(st.modalities),
-                      ", ".join(st.sources) or "none", "; ".join(st.missing),
-                      "; ".join(st.warnings), "; ".join(st.reference_level_flags)]
+            needs_dose = is_ionising(set(st.modalities), []) is not False  # MR, US: no dose data to miss
+            if st.sources:
+                source = ", ".join(st.sources)
+            else:
+                source = "none" if needs_dose else "not needed"
+            lists = [st.missing, st.warnings, st.reference_level_flags]
+            values = [st.date or "unknown", st.description or "", ", ".join(st.modalities), source]
+            values += ["\n".join(items) for items in lists]  # one item a line; CSV keeps "; "
             for j, text in enumerate(values):
                 item = _item(text)
                 if j == 1:
                     item.setToolTip(f"{text}\nStudy UID {st.study_instance_uid}")
                 if j == 3 and not st.sources:
-                    item.setForeground(Qt.darkYellow)
+                    if needs_dose:
+                        item.setForeground(Qt.darkYellow)
+                        item.setToolTip("No dose figures were found for this study")
+                    else:
+                        item.setToolTip(f"{', '.join(st.modalities)} uses no ionising radiation: "
+                                        "no dose figures are needed")
                 if j == 6 and st.reference_level_flags:
                     item.setForeground(Qt.red)
                 table.setItem(i, j, item)
         header = table.horizontalHeader()
-        for j in range(len(STUDY_COLUMNS) - 1):
-            header.setSectionResizeMode(j, QHeaderView.Interactive)
-            table.resizeColumnToContents(j)
-            table.setColumnWidth(j, min(table.columnWidth(j), 200))
+        header.setStretchLastSection(False)
+        for j, title in enumerate(STUDY_COLUMNS):
+            stretch = STUDY_COLUMN_WIDTHS.get(title) is None
+            header.setSectionResizeMode(j, QHeaderView.Stretch if stretch else QHeaderView.Interactive)
         table.setWordWrap(True)  # long warnings and reference-level flags wrap instead of eliding
+        self.fit_study_columns()
         table.resizeRowsToContents()
 
     def rows(self) -> list[list[str]]:

@@ -25,22 +25,76 @@ THUMB = 128
 #: Modalities whose objects are reports or documents, not images.
 REPORT_MODALITIES = {"SR", "KO", "PR", "DOC"}
 SERIES_ROLE = Qt.UserRole + 1
-#: Width (pixels) captions are elided to; tiles are at least this wide plus margins.
-CAPTION_WIDTH = 140
+#: Width (pixels) of a tile's caption; tiles are at least this wide plus margins.
+CAPTION_WIDTH = 156
 #: The viewer loads at most this many frames / bytes of decoded pixels.
 MAX_VIEWER_FRAMES = 3000
 MAX_VIEWER_BYTES = 768 * 1024 * 1024
 
 
-def series_caption(series) -> str:
-    """Two-line caption: number and description, then modality and count."""
+def series_caption(series, label: str | None = None) -> str:
+    """Two-line caption: number and description (or ``label``), then modality and count."""
     number = f"#{series.number} " if series.number is not None else ""
-    desc = series.description or ("Dose report" if series.modality == "SR" else "(no description)")
+    desc = label or series.description or ("Dose report" if series.modality == "SR" else "(no description)")
     if len(desc) > 28:
         desc = desc[:27] + "…"
     unit = "object" if series.modality in REPORT_MODALITIES else "image"
     count = f"{series.instance_count} {unit}{'s' if series.instance_count != 1 else ''}"
     return f"{number}{desc}\n{series.modality} · {count}"
+
+
+#: "Procedure reported" of a dose SR (TID 10001/10011/10021) -> what the tile says.
+_PROCEDURE_KINDS = [("computed tomography", "CT dose report"), ("pet", "PET dose report"),
+                    ("positron", "PET dose report"), ("nuclear medicine", "NM dose report"),
+                    ("mammograph", "Mammo dose report"), ("fluoro", "Fluoro dose report"),
+                    ("projection", "X-ray dose report")]
+#: Document titles -> what the tile says, when no procedure is reported.
+_TITLE_KINDS = [("radiopharmaceutical", "NM/PET dose report"), ("x-ray radiation dose", "X-ray dose report"),
+                ("radiation dose", "Dose report")]
+
+
+def report_kind(tree) -> str | None:
+    """A short name of what a structured report is, from its tree (``SRNode``).
+
+    A CT Radiation Dose SR gives ``"CT dose report"``, a Radiopharmaceutical
+    Radiation Dose SR of a PET study ``"PET dose report"``; other reports give
+    their document title. None when the tree has no title.
+    """
+    title = (getattr(tree, "label", "") or "").strip()
+    procedures = [c.value or "" for c in getattr(tree, "children", []) if c.label == "Procedure reported"]
+    if "dose" in title.lower():
+        for procedure in procedures:
+            text = procedure.split("[")[0].strip().lower()
+            for key, kind in _PROCEDURE_KINDS:
+                if key in text.split() or (len(key) > 3 and key in text):
+                    return kind
+        for key, kind in _TITLE_KINDS:
+            if key in title.lower():
+                return kind
+    return title if title and title != "(unnamed)" else None
+
+
+def tile_labels(series: list, kinds: dict[str, str]) -> dict[str, str]:
+    """Caption labels (replacing the series description) so report tiles differ.
+
+    ``kinds`` maps series UIDs to :func:`report_kind` results that are known. A
+    report tile whose first caption line would read like another's is numbered:
+    two SR series both described "Radiation Dose Information" become
+    "Dose report 1/2" and "Dose report 2/2" (or "CT dose report" and "PET dose
+    report" once their kinds are known).
+    """
+    labels = {s.series_uid: kinds[s.series_uid] for s in series if kinds.get(s.series_uid)}
+    groups: dict[str, list] = {}
+    for s in series:
+        groups.setdefault(series_caption(s, labels.get(s.series_uid)).split("\n")[0], []).append(s)
+    for group in groups.values():
+        reports = [s for s in group if s.modality in REPORT_MODALITIES]
+        if len(group) < 2 or not reports:
+            continue
+        for i, s in enumerate(reports, 1):
+            base = labels.get(s.series_uid) or ("Dose report" if s.modality == "SR" else s.modality)
+            labels[s.series_uid] = f"{base} {i}/{len(reports)}"
+    return labels
 
 
 def placeholder_icon(text: str, size: int = THUMB) -> QIcon:
@@ -81,16 +135,29 @@ def _thumbnails(library, series: list[tuple[str, str]], generation: int, is_curr
     for uid, modality in series:
         if is_current is not None and not is_current():
             break
-        png = None
-        if modality not in REPORT_MODALITIES:
+        png = kind = None
+        if modality == "SR":
+            kind = _report_kind_of(library, uid)
+        elif modality not in REPORT_MODALITIES:
             try:
                 png = series_thumbnail(library.series_files(uid), THUMB)
             except Exception:  # noqa: BLE001 - one bad series must not stop the others
                 png = None
         made += png is not None
         if progress is not None:
-            progress((generation, uid, str(png) if png else None))
+            progress((generation, uid, str(png) if png else None, kind))
     return made
+
+
+def _report_kind_of(library, uid: str) -> str | None:
+    """Pool thread: :func:`report_kind` of a report series' first file (None if unreadable)."""
+    from dosetrail.core.viewing.sr_tree import sr_tree
+
+    try:
+        paths = library.series_files(uid)
+        return report_kind(sr_tree(paths[0])) if paths else None
+    except Exception:  # noqa: BLE001 - a tile without a kind keeps its generic caption
+        return None
 
 
 def _load_viewer_data(library, uid: str, modality: str):
@@ -122,6 +189,8 @@ class SeriesPreviewPanel(QWidget):
         self.library = library
         self.exam = None
         self.generation = 0
+        self._series: list = []
+        self._kinds: dict[str, str] = {}
         self.dialogs: list[QWidget] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -133,8 +202,10 @@ class SeriesPreviewPanel(QWidget):
         self.list.setGridSize(QSize(THUMB + 44, THUMB + 52))
         self.list.setResizeMode(QListWidget.Adjust)
         self.list.setMovement(QListWidget.Static)
-        self.list.setWordWrap(True)
-        self.list.setUniformItemSizes(True)
+        # no wrapping: captions are elided to one line each, which keeps the modality line in the tile;
+        # sizes per item: a report's caption changes when its kind is known (see _label_tiles)
+        self.list.setWordWrap(False)
+        self.list.setUniformItemSizes(False)
         self.list.setSelectionMode(QAbstractItemView.SingleSelection)
         self.list.itemActivated.connect(self.open_item)
         self.list.itemDoubleClicked.connect(self.open_item)
@@ -162,6 +233,7 @@ class SeriesPreviewPanel(QWidget):
         self.generation += 1
         self.exam = exam
         self.list.clear()
+        self._series, self._kinds = [], {}
         if exam is None:
             self.status.setText("Select an exam to see its series.")
             return
@@ -170,21 +242,38 @@ class SeriesPreviewPanel(QWidget):
             self.status.setText("This exam has no series in the library.")
             return
         self.status.setText(f"{len(series)} series — double-click to open")
-        metrics = self.list.fontMetrics()
+        self._series = series
+        labels = tile_labels(series, {})
         for s in series:
-            first, second = series_caption(s).split("\n", 1)
-            # one line each: a wrapped description would push the modality line out of the tile
-            item = QListWidgetItem(f"{metrics.elidedText(first, Qt.ElideRight, CAPTION_WIDTH)}\n{second}")
+            item = QListWidgetItem(self._caption_text(s, labels.get(s.series_uid)))
             item.setData(SERIES_ROLE, s)
-            item.setToolTip(f"{s.description or ''}\n{s.modality}, {s.instance_count} objects\n"
-                            f"body part: {s.body_part or 'unknown'}\nSeries UID {s.series_uid}")
             text = "Dose report\n(SR)" if s.modality == "SR" else (s.modality if s.modality in REPORT_MODALITIES else "…")
             item.setIcon(placeholder_icon(text))
             self.list.addItem(item)
+        self._label_tiles()
         generation = self.generation
         run_in_pool(_thumbnails, self.library, [(s.series_uid, s.modality) for s in series], generation,
                     lambda: self.generation == generation,  # an int read: safe from the pool thread
                     on_progress=self._thumbnail_ready, on_finished=lambda: self._thumbnails_finished(generation))
+
+    def _caption_text(self, series, label: str | None) -> str:
+        first, second = series_caption(series, label).split("\n", 1)
+        # one line each: a wrapped description would push the modality line out of the tile
+        # elided a little short of the caption width: the item's own text margins come off it
+        first = self.list.fontMetrics().elidedText(first, Qt.ElideRight, CAPTION_WIDTH - 8)
+        return f"{first}\n{second}"
+
+    def _label_tiles(self) -> None:
+        """Captions and tooltips of every tile (again when a report's kind is known)."""
+        labels = tile_labels(self._series, self._kinds)
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            s = item.data(SERIES_ROLE)
+            item.setText(self._caption_text(s, labels.get(s.series_uid)))
+            kind = self._kinds.get(s.series_uid)
+            item.setToolTip((f"{kind}\n" if kind else "")
+                            + f"{s.description or ''}\n{s.modality}, {s.instance_count} objects\n"
+                            f"body part: {s.body_part or 'unknown'}\nSeries UID {s.series_uid}")
 
     def item_for(self, series_uid: str) -> QListWidgetItem | None:
         """The list item of a series."""
@@ -195,14 +284,19 @@ class SeriesPreviewPanel(QWidget):
         return None
 
     def _thumbnail_ready(self, payload) -> None:
-        generation, uid, png = payload
+        generation, uid, png = payload[:3]
+        kind = payload[3] if len(payload) > 3 else None
         if generation != self.generation:
             return  # an older exam's thumbnail
         item = self.item_for(uid)
         if item is None:
             return
         series = item.data(SERIES_ROLE)
-        if png:
+        if kind:
+            self._kinds[uid] = kind
+            item.setIcon(placeholder_icon(kind))
+            self._label_tiles()
+        elif png:
             item.setIcon(tile_icon(QPixmap(png)))
         elif series.modality not in REPORT_MODALITIES:
             item.setIcon(placeholder_icon(f"{series.modality}\nno preview"))
@@ -233,7 +327,8 @@ class SeriesPreviewPanel(QWidget):
         self.unsetCursor()
         kind, payload = data
         number = f"Series {series.number} — " if series.number is not None else ""
-        title = f"{number}{series.description or series.modality} ({series.modality})"
+        title = f"{number}{self._kinds.get(series.series_uid) or series.description or series.modality} " \
+                f"({series.modality})"
         if kind == "sr":
             dialog = SRTreeDialog(payload, title=title, parent=self)
         else:

@@ -23,6 +23,45 @@ from ..workers import run_in_pool
 
 COLUMNS = ["Concept", "Value", "Code"]
 
+#: Abbreviations and the concept names dose reports spell out; typing any one finds the others.
+SYNONYMS: list[tuple[str, ...]] = [
+    ("dose length product", "dlp"),
+    ("computed tomography dose index", "ct dose index", "ctdivol", "ctdi"),
+    ("dose area product", "kerma area product", "dap", "kap"),
+    ("average glandular dose", "mean glandular dose", "agd", "mgd"),
+]
+
+
+def _normal(text: str) -> str:
+    """Lower case, hyphens and runs of white space as one space (``Dose-Length`` ~ ``dose length``)."""
+    return " ".join((text or "").lower().replace("-", " ").split())
+
+
+def filter_terms(text: str) -> list[str]:
+    """What a filter text matches: itself and each abbreviation spelled out (or shortened).
+
+    ``"DLP"`` gives ``["dlp", "dose length product"]``; ``"dose area product total"``
+    also gives ``"dap total"`` and ``"kerma area product total"``. Empty text: ``[]``.
+    """
+    query = _normal(text)
+    if not query:
+        return []
+    terms = [query]
+    for group in SYNONYMS:
+        for term in sorted(group, key=len, reverse=True):  # "ctdivol" before "ctdi"
+            if term in query:
+                terms += [query.replace(term, other) for other in group if other != term]
+                break
+    return list(dict.fromkeys(terms))
+
+
+def matches(terms: list[str], *fields: str | None) -> bool:
+    """True when any term occurs in any field (case- and hyphen-insensitive); no terms: True."""
+    if not terms:
+        return True
+    texts = [_normal(f or "") for f in fields]
+    return any(term in text for term in terms for text in texts)
+
 
 def _read_trees(paths: list[str]) -> list[tuple[str, object]]:
     """Pool thread: ``(path, SRNode or error text)`` per file."""
@@ -130,19 +169,19 @@ class SRTreeDialog(QDialog):
         self.loaded.emit()
 
     def _apply_filter(self, text: str) -> None:
-        """Show only branches whose concept or value contains ``text``."""
-        text = text.strip().lower()
+        """Show only branches whose concept or value matches ``text`` (see :func:`filter_terms`)."""
+        terms = filter_terms(text)
 
         def visit(parent_index, depth: int, show_all: bool) -> bool:
             any_visible = False
             for row in range(self.model.rowCount(parent_index)):
                 index = self.model.index(row, 0, parent_index)
-                value = self.model.index(row, 1, parent_index).data() or ""
-                own = show_all or not text or text in (index.data() or "").lower() or text in value.lower()
+                value = self.model.index(row, 1, parent_index).data()
+                own = show_all or matches(terms, index.data(), value)
                 child = visit(index, depth + 1, own)
                 visible = own or child
                 self.view.setRowHidden(row, parent_index, not visible and depth > 0)
-                if child and text:
+                if child and terms:
                     self.view.expand(index)
                 any_visible = any_visible or visible
             return any_visible
