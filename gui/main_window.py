@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
         self.main_split.setCollapsible(0, False)
         self.main_split.setCollapsible(1, False)
         self.patient_panel.setMinimumWidth(240)
-        self.main_split.setSizes([440, 960])
+        self.main_split.setSizes([410, 990])
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.empty)
         self.pages.addWidget(self.main_split)
