@@ -1,7 +1,6 @@
 """gzip source: one compressed file (``study.dcm.gz``) as one item."""
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import zlib
@@ -9,35 +8,59 @@ from typing import Iterator
 
 from .archive import MemberReadError
 from .base import SourceEvent, SourceItem
-from .limits import MIB, ArchiveLimits, human_bytes
+from .limits import MIB, ArchiveLimits, UnpackGuard
 
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+_IN_CHUNK = 64 * 1024
+
+
 def _gunzip_stream(fh, packed_size: int, limits: ArchiveLimits) -> bytes:
+    """Inflate a gzip stream (one member or several) checking the caps as it goes.
+
+    zlib is driven directly rather than through :class:`gzip.GzipFile` so the
+    compressed bytes used so far are known exactly: a bomb is refused once its
+    ratio so far is too high, long before the per-file limit is held in memory.
+    Like ``GzipFile``: zero padding between/after members is allowed, anything
+    else after a member is damage, and an empty file unpacks to nothing.
+    """
+    guard = UnpackGuard(limits, packed_size, "gzip file")
     parts: list[bytes] = []
-    count = 0
+    out = read_in = 0
+    inflater = None  # decompressor of the current member; None between members
+    pending = b""  # compressed bytes read but not yet used
+    after_member = False
     try:
-        with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
-            while True:
-                chunk = gz.read(MIB)
-                if not chunk:
+        while True:
+            if not pending:
+                pending = fh.read(_IN_CHUNK)
+                read_in += len(pending)
+            if not pending:  # end of the file
+                if inflater is None:
                     break
-                count += len(chunk)
-                if count > limits.max_member_bytes:
-                    raise MemberReadError(
-                        f"gzip file unpacks to more than the {human_bytes(limits.max_member_bytes)} "
-                        "per-file limit (zip bomb?)")
-                if count > limits.ratio_floor_bytes and count > limits.max_ratio * max(packed_size, 1):
-                    raise MemberReadError(
-                        f"gzip file unpacks more than {limits.max_ratio:g} times its compressed size "
-                        "(zip bomb?)")
-                parts.append(chunk)
-    except MemberReadError:
-        raise
-    except EOFError as exc:
-        raise MemberReadError("truncated gzip file (the download or copy is incomplete)") from exc
-    except (gzip.BadGzipFile, zlib.error, OSError) as exc:
+                piece = inflater.flush()  # output zlib held back for lack of room
+                if not inflater.eof:
+                    raise MemberReadError("truncated gzip file (the download or copy is incomplete)")
+            else:
+                if inflater is None:
+                    if after_member:
+                        pending = pending.lstrip(b"\0")
+                        if not pending:
+                            continue
+                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                piece = inflater.decompress(pending, MIB)
+            if inflater.eof:
+                pending, inflater, after_member = inflater.unused_data, None, True
+            else:
+                pending = inflater.unconsumed_tail
+            out += len(piece)
+            problem = guard.problem(out, read_in - len(pending))
+            if problem:
+                raise MemberReadError(problem)
+            if piece:
+                parts.append(piece)
+    except zlib.error as exc:
         raise MemberReadError(f"damaged or not gzip data ({exc})") from exc
     return b"".join(parts)
 

@@ -27,6 +27,12 @@ class ArchiveLimits:
         Most entries one archive may list; more refuses the whole archive.
     ratio_floor_bytes
         Members smaller than this are not checked for their ratio.
+    running_ratio_floor_bytes
+        Once a member has unpacked more than this, its ratio so far (bytes
+        out / compressed bytes used) is held to ``max_ratio`` too, so a bomb
+        is stopped early, at bounded memory, instead of at the per-file limit.
+        Below it only the ratio to the whole compressed size counts, which
+        leaves room for a legitimate file that starts with blank frames.
     """
 
     max_member_bytes: int = 2 * GIB
@@ -35,6 +41,55 @@ class ArchiveLimits:
     max_nesting: int = 4
     max_members: int = 500_000
     ratio_floor_bytes: int = MIB
+    running_ratio_floor_bytes: int = 32 * MIB
+
+
+@dataclass
+class UnpackGuard:
+    """Checks one file's caps while it is unpacked, chunk by chunk.
+
+    Attributes
+    ----------
+    limits
+        The caps.
+    packed_size
+        The file's whole compressed size.
+    what
+        How the file is named in reasons: ``"member"`` or ``"gzip file"``.
+    """
+
+    limits: ArchiveLimits
+    packed_size: int
+    what: str = "member"
+
+    def problem(self, out: int, consumed: int) -> str | None:
+        """Why unpacking must stop, or ``None``.
+
+        Parameters
+        ----------
+        out
+            Bytes unpacked so far.
+        consumed
+            Compressed bytes used to produce them (at most ``packed_size``;
+            pass ``packed_size`` when unknown, which checks the whole ratio only).
+
+        Returns
+        -------
+        str or None
+            A reason in the style of the other archive reasons.
+        """
+        lim = self.limits
+        if out > lim.max_member_bytes:
+            return (f"{self.what} unpacks to more than the {human_bytes(lim.max_member_bytes)} "
+                    "per-file limit (zip bomb?)")
+        if out <= lim.ratio_floor_bytes:
+            return None
+        allowed = lim.max_ratio * max(self.packed_size, 1)
+        if out > lim.running_ratio_floor_bytes:
+            allowed = min(allowed, lim.max_ratio * max(consumed, 1))
+        if out > allowed:
+            return f"{self.what} unpacks more than {lim.max_ratio:g} times its compressed size (zip bomb?)"
+        return None
 
 
 def human_bytes(n: int | float) -> str:

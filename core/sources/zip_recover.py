@@ -17,7 +17,7 @@ from typing import IO, Iterator
 from . import names
 from .archive import ENCRYPTED_NO_PASSWORD, MemberReadError, iter_zip, unsafe_member_name
 from .base import SourceEvent, SourceItem, SourceProblem, SourceProgress
-from .limits import MIB, ArchiveLimits, human_bytes
+from .limits import MIB, ArchiveLimits, UnpackGuard, human_bytes
 
 _LOCAL = b"PK\x03\x04"
 _DESCRIPTOR = b"PK\x07\x08"
@@ -30,28 +30,39 @@ class _Stop(Exception):
 
 
 def _inflate(fh: IO[bytes], csize: int | None, limits: ArchiveLimits) -> tuple[bytes, int]:
-    """Decompress one deflated member; returns (data, compressed bytes used)."""
+    """Decompress one deflated member; returns (data, compressed bytes used).
+
+    At most 1 MiB comes out per step and the caps are checked after each,
+    against the compressed bytes used so far (see :class:`UnpackGuard`).
+    """
     inflater = zlib.decompressobj(-15)
+    guard = UnpackGuard(limits, csize if csize is not None else 1 << 62)
     out: list[bytes] = []
     total = used = 0
+    pending = b""
     while not inflater.eof:
-        want = MIB if csize is None else min(MIB, csize - used)
-        chunk = fh.read(want) if want > 0 else b""
-        if not chunk:
-            raise EOFError
-        used += len(chunk)
-        piece = inflater.decompress(chunk, limits.max_member_bytes + 1 - total)
+        if not pending:
+            want = MIB if csize is None else min(MIB, csize - used)
+            pending = fh.read(want) if want > 0 else b""
+            used += len(pending)
+        if pending:
+            piece = inflater.decompress(pending, MIB)
+            pending = b"" if inflater.eof else inflater.unconsumed_tail
+        else:
+            piece = inflater.flush()  # what zlib held back for lack of room
+            if not inflater.eof:
+                raise EOFError
         total += len(piece)
-        if total > limits.max_member_bytes or inflater.unconsumed_tail:
-            raise MemberReadError(f"member unpacks to more than the {human_bytes(limits.max_member_bytes)} "
-                                  "per-file limit (zip bomb?)")
-        if total > limits.ratio_floor_bytes and total > limits.max_ratio * used:
-            raise MemberReadError(f"member unpacks more than {limits.max_ratio:g} times its compressed "
-                                  "size (zip bomb?)")
+        problem = guard.problem(total, used - len(pending))
+        if problem:
+            raise MemberReadError(problem)
         out.append(piece)
     if inflater.unused_data:  # read past the member: step back
         fh.seek(-len(inflater.unused_data), io.SEEK_CUR)
         used -= len(inflater.unused_data)
+    problem = UnpackGuard(limits, used).problem(total, used)
+    if problem:
+        raise MemberReadError(problem)
     return b"".join(out), used
 
 
