@@ -1,20 +1,307 @@
-"""Printable history (HTML for a QTextDocument): summary plus one row per exam."""
+"""File > Print: the same report as File > Export PDF, on paper.
+
+The report is written by :func:`dosetrail.core.export.pdf_report.write_report_pdf`
+(reportlab) to a temporary file; pdfium (``pypdfium2``) rasterizes each page
+at up to :data:`PRINT_DPI` and the pages are painted on the ``QPrinter`` the
+print dialog set up. So the printout has the PDF's plot, column layout,
+per-page header with the patient's name, footer with the software version
+and factor set, and notes (PySide6-Essentials has no QtPdf to render a PDF
+with). Both steps run on the worker pool (Qt supports QPainter on a QPrinter
+outside the GUI thread); :func:`start_print` returns at once,
+:func:`print_history` waits for the job in a local event loop, so the window
+keeps repainting.
+
+Without ``pypdfium2`` (a source install that left it out), the fallback is a
+simpler HTML report (:func:`history_html`) printed with ``QTextDocument``.
+"""
 from __future__ import annotations
 
+import logging
+import tempfile
+import threading
 from html import escape
+from pathlib import Path
+from typing import Callable
 
-from PySide6.QtGui import QTextDocument
+from PySide6.QtCore import QEventLoop, QRectF, Qt
+from PySide6.QtGui import QGuiApplication, QImage, QPainter, QTextDocument
 from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from dosetrail.core.config import Settings
+from dosetrail.core.export.report_text import exam_notes, factor_set_label
 from dosetrail.core.history import PatientHistory
 
 from .formatting import fmt_number, fmt_range, modality_label
 from .models.patients import display_name
 from .widgets.patient_summary import summary_paragraphs
+from .workers import Worker, run_in_pool
+
+log = logging.getLogger(__name__)
+
+#: Resolution the report's pages are rasterized at (the printer's own when lower).
+PRINT_DPI = 300
+
+# pdfium is not thread-safe, not even across documents
+_PDFIUM_LOCK = threading.Lock()
+
+_IMAGE_FORMATS = {
+    "RGBX": QImage.Format.Format_RGBX8888,
+    "RGBA": QImage.Format.Format_RGBA8888,
+    "RGB": QImage.Format.Format_RGB888,
+    "BGR": QImage.Format.Format_BGR888,
+    "L": QImage.Format.Format_Grayscale8,
+}
+
+
+class PrintError(RuntimeError):
+    """The report could not be printed (the message is for the user)."""
+
+
+def have_pdf_renderer() -> bool:
+    """Whether pdfium (``pypdfium2``) is available to print the PDF report."""
+    try:
+        import pypdfium2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def report_settings(history: PatientHistory, background_msv_per_year: float) -> Settings:
+    """The settings the printed report needs (factor set, natural background).
+
+    Parameters
+    ----------
+    history : PatientHistory
+        The patient's history (it names the factor set its estimates used).
+    background_msv_per_year : float
+        Natural background dose rate of the library's settings.
+
+    Returns
+    -------
+    Settings
+    """
+    default = Settings()
+    return Settings(factor_set=history.factor_set or default.factor_set,
+                    background_msv_per_year=background_msv_per_year)
+
+
+def write_print_pdf(history: PatientHistory, settings: Settings, path: str | Path) -> None:
+    """Write the report that is printed (the PDF export's report) to ``path``."""
+    from dosetrail.core import __version__
+    from dosetrail.core.export.pdf_report import write_report_pdf
+
+    write_report_pdf(history, path, settings=settings, software_version=__version__)
+
+
+def print_pdf(pdf_path: str | Path, printer: QPrinter, dpi: int = PRINT_DPI) -> int:
+    """Paint the pages of a PDF file on ``printer``.
+
+    Each page is rasterized with pdfium and drawn at its true size, centred
+    on the paper (scaled down only when the paper is smaller than the page).
+    The print dialog's page range, page order and copy count are honoured.
+
+    Parameters
+    ----------
+    pdf_path : str or Path
+        The PDF (the report).
+    printer : QPrinter
+        Set up by the print dialog; may be a PDF file printer.
+    dpi : int
+        Rasterization resolution (the printer's resolution when lower).
+
+    Returns
+    -------
+    int
+        The number of pages printed.
+
+    Raises
+    ------
+    PrintError
+        The printer could not be started.
+    """
+    import pypdfium2 as pdfium
+
+    with _PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(str(pdf_path))
+        try:
+            return _paint_pages(doc, printer, dpi)
+        finally:
+            doc.close()
+
+
+def _selected_pages(printer: QPrinter, count: int) -> list[int]:
+    first, last = 1, count
+    if printer.printRange() == QPrinter.PrintRange.PageRange and printer.fromPage() > 0:
+        first = max(1, printer.fromPage())
+        last = min(count, printer.toPage() or count)
+    pages = list(range(first - 1, last))
+    if printer.pageOrder() == QPrinter.PageOrder.LastPageFirst:
+        pages.reverse()
+    copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
+    return pages * copies
+
+
+def _paint_pages(doc, printer: QPrinter, dpi: int) -> int:
+    pages = _selected_pages(printer, len(doc))
+    if not pages:
+        return 0
+    printer.setFullPage(True)  # the report has its own margins: print it at true size
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise PrintError("The printer could not be started. Check that it is available "
+                         "and try again.")
+    try:
+        resolution = printer.resolution()
+        paper = printer.pageLayout().fullRectPixels(resolution)
+        for n, index in enumerate(pages):
+            if n and not printer.newPage():
+                raise PrintError("The printer stopped accepting pages.")
+            page = doc[index]
+            try:
+                w_pt, h_pt = page.get_size()
+                w_px, h_px = w_pt / 72 * resolution, h_pt / 72 * resolution
+                fit = min(1.0, paper.width() / w_px, paper.height() / h_px)
+                target = QRectF((paper.width() - w_px * fit) / 2, (paper.height() - h_px * fit) / 2,
+                                w_px * fit, h_px * fit)
+                scale = min(dpi, resolution) / 72 * fit
+                bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True,
+                                     may_draw_forms=False)
+                try:
+                    image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride,
+                                   _IMAGE_FORMATS[bitmap.mode])
+                    painter.drawImage(target, image)  # the engine copies the pixels here
+                    del image
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+    finally:
+        painter.end()
+    return len(pages)
+
+
+def _print_report(history: PatientHistory, settings: Settings, printer: QPrinter,
+                  done: threading.Event | None = None) -> int:
+    try:
+        with tempfile.TemporaryDirectory(prefix="dosetrail-print-") as tmp:
+            pdf = Path(tmp) / "report.pdf"
+            write_print_pdf(history, settings, pdf)
+            return print_pdf(pdf, printer)
+    finally:
+        if done is not None:
+            done.set()
+
+
+def start_print(history: PatientHistory, settings: Settings, printer: QPrinter, *,
+                on_done: Callable[[int], None] | None = None,
+                on_error: Callable[[str], None] | None = None,
+                on_finished: Callable[[], None] | None = None,
+                done: threading.Event | None = None) -> Worker:
+    """Print the PDF report of ``history`` on a pool thread.
+
+    Parameters
+    ----------
+    history : PatientHistory
+    settings : Settings
+        Factor set and natural background of the report.
+    printer : QPrinter
+        Kept referenced by the job until it has finished.
+    on_done, on_error, on_finished
+        GUI-thread slots: the number of pages printed; the error text
+        (``"Type: message"``); nothing, after either.
+    done : threading.Event, optional
+        Set by the pool thread when the job has ended (also when no event
+        loop delivers the slots any more).
+
+    Returns
+    -------
+    Worker
+        ``worker.exception`` is the :class:`PrintError` (or other exception)
+        of a failed job.
+    """
+    return run_in_pool(_print_report, history, settings, printer, done, on_result=on_done,
+                       on_error=on_error, on_finished=on_finished)
+
+
+def print_history(history: PatientHistory, background_msv_per_year: float, printer: QPrinter,
+                  *, settings: Settings | None = None) -> bool:
+    """Print the patient's report (the PDF export's report) on ``printer``.
+
+    The work runs on the pool; this waits for it in a local event loop (the
+    GUI keeps repainting and shows a busy cursor). A failure is logged and
+    shown in a non-modal message box.
+
+    Parameters
+    ----------
+    history : PatientHistory
+    background_msv_per_year : float
+        Natural background used in the report's comparisons.
+    printer : QPrinter
+        A real printer or a PDF file.
+    settings : Settings, optional
+        The library's settings; built from ``history`` and
+        ``background_msv_per_year`` when omitted.
+
+    Returns
+    -------
+    bool
+        Whether the report was printed.
+    """
+    settings = settings or report_settings(history, background_msv_per_year)
+    if not have_pdf_renderer():
+        log.warning("pypdfium2 is not installed: printing the simplified HTML report")
+        doc = QTextDocument()
+        doc.setHtml(history_html(history, settings.background_msv_per_year))
+        doc.print_(printer)
+        return True
+    job_done = threading.Event()  # set by the pool thread
+    delivered = []  # the GUI-thread slot ran
+    loop = QEventLoop()
+
+    def over() -> None:
+        delivered.append(True)
+        loop.quit()
+
+    worker = start_print(history, settings, printer, on_finished=over, done=job_done)
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+    try:
+        if not delivered:
+            loop.exec()  # returns at once when the application is quitting
+        if not delivered:
+            # no event loop any more (the application quits): let the job
+            # finish with the printer before Qt goes away
+            job_done.wait(120)
+            return False
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+    if worker.exception is not None:
+        _show_failure(worker.exception)
+        return False
+    return True
+
+
+def _show_failure(exc: BaseException) -> None:
+    message = (str(exc) if isinstance(exc, PrintError)
+               else f"The report could not be printed ({type(exc).__name__}: {exc}).")
+    log.error("printing failed: %s", message)
+    parent = QApplication.activeWindow()
+    box = QMessageBox(QMessageBox.Icon.Warning, "DoseTrail", message, QMessageBox.StandardButton.Ok,
+                      parent)
+    box.setModal(False)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
+    _LAST_FAILURE[:] = [box]  # without a parent window, Python owns the box: keep it
+
+
+_LAST_FAILURE: list[QMessageBox] = []
+
+
+# --- fallback without pdfium -------------------------------------------------------
 
 
 def history_html(history: PatientHistory, background_msv_per_year: float) -> str:
-    """The printed report: patient, plain-language summary and the exam table.
+    """A simpler printed report (used only when pdfium is missing).
 
     Parameters
     ----------
@@ -26,31 +313,34 @@ def history_html(history: PatientHistory, background_msv_per_year: float) -> str
     Returns
     -------
     str
-        HTML for :class:`QTextDocument`.
+        HTML for :class:`QTextDocument`: patient, plain-language summary and
+        the exam table (dates and doses never wrap; each flag listed once).
     """
+    from dosetrail.core import __version__
+
     p = history.patient
+    name = escape(display_name(p.name))
     ids = ", ".join(f"{i} ({iss})" if iss else i for i, iss in p.patient_ids)
-    out = [f"<h2>Radiation dose history – {escape(display_name(p.name))}</h2>",
+    out = [f"<h2>Radiation dose history – {name}</h2>",
            f"<p>Born {escape(p.birth_date or 'unknown')}; IDs: {escape(ids or 'none')}; "
-           f"factor set {escape(history.factor_set)}.</p>"]
+           f"factor set {escape(history.factor_set)}; DoseTrail {escape(__version__)}.</p>"]
     out += [f"<p>{escape(t)}</p>" for t in summary_paragraphs(history, background_msv_per_year)]
+    nowrap = " style='white-space: nowrap'"
     out.append("<table border='1' cellspacing='0' cellpadding='3' width='100%'>"
-               "<tr><th>Date</th><th>Exam</th><th>Modality</th><th>Effective dose (mSv)</th>"
-               "<th>Range (mSv)</th><th>Method</th><th>Notes</th></tr>")
+               f"<thead><tr><th{nowrap}>Date</th><th>Exam</th><th>Effective dose (mSv)</th>"
+               "<th>Method, factor set, source</th><th>Warnings and flags</th></tr></thead>")
     for e in history.exams:
-        notes = "; ".join(e.warnings + [f"{f.quantity} above {f.scheme} reference level"
-                                        for f in e.reference_levels if f.exceeded])
         dose = fmt_number(e.effective_dose_msv) if e.has_estimate else "no estimate"
-        out.append(f"<tr><td>{escape(e.date or 'unknown')}</td><td>{escape(e.description or '')}</td>"
-                   f"<td>{escape(modality_label(e.modalities))}</td><td>{escape(dose)}</td>"
-                   f"<td>{escape(fmt_range(e.effective_dose_range_msv).replace(' mSv', ''))}</td>"
-                   f"<td>{escape(e.method or '')}</td><td>{escape(notes)}</td></tr>")
+        rng = fmt_range(e.effective_dose_range_msv).replace(" mSv", "")
+        method = [e.method or ""]
+        if e.has_estimate and e.ionising is not False:
+            method.append(f"Factor set: {factor_set_label(e.factor_set or history.factor_set)}")
+        if e.sources:
+            method.append("Source: " + ", ".join(e.sources))
+        exam = f"{escape(e.description or '')}<br/>{escape(modality_label(e.modalities))}"
+        out.append(f"<tr><td{nowrap}>{escape(e.date or 'unknown')}</td><td>{exam}</td>"
+                   f"<td{nowrap}>{escape(dose)}<br/>{escape(rng)}</td>"
+                   f"<td>{'<br/>'.join(escape(m) for m in method if m)}</td>"
+                   f"<td>{'<br/>'.join(escape(n) for n in exam_notes(e))}</td></tr>")
     out.append("</table>")
     return "\n".join(out)
-
-
-def print_history(history: PatientHistory, background_msv_per_year: float, printer: QPrinter) -> None:
-    """Print :func:`history_html` on ``printer`` (a real printer or a PDF file)."""
-    doc = QTextDocument()
-    doc.setHtml(history_html(history, background_msv_per_year))
-    doc.print_(printer)

@@ -20,7 +20,7 @@ from .dialogs.settings import SettingsDialog
 from .formatting import plural, total_text
 from .models.exams import technical_columns
 from .models.patients import KeyRole, display_name
-from .printing import print_history
+from .printing import report_settings, start_print
 
 PAGE_EMPTY, PAGE_LIBRARY = 0, 1
 
@@ -146,8 +146,14 @@ class WindowPresenter(QObject):
             return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self.w)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            print_history(history, self.settings_rate(), printer)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        bar = self.w.statusBar()
+        bar.showMessage("Printing the dose report…")
+        self._print_job = start_print(  # kept referenced until it has finished
+            history, report_settings(history, self.settings_rate()), printer,
+            on_done=lambda pages: bar.showMessage(f"Dose report printed ({plural(pages, 'page')}).", 8000),
+            on_error=lambda text: self.show_failure(f"Printing failed: {text}"))
 
     def open_settings(self) -> None:
         """Show the settings dialog; apply dose settings in the pool."""

@@ -1,27 +1,32 @@
-"""The printable PDF report: figures, counts, explanation, pages, fonts."""
+"""The printable PDF report: figures, counts, explanation, pages, fonts, line breaks."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from export_samples import ct_exam, full_history, make_history, unknown_ct_exam
+from export_samples import ct_exam, full_history, make_history, mg_exam, petct_exam, unknown_ct_exam
 
 from dosetrail.core.config import Settings
-from dosetrail.core.dose.study import DoseFigures
+from dosetrail.core.dose.study import DoseFigures, ReferenceLevelFlag
 from dosetrail.core.export.pdf_fonts import markup, report_fonts, transliterate
-from dosetrail.core.export.pdf_report import write_report_pdf
+from dosetrail.core.export.pdf_report import CID_NOTE, write_report_pdf
 from dosetrail.core.export.report_text import (
     background_equivalent,
     dose_figure_lines,
     exam_notes,
+    factor_set_label,
     fmt_num,
+    fmt_range,
+    keep_units,
 )
 
 pypdf = pytest.importorskip("pypdf")
 WHEN = datetime(2024, 5, 6, 7, 8, tzinfo=timezone.utc)
+NBSP = "\u00a0"  # between a number and its unit
 
 
 def _pages(path: Path) -> list[str]:
@@ -69,7 +74,7 @@ def test_identity_and_exam_table(report):
     ct = ct_exam()
     assert f"DLP {ct.dose.ct_dlp_mgycm:.3g} mGy·cm" in text
     assert f"{ct.effective_dose_msv:.3g} mSv" in text
-    assert "AGD 4.8 mGy" in text and "Activity 370 MBq" in text and "DAP 0.12 Gy·cm²" in text
+    assert "AGD 4.80 mGy" in text and "Activity 370 MBq" in text and "DAP 0.120 Gy·cm²" in text
     assert "Factor set: AAPM-96" in text and "Source: RDSR" in text
     assert "no verified DAP coefficient" in text  # warnings are shown
     # the exam without data says so; its dose is never printed as zero
@@ -164,13 +169,32 @@ def test_markup_and_transliteration():
 
 
 def test_text_helpers():
-    assert background_equivalent(2.4, 2.4) == "about 1.0 years"
-    assert background_equivalent(0.2, 2.4) == "about 1 month"
-    assert background_equivalent(0.02, 2.4) == "about 3 days"
+    assert background_equivalent(2.4, 2.4) == f"about 1.0{NBSP}years"
+    assert background_equivalent(0.2, 2.4) == f"about 1{NBSP}month"
+    assert background_equivalent(0.02, 2.4) == f"about 3{NBSP}days"
     assert dose_figure_lines(DoseFigures()) == []  # unknown is left out, never "0"
     lines = dose_figure_lines(DoseFigures(dap_gycm2=0.5, agd_mgy=None))
-    assert lines == ["DAP 0.5 Gy·cm²"]
+    assert lines == [f"DAP 0.500{NBSP}Gy·cm²"]
     assert fmt_num(None) == "unknown" and fmt_num(1234.4) == "1,234" and fmt_num(0.2881) == "0.288"
+
+
+def test_three_significant_digits_everywhere():
+    # the audit's per-year table showed "0.6 mSv" next to "1.52 mSv"
+    assert [fmt_num(v) for v in (0.6, 1.52, 22.5, 812.0, 5.0, 0.0015, 999.6)] == \
+        ["0.600", "1.52", "22.5", "812", "5.00", "0.00150", "1,000"]
+    assert fmt_num(0) == "0" and fmt_num(0.0004) == "<0.001"
+    assert fmt_range((0.3, 0.9), "mSv") == f"0.300–0.900{NBSP}mSv"
+
+
+def test_numbers_keep_their_units():
+    lines = dose_figure_lines(DoseFigures(ct_dlp_mgycm=63.8, ct_ctdivol_mgy_max=9.6,
+                                          administered_activity_mbq=370.0))
+    assert lines == [f"DLP 63.8{NBSP}mGy·cm", f"CTDIvol max 9.60{NBSP}mGy", f"Activity 370{NBSP}MBq"]
+    warning = "CTDIvol 9.6 mGy above the UK-2022 national reference level for chest (8.5 mGy)"
+    assert keep_units(warning) == warning.replace("9.6 mGy", f"9.6{NBSP}mGy").replace(
+        "8.5 mGy", f"8.5{NBSP}mGy")
+    assert keep_units("(915 > 600) in 2 CT events, 50 %") == f"(915{NBSP}>{NBSP}600) in 2 CT events, 50{NBSP}%"
+    assert factor_set_label("AAPM-96+NM-coefficients") == "AAPM-96 + NM-coefficients"
 
 
 def test_reference_level_flag_not_repeated():
@@ -180,7 +204,9 @@ def test_reference_level_flag_not_repeated():
     assert sum("reference level" in n for n in notes) == 1
     exam.warnings = ["DLP 812 mGy·cm above the UK-2022 national reference level for CAP (600)"]
     notes = exam_notes(exam)
-    assert notes == exam.warnings  # the estimator's warning already says it
+    assert notes == [keep_units(w) for w in exam.warnings]  # the estimator's warning says it
+    exam.warnings = exam.warnings * 2  # a warning repeated by two estimate parts
+    assert len(exam_notes(exam)) == 1
 
 
 def test_render_first_page(report, tmp_path):
@@ -197,3 +223,130 @@ def test_render_first_page(report, tmp_path):
         gray = im.convert("L")
         dark = sum(gray.histogram()[:128])
         assert dark > 0.005 * gray.width * gray.height  # text and plot were drawn
+
+
+# --- line breaks (the audit's page 1 and 2) ---------------------------------------
+
+
+def audit_history():
+    """The audit's patient: a tight range, CTDIvol 9.6, a PET-CT factor set, mixed years."""
+    ct1 = ct_exam(uid="1.2.3.1", date="2015-06-10", dlp=63.8, e=0.893)
+    ct2 = ct_exam(uid="1.2.3.2", date="2015-06-10", dlp=44.6, e=0.624)
+    for exam in (ct1, ct2):
+        exam.description = "CT THORAX"
+        exam.dose = DoseFigures(ct_dlp_mgycm=exam.dose.ct_dlp_mgycm, ct_ctdivol_mgy_max=9.6,
+                                ct_irradiation_events=2)
+        exam.reference_levels = [ReferenceLevelFlag(scheme="UK-2022", exam="chest (lung cancer)",
+                                                    quantity="CTDIvol", value=9.6, reference=8.5,
+                                                    exceeded=True)]
+        exam.warnings = ["CTDIvol 9.6 mGy above the UK-2022 national reference level for chest "
+                         "(lung cancer) (8.5 mGy)"]
+    ct2.effective_dose_range_msv = (0.312, 0.937)
+    mammo = mg_exam(date="2019-09-01")
+    mammo.effective_dose_msv, mammo.effective_dose_range_msv = 0.6, (0.3, 0.9)
+    pet = petct_exam(date="2021-03-04")
+    pet.factor_set = "AAPM-96+NM-coefficients"
+    pet.dose = DoseFigures(ct_dlp_mgycm=280.0, ct_ctdivol_mgy_max=3.1, ct_irradiation_events=1,
+                           administered_activity_mbq=370.0,
+                           radiopharmaceutical="F-18 FDG (fludeoxyglucose)")
+    ct3 = ct_exam(uid="1.2.3.5", date="2018-02-20", dlp=107.0, e=1.52)
+    ct3.dose = DoseFigures(ct_dlp_mgycm=107.0, ct_ctdivol_mgy_max=12.5, ct_irradiation_events=1)
+    perfusion = ct_exam(uid="1.2.3.6", date="2018-02-21", dlp=1234.0, e=2.9)
+    perfusion.dose = DoseFigures(ct_dlp_mgycm=1234.0, ct_ctdivol_mgy_max=1234.0)  # the widest
+    return make_history([ct1, ct2, ct3, perfusion, mammo, pet], name="DOE^JANE")
+
+
+@pytest.fixture(scope="module")
+def audit_report(tmp_path_factory):
+    history = audit_history()
+    path = tmp_path_factory.mktemp("audit") / "audit.pdf"
+    write_report_pdf(history, path, settings=Settings(), software_version="7.7.7",
+                     generated_at=WHEN)
+    lines = [line.strip() for page in _pages(path) for line in page.splitlines()]
+    return history, path, lines
+
+
+UNIT = r"(?:mSv|mGy·cm|mGy|Gy·cm²|MBq|%)"
+
+
+def test_no_range_or_word_is_broken(audit_report):
+    _, _, lines = audit_report
+    assert ")" not in lines  # was "(0.312–0.937" / ")"
+    assert any("(0.312–0.937)" in line for line in lines)
+    # the factor set wraps between its parts, never inside "NM-coefficients"
+    assert not any(line.startswith("M-coefficients") for line in lines)
+    assert any("NM-coefficients" in line for line in lines)
+    assert "Factor set: AAPM-96 + NM-coefficients" in _flat(" ".join(lines))
+
+
+def test_number_and_unit_on_one_line(audit_report):
+    _, _, lines = audit_report
+    starts_with_unit = [line for line in lines if re.match(UNIT + r"(\W|$)", line)]
+    assert not starts_with_unit  # was "CTDIvol max 9.6" / "mGy"
+    flat = [line.replace(NBSP, " ") for line in lines]
+    assert any("CTDIvol max 9.60 mGy" in line for line in flat)
+    assert any(line.endswith("1,234 mGy") for line in flat)  # "CTDIvol max" / "1,234 mGy"
+    assert any("CTDIvol 9.6 mGy above" in line for line in flat)
+
+
+def test_per_year_table_uses_three_significant_digits(audit_report):
+    history, _, lines = audit_report
+    flat = [line.replace(NBSP, " ") for line in lines]
+    start = flat.index("Per year (exams with an estimate)")
+    years = [f"{y}" for y in sorted(history.per_year_msv)]
+    values = [flat[flat.index(y, start) + 1] for y in years]
+    assert values == [f"{fmt_num(history.per_year_msv[int(y)])} mSv" for y in years]
+    assert "0.600 mSv" in values  # not "0.6 mSv" next to "1.52 mSv"
+    for value in values:
+        digits = value.split()[0].replace(",", "").replace(".", "").lstrip("0")
+        assert len(digits) >= 3, value
+
+
+def test_reference_level_flag_listed_once_per_exam(audit_report):
+    history, _, lines = audit_report
+    text = _flat(" ".join(lines))
+    # one note per CT in the exam table, one row per CT in the flag table
+    assert text.count("CTDIvol 9.6 mGy above the UK-2022") == 2
+    assert "CTDIvol above the UK-2022 reference level" not in text  # exam_notes adds no copy
+
+
+def _font_names(path: Path) -> set[str]:
+    names = set()
+    for page in pypdf.PdfReader(str(path)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]))
+    return names
+
+
+def test_only_embedded_fonts_with_truetype(audit_report):
+    _, path, _ = audit_report
+    if not report_fonts().embedded:
+        pytest.skip("no TrueType font on this system")
+    names = _font_names(path)
+    assert names and all("+" in n for n in names), names  # subset prefix: embedded
+    assert "/Helvetica" not in names  # table cells and the plot used to default to it
+
+
+def test_cid_font_note(tmp_path):
+    helv = report_fonts([])  # no TrueType font: CJK through Adobe's non-embedded CID fonts
+    japanese = make_history([ct_exam()], name="山田^太郎")
+    path = tmp_path / "cid.pdf"
+    write_report_pdf(japanese, path, settings=Settings(), software_version="1", fonts=helv)
+    assert "/HeiseiKakuGo-W5" in _font_names(path)
+    assert _flat(CID_NOTE) in _flat(" ".join(_pages(path)))
+    latin = tmp_path / "latin.pdf"
+    write_report_pdf(make_history([ct_exam()]), latin, settings=Settings(), software_version="1",
+                     fonts=helv)
+    assert "Font note" not in _flat(" ".join(_pages(latin)))  # nothing to say
+
+
+def test_cjk_truetype_font_is_embedded(tmp_path):
+    fonts = report_fonts()
+    if not fonts.fallback:
+        pytest.skip("no CJK TrueType font on this system (fc-list :lang=ja)")
+    path = tmp_path / "ja.pdf"
+    write_report_pdf(make_history([ct_exam()], name="山田^太郎"), path, settings=Settings(),
+                     software_version="1", fonts=fonts)
+    names = _font_names(path)
+    assert not any("Heisei" in n for n in names)
+    assert "Font note" not in _flat(" ".join(_pages(path)))

@@ -7,12 +7,19 @@ Choice (no font file ships with DoseTrail):
    Arial on macOS, Noto Sans, Liberation Sans). It is embedded (subset) in
    the PDF, so the file prints the same everywhere.
 2. Characters the main font lacks (Japanese, Chinese, Korean names ...) are
-   set in a system CJK TrueType font when one is found (IPA Gothic, Droid
-   Sans Fallback, MS Gothic, Microsoft YaHei, ...), embedded as well.
+   set in a system CJK TrueType font when one is found, embedded (subset) as
+   well: first the known file names (IPA Gothic, Droid Sans Fallback, MS
+   Gothic, Microsoft YaHei, ...), then, where fontconfig is installed, any
+   TrueType font ``fc-list :lang=ja`` (then ``zh``, ``ko``) reports.
+   reportlab embeds TrueType outlines only: CFF fonts such as Noto Sans CJK
+   are skipped.
 3. Without such a font, CJK runs use reportlab's built-in Adobe CID fonts
-   (HeiseiKakuGo-W5, STSong-Light, HYGothic-Medium): not embedded, the PDF
-   viewer supplies the glyphs (every current viewer does; text extraction
-   works in any case).
+   (HeiseiKakuGo-W5, STSong-Light, HYGothic-Medium). These are *not*
+   embedded: the PDF viewer must supply the glyphs. Acrobat with its Asian
+   font pack, macOS Preview and viewers on systems with CJK fonts do; others
+   show empty boxes. The text itself is right (copy, search and text
+   extraction work). :attr:`ReportFonts.cid_used` records that a report
+   needed them, and the report then says so in a note.
 4. Without any TrueType font: Helvetica (cp1252 covers Western European
    accents); other characters are transliterated (accents stripped by
    Unicode decomposition) or, failing that, replaced by ``?``.
@@ -23,9 +30,11 @@ right font per run.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -105,6 +114,9 @@ class ReportFonts:
     coverage: frozenset[int] | None  # code points of the main font (None: cp1252 Helvetica)
     fallback_coverage: frozenset[int] | None
     embedded: bool
+    #: Adobe CID fonts (not embedded) that :func:`markup` has used. Give each
+    #: report its own set: ``dataclasses.replace(fonts, cid_used=set())``.
+    cid_used: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def describe(self) -> str:
         """Describe the choice in one line.
@@ -114,7 +126,8 @@ class ReportFonts:
         str
             E.g. ``"DT-DejaVuSans, fallback DT-ipag-cjk"``.
         """
-        extra = f", fallback {self.fallback}" if self.fallback else ", CJK via Adobe CID fonts"
+        extra = (f", fallback {self.fallback}" if self.fallback
+                 else ", CJK via Adobe CID fonts (not embedded)")
         return f"{self.regular}{extra}" if self.embedded else "Helvetica (no TrueType font found)"
 
 
@@ -134,8 +147,9 @@ def report_fonts(dirs: list[Path] | None = None) -> ReportFonts:
     -------
     ReportFonts
     """
+    system = dirs is None
     dirs = font_dirs() if dirs is None else list(dirs)
-    key = tuple(str(d) for d in dirs)
+    key = tuple(str(d) for d in dirs) + (("<fontconfig>",) if system else ())
     if key in _CACHE:
         return _CACHE[key]
     from reportlab.lib.fonts import addMapping
@@ -163,8 +177,10 @@ def report_fonts(dirs: list[Path] | None = None) -> ReportFonts:
                             frozenset(reg_font.face.charToGlyph), None, True)
         break
     if fonts.embedded:
-        for name, index in _CJK_CANDIDATES:
-            path = _find(name, dirs)
+        candidates = [(_find(name, dirs), index) for name, index in _CJK_CANDIDATES]
+        if system:
+            candidates += _fontconfig_cjk()
+        for path, index in candidates:
             if path is None:
                 continue
             try:
@@ -178,6 +194,35 @@ def report_fonts(dirs: list[Path] | None = None) -> ReportFonts:
             break
     _CACHE[key] = fonts
     return fonts
+
+
+def _fontconfig_cjk() -> list[tuple[Path, int]]:
+    """TrueType fonts with Japanese, then Chinese, then Korean glyphs (fontconfig).
+
+    Returns
+    -------
+    list of (Path, int)
+        Font files and their index in a collection; empty without ``fc-list``.
+    """
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return []
+    found: list[tuple[Path, int]] = []
+    for lang in ("ja", "zh", "ko"):
+        try:
+            out = subprocess.run(
+                [fc_list, "--format=%{file}\t%{index}\n", f":lang={lang}:fontformat=TrueType"],
+                capture_output=True, text=True, timeout=10, check=False).stdout
+        except (OSError, subprocess.SubprocessError):
+            return found
+        # regular weights first: a bold face as the fallback would look odd
+        lines = sorted(out.splitlines(), key=lambda line: ("bold" in line.lower(), line))
+        for line in lines:
+            file, _, index = line.partition("\t")
+            entry = (Path(file), int(index) if index.strip().isdigit() else 0)
+            if file and entry not in found:
+                found.append(entry)
+    return found
 
 
 def _cjk_lang(ch: str) -> str | None:
@@ -274,12 +319,14 @@ def markup(text: object, fonts: ReportFonts) -> str:
                     font = fonts.fallback
                 elif _cjk_lang(ch):
                     font = _cid_font(_cjk_lang(ch) or "ja")
+                    fonts.cid_used.add(font)
                 else:
                     out = transliterate(ch)
         elif not _in_cp1252(ch):
             lang = _cjk_lang(ch)
             if lang:
                 font = _cid_font(lang)
+                fonts.cid_used.add(font)
             else:
                 out = transliterate(ch)
         if runs and runs[-1][0] == font:

@@ -8,9 +8,17 @@ comparison), the cumulative plot (:mod:`report_plot`), the exam table
 explanation of effective dose (:mod:`report_text`). Every page has a header
 with the patient's name and a footer with the software version, factor set,
 generation time (UTC) and "Page n of N". Fonts: :mod:`pdf_fonts`.
+
+Line breaks: numbers and their units are joined by non-breaking spaces
+(:func:`report_text.keep_units`), the columns are wide enough for a date, a
+dose range and the longest factor set part, and a range too wide for its
+column breaks after the dash, so reportlab never has to split a word.
+File > Print in the GUI prints this same PDF (``gui/printing.py``).
 """
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,6 +26,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -35,20 +44,37 @@ from .pdf_fonts import ReportFonts, markup, report_fonts
 from .report_plot import cumulative_drawing
 from .report_text import (
     DRL_EXPLANATION,
+    NBSP,
     SEX_LABELS,
     background_equivalent,
     dose_figure_lines,
     exam_notes,
     exam_title,
     explanation_paragraphs,
+    factor_set_label,
     fmt_num,
     fmt_range,
+    fmt_setting,
     high_cumulative_note,
+    keep_units,
 )
 
 MARGIN = 15 * mm
 HEADER_BG = colors.HexColor("#e8eef5")
 FLAG = colors.HexColor("#8a4b00")
+CELL_PADDING = 3  # points, left and right (_grid_style)
+# exam table: date, exam, dose figures, effective dose, method, notes. A date,
+# "CTDIvol max 12.5 mGy", "(0.312–0.937)" and "ICRP-103-breast-wT" fit on one line.
+EXAM_COLUMNS = (0.1, 0.18, 0.185, 0.12, 0.19, 0.225)
+CID_NOTE = (
+    "Font note: some characters (Japanese, Chinese or Korean) are set in a standard PDF font "
+    "that is not embedded in this file, because no suitable font was found on the computer "
+    "that made it. A PDF viewer without Asian-language fonts may show them as empty boxes; "
+    "the text itself is correct (it can be copied and searched)."
+)
+# reportlab keeps global state (font registry, lazily registered CID fonts):
+# the GUI may write a report (File > Export) while it prints one (File > Print)
+_BUILD_LOCK = threading.Lock()
 
 
 def write_report_pdf(history: PatientHistory, path: str | Path, *, settings: Settings,
@@ -73,7 +99,16 @@ def write_report_pdf(history: PatientHistory, path: str | Path, *, settings: Set
     fonts
         Fonts to use; :func:`pdf_fonts.report_fonts` (system fonts) when omitted.
     """
-    fonts = fonts or report_fonts()
+    with _BUILD_LOCK:
+        _write(history, path, settings=settings, software_version=software_version,
+               generated_at=generated_at, fonts=fonts)
+
+
+def _write(history: PatientHistory, path: str | Path, *, settings: Settings,
+           software_version: str, generated_at: datetime | None,
+           fonts: ReportFonts | None) -> None:
+    # a copy per report: cid_used tells whether this report needed a CID font
+    fonts = replace(fonts or report_fonts(), cid_used=set())
     when = generated_at or datetime.now(timezone.utc)
     when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
     factor_set = history.factor_set or settings.factor_set
@@ -92,6 +127,7 @@ def write_report_pdf(history: PatientHistory, path: str | Path, *, settings: Set
         topMargin=MARGIN + 6 * mm, bottomMargin=MARGIN + 4 * mm,
         title=f"Radiation dose history – {_display_name(p.name)}", author="DoseTrail",
         subject="Patient radiation dose history", creator=f"DoseTrail {software_version}",
+        initialFontName=fonts.regular,  # not Helvetica (not embedded) when a TrueType font is used
     )
     width = A4[0] - 2 * MARGIN
     story: list = []
@@ -99,7 +135,9 @@ def write_report_pdf(history: PatientHistory, path: str | Path, *, settings: Set
     story += _summary(history, styles, fonts, settings, width)
     story.append(CondPageBreak(75 * mm))
     story.append(Paragraph("Cumulative effective dose over time", styles["h2"]))
-    story.append(cumulative_drawing(history, width, 62 * mm, font=fonts.regular))
+    plot = cumulative_drawing(history, width, 62 * mm, font=fonts.regular)
+    plot.initialFontName = fonts.regular  # the drawing's state default is Helvetica
+    story.append(plot)
     story.append(Spacer(1, 4 * mm))
     story += _exam_table(history, styles, fonts, width, factor_set)
     story += _reference_levels(history, styles, fonts)
@@ -107,6 +145,9 @@ def write_report_pdf(history: PatientHistory, path: str | Path, *, settings: Set
         [Paragraph("About effective dose", styles["h2"])]
         + [Paragraph(markup(t, fonts), styles["body"])
            for t in explanation_paragraphs(settings.background_msv_per_year, factor_set)]))
+    markup(header, fonts)  # the page header's text counts too
+    if fonts.cid_used:
+        story.append(Paragraph(CID_NOTE, styles["small"]))
     doc.build(story, canvasmaker=_numbered_canvas(fonts, header, footer))
 
 
@@ -168,7 +209,8 @@ def _identity(history: PatientHistory, styles, fonts) -> list:
     ]
     table = Table([[Paragraph(k, styles["cellb"]), Paragraph(v, styles["body"])] for k, v in rows],
                   colWidths=[28 * mm, None], hAlign="LEFT")
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.regular),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
                                ("TOPPADDING", (0, 0), (-1, -1), 1),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
@@ -186,8 +228,8 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
     non_ionising = sum(1 for x in exams if x.ionising is False)
     small = f"<font name='{fonts.regular}' size='9'>"
     if with_estimate:
-        big = Paragraph(f"{fmt_num(total)} mSv {small}cumulative effective dose "
-                        f"(range {fmt_range((low, high))} mSv)</font>", styles["big"])
+        big = Paragraph(f"{fmt_num(total)}{NBSP}mSv {small}cumulative effective dose "
+                        f"(range {fmt_range((low, high), 'mSv')})</font>", styles["big"])
     else:  # nothing to add up: the total is unknown, not 0
         big = Paragraph(f"Unknown {small}cumulative effective dose: no exam has a dose estimate"
                         "</font>", styles["big"])
@@ -203,15 +245,15 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
         lines.append("Every exam has a dose estimate (exams without a dose estimate: 0).")
     if total > 0:
         lines.append(f"The total equals {background_equivalent(total, settings.background_msv_per_year)} "
-                     f"of natural background radiation ({fmt_num(settings.background_msv_per_year)} "
-                     "mSv per year).")
+                     f"of natural background radiation ({fmt_setting(settings.background_msv_per_year)}"
+                     f"{NBSP}mSv per year).")
     if p.first_exam_date:
         lines.append(f"Period: {p.first_exam_date} to {p.last_exam_date or p.first_exam_date}.")
     out = [Paragraph("Summary", styles["h2"]), big]
     out += [Paragraph(line, styles["body"]) for line in lines]
     note = high_cumulative_note(total)
     if note:
-        out.append(Paragraph(note, styles["flag"]))
+        out.append(Paragraph(note, styles["flag"]))  # keep_units applied
     if history.per_year_msv:
         counts: dict[int, int] = {}
         for x in exams:
@@ -219,25 +261,26 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
                 counts[int(x.date[:4])] = counts.get(int(x.date[:4]), 0) + 1
         head = [Paragraph(t, styles["head"]) for t in ("Year", "Effective dose", "Exams")]
         rows = [head] + [[Paragraph(str(y), styles["cell"]),
-                          Paragraph(f"{fmt_num(v)} mSv", styles["cell"]),
+                          Paragraph(f"{fmt_num(v)}{NBSP}mSv", styles["cell"]),
                           Paragraph(str(counts.get(y, 0)), styles["cell"])]
                          for y, v in sorted(history.per_year_msv.items())]
         table = Table(rows, colWidths=[20 * mm, 30 * mm, 16 * mm], hAlign="LEFT", repeatRows=1)
-        table.setStyle(_grid_style())
+        table.setStyle(_grid_style(fonts))
         out += [Paragraph("Per year (exams with an estimate)", styles["cellb"]), Spacer(1, 1 * mm),
                 table]
     return out
 
 
-def _grid_style() -> TableStyle:
+def _grid_style(fonts: ReportFonts) -> TableStyle:
     return TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), fonts.regular),  # reportlab's default: Helvetica
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#bbbbbb")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ])
 
 
@@ -245,7 +288,16 @@ def _lines(items: list[str], fonts: ReportFonts) -> str:
     return "<br/>".join(markup(i, fonts) for i in items)
 
 
-def _exam_row(exam: ExamView, styles, fonts, factor_set: str) -> list:
+def _range_cell(rng: tuple[float, float], width: float, style: ParagraphStyle) -> str:
+    """``(low–high)``, broken after the dash when it is wider than the column."""
+    text = f"({fmt_range(rng)})"
+    if stringWidth(text, style.fontName, style.fontSize) <= width - 2 * CELL_PADDING:
+        return text
+    low, high = text.split("–", 1)
+    return f"{low}–<br/>{high}"
+
+
+def _exam_row(exam: ExamView, styles, fonts, factor_set: str, widths: list[float]) -> list:
     title = [exam_title(exam)]
     sub = " · ".join(x for x in (" / ".join(exam.modalities), exam.body_region) if x)
     exam_cell = markup(title[0], fonts)
@@ -261,14 +313,15 @@ def _exam_row(exam: ExamView, styles, fonts, factor_set: str) -> list:
         if exam.effective_dose_msv is None:
             effective = "<b>no estimate</b>"
         else:
-            effective = f"<b>{fmt_num(exam.effective_dose_msv)} mSv</b>"
+            effective = f"<b>{fmt_num(exam.effective_dose_msv)}{NBSP}mSv</b>"
             if exam.effective_dose_range_msv:
-                effective += f"<br/>({fmt_range(exam.effective_dose_range_msv)})"
+                effective += "<br/>" + _range_cell(exam.effective_dose_range_msv, widths[3],
+                                                   styles["cell"])
     method = []
     if exam.method:
-        method.append(exam.method)
+        method.append(keep_units(exam.method))
     if exam.effective_dose_msv is not None and exam.ionising is not False:
-        method.append(f"Factor set: {exam.factor_set or factor_set}")
+        method.append(f"Factor set: {factor_set_label(exam.factor_set or factor_set)}")
     if exam.sources:
         method.append("Source: " + ", ".join(exam.sources))
     notes = exam_notes(exam)
@@ -288,10 +341,10 @@ def _exam_table(history: PatientHistory, styles, fonts, width: float, factor_set
     head = [Paragraph(t, styles["head"]) for t in
             ("Date", "Exam", "Dose figures", "Effective dose", "Method, factor set, source",
              "Warnings and flags")]
-    rows = [head] + [_exam_row(x, styles, fonts, factor_set) for x in history.exams]
-    fractions = [0.1, 0.2, 0.17, 0.11, 0.19, 0.23]
-    table = Table(rows, colWidths=[width * f for f in fractions], repeatRows=1)
-    style = _grid_style()
+    widths = [width * f for f in EXAM_COLUMNS]
+    rows = [head] + [_exam_row(x, styles, fonts, factor_set, widths) for x in history.exams]
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = _grid_style(fonts)
     for i, exam in enumerate(history.exams, start=1):
         if exam.effective_dose_msv is None and exam.ionising is not False:
             style.add("BACKGROUND", (3, i), (3, i), colors.HexColor("#fbeee0"))
@@ -321,12 +374,12 @@ def _reference_levels(history: PatientHistory, styles, fonts) -> list:
             rows.append([Paragraph(markup(x.date or "no date", fonts), styles["cell"]),
                          Paragraph(markup(f"{exam_title(x)} ({f.exam})", fonts), styles["cell"]),
                          Paragraph(f.quantity, styles["cell"]),
-                         Paragraph(f"{fmt_num(f.value)} {unit}", styles["cell"]),
-                         Paragraph(f"{fmt_num(f.reference)} {unit}", styles["cell"]),
+                         Paragraph(f"{fmt_num(f.value)}{NBSP}{unit}", styles["cell"]),
+                         Paragraph(f"{fmt_num(f.reference)}{NBSP}{unit}", styles["cell"]),
                          Paragraph(markup(f.scheme, fonts), styles["cell"])])
         table = Table(rows, colWidths=[20 * mm, 62 * mm, 18 * mm, 24 * mm, 26 * mm, 22 * mm],
                       hAlign="LEFT", repeatRows=1)
-        table.setStyle(_grid_style())
+        table.setStyle(_grid_style(fonts))
         out += [Paragraph(f"{len(exceeded)} of {len(flags)} comparison(s) above the "
                           "reference level:", styles["body"]), table, Spacer(1, 2 * mm)]
     out.append(Paragraph(DRL_EXPLANATION, styles["small"]))

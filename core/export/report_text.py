@@ -8,16 +8,24 @@ on clinical grounds; natural background is about 2.4 mSv per year.
 """
 from __future__ import annotations
 
+import re
+
 from ..dose.study import DoseFigures
 from ..history import ExamView
 
 HIGH_CUMULATIVE_MSV = 100.0
 
+#: Between a number and its unit (``"9.6\u00a0mGy"``): a line never breaks there.
+NBSP = "\u00a0"
+
 SEX_LABELS = {"M": "male", "F": "female", "O": "other"}
 
 
 def fmt_num(value: float | None) -> str:
-    """Format a dose figure with about three significant digits.
+    """Format a dose figure with three significant digits, trailing zeros kept.
+
+    Every dose figure of the report goes through here, so a column never mixes
+    ``"0.6"`` with ``"1.52"``.
 
     Parameters
     ----------
@@ -27,29 +35,74 @@ def fmt_num(value: float | None) -> str:
     Returns
     -------
     str
-        ``"812"``, ``"11.4"``, ``"0.288"``, ``"1,234"``; ``"unknown"`` for None.
+        ``"812"``, ``"11.4"``, ``"0.600"``, ``"0.288"``, ``"1,234"``; ``"0"``
+        for zero, ``"<0.001"`` below that, ``"unknown"`` for None.
     """
     if value is None:
         return "unknown"
     if value == 0:
         return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
     if abs(value) < 0.001:
         return "<0.001"
-    text = f"{value:.3g}"
-    if "e" in text:  # 100-999 never reach here; defensive for odd inputs
-        text = f"{value:.0f}"
-    return text
+    text = f"{value:#.3g}"  # "#": keep trailing zeros (0.6 -> "0.600")
+    if "e" in text or abs(value) >= 1000:  # 999.6 rounds to "1.00e+03"
+        return f"{value:,.0f}"
+    return text.rstrip(".")  # "812." -> "812"
 
 
-def fmt_range(rng: tuple[float, float] | None) -> str:
+def fmt_setting(value: float) -> str:
+    """Format a value the user set or a literature constant (``2.4``, not ``2.40``).
+
+    Parameters
+    ----------
+    value
+        E.g. the natural background in mSv per year.
+
+    Returns
+    -------
+    str
+    """
+    return f"{value:g}"
+
+
+# a number, spaces, then a unit: the spaces become one non-breaking space
+_UNITS = ("mSv", "mGy·cm", "mGy.cm", "mGycm", "mGy", "dGy·cm²", "Gy·cm²", "cGy·cm²", "µGy·m²",
+          "Gy·m²", "MBq", "GBq", "kBq", "mCi", "kVp", "kV", "mAs", "mA", "mm", "cm", "ms", "s",
+          "%", "years", "year", "months", "month", "days", "day", "million")
+_NUMBER_UNIT = re.compile(
+    r"(?<=\d)[ \t]+(?=(?:" + "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+    + r")(?![\w·²]))")
+_NUMBER_RELATION = re.compile(r"(?<=\d) ([<>≤≥=×]) (?=[\d<])")
+
+
+def keep_units(text: str) -> str:
+    """Join numbers to their units with non-breaking spaces.
+
+    Parameters
+    ----------
+    text
+        Any report text, e.g. an estimator warning
+        (``"CTDIvol 9.6 mGy above ... (8.5 mGy)"``).
+
+    Returns
+    -------
+    str
+        The text with ``"9.6\u00a0mGy"``, ``"(915\u00a0>\u00a0600)"``, so a
+        line break never separates a number from its unit.
+    """
+    text = _NUMBER_UNIT.sub(NBSP, text)
+    return _NUMBER_RELATION.sub(lambda m: f"{NBSP}{m.group(1)}{NBSP}", text)
+
+
+def fmt_range(rng: tuple[float, float] | None, unit: str = "") -> str:
     """Format an uncertainty range as ``"5.69–17.1"``.
 
     Parameters
     ----------
     rng
         ``(low, high)`` in mSv, or ``None``.
+    unit
+        Appended after a non-breaking space when given (``"5.69–17.1\u00a0mSv"``).
 
     Returns
     -------
@@ -58,7 +111,8 @@ def fmt_range(rng: tuple[float, float] | None) -> str:
     """
     if not rng:
         return ""
-    return f"{fmt_num(rng[0])}–{fmt_num(rng[1])}"
+    text = f"{fmt_num(rng[0])}–{fmt_num(rng[1])}"
+    return f"{text}{NBSP}{unit}" if unit else text
 
 
 def background_equivalent(msv: float, per_year: float) -> str:
@@ -74,18 +128,19 @@ def background_equivalent(msv: float, per_year: float) -> str:
     Returns
     -------
     str
-        E.g. ``"about 4.7 years"``, ``"about 3 months"``, ``"about 9 days"``.
+        E.g. ``"about 4.7 years"``, ``"about 3 months"``, ``"about 9 days"``
+        (a non-breaking space before the unit).
     """
     if per_year <= 0 or msv <= 0:
         return "none"
     years = msv / per_year
     if years >= 1:
-        return f"about {years:.1f} years" if years < 10 else f"about {years:.0f} years"
+        return f"about {years:.1f}{NBSP}years" if years < 10 else f"about {years:.0f}{NBSP}years"
     months = years * 12
     if months >= 1:
-        return f"about {months:.0f} month{'s' if round(months) != 1 else ''}"
+        return f"about {months:.0f}{NBSP}month{'s' if round(months) != 1 else ''}"
     days = max(1, round(years * 365))
-    return f"about {days} day{'s' if days != 1 else ''}"
+    return f"about {days}{NBSP}day{'s' if days != 1 else ''}"
 
 
 def dose_figure_lines(dose: DoseFigures) -> list[str]:
@@ -99,21 +154,22 @@ def dose_figure_lines(dose: DoseFigures) -> list[str]:
     Returns
     -------
     list of str
+        Each number is joined to its unit by a non-breaking space.
     """
     lines = []
     if dose.ct_dlp_mgycm is not None:
-        lines.append(f"DLP {fmt_num(dose.ct_dlp_mgycm)} mGy·cm")
+        lines.append(f"DLP {fmt_num(dose.ct_dlp_mgycm)}{NBSP}mGy·cm")
     if dose.ct_ctdivol_mgy_max is not None:
-        lines.append(f"CTDIvol max {fmt_num(dose.ct_ctdivol_mgy_max)} mGy")
+        lines.append(f"CTDIvol max {fmt_num(dose.ct_ctdivol_mgy_max)}{NBSP}mGy")
     if dose.ct_irradiation_events is not None:
         lines.append(f"{dose.ct_irradiation_events} CT irradiation event(s)")
     if dose.dap_gycm2 is not None:
-        lines.append(f"DAP {fmt_num(dose.dap_gycm2)} Gy·cm²")
+        lines.append(f"DAP {fmt_num(dose.dap_gycm2)}{NBSP}Gy·cm²")
     if dose.agd_mgy is not None:
-        lines.append(f"AGD {fmt_num(dose.agd_mgy)} mGy")
+        lines.append(f"AGD {fmt_num(dose.agd_mgy)}{NBSP}mGy")
     if dose.administered_activity_mbq is not None:
         pharm = f" {dose.radiopharmaceutical}" if dose.radiopharmaceutical else ""
-        lines.append(f"Activity {fmt_num(dose.administered_activity_mbq)} MBq{pharm}")
+        lines.append(f"Activity {fmt_num(dose.administered_activity_mbq)}{NBSP}MBq{pharm}")
     elif dose.radiopharmaceutical:
         lines.append(f"{dose.radiopharmaceutical} (activity unknown)")
     return lines
@@ -147,18 +203,36 @@ def exam_notes(exam: ExamView) -> list[str]:
     -------
     list of str
         Its warnings, reference levels it exceeded (unless a warning already
-        says so) and the effective dose the device reported, if any.
+        says so) and the effective dose the device reported, if any; numbers
+        joined to their units (:func:`keep_units`).
     """
-    notes = list(exam.warnings)
+    notes = list(dict.fromkeys(exam.warnings))
     for flag in exam.reference_levels:
         # the estimator usually words the flag as a warning already: do not repeat it
-        said = any("reference level" in w and flag.quantity in w for w in exam.warnings)
+        said = any("reference level" in w and flag.quantity in w for w in notes)
         if flag.exceeded and not said:
             notes.append(f"{flag.quantity} above the {flag.scheme} reference level "
                          f"({fmt_num(flag.value)} > {fmt_num(flag.reference)})")
     if exam.reported_effective_dose_msv is not None:
         notes.append(f"Device reported {fmt_num(exam.reported_effective_dose_msv)} mSv")
-    return notes
+    return [keep_units(n) for n in notes]
+
+
+def factor_set_label(label: str) -> str:
+    """A factor set label that can wrap between its parts.
+
+    Parameters
+    ----------
+    label
+        E.g. ``"AAPM-96+NM-coefficients"`` (a PET-CT: CT and NM factors).
+
+    Returns
+    -------
+    str
+        ``"AAPM-96 + NM-coefficients"``: a line may break at the spaces,
+        never inside a part's name.
+    """
+    return " + ".join(part.strip() for part in label.split("+") if part.strip()) or label
 
 
 def explanation_paragraphs(background_msv_per_year: float, factor_set: str) -> list[str]:
@@ -175,8 +249,8 @@ def explanation_paragraphs(background_msv_per_year: float, factor_set: str) -> l
     -------
     list of str
     """
-    bg = fmt_num(background_msv_per_year)
-    return [
+    bg = fmt_setting(background_msv_per_year)
+    paragraphs = [
         "Effective dose (in millisievert, mSv) is a radiation protection quantity. It describes "
         "the exposure of a reference person, averaged over ages and both sexes; it is a "
         "population quantity, not a measurement on this patient and not a personal risk figure. "
@@ -197,6 +271,7 @@ def explanation_paragraphs(background_msv_per_year: float, factor_set: str) -> l
         "This report is information for the patient and the clinician; it is not a warning "
         "that an exam should not be done.",
     ]
+    return [keep_units(p) for p in paragraphs]
 
 
 def high_cumulative_note(total_msv: float) -> str | None:
@@ -215,10 +290,11 @@ def high_cumulative_note(total_msv: float) -> str | None:
     """
     if total_msv < HIGH_CUMULATIVE_MSV:
         return None
-    return (f"The cumulative effective dose ({fmt_num(total_msv)} mSv) is at or above 100 mSv, "
-            "the level used in the IAEA work on recurrent imaging (in a study of about "
-            "2.5 million patients, 1.33 % reached it from CT). This is information for the "
-            "clinician, not a reason to withhold a clinically justified exam.")
+    return keep_units(
+        f"The cumulative effective dose ({fmt_num(total_msv)} mSv) is at or above 100 mSv, "
+        "the level used in the IAEA work on recurrent imaging (in a study of about "
+        "2.5 million patients, 1.33 % reached it from CT). This is information for the "
+        "clinician, not a reason to withhold a clinically justified exam.")
 
 
 DRL_EXPLANATION = (
