@@ -53,7 +53,16 @@ def test_invalid_bundle_is_rejected(bundle):
     study = next(e["resource"] for e in broken["entry"]
                  if e["resource"]["resourceType"] == "ImagingStudy")
     del study["subject"]  # required in R4
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="R4"):
+        validate_bundle(broken)
+
+
+def test_elements_r4_does_not_know_are_rejected(bundle):
+    broken = json.loads(json.dumps(bundle))
+    observation = next(e["resource"] for e in broken["entry"]
+                       if e["resource"]["resourceType"] == "Observation")
+    observation["valueQuantityX"] = {"value": 1}  # no such element in FHIR R4 4.0.1
+    with pytest.raises(ValueError, match="R4"):
         validate_bundle(broken)
 
 

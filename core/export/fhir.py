@@ -22,9 +22,10 @@ A ``Device`` resource names the software (DoseTrail and its version) and is
 the ``device`` of every observation. Resource ids are deterministic UUIDs
 (derived from the patient key and the Study Instance UIDs), so two exports of
 the same library give the same ids. The output is plain JSON-ready dicts;
-:func:`validate_bundle` checks it against the FHIR R4 structure
-(``fhir.resources.R4B``, whose Bundle, Patient, ImagingStudy, Observation and
-Device match R4).
+:func:`validate_bundle` checks it against the FHIR R4 (4.0.1) structure with
+the SMART on FHIR models (``fhirclient``, generated from the R4 structure
+definitions: unknown elements and missing required ones are errors), and
+against ``fhir.resources.R4B`` (pydantic, also checks value types).
 """
 from __future__ import annotations
 
@@ -129,10 +130,23 @@ def validate_bundle(bundle: dict[str, Any]) -> Any:
     Returns
     -------
     fhir.resources.R4B.bundle.Bundle
-        The parsed model.
-    """
-    from fhir.resources.R4B.bundle import Bundle  # imported on use: it is slow to load
+        The parsed model (after the R4 4.0.1 check has passed).
 
+    Raises
+    ------
+    ValueError
+        The R4 (``fhirclient``) or R4B (``fhir.resources``) models reject it.
+    """
+    import copy
+
+    from fhir.resources.R4B.bundle import Bundle  # imported on use: they are slow to load
+    from fhirclient.models.bundle import Bundle as R4Bundle
+    from fhirclient.models.fhirabstractbase import FHIRValidationError
+
+    try:
+        R4Bundle(copy.deepcopy(bundle), strict=True).as_json()  # as_json checks required elements
+    except FHIRValidationError as exc:
+        raise ValueError(f"not a valid FHIR R4 (4.0.1) bundle: {exc}") from exc
     return Bundle.model_validate(bundle)
 
 
