@@ -17,11 +17,18 @@ import pytest
 pytestmark = pytest.mark.corpus
 
 
+CLI = [sys.executable, "-c", "import sys; from dosetrail.gui.entry import main; sys.exit(main(sys.argv[1:]))"]
+
+
 @pytest.fixture(scope="module")
-def corpus_export(openrem_dir, tmp_path_factory):
-    home = tmp_path_factory.mktemp("corpus-home")
-    env = {**os.environ, "DOSETRAIL_HOME": str(home)}
-    cmd = [sys.executable, "-c", "import sys; from dosetrail.gui.entry import main; sys.exit(main(sys.argv[1:]))"]
+def corpus_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("corpus-home")
+
+
+@pytest.fixture(scope="module")
+def corpus_export(openrem_dir, corpus_home):
+    env = {**os.environ, "DOSETRAIL_HOME": str(corpus_home)}
+    cmd = CLI
     imp = subprocess.run(cmd + ["import", str(openrem_dir), "--json"], capture_output=True, text=True, env=env)
     summary = json.loads(imp.stdout)
     exp = subprocess.run(cmd + ["export", "--format", "json"], capture_output=True, text=True, env=env)
@@ -117,3 +124,16 @@ def test_unknown_never_zero_and_totals_count_missing(corpus_export):
                 low, high = s["effective_dose_range_msv"]
                 assert low <= s["effective_dose_msv"] <= high
                 assert s["method"] and s["factor_set"] and s["sources"]
+
+
+def test_fhir_export_of_the_corpus_is_valid_r4(corpus_export, corpus_home):
+    from dosetrail.core.export.fhir import validate_bundle
+
+    _, _, doc, _ = corpus_export
+    fhir = subprocess.run(CLI + ["export", "--format", "fhir"], capture_output=True, text=True,
+                          env={**os.environ, "DOSETRAIL_HOME": str(corpus_home)})
+    assert fhir.returncode == 0, fhir.stderr
+    bundle = json.loads(fhir.stdout)
+    validate_bundle(bundle)
+    studies = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ImagingStudy"]
+    assert len(studies) == sum(len(p["studies"]) for p in doc["patients"])
