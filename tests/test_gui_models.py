@@ -156,6 +156,8 @@ def test_display_name():
     assert display_name("DOE^JANE^^DR") == "DOE, JANE DR"
     assert display_name("") == "(no name)"
     assert display_name("SMITH") == "SMITH"
+    # the ideographic group in parentheses, as in the PDF report (not the raw "=" groups)
+    assert display_name("Yamada^Tarou=山田^太郎=やまだ^たろう") == "Yamada, Tarou (山田 太郎)"
 
 
 def test_patient_model_with_thousands_is_fast():

@@ -40,6 +40,7 @@ from reportlab.platypus import (
 
 from ..config import Settings
 from ..history import ExamView, PatientHistory
+from ..storage.names import chart_name
 from .pdf_fonts import ReportFonts, markup, report_fonts
 from .report_plot import cumulative_drawing
 from .report_text import (
@@ -116,7 +117,7 @@ def _write(history: PatientHistory, path: str | Path, *, settings: Settings,
     p = history.patient
     footer = (f"DoseTrail {software_version} · factor set {factor_set} · "
               f"generated {when:%Y-%m-%d %H:%M} UTC")
-    header = f"Radiation dose history · {_display_name(p.name)}"
+    header = f"Radiation dose history · {chart_name(p.name)}"
     if p.birth_date:
         header += f" · born {p.birth_date}"
 
@@ -125,7 +126,7 @@ def _write(history: PatientHistory, path: str | Path, *, settings: Settings,
     doc = SimpleDocTemplate(
         str(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
         topMargin=MARGIN + 6 * mm, bottomMargin=MARGIN + 4 * mm,
-        title=f"Radiation dose history – {_display_name(p.name)}", author="DoseTrail",
+        title=f"Radiation dose history – {chart_name(p.name)}", author="DoseTrail",
         subject="Patient radiation dose history", creator=f"DoseTrail {software_version}",
         initialFontName=fonts.regular,  # not Helvetica (not embedded) when a TrueType font is used
     )
@@ -174,28 +175,6 @@ def _styles(fonts: ReportFonts) -> dict[str, ParagraphStyle]:
     }
 
 
-def _display_name(dicom_name: str | None) -> str:
-    """``DOE^JANE`` -> ``DOE, JANE`` (family name first, as on a chart).
-
-    A DICOM name with an ideographic group (``Yamada^Tarou=山田^太郎=...``)
-    shows it in parentheses: ``Yamada, Tarou (山田 太郎)``.
-    """
-    if not dicom_name or not dicom_name.strip("^ ="):
-        return "(no name)"
-    groups = dicom_name.split("=")
-
-    def one(group: str) -> str:
-        parts = [x.strip() for x in group.split("^")]
-        family, rest = parts[0], " ".join(x for x in parts[1:] if x)
-        return f"{family}, {rest}" if family and rest else (family or rest)
-
-    first = one(groups[0])
-    ideographic = " ".join(x.strip() for x in groups[1].split("^") if x.strip()) if len(groups) > 1 else ""
-    if not first:
-        return ideographic or "(no name)"
-    return f"{first} ({ideographic})" if ideographic else first
-
-
 def _identity(history: PatientHistory, styles, fonts) -> list:
     p = history.patient
     ids = "<br/>".join(
@@ -215,7 +194,7 @@ def _identity(history: PatientHistory, styles, fonts) -> list:
                                ("TOPPADDING", (0, 0), (-1, -1), 1),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return [Paragraph("Radiation dose history", styles["title"]),
-            Paragraph(markup(_display_name(p.name), fonts), styles["h2"]), table]
+            Paragraph(markup(chart_name(p.name), fonts), styles["h2"]), table]
 
 
 def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: float) -> list:

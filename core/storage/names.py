@@ -181,3 +181,25 @@ def all_display_forms(raw: str | None) -> list[str]:
             continue
         out.append(display_name("^".join(comps)) if i == 0 else " ".join(c for c in comps if c))
     return out
+
+
+def chart_name(dicom_name: str | None) -> str:
+    """``DOE^JANE`` -> ``DOE, JANE`` (family name first, as on a chart).
+
+    A DICOM name with an ideographic group (``Yamada^Tarou=山田^太郎=...``)
+    shows it in parentheses: ``Yamada, Tarou (山田 太郎)``.
+    """
+    if not dicom_name or not dicom_name.strip("^ ="):
+        return "(no name)"
+    groups = dicom_name.split("=")
+
+    def one(group: str) -> str:
+        parts = [x.strip() for x in group.split("^")]
+        family, rest = parts[0], " ".join(x for x in parts[1:] if x)
+        return f"{family}, {rest}" if family and rest else (family or rest)
+
+    first = one(groups[0])
+    ideographic = " ".join(x.strip() for x in groups[1].split("^") if x.strip()) if len(groups) > 1 else ""
+    if not first:
+        return ideographic or "(no name)"
+    return f"{first} ({ideographic})" if ideographic else first

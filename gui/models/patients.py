@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from dosetrail.core.history import PatientSummary
+from dosetrail.core.storage.names import chart_name
 
 from ..formatting import fmt_number, plural, total_text
 
@@ -28,14 +29,9 @@ NUMERIC = {4, 5}
 
 
 def display_name(dicom_name: str) -> str:
-    """``"DOE^JANE^^DR"`` -> ``"DOE, JANE DR"``; empty names read ``"(no name)"``."""
-    parts = [p.strip() for p in (dicom_name or "").split("^")]
-    parts = [p for p in parts if p]
-    if not parts:
-        return "(no name)"
-    if len(parts) == 1:
-        return parts[0]
-    return f"{parts[0]}, {' '.join(parts[1:])}"
+    """``"DOE^JANE^^DR"`` -> ``"DOE, JANE DR"``; an ideographic group in parentheses
+    (``"Yamada, Tarou (山田 太郎)"``); empty names read ``"(no name)"``."""
+    return chart_name(dicom_name)
 
 
 def _ids_text(p: PatientSummary) -> str:
