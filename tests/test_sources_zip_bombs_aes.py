@@ -22,12 +22,13 @@ from pydicom.data import get_testdata_file
 
 from dosetrail.core.cli.main import main
 from dosetrail.core.sources.archive import MemberReadError
-from dosetrail.core.sources.base import SourceItem, SourceProblem
+from dosetrail.core.sources.base import SourceProblem
 from dosetrail.core.sources.discover import iter_source
 from dosetrail.core.sources.gzip_source import gunzip_capped
 from dosetrail.core.sources.limits import MIB, ArchiveLimits
 
 from synth import make_zip_bomb
+from test_sources_zip import _read_all as read_all_events
 
 CT = get_testdata_file("CT_small.dcm", download=False)
 MR = get_testdata_file("MR_small.dcm", download=False)
@@ -80,17 +81,9 @@ def _peak_of(fn):
 
 
 def _read_all(path, **kw):
-    """Consume like the pipeline: read each item before advancing."""
-    items, problems, errors = {}, {}, {}
-    for ev in iter_source(str(path), **kw):
-        if isinstance(ev, SourceItem):
-            try:
-                items[ev.label] = ev.read()
-            except MemberReadError as exc:
-                errors[ev.label] = str(exc)
-        elif isinstance(ev, SourceProblem):
-            problems[ev.label] = ev.reason
-    return items, problems, errors
+    """Consume like the pipeline (tests/test_sources_zip.py); problems as their reasons."""
+    items, problems, errors = read_all_events(path, **kw)
+    return items, {label: p.reason for label, p in problems.items()}, errors
 
 
 # -- bombs: refused early, with the usual reasons ---------------------------------------------
