@@ -118,6 +118,29 @@ def modality_label(modalities: list[str]) -> str:
     return "/".join(shown or modalities)
 
 
+_PLAIN_KIND = {
+    "CT": "CT scan", "PT": "PET scan", "NM": "nuclear medicine scan", "MG": "mammogram",
+    "DX": "X-ray", "CR": "X-ray", "PX": "dental panoramic X-ray", "IO": "dental X-ray",
+    "RF": "fluoroscopy (moving X-ray)", "XA": "angiography (X-ray)", "MR": "MRI scan",
+    "US": "ultrasound", "BMD": "bone density scan", "SR": "dose report",
+}
+
+
+def exam_kind(modalities: list[str]) -> str:
+    """The kind of exam in plain words: ``["PT", "CT", "SR"]`` -> ``"PET-CT scan"``."""
+    shown = [m for m in modalities if m not in ("SR", "PR", "KO", "DOC", "OT")] or list(modalities)
+    if "PT" in shown and "CT" in shown:
+        return "PET-CT scan"
+    if "NM" in shown and "CT" in shown:
+        return "SPECT-CT scan"
+    kinds = []
+    for m in shown:
+        kind = _PLAIN_KIND.get(m, m)
+        if kind not in kinds:
+            kinds.append(kind)
+    return " and ".join(kinds) or "exam"
+
+
 def primary_modality(modalities: list[str]) -> str:
     """One modality to colour an exam by (PET/CT counts as PT, NM before CT)."""
     order = ("PT", "NM", "CT", "XA", "RF", "MG", "DX", "CR", "PX", "IO", "MR", "US")

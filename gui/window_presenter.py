@@ -18,7 +18,7 @@ from dosetrail.core.config import data_home
 from .dialogs.merge_split import MergePatientsDialog, SplitPatientDialog
 from .dialogs.settings import SettingsDialog
 from .formatting import plural, total_text
-from .models.exams import technical_columns
+from .models.exams import plain_columns, technical_columns
 from .models.patients import KeyRole, display_name
 from .printing import report_settings, start_print
 
@@ -54,6 +54,8 @@ class WindowPresenter(QObject):
         self.w.timeline.set_clinician(clinician)
         for col in technical_columns():
             self.w.exam_view.setColumnHidden(col, not clinician)
+        for col in plain_columns():
+            self.w.exam_view.setColumnHidden(col, clinician)
         self.w.exam_view.resizeColumnsToContents()
         self.w.store.set_last_view(view)
 

@@ -60,11 +60,15 @@ def test_table_row_selects_timeline_marker(window, qtbot):
 
 
 def test_view_toggle_hides_technical_columns(window):
+    from dosetrail.gui.models.exams import column_index
+
     window.act_patient_view.setChecked(True)
     assert all(window.exam_view.isColumnHidden(c) for c in technical_columns())
+    assert not window.exam_view.isColumnHidden(column_index("Exam"))  # "PET-CT scan", not "CT/PT"
     assert window.details.currentWidget() is window.summary
     window.act_clinician_view.setChecked(True)
     assert not any(window.exam_view.isColumnHidden(c) for c in technical_columns())
+    assert window.exam_view.isColumnHidden(column_index("Exam"))
     assert window.details.currentWidget() is window.clinician
     assert window.store.last_view() == "clinician"
     assert window.controller.history.factor_set in window.clinician.plain_text()
@@ -298,7 +302,7 @@ def test_exam_table_shows_the_estimate_without_scrolling(qtbot, tmp_path):
     qtbot.waitUntil(lambda: win.controller.history is not None, timeout=5000)
     win.act_patient_view.setChecked(True)
     qtbot.wait(50)
-    assert [c.title.split(" (")[0] for c in COLUMNS[:5]] == ["Date", "Modality", "Description",
+    assert [c.title.split(" (")[0] for c in COLUMNS[:6]] == ["Date", "Exam", "Modality", "Description",
                                                              "Effective dose", "Range"]
     left, right = _visible_span(win.exam_view, EFFECTIVE_COLUMN)
     assert left >= 0 and right <= win.exam_view.viewport().width()

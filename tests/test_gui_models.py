@@ -10,6 +10,7 @@ from dosetrail.gui.models.exams import (
     ExamRole,
     ExamTableModel,
     make_exam_proxy,
+    plain_columns,
     technical_columns,
 )
 from dosetrail.gui.models.patients import PatientFilterProxy, PatientTableModel, display_name
@@ -180,12 +181,14 @@ def test_estimate_columns_come_before_the_technical_ones():
     from dosetrail.gui.models.exams import DATE_COLUMN, RANGE_COLUMN, column_index
 
     titles = [c.title.split(" (")[0] for c in COLUMNS]
-    assert titles[:7] == ["Date", "Modality", "Description", "Effective dose", "Range", "Body region",
+    # "Exam" (plain words, patient view) and "Modality" (codes, clinician view) are twins
+    assert titles[:8] == ["Date", "Exam", "Modality", "Description", "Effective dose", "Range", "Body region",
                           "Institution"]
     assert titles[-2:] == ["Source", "Flags"]
-    assert (DATE_COLUMN, EFFECTIVE_COLUMN, RANGE_COLUMN) == (0, 3, 4)
+    assert (DATE_COLUMN, EFFECTIVE_COLUMN, RANGE_COLUMN) == (0, 4, 5)
     assert column_index("DLP") == titles.index("DLP")
-    technical = technical_columns()
+    assert plain_columns() == [column_index("Exam")]
+    technical = [c for c in technical_columns() if c != column_index("Modality")]
     assert technical == list(range(min(technical), len(COLUMNS)))  # raw figures, source, flags last
     # the named columns read what their titles say
     exam = next(e for e in build_history().exams if e.effective_dose_msv is not None)
@@ -193,3 +196,15 @@ def test_estimate_columns_come_before_the_technical_ones():
     model.set_exams([exam])
     assert model.index(0, EFFECTIVE_COLUMN).data() == COLUMNS[EFFECTIVE_COLUMN].text(exam)
     assert model.headerData(RANGE_COLUMN, Qt.Orientation.Horizontal).startswith("Range")
+
+
+@pytest.mark.parametrize("modalities,kind", [
+    (["PT", "CT", "SR"], "PET-CT scan"), (["CT", "SR"], "CT scan"), (["MG"], "mammogram"),
+    (["DX"], "X-ray"), (["CR", "DX"], "X-ray"), (["MR"], "MRI scan"), (["US"], "ultrasound"),
+    (["NM", "CT"], "SPECT-CT scan"), (["SR"], "dose report"), (["XA"], "angiography (X-ray)"),
+    (["ZZ"], "ZZ"), ([], "exam"),
+])
+def test_exam_kind_in_plain_words(modalities, kind):
+    from dosetrail.gui.formatting import exam_kind
+
+    assert exam_kind(modalities) == kind

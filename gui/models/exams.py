@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from dosetrail.core.history import ExamView
 
-from ..formatting import fmt_number, fmt_range, modality_label
+from ..formatting import exam_kind, fmt_number, fmt_range, modality_label
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ExamRole = Qt.ItemDataRole.UserRole + 2
@@ -22,6 +22,7 @@ class Column:
     text: Callable[[ExamView], str]
     sort: Callable[[ExamView], Any]
     technical: bool = False  # hidden in the patient view
+    plain: bool = False  # shown in the patient view only (the clinician view has the technical twin)
     numeric: bool = False
 
 
@@ -51,8 +52,10 @@ def _effective_text(e: ExamView) -> str:
 #: column looks it up by title (:func:`column_index`), never by a hard-coded number.
 COLUMNS: list[Column] = [
     Column("Date", "Study date", lambda e: e.date or "unknown", lambda e: e.date or "9999"),
+    Column("Exam", "The kind of exam", lambda e: exam_kind(e.modalities), lambda e: exam_kind(e.modalities),
+           plain=True),
     Column("Modality", "Modalities in the study", lambda e: modality_label(e.modalities),
-           lambda e: modality_label(e.modalities)),
+           lambda e: modality_label(e.modalities), technical=True),
     Column("Description", "Study description", lambda e: e.description or "",
            lambda e: (e.description or "").lower()),
     Column("Effective dose (mSv)", "Estimated effective dose, mSv", _effective_text,
@@ -102,6 +105,11 @@ DESCRIPTION_COLUMN = column_index("Description")
 def technical_columns() -> list[int]:
     """Columns the patient view hides (raw dose indices and sources)."""
     return [i for i, c in enumerate(COLUMNS) if c.technical]
+
+
+def plain_columns() -> list[int]:
+    """Columns the clinician view hides (plain-language twins of technical ones)."""
+    return [i for i, c in enumerate(COLUMNS) if c.plain]
 
 
 def exam_tooltip(e: ExamView) -> str:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
 
-from ..formatting import background_equivalent, fmt_number, modality_label
+from ..formatting import background_equivalent, exam_kind, fmt_number
 from ..style import large_font
 
 WHAT_IT_MEANS = (
@@ -30,7 +30,7 @@ DECISIONS = (
 
 
 def _exam_name(e: ExamView) -> str:
-    what = e.description or modality_label(e.modalities) or "exam"
+    what = e.description or exam_kind(e.modalities)
     return f"{what} ({e.date or 'date unknown'})"
 
 
@@ -90,7 +90,7 @@ def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) 
                    f"radiation used: {names}.")
     non_ionising = [e for e in exams if e.ionising is False]
     if non_ionising and ionising_estimated:
-        kinds = sorted({modality_label(e.modalities) for e in non_ionising})
+        kinds = sorted({exam_kind(e.modalities) for e in non_ionising})
         one = len(non_ionising) == 1
         out.append(f"{len(non_ionising)} of your exams ({', '.join(kinds)}) used no X-rays or "
                    f"radioactive tracers, so {'it adds' if one else 'they add'} nothing.")
