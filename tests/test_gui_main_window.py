@@ -348,3 +348,31 @@ def test_patient_names_are_readable_at_the_default_size(qtbot, tmp_path):
         if not header.isSectionHidden(col):
             title = str(win.patient_model.headerData(col, Qt.Orientation.Horizontal))
             assert header.sectionSize(col) >= header.fontMetrics().horizontalAdvance(title), title
+
+
+def test_file_print_runs_in_the_background_and_says_when_done(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from dosetrail.gui import window_presenter
+
+    out = tmp_path / "printed.pdf"
+
+    class PdfPrinter(QPrinter):  # prints to a file instead of a printer
+        def __init__(self, mode):
+            super().__init__(mode)
+            self.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            self.setOutputFileName(str(out))
+
+    class AcceptingDialog:  # the user presses Print in the system dialog
+        def __init__(self, printer, parent):
+            pass
+
+        def exec(self):
+            return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(window_presenter, "QPrinter", PdfPrinter)
+    monkeypatch.setattr(window_presenter, "QPrintDialog", AcceptingDialog)
+    window.act_print.trigger()  # returns at once: the job runs on the pool
+    assert window.statusBar().currentMessage().startswith("Printing")
+    qtbot.waitUntil(lambda: "printed" in window.statusBar().currentMessage(), timeout=30000)
+    assert out.read_bytes().startswith(b"%PDF")
