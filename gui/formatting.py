@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+from dosetrail.core.export.report_text import plural  # noqa: F401 - shared with the PDF report
+
 
 def fmt_number(value: float | None, digits: int = 2) -> str:
     """Format a figure with ``digits`` significant digits; unknown is an empty string.
@@ -36,11 +38,6 @@ def fmt_msv(value: float | None) -> str:
     if value is None:
         return "unknown"
     return f"{fmt_number(value)} mSv"
-
-
-def plural(n: int, word: str, shown: str | None = None) -> str:
-    """``"1 exam"``, ``"2 exams"`` (``shown`` replaces the number as written)."""
-    return f"{shown if shown is not None else n} {word}{'' if n == 1 else 's'}"
 
 
 def total_text(patient) -> str:

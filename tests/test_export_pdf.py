@@ -56,8 +56,8 @@ def test_summary_figures(report):
     assert f"range {low:.3g}–{high:.3g} mSv" in text
     missing = sum(1 for x in history.exams if x.effective_dose_msv is None)
     assert missing == 1
-    assert f"{missing} exam(s) without a dose estimate" in text
-    assert f"{len(history.exams)} exam(s) in the history" in text
+    assert f"{missing} exam without a dose estimate" in text  # singular, not "exam(s)"
+    assert f"{len(history.exams)} exams in the history" in text
     for year, value in history.per_year_msv.items():
         assert f"{year} {fmt_num(value)} mSv" in text
 
@@ -126,7 +126,7 @@ def test_total_is_unknown_when_no_exam_has_an_estimate(tmp_path):
     text = _flat(" ".join(_pages(path)))
     assert "Unknown cumulative effective dose: no exam has a dose estimate" in text
     assert "0 mSv" not in text
-    assert "1 exam(s) without a dose estimate" in text
+    assert "1 exam without a dose estimate" in text
 
 
 def test_unicode_names_embedded_font(tmp_path):

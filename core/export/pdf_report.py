@@ -50,6 +50,7 @@ from .report_text import (
     background_equivalent,
     dose_figure_lines,
     exam_notes,
+    plural,
     exam_title,
     explanation_paragraphs,
     factor_set_label,
@@ -213,12 +214,12 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
         big = Paragraph(f"Unknown {small}cumulative effective dose: no exam has a dose estimate"
                         "</font>", styles["big"])
     lines = [
-        f"{p.exam_count} exam(s) in the history; {with_estimate} with a dose estimate"
+        f"{plural(p.exam_count, 'exam')} in the history; {with_estimate} with a dose estimate"
         + (f" (of which {non_ionising} without ionising radiation: MR, ultrasound)"
            if non_ionising else "") + ".",
     ]
     if without:
-        lines.append(f"<b>{without} exam(s) without a dose estimate</b>: their dose is unknown "
+        lines.append(f"<b>{plural(without, 'exam')} without a dose estimate</b>: their dose is unknown "
                      "and not included in the total.")
     elif p.exam_count:
         lines.append("Every exam has a dose estimate (exams without a dose estimate: 0).")
@@ -342,7 +343,7 @@ def _reference_levels(history: PatientHistory, styles, fonts) -> list:
                              styles["body"]))
         return out
     if not exceeded:
-        out.append(Paragraph(f"{len(flags)} comparison(s) with diagnostic reference levels; "
+        out.append(Paragraph(f"{plural(len(flags), 'comparison')} with diagnostic reference levels; "
                              "none above the reference level.", styles["body"]))
     else:
         head = [Paragraph(t, styles["head"]) for t in
@@ -359,7 +360,7 @@ def _reference_levels(history: PatientHistory, styles, fonts) -> list:
         table = Table(rows, colWidths=[20 * mm, 62 * mm, 18 * mm, 24 * mm, 26 * mm, 22 * mm],
                       hAlign="LEFT", repeatRows=1)
         table.setStyle(_grid_style(fonts))
-        out += [Paragraph(f"{len(exceeded)} of {len(flags)} comparison(s) above the "
+        out += [Paragraph(f"{len(exceeded)} of {plural(len(flags), 'comparison')} above the "
                           "reference level:", styles["body"]), table, Spacer(1, 2 * mm)]
     out.append(Paragraph(DRL_EXPLANATION, styles["small"]))
     return out

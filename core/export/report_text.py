@@ -21,6 +21,11 @@ NBSP = "\u00a0"
 SEX_LABELS = {"M": "male", "F": "female", "O": "other"}
 
 
+def plural(n: int, word: str, shown: str | None = None) -> str:
+    """``"1 exam"``, ``"2 exams"`` (``shown`` replaces the number as written)."""
+    return f"{shown if shown is not None else n} {word}{'' if n == 1 else 's'}"
+
+
 def fmt_num(value: float | None) -> str:
     """Format a dose figure with three significant digits, trailing zeros kept.
 
@@ -162,7 +167,7 @@ def dose_figure_lines(dose: DoseFigures) -> list[str]:
     if dose.ct_ctdivol_mgy_max is not None:
         lines.append(f"CTDIvol max {fmt_num(dose.ct_ctdivol_mgy_max)}{NBSP}mGy")
     if dose.ct_irradiation_events is not None:
-        lines.append(f"{dose.ct_irradiation_events} CT irradiation event(s)")
+        lines.append(plural(dose.ct_irradiation_events, "CT irradiation event"))
     if dose.dap_gycm2 is not None:
         lines.append(f"DAP {fmt_num(dose.dap_gycm2)}{NBSP}Gy·cm²")
     if dose.agd_mgy is not None:
