@@ -50,7 +50,6 @@ from .report_text import (
     background_equivalent,
     dose_figure_lines,
     exam_notes,
-    plural,
     exam_title,
     explanation_paragraphs,
     factor_set_label,
@@ -59,6 +58,7 @@ from .report_text import (
     fmt_setting,
     high_cumulative_note,
     keep_units,
+    plural,
 )
 
 MARGIN = 15 * mm
