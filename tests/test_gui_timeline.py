@@ -196,3 +196,10 @@ def test_reference_label_moves_off_a_marker():
     assert place != "left-above" and place in LABEL_PLACES
     # markers everywhere above the line: below it
     assert label_place([m(0.1, 13), m(0.9, 13)], 12.0, 27.0, 0.0, 100.0, 0.45) == "left-below"
+
+
+def test_patient_view_legend_names_exams_in_plain_words(timeline):
+    assert "PT" in timeline.legend.text() and "PET&nbsp;scan" not in timeline.legend.text()  # clinician: codes
+    timeline.set_clinician(False)
+    text = timeline.legend.text()
+    assert "CT&nbsp;scan" in text and "mammogram" in text and "PET&nbsp;scan" in text

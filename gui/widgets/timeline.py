@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from html import escape
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
 
-from ..formatting import epoch_to_iso, fmt_number, iso_to_epoch, modality_label, primary_modality
+from ..formatting import epoch_to_iso, exam_kind, fmt_number, iso_to_epoch, modality_label, primary_modality
 from ..style import modality_color, plot_colors
 
 YEAR_S = 365.25 * 86400
@@ -384,7 +385,8 @@ class TimelineWidget(QWidget):
                 sym = f'<span style="color:{self._colors["no_estimate"].name()}">&#9675;</span>'
             else:
                 sym = f'<span style="color:{modality_color(name).name()}">&#9679;</span>'
-            entries.append(f"{sym}&nbsp;{name.replace(' ', '&nbsp;')}")
+            shown = name if self._clinician or name == "no estimate" else exam_kind([name])
+            entries.append(f"{sym}&nbsp;{escape(shown).replace(' ', '&nbsp;')}")
         if self.bars is not None:
             entries.append(f'<span style="color:{self._colors["bars"].name()}">&#9632;</span>'
                            "&nbsp;dose&nbsp;per&nbsp;year")
