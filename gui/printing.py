@@ -7,37 +7,24 @@ print dialog set up. So the printout has the PDF's plot, column layout,
 per-page header with the patient's name, footer with the software version
 and factor set, and notes (PySide6-Essentials has no QtPdf to render a PDF
 with). Both steps run on the worker pool (Qt supports QPainter on a QPrinter
-outside the GUI thread); :func:`start_print` returns at once,
-:func:`print_history` waits for the job in a local event loop, so the window
-keeps repainting.
-
-Without ``pypdfium2`` (a source install that left it out), the fallback is a
-simpler HTML report (:func:`history_html`) printed with ``QTextDocument``.
+outside the GUI thread): :func:`start_print` returns at once and reports the
+outcome to GUI-thread slots; no nested event loop.
 """
 from __future__ import annotations
 
-import logging
 import tempfile
 import threading
-from html import escape
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QEventLoop, QRectF, Qt
-from PySide6.QtGui import QGuiApplication, QImage, QPainter, QTextDocument
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QMessageBox
 
 from dosetrail.core.config import Settings
-from dosetrail.core.export.report_text import exam_notes, factor_set_label
 from dosetrail.core.history import PatientHistory
 
-from .formatting import fmt_number, fmt_range, modality_label
-from .models.patients import display_name
-from .widgets.patient_summary import summary_paragraphs
 from .workers import Worker, run_in_pool
-
-log = logging.getLogger(__name__)
 
 #: Resolution the report's pages are rasterized at (the printer's own when lower).
 PRINT_DPI = 300
@@ -56,15 +43,6 @@ _IMAGE_FORMATS = {
 
 class PrintError(RuntimeError):
     """The report could not be printed (the message is for the user)."""
-
-
-def have_pdf_renderer() -> bool:
-    """Whether pdfium (``pypdfium2``) is available to print the PDF report."""
-    try:
-        import pypdfium2  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def report_settings(history: PatientHistory, background_msv_per_year: float) -> Settings:
@@ -222,125 +200,3 @@ def start_print(history: PatientHistory, settings: Settings, printer: QPrinter, 
     """
     return run_in_pool(_print_report, history, settings, printer, done, on_result=on_done,
                        on_error=on_error, on_finished=on_finished)
-
-
-def print_history(history: PatientHistory, background_msv_per_year: float, printer: QPrinter,
-                  *, settings: Settings | None = None) -> bool:
-    """Print the patient's report (the PDF export's report) on ``printer``.
-
-    The work runs on the pool; this waits for it in a local event loop (the
-    GUI keeps repainting and shows a busy cursor). A failure is logged and
-    shown in a non-modal message box.
-
-    Parameters
-    ----------
-    history : PatientHistory
-    background_msv_per_year : float
-        Natural background used in the report's comparisons.
-    printer : QPrinter
-        A real printer or a PDF file.
-    settings : Settings, optional
-        The library's settings; built from ``history`` and
-        ``background_msv_per_year`` when omitted.
-
-    Returns
-    -------
-    bool
-        Whether the report was printed.
-    """
-    settings = settings or report_settings(history, background_msv_per_year)
-    if not have_pdf_renderer():
-        log.warning("pypdfium2 is not installed: printing the simplified HTML report")
-        doc = QTextDocument()
-        doc.setHtml(history_html(history, settings.background_msv_per_year))
-        doc.print_(printer)
-        return True
-    job_done = threading.Event()  # set by the pool thread
-    delivered = []  # the GUI-thread slot ran
-    loop = QEventLoop()
-
-    def over() -> None:
-        delivered.append(True)
-        loop.quit()
-
-    worker = start_print(history, settings, printer, on_finished=over, done=job_done)
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
-    try:
-        if not delivered:
-            loop.exec()  # returns at once when the application is quitting
-        if not delivered:
-            # no event loop any more (the application quits): let the job
-            # finish with the printer before Qt goes away
-            job_done.wait(120)
-            return False
-    finally:
-        QGuiApplication.restoreOverrideCursor()
-    if worker.exception is not None:
-        _show_failure(worker.exception)
-        return False
-    return True
-
-
-def _show_failure(exc: BaseException) -> None:
-    message = (str(exc) if isinstance(exc, PrintError)
-               else f"The report could not be printed ({type(exc).__name__}: {exc}).")
-    log.error("printing failed: %s", message)
-    parent = QApplication.activeWindow()
-    box = QMessageBox(QMessageBox.Icon.Warning, "DoseTrail", message, QMessageBox.StandardButton.Ok,
-                      parent)
-    box.setModal(False)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.show()
-    _LAST_FAILURE[:] = [box]  # without a parent window, Python owns the box: keep it
-
-
-_LAST_FAILURE: list[QMessageBox] = []
-
-
-# --- fallback without pdfium -------------------------------------------------------
-
-
-def history_html(history: PatientHistory, background_msv_per_year: float) -> str:
-    """A simpler printed report (used only when pdfium is missing).
-
-    Parameters
-    ----------
-    history : PatientHistory
-        The patient's history.
-    background_msv_per_year : float
-        Natural background dose rate used in the summary.
-
-    Returns
-    -------
-    str
-        HTML for :class:`QTextDocument`: patient, plain-language summary and
-        the exam table (dates and doses never wrap; each flag listed once).
-    """
-    from dosetrail.core import __version__
-
-    p = history.patient
-    name = escape(display_name(p.name))
-    ids = ", ".join(f"{i} ({iss})" if iss else i for i, iss in p.patient_ids)
-    out = [f"<h2>Radiation dose history – {name}</h2>",
-           f"<p>Born {escape(p.birth_date or 'unknown')}; IDs: {escape(ids or 'none')}; "
-           f"factor set {escape(history.factor_set)}; DoseTrail {escape(__version__)}.</p>"]
-    out += [f"<p>{escape(t)}</p>" for t in summary_paragraphs(history, background_msv_per_year)]
-    nowrap = " style='white-space: nowrap'"
-    out.append("<table border='1' cellspacing='0' cellpadding='3' width='100%'>"
-               f"<thead><tr><th{nowrap}>Date</th><th>Exam</th><th>Effective dose (mSv)</th>"
-               "<th>Method, factor set, source</th><th>Warnings and flags</th></tr></thead>")
-    for e in history.exams:
-        dose = fmt_number(e.effective_dose_msv) if e.has_estimate else "no estimate"
-        rng = fmt_range(e.effective_dose_range_msv).replace(" mSv", "")
-        method = [e.method or ""]
-        if e.has_estimate and e.ionising is not False:
-            method.append(f"Factor set: {factor_set_label(e.factor_set or history.factor_set)}")
-        if e.sources:
-            method.append("Source: " + ", ".join(e.sources))
-        exam = f"{escape(e.description or '')}<br/>{escape(modality_label(e.modalities))}"
-        out.append(f"<tr><td{nowrap}>{escape(e.date or 'unknown')}</td><td>{exam}</td>"
-                   f"<td{nowrap}>{escape(dose)}<br/>{escape(rng)}</td>"
-                   f"<td>{'<br/>'.join(escape(m) for m in method if m)}</td>"
-                   f"<td>{'<br/>'.join(escape(n) for n in exam_notes(e))}</td></tr>")
-    out.append("</table>")
-    return "\n".join(out)

@@ -109,15 +109,15 @@ def test_export_pdf_and_print(window, qtbot, tmp_path):
     with qtbot.waitSignal(window.controller.pdfWritten, timeout=5000):
         window.controller.export_pdf(window.controller.current_key, str(out))
     assert ("write_report_pdf", window.controller.current_key, str(out)) in window.library.calls
-    from dosetrail.gui.printing import history_html, print_history
+    from dosetrail.gui.printing import start_print
 
     printer = QPrinter()
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    print_history(window.controller.history, 2.4, printer)
-    assert (tmp_path / "printed.pdf").read_bytes().startswith(b"%PDF")
-    html = history_html(window.controller.history, 2.4)
-    assert all((e.description or "") in html for e in window.controller.history.exams)
+    pages = []
+    start_print(window.controller.history, window.library.settings, printer, on_done=pages.append)
+    qtbot.waitUntil(lambda: bool(pages), timeout=30000)
+    assert pages[0] >= 1 and (tmp_path / "printed.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_empty_library_shows_first_import_help(qtbot, tmp_path):

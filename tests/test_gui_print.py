@@ -11,9 +11,7 @@ pytest.importorskip("pytestqt")
 pypdf = pytest.importorskip("pypdf")
 pdfium = pytest.importorskip("pypdfium2")
 
-from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtPrintSupport import QPrinter  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 from test_export_pdf import audit_history  # noqa: E402
 
 from dosetrail.core import __version__  # noqa: E402
@@ -44,6 +42,17 @@ def _gray_pages(path, width: int = 300) -> list:
         doc.close()
 
 
+def _print(qtbot, history, printer) -> dict:
+    """Print through start_print (as File > Print does) and wait for its slots."""
+    outcome: dict = {}
+    printing.start_print(history, Settings(), printer,
+                         on_done=lambda pages: outcome.setdefault("pages", pages),
+                         on_error=lambda text: outcome.setdefault("error", text),
+                         on_finished=lambda: outcome.setdefault("finished", True))
+    qtbot.waitUntil(lambda: "finished" in outcome, timeout=30000)
+    return outcome
+
+
 @pytest.fixture
 def spied_pdf(monkeypatch, tmp_path):
     """Keep a copy of the PDF the print job renders."""
@@ -61,7 +70,7 @@ def spied_pdf(monkeypatch, tmp_path):
 def test_print_is_the_pdf_export(qtbot, tmp_path, spied_pdf):
     history = audit_history()
     out = tmp_path / "printed.pdf"
-    assert printing.print_history(history, 2.4, _pdf_printer(out))
+    assert _print(qtbot, history, _pdf_printer(out))["pages"] >= 2
     exported = tmp_path / "exported.pdf"
     write_report_pdf(history, exported, settings=Settings(), software_version=__version__)
 
@@ -98,16 +107,13 @@ def test_print_runs_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
         return original(pdf, printer, *args, **kwargs)
 
     monkeypatch.setattr(printing, "print_pdf", slow)
-    ticks = []
-    timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(1))
-    timer.start(20)
-    try:
-        assert printing.print_history(audit_history(), 2.4, _pdf_printer(tmp_path / "p.pdf"))
-    finally:
-        timer.stop()
+    outcome: dict = {}
+    t0 = time.monotonic()
+    printing.start_print(audit_history(), Settings(), _pdf_printer(tmp_path / "p.pdf"),
+                         on_done=lambda pages: outcome.setdefault("pages", pages))
+    assert time.monotonic() - t0 < 0.3  # returned at once: the GUI thread is free
+    qtbot.waitUntil(lambda: "pages" in outcome, timeout=30000)
     assert threads and threads[0] is not threading.main_thread()
-    assert len(ticks) >= 5  # the GUI thread kept handling events while the job ran
     assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -116,7 +122,7 @@ def test_print_honours_page_range(qtbot, tmp_path):
     printer = _pdf_printer(out)
     printer.setPrintRange(QPrinter.PrintRange.PageRange)
     printer.setFromTo(2, 2)
-    assert printing.print_history(audit_history(), 2.4, printer)
+    assert _print(qtbot, audit_history(), printer)["pages"] == 1
     assert len(pypdf.PdfReader(str(out)).pages) == 1
 
 
@@ -125,18 +131,5 @@ def test_print_failure_is_reported(qtbot, tmp_path, monkeypatch):
         raise printing.PrintError("The printer could not be started.")
 
     monkeypatch.setattr(printing, "print_pdf", broken)
-    assert not printing.print_history(audit_history(), 2.4, _pdf_printer(tmp_path / "x.pdf"))
-    boxes = [w for w in QApplication.topLevelWidgets()
-             if isinstance(w, QMessageBox) and "could not be started" in w.text()]
-    assert boxes and not boxes[0].isModal()
-    for box in boxes:
-        box.close()
-
-
-def test_fallback_html_lists_each_flag_once():
-    history = audit_history()
-    html = printing.history_html(history, 2.4)
-    assert html.count("CTDIvol 9.6") == 2  # the estimator's warning, once per CT exam
-    assert "reference level (9.60" not in html  # no second copy of the same flag
-    assert "CTDIvol above UK-2022 reference level" not in html  # (the old table added one)
-    assert "white-space: nowrap" in html and "Factor set: AAPM-96 + NM-coefficients" in html
+    outcome = _print(qtbot, audit_history(), _pdf_printer(tmp_path / "x.pdf"))
+    assert "pages" not in outcome and "could not be started" in outcome["error"]
