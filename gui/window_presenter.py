@@ -150,12 +150,19 @@ class WindowPresenter(QObject):
         dialog = QPrintDialog(printer, self.w)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        bar = self.w.statusBar()
-        bar.showMessage("Printing the dose report…")
+        self.w.statusBar().showMessage("Printing the dose report…")
+        # bound methods of this QObject: no slot runs once the window is gone
         self._print_job = start_print(  # kept referenced until it has finished
             history, report_settings(history, self.settings_rate()), printer,
-            on_done=lambda pages: bar.showMessage(f"Dose report printed ({plural(pages, 'page')}).", 8000),
-            on_error=lambda text: self.show_failure(f"Printing failed: {text}"))
+            on_done=self.print_done, on_error=self.print_failed)
+
+    def print_done(self, pages: int) -> None:
+        """Say that the print job has gone to the printer."""
+        self.w.statusBar().showMessage(f"Dose report printed ({plural(pages, 'page')}).", 8000)
+
+    def print_failed(self, text: str) -> None:
+        """Say why the print job failed."""
+        self.show_failure(f"Printing failed: {text}")
 
     def open_settings(self) -> None:
         """Show the settings dialog; apply dose settings in the pool."""

@@ -114,9 +114,10 @@ def test_export_pdf_and_print(window, qtbot, tmp_path):
     printer = QPrinter()
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    pages = []
-    start_print(window.controller.history, window.library.settings, printer, on_done=pages.append)
-    qtbot.waitUntil(lambda: bool(pages), timeout=30000)
+    pages, finished = [], []
+    start_print(window.controller.history, window.library.settings, printer, on_done=pages.append,
+                on_finished=lambda: finished.append(True))
+    qtbot.waitUntil(lambda: bool(finished), timeout=30000)
     assert pages[0] >= 1 and (tmp_path / "printed.pdf").read_bytes().startswith(b"%PDF")
 
 

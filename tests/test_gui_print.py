@@ -110,9 +110,11 @@ def test_print_runs_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
     outcome: dict = {}
     t0 = time.monotonic()
     printing.start_print(audit_history(), Settings(), _pdf_printer(tmp_path / "p.pdf"),
-                         on_done=lambda pages: outcome.setdefault("pages", pages))
+                         on_done=lambda pages: outcome.setdefault("pages", pages),
+                         on_finished=lambda: outcome.setdefault("finished", True))
     assert time.monotonic() - t0 < 0.3  # returned at once: the GUI thread is free
-    qtbot.waitUntil(lambda: "pages" in outcome, timeout=30000)
+    qtbot.waitUntil(lambda: "finished" in outcome, timeout=30000)
+    assert outcome["pages"] >= 1
     assert threads and threads[0] is not threading.main_thread()
     assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
 
