@@ -273,7 +273,7 @@ def _copy_capped(fh, sink, info: zipfile.ZipInfo, limits: ArchiveLimits,
     The ratio is checked against the compressed bytes used so far as well as
     the whole member, so a bomb stops within a few MiB, whatever it declares.
     """
-    guard = UnpackGuard(limits, info.compress_size)
+    guard = UnpackGuard(limits, info.compress_size, declared_size=info.file_size)
     count = 0
     while True:
         chunk = fh.read(_CHUNK)

@@ -16,6 +16,19 @@ GZIP_MAGIC = b"\x1f\x8b"
 _IN_CHUNK = 64 * 1024
 
 
+def _trailer_size(fh, packed_size: int) -> int | None:
+    """ISIZE of the last gzip member (unpacked size mod 4 GiB), read without moving ``fh``."""
+    if packed_size < 18:
+        return None
+    here = fh.tell()
+    try:
+        fh.seek(packed_size - 4)
+        tail = fh.read(4)
+    finally:
+        fh.seek(here)
+    return int.from_bytes(tail, "little") if len(tail) == 4 else None
+
+
 def _gunzip_stream(fh, packed_size: int, limits: ArchiveLimits) -> bytes:
     """Inflate a gzip stream (one member or several) checking the caps as it goes.
 
@@ -25,7 +38,8 @@ def _gunzip_stream(fh, packed_size: int, limits: ArchiveLimits) -> bytes:
     Like ``GzipFile``: zero padding between/after members is allowed, anything
     else after a member is damage, and an empty file unpacks to nothing.
     """
-    guard = UnpackGuard(limits, packed_size, "gzip file")
+    # the trailer's size is only a hint (a bomb can forge it): past it the strict check applies
+    guard = UnpackGuard(limits, packed_size, "gzip file", declared_size=_trailer_size(fh, packed_size))
     parts: list[bytes] = []
     out = read_in = 0
     inflater = None  # decompressor of the current member; None between members

@@ -32,7 +32,11 @@ class ArchiveLimits:
         out / compressed bytes used) is held to ``max_ratio`` too, so a bomb
         is stopped early, at bounded memory, instead of at the per-file limit.
         Below it only the ratio to the whole compressed size counts, which
-        leaves room for a legitimate file that starts with blank frames.
+        leaves room for a legitimate file that starts with blank frames. A
+        member whose declared size (ZIP header, gzip trailer) gives a modest
+        whole ratio is not held to it until it unpacks past that size: a
+        long blank start (zeros compress over 200:1) is then data, and the
+        declared size already bounds what is held.
     """
 
     max_member_bytes: int = 2 * GIB
@@ -56,11 +60,23 @@ class UnpackGuard:
         The file's whole compressed size.
     what
         How the file is named in reasons: ``"member"`` or ``"gzip file"``.
+    declared_size
+        The unpacked size the archive declares (ZIP header, gzip trailer), or
+        None when unknown.
     """
+
+    def _running_check(self, out: int) -> bool:
+        declared = self.declared_size
+        if declared is None or out > declared:
+            return True
+        # a declared whole ratio above a quarter of the cap: be strict from the start
+        return declared > self.limits.max_ratio / 4 * max(self.packed_size, 1)
+
 
     limits: ArchiveLimits
     packed_size: int
     what: str = "member"
+    declared_size: int | None = None  # what the headers say it unpacks to, when they say
 
     def problem(self, out: int, consumed: int) -> str | None:
         """Why unpacking must stop, or ``None``.
@@ -85,7 +101,7 @@ class UnpackGuard:
         if out <= lim.ratio_floor_bytes:
             return None
         allowed = lim.max_ratio * max(self.packed_size, 1)
-        if out > lim.running_ratio_floor_bytes:
+        if out > lim.running_ratio_floor_bytes and self._running_check(out):
             allowed = min(allowed, lim.max_ratio * max(consumed, 1))
         if out > allowed:
             return f"{self.what} unpacks more than {lim.max_ratio:g} times its compressed size (zip bomb?)"
