@@ -9,7 +9,7 @@ from pydicom.data import get_testdata_file
 from pydicom.fileset import FileSet
 
 from dosetrail.core.sources.base import SourceItem, SourceProblem, SourceProgress
-from dosetrail.core.sources.dicomdir import find_dicomdir, iter_dicomdir, read_file_ids
+from dosetrail.core.sources.dicomdir import find_dicomdir, iter_dicomdir, read_file_ids, read_index
 from dosetrail.core.sources.discover import iter_source, source_kind
 
 DICOMDIR_TESTS = os.path.dirname(get_testdata_file("DICOMDIR", download=False))
@@ -112,6 +112,7 @@ def test_broken_dicomdir_falls_back_to_a_folder_scan(medium, damage):
     rel = _rel(medium, items)
     assert set(rel) == expected and len(rel) == len(set(rel))
     assert problems[0].reason.startswith("DICOMDIR (media index")
+    assert problems[0].reason != "DICOMDIR (media index, read as index)"  # the damage is said
     if damage != "truncated":  # a truncated index may still give its first records
         assert rel == sorted(rel, key=lambda r: [p.lower() for p in r.split(os.sep)])
         assert any("could not be read" in p.message for p in progress)
@@ -146,3 +147,9 @@ def test_nested_medium_folder(medium):
     assert find_dicomdir(str(root)) == str(root / "DICOMDIR")
     items = [e for e in iter_dicomdir(str(root)) if isinstance(e, SourceItem)]
     assert len(items) == len([f for f in _all_files(root) if f.startswith("PT")])
+
+
+def test_an_intact_index_is_not_called_damaged():
+    for name in ("DICOMDIR", "DICOMDIR-nooffset", "DICOMDIR-reordered", "DICOMDIR-implicit", "DICOMDIR-bigEnd"):
+        ids, damage = read_index(os.path.join(DICOMDIR_TESTS, name))
+        assert len(ids) == 31 and damage is None, name

@@ -47,7 +47,12 @@ def find_dicomdir(folder: str) -> str | None:
 
 
 def read_file_ids(dicomdir_path: str) -> list[tuple[str, ...]]:
-    """Every Referenced File ID in a DICOMDIR, in record order, without repeats.
+    """Every Referenced File ID in a DICOMDIR (see :func:`read_index`)."""
+    return read_index(dicomdir_path)[0]
+
+
+def read_index(dicomdir_path: str) -> tuple[list[tuple[str, ...]], str | None]:
+    """Every Referenced File ID in a DICOMDIR, in index order, without repeats.
 
     Parameters
     ----------
@@ -56,8 +61,10 @@ def read_file_ids(dicomdir_path: str) -> list[tuple[str, ...]]:
 
     Returns
     -------
-    list of tuple of str
-        Each file ID as its path components (e.g. ``("PT0", "ST0", "IM1")``).
+    (list of tuple of str, str or None)
+        Each file ID as its path components (e.g. ``("PT0", "ST0", "IM1")``),
+        and what is wrong with the index when it is damaged but readable
+        (cut short, a record tree pydicom's ``FileSet`` cannot follow), or None.
 
     Raises
     ------
@@ -66,8 +73,12 @@ def read_file_ids(dicomdir_path: str) -> list[tuple[str, ...]]:
     """
     import pydicom  # imported here: folder-only imports stay light
 
-    ds = pydicom.dcmread(dicomdir_path)
-    records = ds.get("DirectoryRecordSequence")
+    with warnings.catch_warnings(record=True) as caught:  # "end of file reached before delimiter"...
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", ResourceWarning)  # an earlier FileSet's staging folder
+        ds = pydicom.dcmread(dicomdir_path)
+        records = ds.get("DirectoryRecordSequence")
+    damage = f"damaged ({caught[0].message})" if caught else None
     if records is None:
         raise ValueError("no directory records (not a DICOMDIR)")
     seen: set[tuple[str, ...]] = set()
@@ -93,15 +104,18 @@ def read_file_ids(dicomdir_path: str) -> list[tuple[str, ...]]:
             root = os.path.abspath(fs.path) if fs.path else os.path.dirname(os.path.abspath(dicomdir_path))
             # .path is the referenced file (.FileID is the ID FileSet would give it when writing)
             tree = [os.path.relpath(instance.path, root).split(os.sep) for instance in fs]
-    except Exception:  # noqa: BLE001 - a damaged tree: the flat walk below still finds the files
+    except Exception as exc:  # noqa: BLE001 - a damaged tree: the flat walk below still finds the files
         tree = []
+        if not isinstance(exc, Warning):  # a warning (an implicit VR index, a missing file) is no damage
+            damage = damage or (f"damaged: its record tree cannot be followed "
+                                f"({type(exc).__name__}: {str(exc)[:120]})")
     for parts in tree:
         add(parts)
     for record in records:
         value = record.get("ReferencedFileID")
         if value is not None:
             add(value)
-    return ids
+    return ids, damage
 
 
 def _norm(name: str) -> str:
@@ -184,7 +198,10 @@ def iter_dicomdir(root: str, *, on_archive: ArchiveHandler | None = None) -> Ite
         done.add(os.path.normcase(dicomdir))
         reason = names.INDEX_READ
         try:
-            ids = read_file_ids(dicomdir)
+            ids, damage = read_index(dicomdir)
+            if damage:
+                reason = (f"{names.INDEX_READ[:-1]}; the index is {damage}; every record was read "
+                          "and the folder scanned)")
         except Exception as exc:  # noqa: BLE001 - any parse failure means "scan instead"
             ids = []
             problem = f"could not be read ({type(exc).__name__}: {str(exc)[:160]})"
