@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QStyle,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -25,52 +24,24 @@ from PySide6.QtWidgets import (
 
 from .browser_controller import BrowserController, ExamSelectionSync
 from .icons import icon
+from .importing import ImportController
+from .media_watcher import MediaWatcher
 from .models.exams import DATE_COLUMN, ExamTableModel, make_exam_proxy
 from .models.patients import PatientFilterProxy, PatientTableModel
 from .settings_store import SettingsStore
 from .style import large_font
+from .table_fit import EXAM_COLUMN_MAX_WIDTH, fit_columns_compactly  # noqa: F401 - re-exported
 from .widgets.clinician_panel import ClinicianPanel
 from .widgets.empty_state import EmptyLibraryWidget
 from .widgets.media_offer import MediaOfferBar
 from .widgets.patient_summary import PatientSummaryWidget
+from .widgets.previews import SeriesPreviewPanel
 from .widgets.timeline import TimelineWidget
 from .window_presenter import PAGE_EMPTY, PAGE_LIBRARY, WindowPresenter
 
 __all__ = ["MainWindow", "PAGE_EMPTY", "PAGE_LIBRARY"]
 
 NAME_COLUMN = 0  # of the patient list (gui.models.patients.HEADERS)
-#: Widest an exam-table column gets (by hand too): a long description cannot push the estimate
-#: off screen, and the tooltip has the whole text. The last, stretching column may be wider.
-EXAM_COLUMN_MAX_WIDTH = 280
-
-
-def _optional(module: str, name: str):
-    """A class from a sibling module another engineer owns, or None if not there yet."""
-    try:
-        mod = __import__(f"{__package__}.{module}", fromlist=[name])
-        return getattr(mod, name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def fit_columns_compactly(view: QTableView, stretch_column: int) -> None:
-    """Size each visible column except ``stretch_column`` to its cells and header text.
-
-    Unlike ``ResizeToContents`` this leaves room for the sort arrow only in the sorted
-    column, so narrow numeric columns do not take the width a patient's name needs.
-    """
-    header = view.horizontalHeader()
-    metrics = header.fontMetrics()
-    model = view.model()
-    pad = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 10
-    for col in range(header.count()):
-        if col == stretch_column or header.isSectionHidden(col):
-            continue
-        title = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
-        width = metrics.horizontalAdvance(title) + pad
-        if header.isSortIndicatorShown() and header.sortIndicatorSection() == col:
-            width += metrics.height() + pad  # the arrow
-        header.resizeSection(col, max(width, view.sizeHintForColumn(col)))
 
 
 class MainWindow(QMainWindow):
@@ -161,11 +132,8 @@ class MainWindow(QMainWindow):
         self.exam_view.setAccessibleName("Exams of the selected patient")
         self._table_defaults(self.exam_view)
         self.exam_view.sortByColumn(DATE_COLUMN, Qt.SortOrder.AscendingOrder)
-        # a long study description must not push the estimate off screen (the tooltip has it all)
-        self.exam_view.horizontalHeader().setMaximumSectionSize(EXAM_COLUMN_MAX_WIDTH)
         self.sync = ExamSelectionSync(self.exam_view, self.exam_model, self.timeline, self)
-        previews_cls = _optional("widgets.previews", "SeriesPreviewPanel")
-        self.previews = previews_cls(self.library) if previews_cls else None
+        self.previews = SeriesPreviewPanel(self.library)
 
         self.top_split = QSplitter(Qt.Orientation.Horizontal, self)
         self.top_split.addWidget(self.timeline)
@@ -219,10 +187,8 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.summary.text, self.clinician.text)
 
     def _build_import(self) -> None:
-        controller_cls = _optional("importing", "ImportController")
-        self.importer = controller_cls(self.library, self) if controller_cls else None
-        if self.importer is not None:
-            self.importer.install_drop_target(self)
+        self.importer = ImportController(self.library, self)
+        self.importer.install_drop_target(self)
 
     def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None,
                 checkable: bool = False) -> QAction:
@@ -337,10 +303,7 @@ class MainWindow(QMainWindow):
         self.presenter.set_view(view)
 
     def _start_media_watcher(self) -> None:
-        watcher_cls = _optional("media_watcher", "MediaWatcher")
-        if watcher_cls is None:
-            return
-        self.media_watcher = watcher_cls(self.library, self)
+        self.media_watcher = MediaWatcher(self.library, self)
         self.media_watcher.mediaInserted.connect(self.media_bar.offer)
         self.media_watcher.start()
 

@@ -21,6 +21,7 @@ from .formatting import plural, total_text
 from .models.exams import plain_columns, technical_columns
 from .models.patients import KeyRole, display_name
 from .printing import report_settings, start_print
+from .table_fit import fit_exam_columns
 
 PAGE_EMPTY, PAGE_LIBRARY = 0, 1
 
@@ -56,7 +57,7 @@ class WindowPresenter(QObject):
             self.w.exam_view.setColumnHidden(col, not clinician)
         for col in plain_columns():
             self.w.exam_view.setColumnHidden(col, clinician)
-        self.w.exam_view.resizeColumnsToContents()
+        fit_exam_columns(self.w.exam_view)
         self.w.store.set_last_view(view)
 
     def apply_search(self, text: str) -> None:
@@ -102,7 +103,7 @@ class WindowPresenter(QObject):
         rate = self.settings_rate()
         keep = self.w.sync.current_uid()  # same exam stays selected after a reload
         self.w.exam_model.set_exams(history.exams if history else [])
-        self.w.exam_view.resizeColumnsToContents()
+        fit_exam_columns(self.w.exam_view)
         self.w.timeline.set_history(history, rate)
         self.w.summary.set_history(history, rate)
         self.w.clinician.set_history(history)

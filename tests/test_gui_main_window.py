@@ -377,3 +377,17 @@ def test_file_print_runs_in_the_background_and_says_when_done(window, qtbot, tmp
     assert window.statusBar().currentMessage().startswith("Printing")
     qtbot.waitUntil(lambda: "printed" in window.statusBar().currentMessage(), timeout=30000)
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_exam_table_fills_its_width_in_both_views(window, qtbot):
+    def filled() -> bool:
+        header = window.exam_view.horizontalHeader()
+        used = sum(header.sectionSize(c) for c in range(header.count()) if not header.isSectionHidden(c))
+        return used >= window.exam_view.viewport().width() - 2
+
+    window.resize(1400, 900)
+    for view in (window.act_clinician_view, window.act_patient_view, window.act_clinician_view,
+                 window.act_patient_view):
+        view.setChecked(True)
+        qtbot.wait(20)
+        assert filled()  # no empty band right of the last column
