@@ -60,7 +60,8 @@ class BrowserController(QObject):
             self._set_busy(-1)
             self.failed.emit(f"{what} failed: {message}")
 
-        worker = run_in_pool(fn, *args, on_result=done, on_error=error, on_progress=on_progress)
+        # closures: skipped once this controller is deleted (its window closed while the job ran)
+        worker = run_in_pool(fn, *args, on_result=done, on_error=error, on_progress=on_progress, owner=self)
         self.workers = [w for w in self.workers if w is not None][-8:] + [worker]
 
     def _set_busy(self, delta: int) -> None:

@@ -303,7 +303,8 @@ class ImportController(QObject):
         """Open the report of the newest import run (loaded in the background)."""
         run_in_pool(self.library.import_runs, on_result=self._open_newest,
                     on_error=lambda msg: self._message(QMessageBox.Warning, "Import report",
-                                                       f"The import reports could not be read:\n{msg}"))
+                                                       f"The import reports could not be read:\n{msg}"),
+                    owner=self)
 
     def install_drop_target(self, widget: QWidget) -> None:
         """Let ``widget`` accept dropped files, folders, ZIP archives and links."""
@@ -348,6 +349,7 @@ class ImportController(QObject):
             on_result=lambda result, p=paths, a=attempt: self._on_result(result, p, a),
             on_error=self._on_error,
             on_finished=self._on_finished,
+            owner=self,
         )
 
     def _run(self, paths: list[str], password: str | None, cancel: threading.Event, progress=None) -> Any:

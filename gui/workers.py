@@ -13,6 +13,7 @@ import logging
 import traceback
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def run_in_pool(
     on_error: Callable[[str], None] | None = None,
     on_progress: Callable[[Any], None] | None = None,
     on_finished: Callable[[], None] | None = None,
+    owner: QObject | None = None,
     **kwargs: Any,
 ) -> Worker:
     """Start ``fn(*args, **kwargs)`` on the global thread pool.
@@ -115,6 +117,10 @@ def run_in_pool(
     on_result, on_error, on_progress, on_finished
         Slots called in the GUI thread with the result, the error text
         (``"Type: message"``), each progress object, or nothing at the end.
+    owner
+        The QObject the slots belong to, when they are lambdas or closures:
+        they are skipped once it has been deleted (its window closed while
+        the job ran). Bound methods of a QObject need none: Qt drops them.
 
     Returns
     -------
@@ -125,6 +131,9 @@ def run_in_pool(
         :class:`Worker`, connect, then call :func:`start_worker`.
     """
     worker = Worker(fn, *args, **kwargs)
+    if owner is not None:
+        on_result, on_error, on_progress, on_finished = (
+            _while_alive(owner, cb) for cb in (on_result, on_error, on_progress, on_finished))
     if on_result is not None:
         worker.signals.result.connect(on_result)
     if on_error is not None:
@@ -134,6 +143,16 @@ def run_in_pool(
     if on_finished is not None:
         worker.signals.finished.connect(on_finished)
     return start_worker(worker)
+
+
+def _while_alive(owner: QObject, slot: Callable | None) -> Callable | None:
+    if slot is None:
+        return None
+
+    def call(*args):
+        if shiboken6.isValid(owner):
+            slot(*args)
+    return call
 
 
 def start_worker(worker: Worker) -> Worker:

@@ -254,7 +254,8 @@ class SeriesPreviewPanel(QWidget):
         generation = self.generation
         run_in_pool(_thumbnails, self.library, [(s.series_uid, s.modality) for s in series], generation,
                     lambda: self.generation == generation,  # an int read: safe from the pool thread
-                    on_progress=self._thumbnail_ready, on_finished=lambda: self._thumbnails_finished(generation))
+                    on_progress=self._thumbnail_ready, on_finished=lambda: self._thumbnails_finished(generation),
+                    owner=self)
 
     def _caption_text(self, series, label: str | None) -> str:
         first, second = series_caption(series, label).split("\n", 1)
@@ -314,7 +315,7 @@ class SeriesPreviewPanel(QWidget):
         self.setCursor(Qt.BusyCursor)
         run_in_pool(_load_viewer_data, self.library, series.series_uid, series.modality,
                     on_result=lambda data, s=series: self._show(s, data),
-                    on_error=self._open_failed)
+                    on_error=self._open_failed, owner=self)
 
     def _open_failed(self, message: str) -> None:
         self.unsetCursor()
