@@ -198,6 +198,17 @@ def _identity(history: PatientHistory, styles, fonts) -> list:
             Paragraph(markup(chart_name(p.name), fonts), styles["h2"]), table]
 
 
+_PLAIN_NON_IONISING = {"MR": "MRI", "US": "ultrasound", "OP": "eye photography", "OPT": "eye OCT",
+                       "ECG": "ECG", "ES": "endoscopy", "XC": "photography"}
+
+
+def _non_ionising_kinds(exams: list[ExamView]) -> str:
+    """``"MRI, ultrasound"``: what the exams without ionising radiation were."""
+    kinds = {_PLAIN_NON_IONISING.get(m, m) for e in exams if e.ionising is False
+             for m in e.modalities if m not in ("SR", "PR", "KO", "DOC", "OT")}
+    return ", ".join(sorted(kinds)) or "no X-rays or tracers"
+
+
 def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: float) -> list:
     p = history.patient
     exams = history.exams
@@ -215,7 +226,7 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
                         "</font>", styles["big"])
     lines = [
         f"{plural(p.exam_count, 'exam')} in the history; {with_estimate} with a dose estimate"
-        + (f" (of which {non_ionising} without ionising radiation: MR, ultrasound)"
+        + (f" (of which {non_ionising} without ionising radiation: {_non_ionising_kinds(exams)})"
            if non_ionising else "") + ".",
     ]
     if without:
@@ -352,7 +363,7 @@ def _reference_levels(history: PatientHistory, styles, fonts) -> list:
         for x, f in exceeded:
             unit = "mGy·cm" if f.quantity.upper() == "DLP" else "mGy"
             rows.append([Paragraph(markup(x.date or "no date", fonts), styles["cell"]),
-                         Paragraph(markup(f"{exam_title(x)} ({f.exam})", fonts), styles["cell"]),
+                         Paragraph(markup(f"{exam_title(x)}: {f.exam}", fonts), styles["cell"]),
                          Paragraph(f.quantity, styles["cell"]),
                          Paragraph(f"{fmt_num(f.value)}{NBSP}{unit}", styles["cell"]),
                          Paragraph(f"{fmt_num(f.reference)}{NBSP}{unit}", styles["cell"]),
