@@ -123,6 +123,24 @@ _PLAIN_KIND = {
 }
 
 
+_DOCUMENTS = ("SR", "PR", "KO", "DOC", "OT")
+
+
+def exam_modalities(exam) -> list[str]:
+    """An exam's modalities; a study of dose reports only (an RDSR without its images) gets
+    the modality its dose figures imply (CT, NM, MG, DX), so it reads "CT scan", not "dose report".
+
+    ``exam`` is an ``ExamView``.
+    """
+    mods = list(exam.modalities)
+    if any(m not in _DOCUMENTS for m in mods):
+        return mods
+    d = exam.dose
+    implied = [m for m, v in (("CT", d.ct_dlp_mgycm), ("NM", d.administered_activity_mbq),
+                              ("MG", d.agd_mgy), ("DX", d.dap_gycm2)) if v is not None]
+    return implied + mods if implied else mods
+
+
 def exam_kind(modalities: list[str]) -> str:
     """The kind of exam in plain words: ``["PT", "CT", "SR"]`` -> ``"PET-CT scan"``."""
     shown = [m for m in modalities if m not in ("SR", "PR", "KO", "DOC", "OT")] or list(modalities)

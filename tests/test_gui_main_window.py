@@ -391,3 +391,20 @@ def test_exam_table_fills_its_width_in_both_views(window, qtbot):
         view.setChecked(True)
         qtbot.wait(20)
         assert filled()  # no empty band right of the last column
+
+
+def test_a_request_finishing_after_its_window_closed_is_ignored(qtbot, tmp_path):
+    import threading
+
+    import shiboken6
+
+    from dosetrail.gui.browser_controller import BrowserController
+
+    release = threading.Event()
+    controller = BrowserController(FakeLibrary.populated())
+    results = []
+    controller._run(lambda: release.wait(5) and "late", on_result=results.append, what="Loading")
+    shiboken6.delete(controller)  # the window (its parent) went away while the job ran
+    release.set()
+    qtbot.wait(300)  # the job's result arrives now; pytest-qt fails the test on any slot exception
+    assert results == []

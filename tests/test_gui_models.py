@@ -208,3 +208,17 @@ def test_exam_kind_in_plain_words(modalities, kind):
     from dosetrail.gui.formatting import exam_kind
 
     assert exam_kind(modalities) == kind
+
+
+def test_a_dose_report_alone_reads_as_the_exam_it_reports():
+    from dataclasses import replace
+
+    from dosetrail.core.dose.study import DoseFigures
+    from dosetrail.gui.formatting import exam_kind, exam_modalities
+
+    ct = next(e for e in build_history().exams if "CT" in e.modalities and "PT" not in e.modalities)
+    rdsr_only = replace(ct, modalities=["SR"])  # a CT's RDSR without its images
+    assert exam_modalities(rdsr_only)[0] == "CT" and exam_kind(exam_modalities(rdsr_only)) == "CT scan"
+    nothing = replace(ct, modalities=["SR"], dose=DoseFigures())
+    assert exam_kind(exam_modalities(nothing)) == "dose report"
+    assert exam_modalities(ct) == ct.modalities

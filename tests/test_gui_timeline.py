@@ -203,3 +203,7 @@ def test_patient_view_legend_names_exams_in_plain_words(timeline):
     timeline.set_clinician(False)
     text = timeline.legend.text()
     assert "CT&nbsp;scan" in text and "mammogram" in text and "PET&nbsp;scan" in text
+    assert "X&#8209;ray" in text  # a non-breaking hyphen: "X-" / "ray" never splits
+    # the legend may wrap only between entries
+    inside = text.split(" &nbsp; ")
+    assert len(inside) > 3 and all(" " not in entry.split("</span>")[-1] for entry in inside)

@@ -121,7 +121,7 @@ def test_undecodable_series_shows_reason(qtbot):
     dialog.step(1)  # no crash without frames
     partial = _viewer(qtbot, [_tf("JPEG-lossy.dcm"), _tf("JPEG2000.dcm")])
     assert partial.volume.frame_count == 1 and partial.message.isVisible()
-    assert "1 file(s)" in partial.message.text()
+    assert "1 file of this series is not shown" in partial.message.text()
 
 
 def test_viewer_renders_offscreen(qtbot, tmp_path):

@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from dosetrail.core.history import ExamView
 
-from ..formatting import exam_kind, fmt_number, fmt_range, modality_label
+from ..formatting import exam_kind, exam_modalities, fmt_number, fmt_range, modality_label
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ExamRole = Qt.ItemDataRole.UserRole + 2
@@ -52,7 +52,8 @@ def _effective_text(e: ExamView) -> str:
 #: column looks it up by title (:func:`column_index`), never by a hard-coded number.
 COLUMNS: list[Column] = [
     Column("Date", "Study date", lambda e: e.date or "unknown", lambda e: e.date or "9999"),
-    Column("Exam", "The kind of exam", lambda e: exam_kind(e.modalities), lambda e: exam_kind(e.modalities),
+    Column("Exam", "The kind of exam", lambda e: exam_kind(exam_modalities(e)),
+           lambda e: exam_kind(exam_modalities(e)),
            plain=True),
     Column("Modality", "Modalities in the study", lambda e: modality_label(e.modalities),
            lambda e: modality_label(e.modalities), technical=True),

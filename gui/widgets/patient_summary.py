@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
 
-from ..formatting import background_equivalent, exam_kind, fmt_number
+from ..formatting import background_equivalent, exam_kind, exam_modalities, fmt_number
 from ..style import large_font
 
 WHAT_IT_MEANS = (
@@ -30,7 +30,7 @@ DECISIONS = (
 
 
 def _exam_name(e: ExamView) -> str:
-    what = e.description or exam_kind(e.modalities)
+    what = e.description or exam_kind(exam_modalities(e))
     return f"{what} ({e.date or 'date unknown'})"
 
 

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
 
-from ..formatting import epoch_to_iso, exam_kind, fmt_number, iso_to_epoch, modality_label, primary_modality
+from ..formatting import (epoch_to_iso, exam_kind, exam_modalities, fmt_number, iso_to_epoch, modality_label,
+                          plural, primary_modality)
 from ..style import modality_color, plot_colors
 
 YEAR_S = 365.25 * 86400
@@ -155,7 +156,7 @@ def marker_infos(history: PatientHistory) -> list[MarkerInfo]:
         else:  # at the cumulative total reached on that date
             y = max([c for t, c in steps if t <= x], default=0.0)
         out.append(MarkerInfo(exam.study_instance_uid, x, y, exam.has_estimate,
-                              primary_modality(exam.modalities), _tooltip(exam, y)))
+                              primary_modality(exam_modalities(exam)), _tooltip(exam, y)))
     return out
 
 
@@ -376,21 +377,20 @@ class TimelineWidget(QWidget):
         self.markers.setZValue(10)
         self.markers.sigClicked.connect(self._on_clicked)
         self.plot.addItem(self.markers)
-        entries = []
+        entries = []  # (symbol, text): an entry never wraps inside, the legend wraps between entries
         if self.step_curve is not None:
-            entries.append(f'<span style="color:{self._colors["line"].name()}">&#9644;</span>'
-                           "&nbsp;cumulative total (shaded: uncertainty range)")
+            entries.append((f'<span style="color:{self._colors["line"].name()}">&#9644;</span>',
+                            "cumulative total (shaded: uncertainty range)"))
         for name in sorted(seen):
             if name == "no estimate":
                 sym = f'<span style="color:{self._colors["no_estimate"].name()}">&#9675;</span>'
             else:
                 sym = f'<span style="color:{modality_color(name).name()}">&#9679;</span>'
-            shown = name if self._clinician or name == "no estimate" else exam_kind([name])
-            entries.append(f"{sym}&nbsp;{escape(shown).replace(' ', '&nbsp;')}")
+            entries.append((sym, name if self._clinician or name == "no estimate" else exam_kind([name])))
         if self.bars is not None:
-            entries.append(f'<span style="color:{self._colors["bars"].name()}">&#9632;</span>'
-                           "&nbsp;dose&nbsp;per&nbsp;year")
-        self.legend.setText("&nbsp;&nbsp;&nbsp;".join(entries))
+            entries.append((f'<span style="color:{self._colors["bars"].name()}">&#9632;</span>', "dose per year"))
+        self.legend.setText(" &nbsp; ".join(
+            f"{sym}&nbsp;{escape(text).replace(' ', '&nbsp;').replace('-', '&#8209;')}" for sym, text in entries))
 
     def _draw_selection(self) -> None:
         if self.selection_item is not None:
@@ -418,10 +418,11 @@ class TimelineWidget(QWidget):
         no_est = sum(1 for m in self._markers if not m.has_estimate)
         parts = []
         if no_est:
-            parts.append(f"Hollow grey markers: {no_est} exam(s) without a dose estimate "
-                         "(not in the total).")
+            marker = "Hollow grey marker" if no_est == 1 else "Hollow grey markers"
+            parts.append(f"{marker}: {plural(no_est, 'exam')} without a dose estimate (not in the total).")
         if undated:
-            parts.append(f"{undated} exam(s) without a date are listed in the table but not "
+            verb = "is" if undated == 1 else "are"
+            parts.append(f"{plural(undated, 'exam')} without a date {verb} listed in the table but not "
                          "on the timeline.")
         self.note.setText(" ".join(parts))
         self.note.setVisible(bool(parts))

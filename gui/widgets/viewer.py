@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from dosetrail.core.viewing.windowing import CT_PRESETS, auto_window
 
+from ..formatting import plural
+
 AUTO = "Auto"
 FILE = "From file"
 
@@ -121,7 +123,8 @@ class ImageViewerDialog(QDialog):
         if problems:
             first = f"{_short(problems[0][0])}: {problems[0][1]}"
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.message.setText(f"{len(problems)} file(s) of this series are not shown — {first}{more}")
+            verb = "is" if len(problems) == 1 else "are"
+            self.message.setText(f"{plural(len(problems), 'file')} of this series {verb} not shown — {first}{more}")
             self.message.setToolTip("\n".join(f"{p}: {r}" for p, r in problems))
             self.message.setVisible(True)
         if vol.inverted:
