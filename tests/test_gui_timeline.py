@@ -196,6 +196,9 @@ def test_reference_label_moves_off_a_marker():
     assert place != "left-above" and place in LABEL_PLACES
     # markers everywhere above the line: below it
     assert label_place([m(0.1, 13), m(0.9, 13)], 12.0, 27.0, 0.0, 100.0, 0.45) == "left-below"
+    # the step line counts too: a jump from 0 to 20 at 5 % crosses every left label under 20 mSv
+    step = ([0.0, 5.0, 5.0, 100.0], [0.0, 0.0, 20.0, 20.0])
+    assert label_place([], 12.0, 27.0, 0.0, 100.0, 0.45, line=step).startswith("right")
 
 
 def test_patient_view_legend_names_exams_in_plain_words(timeline):

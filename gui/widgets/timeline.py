@@ -54,21 +54,29 @@ class _DateAxis(pg.DateAxisItem):
 
 
 def label_place(markers: list[MarkerInfo], y: float, y_top: float, x0: float, x1: float,
-                label_fraction: float = 0.5) -> str:
-    """Where a reference line's label covers the fewest exam markers.
+                label_fraction: float = 0.5,
+                line: tuple[list[float], list[float]] | None = None) -> str:
+    """Where a reference line's label covers the fewest exam markers and line segments.
 
     One of :data:`LABEL_PLACES`: at the left or right end of the line, just
     above or below it; a label spans ``label_fraction`` of the plot's width.
-    Ties go to the earlier place (left, above).
+    ``line`` is the cumulative step line's vertices (x, y); each of its
+    segments through the label counts like a marker. Ties go to the earlier
+    place (left, above).
     """
     reach = min(label_fraction + 0.08, 1.0)  # plus a marker's width and some slack
+    span = max(x1 - x0, 1.0)
+    xs, ys = ([(x - x0) / span for x in line[0]], list(line[1])) if line else ([], [])
 
     def covered(place: str) -> int:
         lo, hi = (0.0, reach) if place.startswith("left") else (1.0 - reach, 1.0)
         y_lo, y_hi = (y - 0.03 * y_top, y + 0.1 * y_top) if place.endswith("above") else \
             (y - 0.1 * y_top, y + 0.03 * y_top)
-        return sum(1 for m in markers
-                   if y_lo <= m.y <= y_hi and lo <= (m.x - x0) / max(x1 - x0, 1.0) <= hi)
+        hits = sum(1 for m in markers if y_lo <= m.y <= y_hi and lo <= (m.x - x0) / span <= hi)
+        for (xa, ya), (xb, yb) in zip(zip(xs, ys), zip(xs[1:], ys[1:])):
+            if min(xa, xb) <= hi and max(xa, xb) >= lo and min(ya, yb) <= y_hi and max(ya, yb) >= y_lo:
+                hits += 1  # a step segment (horizontal or vertical) through the label
+        return hits
 
     return min(LABEL_PLACES, key=lambda place: (covered(place), LABEL_PLACES.index(place)))
 
@@ -301,9 +309,11 @@ class TimelineWidget(QWidget):
         pts = sorted(((x, c) for x, c in zip(xs, h.cumulative) if x is not None), key=lambda p: p[0])  # stable: same-day exams keep their order
         end_x = max([time.time()] + [m.x for m in self._markers])
         top = 0.0
+        step_line = None
         if pts:
             px = [p[0] for p in pts]
             sx, sy = step_coordinates(px, [p[1].cumulative_msv for p in pts], end_x)
+            step_line = (list(sx), list(sy))
             lx, ly = step_coordinates(px, [p[1].low_msv for p in pts], end_x)
             hx, hy = step_coordinates(px, [p[1].high_msv for p in pts], end_x)
             low = pg.PlotDataItem(lx, ly, pen=pg.mkPen(None))
@@ -335,7 +345,7 @@ class TimelineWidget(QWidget):
                 color = self._colors["reference" if y == HIGH_CUMULATIVE_MSV else "background_lines"]
                 plot_px = max(self.plot.width() - 60, 200)  # minus the y axis
                 fraction = (len(label) * 7 + 12) / plot_px
-                place = label_place(self._markers, y, y_top, x0, x1, fraction)
+                place = label_place(self._markers, y, y_top, x0, x1, fraction, line=step_line)
                 anchor = (1 if place.startswith("right") else 0, 1 if place.endswith("above") else 0)
                 opts = {"position": 0.98 if place.startswith("right") else 0.02, "color": color,
                         "fill": label_fill, "anchors": [anchor, anchor]}
