@@ -46,10 +46,15 @@ def total_text(patient) -> str:
     ``patient`` is a ``PatientSummary``; its total is None when no exam has
     an estimate, and that is said, never shown as 0.
     """
-    if patient.cumulative_effective_dose_msv is None:
+    total, without = patient.cumulative_effective_dose_msv, patient.exams_without_dose_estimate
+    if total is None:
         return "dose unknown (no exam has an estimate)"
-    return (f"about {fmt_number(patient.cumulative_effective_dose_msv)} mSv "
-            f"({fmt_range(patient.cumulative_effective_dose_range_msv)})")
+    if total == 0 and not without:
+        return "no radiation dose (no X-rays or radioactive tracers)"
+    text = f"about {fmt_number(total)} mSv ({fmt_range(patient.cumulative_effective_dose_range_msv)})"
+    if without:  # a partial sum: say what it leaves out
+        text += f" + {plural(without, 'exam')} without an estimate"
+    return text
 
 
 def fmt_range(rng: tuple[float, float] | None) -> str:

@@ -143,6 +143,12 @@ def test_patient_without_any_estimate_shows_unknown_not_zero():
     assert model.index(0, 5).data() == "unknown"
     assert "unknown" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert total_text(unknown) == "dose unknown (no exam has an estimate)"
+    partial = replace(unknown, cumulative_effective_dose_msv=1.5, cumulative_effective_dose_range_msv=(0.75, 2.2),
+                      exams_without_dose_estimate=1)
+    assert total_text(partial) == "about 1.5 mSv (0.75–2.2 mSv) + 1 exam without an estimate"
+    mr_only = replace(unknown, cumulative_effective_dose_msv=0.0, cumulative_effective_dose_range_msv=(0.0, 0.0),
+                      exams_without_dose_estimate=0)
+    assert total_text(mr_only).startswith("no radiation dose")
     history = build_history()
     history = replace(history, patient=unknown)
     html = patient_header_html(history)

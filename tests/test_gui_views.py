@@ -90,7 +90,7 @@ def test_clinician_panel_unknown_is_not_zero(qtbot):
         assert w_ in text
 
 
-def test_summary_of_only_non_ionising_exams():
+def test_summary_of_only_non_ionising_exams(qtbot):
     h = build_history()
     h.exams = [e for e in h.exams if e.ionising is False]
     h.patient.cumulative_effective_dose_msv = 0.0
@@ -98,6 +98,12 @@ def test_summary_of_only_non_ionising_exams():
     text = " ".join(summary_paragraphs(h, 2.4))
     assert "no X-rays or radioactive tracers" in text
     assert "natural background radiation, which" not in text  # no "0 mSv = less than a day"
+    from dosetrail.gui.widgets.patient_summary import PatientSummaryWidget
+
+    widget = PatientSummaryWidget()
+    widget.set_history(h)
+    html = widget.text.toHtml()
+    assert "About effective dose" in html and "What this number means" not in html  # there is no number
 
 
 def test_clinician_header_notes_100_msv_as_information(qtbot):

@@ -134,9 +134,10 @@ class PatientSummaryWidget(QWidget):
             return
         paras = summary_paragraphs(history, background_msv_per_year)
         html = [f"<p style='font-size:large'>{escape(paras[0])}</p>"]
+        has_number = any(e.has_estimate and e.ionising is not False for e in history.exams)
         for para in paras[1:]:
-            if para == WHAT_IT_MEANS:
-                html.append("<h3>What this number means</h3>")
+            if para == WHAT_IT_MEANS:  # no total to explain: the heading says what follows
+                html.append("<h3>What this number means</h3>" if has_number else "<h3>About effective dose</h3>")
             elif para == DECISIONS:
                 html.append("<h3>What it does not mean</h3>")
             html.append(f"<p>{escape(para)}</p>")
