@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .api import ImportRunReport, StudyImportReport
 from .dose.study import StudyEstimate
+from .export.report_text import fmt_num
 from .storage.models import ImportRun, Study
 
 IONISING_IMAGE_MODALITIES = {"CT", "DX", "CR", "MG", "RF", "XA", "NM", "PT", "PX", "IO", "DG", "RG"}
@@ -78,7 +79,9 @@ def import_report(session: Session, run_id: int) -> ImportRunReport:
         if est:
             for f in est.reference_levels:
                 if f.exceeded:
-                    flags.append(f"{f.quantity} {f.value:g} above {f.scheme} {f.exam} ({f.reference:g})")
+                    unit = "mGy·cm" if f.quantity.upper() == "DLP" else "mGy"
+                    flags.append(f"{f.quantity} {fmt_num(f.value)} {unit} above {f.scheme} {f.exam} "
+                                 f"({fmt_num(f.reference)} {unit})")
         rep.studies.append(StudyImportReport(
             study_instance_uid=st.study_instance_uid, patient_key=st.patient.key, date=st.date,
             description=st.description, modalities=mods, sources=list(est.sources) if est else [],

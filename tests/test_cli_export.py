@@ -99,3 +99,22 @@ def test_export_csv_one_row_per_study(tmp_path, capsys):
     assert {r["patient_ids"] for r in rows} == {"A", "B"}
     assert main(["export", "--format", "csv", "--patient", "B"]) == 0
     assert len(list(csv.DictReader(io.StringIO(capsys.readouterr().out)))) == 1
+
+
+def test_import_report_lists_files_studies_sources_and_flags(tmp_path, capsys):
+    pat = PatientSpec(patient_id="R1", name="ROE^ANN", birth_date="19600101", sex="F")
+    ct = make_ct_series(pat, n_slices=20, slice_thickness=5.0, ctdivol=10.0, body_part="CHEST",
+                        study_description="CT THORAX")
+    files = write_study(ct, tmp_path / "src")
+    (tmp_path / "src" / "notes.txt").write_text("not DICOM")
+    (tmp_path / "src" / "cut.dcm").write_bytes(files[0].read_bytes()[:300])
+    main(["import", str(tmp_path / "src"), "--json"])
+    capsys.readouterr()
+    assert main(["import-report", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert [p.endswith("cut.dcm") for p, _ in rep["files_rejected"]] == [True]
+    assert any(p.endswith("notes.txt") for p, _ in rep["files_skipped"])
+    (study,) = rep["studies"]
+    assert study["sources"] == ["image-header"]
+    # CTDIvol 10 mGy is above the UK-2022 chest level (8.5 mGy): with its units
+    assert study["reference_level_flags"] == ["CTDIvol 10.0 mGy above UK-2022 chest (lung cancer) (8.50 mGy)"]
