@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
             self.page_split.addWidget(self.previews)
         self.page_split.setStretchFactor(0, 3)
         self.page_split.setStretchFactor(1, 2)
-        self.page_split.setSizes([500, 220] + ([150] if self.previews is not None else []))
+        self.page_split.setSizes([520, 250] + ([110] if self.previews is not None else []))
         page = QWidget(self)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setCollapsible(0, False)
         self.main_split.setCollapsible(1, False)
-        self.patient_panel.setMinimumWidth(240)
+        self.patient_panel.setMinimumWidth(320)  # names stay readable in a 1024 px window
         self.main_split.setSizes([410, 990])
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.empty)

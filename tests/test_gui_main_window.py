@@ -408,3 +408,17 @@ def test_a_request_finishing_after_its_window_closed_is_ignored(qtbot, tmp_path)
     release.set()
     qtbot.wait(300)  # the job's result arrives now; pytest-qt fails the test on any slot exception
     assert results == []
+
+
+def test_patient_names_stay_readable_in_a_small_window(qtbot, tmp_path):
+    from dosetrail.gui.main_window import NAME_COLUMN, MainWindow
+    from dosetrail.gui.settings_store import SettingsStore
+
+    win = MainWindow(FakeLibrary.populated(extra=5), SettingsStore.at_path(str(tmp_path / "ui.ini")),
+                     watch_media=False)
+    qtbot.addWidget(win)
+    win.resize(1024, 700)
+    win.show()
+    qtbot.waitUntil(lambda: win.controller.history is not None, timeout=5000)
+    width = win.patient_view.horizontalHeader().sectionSize(NAME_COLUMN)
+    assert win.patient_view.fontMetrics().horizontalAdvance("PATIENT, 00001") + 8 <= width
