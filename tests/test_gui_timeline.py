@@ -210,3 +210,14 @@ def test_patient_view_legend_names_exams_in_plain_words(timeline):
     # the legend may wrap only between entries
     inside = text.split(" &nbsp; ")
     assert len(inside) > 3 and all(" " not in entry.split("</span>")[-1] for entry in inside)
+
+
+def test_axis_title_is_shortened_only_in_a_short_plot(qtbot):
+    w = TimelineWidget()
+    qtbot.addWidget(w)
+    w.resize(900, 500)
+    w.show()
+    qtbot.wait(20)
+    assert w.plot.getAxis("left").labelText == "Cumulative effective dose"
+    w.resize(900, 170)
+    qtbot.waitUntil(lambda: w.plot.getAxis("left").labelText == "Cumulative dose", timeout=2000)

@@ -204,7 +204,8 @@ class TimelineWidget(QWidget):
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self._apply_colors()
-        self.plot.setLabel("left", "Cumulative effective dose", units="mSv")
+        self._axis_title = ""
+        self._fit_axis_title()
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.legend = QLabel(self)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -283,6 +284,19 @@ class TimelineWidget(QWidget):
             self._apply_colors()
             self._redraw()
         super().changeEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit_axis_title()
+
+    def _fit_axis_title(self) -> None:
+        """The y axis title, shortened when the plot is too short for all of it."""
+        metrics = self.fontMetrics()
+        full = "Cumulative effective dose (mSv)"
+        title = full if metrics.horizontalAdvance(full) + 16 <= self.plot.height() else "Cumulative dose (mSv)"
+        if title != self._axis_title:
+            self._axis_title = title
+            self.plot.setLabel("left", title.rsplit(" (", 1)[0], units="mSv")
 
     def _apply_colors(self) -> None:
         self._colors = plot_colors(self.palette())
