@@ -118,3 +118,16 @@ def test_import_report_lists_files_studies_sources_and_flags(tmp_path, capsys):
     assert study["sources"] == ["image-header"]
     # CTDIvol 10 mGy is above the UK-2022 chest level (8.5 mGy): with its units
     assert study["reference_level_flags"] == ["CTDIvol 10.0 mGy above UK-2022 chest (lung cancer) (8.50 mGy)"]
+
+
+def test_a_closed_pipe_ends_the_output_quietly(tmp_path, capsys, monkeypatch):
+    import os
+    import sys
+
+    pat = PatientSpec(patient_id="P1", name="PIPE^READER", birth_date="19700101", sex="F")
+    _import(tmp_path, capsys, make_ct_series(pat, n_slices=3))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `dosetrail export ... | head` after head has exited
+    closed = os.fdopen(write_end, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", closed)
+    assert main(["export", "--format", "json"]) == 0  # no BrokenPipeError traceback
