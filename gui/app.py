@@ -92,7 +92,7 @@ def run_gui(argv: list[str]) -> int:
     smoke_ms = os.environ.get("DOSETRAIL_SMOKE_EXIT_MS")  # packaging/build.sh: open, then quit
     if smoke_ms and smoke_ms.isdigit():
         QTimer.singleShot(int(smoke_ms), app.quit)
-    if paths and window.importer is not None:
+    if paths:
         QTimer.singleShot(0, lambda: window.importer.import_paths(paths))
     try:
         return app.exec()

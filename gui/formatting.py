@@ -114,9 +114,12 @@ def epoch_to_iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).date().isoformat()
 
 
+_DOCUMENTS = ("SR", "PR", "KO", "DOC", "OT")  # dose reports, presentation states, key images...
+
+
 def modality_label(modalities: list[str]) -> str:
     """The modalities a user cares about (dose reports ``SR``/``PR`` left out)."""
-    shown = [m for m in modalities if m not in ("SR", "PR", "KO", "DOC", "OT")]
+    shown = [m for m in modalities if m not in _DOCUMENTS]
     return "/".join(shown or modalities)
 
 
@@ -126,9 +129,6 @@ _PLAIN_KIND = {
     "RF": "fluoroscopy (moving X-ray)", "XA": "angiography (X-ray)", "MR": "MRI scan",
     "US": "ultrasound", "BMD": "bone density scan", "SR": "dose report",
 }
-
-
-_DOCUMENTS = ("SR", "PR", "KO", "DOC", "OT")
 
 
 def exam_modalities(exam) -> list[str]:
@@ -148,7 +148,7 @@ def exam_modalities(exam) -> list[str]:
 
 def exam_kind(modalities: list[str]) -> str:
     """The kind of exam in plain words: ``["PT", "CT", "SR"]`` -> ``"PET-CT scan"``."""
-    shown = [m for m in modalities if m not in ("SR", "PR", "KO", "DOC", "OT")] or list(modalities)
+    shown = [m for m in modalities if m not in _DOCUMENTS] or list(modalities)
     if "PT" in shown and "CT" in shown:
         return "PET-CT scan"
     if "NM" in shown and "CT" in shown:

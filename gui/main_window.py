@@ -30,7 +30,7 @@ from .models.exams import DATE_COLUMN, ExamTableModel, make_exam_proxy
 from .models.patients import PatientFilterProxy, PatientTableModel
 from .settings_store import SettingsStore
 from .style import large_font
-from .table_fit import EXAM_COLUMN_MAX_WIDTH, fit_columns_compactly  # noqa: F401 - re-exported
+from .table_fit import fit_columns_compactly
 from .widgets.clinician_panel import ClinicianPanel
 from .widgets.empty_state import EmptyLibraryWidget
 from .widgets.media_offer import MediaOfferBar
@@ -147,11 +147,10 @@ class MainWindow(QMainWindow):
         self.page_split = QSplitter(Qt.Orientation.Vertical, self)
         self.page_split.addWidget(self.top_split)
         self.page_split.addWidget(self.exam_view)
-        if self.previews is not None:
-            self.page_split.addWidget(self.previews)
+        self.page_split.addWidget(self.previews)
         self.page_split.setStretchFactor(0, 3)
         self.page_split.setStretchFactor(1, 2)
-        self.page_split.setSizes([520, 250] + ([110] if self.previews is not None else []))
+        self.page_split.setSizes([520, 250, 110])
         page = QWidget(self)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -277,14 +276,12 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self.search_timer.start)
         self.patient_view.selectionModel().currentRowChanged.connect(self.presenter.on_patient_row)
         self.sync.examChanged.connect(self.clinician.set_exam)
-        if self.previews is not None:
-            self.sync.examChanged.connect(self.previews.set_exam)
+        self.sync.examChanged.connect(self.previews.set_exam)
         self.empty.importFolder.connect(self.act_import_folder.trigger)
         self.empty.importArchive.connect(self.act_import_archive.trigger)
         self.empty.importLink.connect(self.act_import_link.trigger)
-        if self.importer is not None:
-            self.importer.libraryChanged.connect(self.controller.reload)
-            self.media_bar.importRequested.connect(lambda m: self.importer.import_paths([m]))
+        self.importer.libraryChanged.connect(self.controller.reload)
+        self.media_bar.importRequested.connect(lambda m: self.importer.import_paths([m]))
 
     def _restore(self) -> None:
         if not self.store.restore_window(self):

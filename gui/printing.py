@@ -159,23 +159,17 @@ def _paint_pages(doc, printer: QPrinter, dpi: int) -> int:
     return len(pages)
 
 
-def _print_report(history: PatientHistory, settings: Settings, printer: QPrinter,
-                  done: threading.Event | None = None) -> int:
-    try:
-        with tempfile.TemporaryDirectory(prefix="dosetrail-print-") as tmp:
-            pdf = Path(tmp) / "report.pdf"
-            write_print_pdf(history, settings, pdf)
-            return print_pdf(pdf, printer)
-    finally:
-        if done is not None:
-            done.set()
+def _print_report(history: PatientHistory, settings: Settings, printer: QPrinter) -> int:
+    with tempfile.TemporaryDirectory(prefix="dosetrail-print-") as tmp:
+        pdf = Path(tmp) / "report.pdf"
+        write_print_pdf(history, settings, pdf)
+        return print_pdf(pdf, printer)
 
 
 def start_print(history: PatientHistory, settings: Settings, printer: QPrinter, *,
                 on_done: Callable[[int], None] | None = None,
                 on_error: Callable[[str], None] | None = None,
-                on_finished: Callable[[], None] | None = None,
-                done: threading.Event | None = None) -> Worker:
+                on_finished: Callable[[], None] | None = None) -> Worker:
     """Print the PDF report of ``history`` on a pool thread.
 
     Parameters
@@ -188,9 +182,6 @@ def start_print(history: PatientHistory, settings: Settings, printer: QPrinter, 
     on_done, on_error, on_finished
         GUI-thread slots: the number of pages printed; the error text
         (``"Type: message"``); nothing, after either.
-    done : threading.Event, optional
-        Set by the pool thread when the job has ended (also when no event
-        loop delivers the slots any more).
 
     Returns
     -------
@@ -198,5 +189,5 @@ def start_print(history: PatientHistory, settings: Settings, printer: QPrinter, 
         ``worker.exception`` is the :class:`PrintError` (or other exception)
         of a failed job.
     """
-    return run_in_pool(_print_report, history, settings, printer, done, on_result=on_done,
+    return run_in_pool(_print_report, history, settings, printer, on_result=on_done,
                        on_error=on_error, on_finished=on_finished)

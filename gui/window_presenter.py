@@ -107,8 +107,7 @@ class WindowPresenter(QObject):
         self.w.timeline.set_history(history, rate)
         self.w.summary.set_history(history, rate)
         self.w.clinician.set_history(history)
-        if self.w.previews is not None:
-            self.w.previews.set_exam(None)
+        self.w.previews.set_exam(None)
         if history is None:
             self.w.header.setText("Select a patient")
             return

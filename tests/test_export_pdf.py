@@ -37,12 +37,16 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def _written(tmp_path_factory, history, name: str):
+    path = tmp_path_factory.mktemp(name) / f"{name}.pdf"
+    write_report_pdf(history, path, settings=Settings(), software_version="7.7.7", generated_at=WHEN)
+    return path
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     history = full_history()
-    path = tmp_path_factory.mktemp("pdf") / "report.pdf"
-    write_report_pdf(history, path, settings=Settings(), software_version="7.7.7",
-                     generated_at=WHEN)
+    path = _written(tmp_path_factory, history, "report")
     return history, path, _pages(path)
 
 
@@ -260,9 +264,7 @@ def audit_history():
 @pytest.fixture(scope="module")
 def audit_report(tmp_path_factory):
     history = audit_history()
-    path = tmp_path_factory.mktemp("audit") / "audit.pdf"
-    write_report_pdf(history, path, settings=Settings(), software_version="7.7.7",
-                     generated_at=WHEN)
+    path = _written(tmp_path_factory, history, "audit")
     lines = [line.strip() for page in _pages(path) for line in page.splitlines()]
     return history, path, lines
 

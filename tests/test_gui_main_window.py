@@ -134,8 +134,6 @@ def test_empty_library_shows_first_import_help(qtbot, tmp_path):
 
 
 def test_media_offer_imports_mount(window, qtbot):
-    if window.importer is None:
-        pytest.skip("import controller not available")
     got = []
     window.importer.import_paths = lambda paths: got.append(paths)
     window.media_bar.offer("/media/cdrom", "HOSPITAL CD")
@@ -150,7 +148,7 @@ def test_interactive_widgets_have_accessible_names(window):
     def foreign(w):  # Qt-internal widgets and the other helper's preview panel
         if w.objectName().startswith("qt_"):
             return True
-        return window.previews is not None and window.previews.isAncestorOf(w)
+        return window.previews.isAncestorOf(w)
 
     checked = 0
     for cls in (QLineEdit, QAbstractItemView, QComboBox, QPushButton):
@@ -248,8 +246,6 @@ def test_import_into_empty_library_shows_the_new_patient(qtbot, tmp_path):
     win = MainWindow(lib, SettingsStore.at_path(str(tmp_path / "ui.ini")), watch_media=False)
     qtbot.addWidget(win)
     qtbot.waitUntil(lambda: win.pages.currentWidget() is win.empty, timeout=5000)
-    if win.importer is None:
-        pytest.skip("import controller not available")
     lib.histories["P9"] = build_history("P9")  # what an import adds
     win.importer.libraryChanged.emit()
     qtbot.waitUntil(lambda: win.controller.history is not None, timeout=5000)
@@ -316,7 +312,7 @@ def test_exam_table_shows_the_estimate_without_scrolling(qtbot, tmp_path):
 
 
 def test_long_study_description_does_not_push_the_estimate_away(window):
-    from dosetrail.gui.main_window import EXAM_COLUMN_MAX_WIDTH
+    from dosetrail.gui.table_fit import EXAM_COLUMN_MAX_WIDTH
     from dosetrail.gui.models.exams import DESCRIPTION_COLUMN
 
     history = window.controller.history

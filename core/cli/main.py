@@ -154,13 +154,14 @@ def cmd_patients(args) -> int:
     finally:
         lib.close()
     if args.json:
+        from ..export.json_export import json_number, json_range
+
         out = [{
             "patient_key": p.key, "name": p.name, "birth_date": p.birth_date, "sex": p.sex,
             "patient_ids": [{"id": i, "issuer": s or None} for i, s in p.patient_ids],
             "exam_count": p.exam_count,
-            "cumulative_effective_dose_msv": _rounded(p.cumulative_effective_dose_msv),
-            "cumulative_effective_dose_range_msv": ([_rounded(x) for x in p.cumulative_effective_dose_range_msv]
-                                                    if p.cumulative_effective_dose_range_msv else None),
+            "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
+            "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
             "exams_without_dose_estimate": p.exams_without_dose_estimate,
         } for p in rows]
         json.dump({"schema": "dosetrail.patients/1", "patients": out}, sys.stdout, ensure_ascii=False, indent=2)
@@ -171,10 +172,6 @@ def cmd_patients(args) -> int:
         print(f"{p.key:<13} {p.name[:30]:<30} {p.birth_date or '':<10} {p.sex or '':<3} {p.exam_count:>5} "
               f"{_fmt_msv(p.cumulative_effective_dose_msv):>14}  {p.exams_without_dose_estimate}")
     return EXIT_OK
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)
 
 
 def cmd_history(args) -> int:

@@ -9,16 +9,18 @@ from ..history import ExamView, PatientHistory
 SCHEMA = "dosetrail.export/1"
 
 
-def _num(value: float | None, digits: int = 6) -> float | None:
+def json_number(value: float | None, digits: int = 6) -> float | None:
+    """A figure for JSON: rounded to ``digits`` decimals; None stays None (null, never 0)."""
     return None if value is None else round(float(value), digits)
 
 
-def _range(rng) -> list[float] | None:
-    return [_num(rng[0]), _num(rng[1])] if rng else None
+def json_range(rng) -> list[float] | None:
+    """A (low, high) range for JSON, or None."""
+    return [json_number(rng[0]), json_number(rng[1])] if rng else None
 
 
 def study_json(exam: ExamView) -> dict[str, Any]:
-    dose = {k: (_num(v) if isinstance(v, float) else v) for k, v in asdict(exam.dose).items()}
+    dose = {k: (json_number(v) if isinstance(v, float) else v) for k, v in asdict(exam.dose).items()}
     out = {
         "study_instance_uid": exam.study_instance_uid,
         "date": exam.date,
@@ -27,21 +29,21 @@ def study_json(exam: ExamView) -> dict[str, Any]:
         "description": exam.description,
         "institution": exam.institution,
         "body_region": exam.body_region,
-        "age_years": _num(exam.age_years, 2),
+        "age_years": json_number(exam.age_years, 2),
         "ionising": exam.ionising,
         "dose": dose,
-        "effective_dose_msv": _num(exam.effective_dose_msv),
-        "effective_dose_range_msv": _range(exam.effective_dose_range_msv),
+        "effective_dose_msv": json_number(exam.effective_dose_msv),
+        "effective_dose_range_msv": json_range(exam.effective_dose_range_msv),
         "method": exam.method,
         "factor_set": exam.factor_set,
         "sources": list(exam.sources),
         "warnings": list(exam.warnings),
         # additions (the contract allows adding fields)
         "accession_number": exam.accession_number,
-        "reported_effective_dose_msv": _num(exam.reported_effective_dose_msv),
+        "reported_effective_dose_msv": json_number(exam.reported_effective_dose_msv),
         "reference_levels": [asdict(f) for f in exam.reference_levels],
         "estimate_parts": [
-            {**asdict(p), "range_msv": _range(p.range_msv), "effective_dose_msv": _num(p.effective_dose_msv)}
+            {**asdict(p), "range_msv": json_range(p.range_msv), "effective_dose_msv": json_number(p.effective_dose_msv)}
             for p in exam.parts
         ],
     }
@@ -56,10 +58,10 @@ def patient_json(history: PatientHistory) -> dict[str, Any]:
         "name": p.name,
         "birth_date": p.birth_date,
         "sex": p.sex,
-        "cumulative_effective_dose_msv": _num(p.cumulative_effective_dose_msv),
-        "cumulative_effective_dose_range_msv": _range(p.cumulative_effective_dose_range_msv),
+        "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
+        "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
         "exams_without_dose_estimate": p.exams_without_dose_estimate,
-        "per_year_effective_dose_msv": {str(y): _num(v) for y, v in history.per_year_msv.items()},
+        "per_year_effective_dose_msv": {str(y): json_number(v) for y, v in history.per_year_msv.items()},
         "studies": [study_json(e) for e in history.exams],
     }
 

@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 
 _made_dirs: set[Path] = set()  # folders this process already created
@@ -47,7 +48,8 @@ def store_path_for(sop_instance_uid: str) -> str:
     return f"{digest[:2]}/{digest}.dcm"
 
 
-def write_atomic(root: Path, rel: str, data: bytes, keep_existing=None) -> None:
+def write_atomic(root: Path, rel: str, data: bytes,
+                 keep_existing: Callable[[Path], bool] | None = None) -> None:
     """Write ``data`` to ``root / rel`` atomically.
 
     Parameters
