@@ -142,8 +142,9 @@ def memo(ds: Dataset, tag: int, compute: Callable[[Any], Any]) -> Any:
     if not (getattr(raw, "is_raw", False) and isinstance(raw.value, bytes)):
         return compute(raw.value)
     charset = _raw(ds, _CHARSET)
-    key = (compute, tag, raw.value, raw.is_little_endian, raw.is_implicit_VR,
-           charset.value if charset is not None and getattr(charset, "is_raw", False) else None)
+    if charset is not None:  # raw bytes, or the value dcmread converted while reading
+        charset = charset.value if getattr(charset, "is_raw", False) else str(charset.value)
+    key = (compute, tag, raw.value, raw.is_little_endian, raw.is_implicit_VR, charset)
     try:
         return _MEMO[key]
     except KeyError:

@@ -75,8 +75,46 @@ def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Reject
     if size == 0:
         return None, Rejection(label, "empty file (not DICOM)", kind="skipped")
     part10 = has_dicm_marker(head)
+    fast = _fast_read(fh, size) if part10 else None
+    if fast is not None:
+        ds, pixel_pos = fast
+    else:
+        ds, rejection = _dcmread(label, fh, part10)
+        if ds is None:
+            return None, rejection
+        pixel_pos = fh.tell()
+    return _check(label, ds, fh, pixel_pos, part10, size, tail)
+
+
+FAST_CHUNK = 32768  # first read of a file in --link mode: most headers end well before
+
+
+def _fast_read(fh: Any, size: int):
+    """(dataset, pixel data position) from :mod:`.fast_header`, or None (use dcmread)."""
+    from .fast_header import NeedMore, read_header
+
+    if isinstance(fh, io.BytesIO):
+        buf = fh.getvalue()
+    else:
+        fh.seek(0)
+        buf = fh.read(FAST_CHUNK)
+    while True:
+        try:
+            result = read_header(buf, size)
+            break
+        except NeedMore:
+            more = fh.read(max(len(buf), FAST_CHUNK))
+            if not more:
+                result = None
+                break
+            buf += more
+    fh.seek(0)
+    return result
+
+
+def _dcmread(label: str, fh: Any, part10: bool) -> tuple[Dataset | None, Rejection | None]:
     try:
-        ds = pydicom.dcmread(fh, stop_before_pixels=True, force=not part10)
+        return pydicom.dcmread(fh, stop_before_pixels=True, force=not part10), None
     except zlib.error as exc:  # deflated data set: the compressed stream is cut short or damaged
         if part10:
             return None, Rejection(
@@ -90,7 +128,11 @@ def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Reject
         if part10:
             return None, Rejection(label, f"unreadable DICOM file: {_short(exc)}")
         return None, Rejection(label, "not a DICOM file", kind="skipped")
-    pixel_pos = fh.tell()
+
+
+def _check(label: str, ds: Dataset, fh: Any, pixel_pos: int, part10: bool, size: int,
+           tail) -> tuple[Dataset | None, Rejection | None]:
+    """Refuse a parsed header without the UIDs the library needs, or with a cut header or pixel data."""
     try:
         sop_class = _text(ds, "SOPClassUID") or str(ds.file_meta.get("MediaStorageSOPClassUID", "") or "").strip()
         sop_inst = _text(ds, "SOPInstanceUID") or ""

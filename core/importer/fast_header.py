@@ -1,0 +1,253 @@
+"""A fast reader for the common case of a Part 10 file's header.
+
+``pydicom.dcmread(stop_before_pixels=True)`` spends most of its time in a
+general element generator written for every oddity of the format (file-like
+reads, deferred values, VR switches, debugging hooks). Almost every file an
+import sees is a plain Part 10 file in explicit or implicit VR little endian:
+for those, :func:`read_header` walks the element headers of a bytes buffer
+with precompiled structs and builds the same :class:`~pydicom.dataset.FileDataset`
+that ``dcmread`` builds: the same raw elements (tag, VR, length, value bytes,
+value offset, encoding), the same file meta, the same original encoding, and
+undefined-length sequences parsed by pydicom's own ``read_sequence``.
+
+Anything else is not guessed at: big endian, deflated or private transfer
+syntaxes, files without preamble, a command set, an unknown VR, a VR that
+does not match the transfer syntax, an undefined-length value that is not a
+sequence, a value running past the end of the file, an item delimiter at the
+top level. For those :func:`read_header` returns ``None`` and the caller uses
+``dcmread``, which also gives the reasons a damaged file is refused.
+``tests/test_fast_header.py`` compares both readers element by element.
+"""
+from __future__ import annotations
+
+import io
+from struct import Struct
+from typing import Any
+
+from pydicom.charset import convert_encodings, default_encoding
+from pydicom.dataelem import DataElement, RawDataElement, empty_value_for_VR
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filereader import read_sequence
+from pydicom.tag import BaseTag
+from pydicom.uid import PrivateTransferSyntaxes
+from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, VR
+from pydicom.values import convert_string
+
+IMPLICIT_LE = "1.2.840.10008.1.2"
+EXPLICIT_BE = "1.2.840.10008.1.2.2"
+DEFLATED_LE = "1.2.840.10008.1.2.1.99"
+_PIXEL_TAGS = frozenset((0x7FE00010, 0x7FE00008, 0x7FE00009))
+_CHARSET = 0x00080005
+_UNDEFINED = 0xFFFFFFFF
+
+_EXPLICIT = Struct("<HH2sH").unpack_from
+_IMPLICIT = Struct("<HHL").unpack_from
+_LENGTH32 = Struct("<L").unpack_from
+# VR bytes -> (VR string, has a 4-byte length)
+_VRS = {v.value.encode("ascii"): (v.value, v.value in EXPLICIT_VR_LENGTH_32) for v in VR}
+# empty raw values by VR (pydicom's own table), and for implicit VR (VR unknown)
+_EMPTY = {vr: empty_value_for_VR(vr, raw=True) for vr, _long in _VRS.values()}
+_EMPTY_IMPLICIT = empty_value_for_VR(None, raw=True)
+# raw elements are built field by field: another pydicom's RawDataElement turns the reader off
+_SUPPORTED = RawDataElement._fields == (
+    "tag", "VR", "length", "value", "value_tell", "is_implicit_VR", "is_little_endian", "is_raw", "is_buffered")
+_PRIVATE_SYNTAXES = frozenset(str(uid) for uid in PrivateTransferSyntaxes)
+
+
+class _Unsupported(Exception):
+    """The file needs pydicom's general reader."""
+
+
+class NeedMore(Exception):
+    """Raised by :func:`read_header`: the buffer ends before the header does and the
+    file goes on; call it again with more of the file."""
+
+
+def read_header(buf: bytes, size: int) -> tuple[FileDataset, int] | None:
+    """Parse a Part 10 header from ``buf`` (the first bytes of a file of ``size`` bytes).
+
+    Returns ``(dataset, position)`` where ``position`` is the offset at which
+    ``dcmread(stop_before_pixels=True)`` would leave the file (the start of
+    the pixel data element, or the end of the file); ``None`` when the file
+    is not the simple case (use ``dcmread``). Raises :class:`NeedMore` when
+    ``buf`` is shorter than the file and the header goes on past it.
+    """
+    if not _SUPPORTED:
+        return None
+    try:
+        return _read(buf, size)
+    except (_Unsupported, ValueError, KeyError, LookupError, TypeError):
+        return None
+
+
+def _read(buf: bytes, size: int) -> tuple[FileDataset, int]:
+    complete = len(buf) >= size
+    if len(buf) < 132 or buf[128:132] != b"DICM":
+        if not complete and len(buf) < 132:
+            raise NeedMore
+        raise _Unsupported
+    meta_raw, pos = _elements(buf, 132, False, complete, meta=True)
+    if not meta_raw:
+        raise _Unsupported
+    file_meta = _new(FileMetaDataset, meta_raw, False, True, default_encoding)
+    if 0x00020010 not in meta_raw:
+        raise _Unsupported  # pydicom guesses the encoding from the data
+    syntax = convert_string(meta_raw[0x00020010].value or b"", True).strip()
+    if not syntax:
+        raise _Unsupported
+    if syntax in (EXPLICIT_BE, DEFLATED_LE) or syntax in _PRIVATE_SYNTAXES:
+        raise _Unsupported
+    implicit = syntax == IMPLICIT_LE
+    if pos + 8 > len(buf):
+        if not complete:
+            raise NeedMore
+        raise _Unsupported  # nothing (or a few bytes) after the file meta
+    group = buf[pos] | buf[pos + 1] << 8
+    if group == 0 or group == 2:
+        raise _Unsupported  # a command set, or file meta pydicom stopped reading
+    # pydicom decides implicit or explicit from the first element's VR bytes
+    looks_implicit = not (0x40 < buf[pos + 4] < 0x5B and 0x40 < buf[pos + 5] < 0x5B)
+    if looks_implicit != implicit:
+        raise _Unsupported
+    raw, pos = _elements(buf, pos, implicit, complete)
+    charset = raw.get(_CHARSET)
+    encoding: Any = default_encoding
+    if charset is not None:
+        encoding = convert_encodings(convert_string(charset.value or b"", True))
+    fds = _new(FileDataset, raw, implicit, True, encoding)
+    fds.__dict__.update(preamble=buf[:128], file_meta=file_meta)
+    return fds, pos
+
+
+# What Dataset.__init__ and FileDataset.__init__ set, taken from real instances: building
+# a data set from that (a dict copy) skips ~20 attribute writes through Dataset.__setattr__
+# per instance, which cost more than reading the elements. The mutable values are copied.
+_TEMPLATES = {
+    cls: dict(inst.__dict__) for cls, inst in (
+        (FileMetaDataset, FileMetaDataset()),
+        (FileDataset, FileDataset(io.BytesIO(), Dataset(), None, FileMetaDataset(), True, True)),
+    )
+}
+for _attrs in _TEMPLATES.values():
+    _attrs.update(fileobj_type=None, buffer=None) if "buffer" in _attrs else None
+    _attrs.pop("_dict", None)
+    _attrs.pop("file_meta", None)
+_MUTABLE = {cls: tuple(k for k, v in attrs.items() if isinstance(v, (dict, list, set)))
+            for cls, attrs in _TEMPLATES.items()}
+
+
+def _new(cls, raw: dict, implicit: bool, little: bool, encoding: Any):
+    """An instance of ``cls`` (a Dataset type) holding ``raw``, as read with that encoding."""
+    obj = cls.__new__(cls)
+    attrs = obj.__dict__
+    attrs.update(_TEMPLATES[cls])
+    for key in _MUTABLE[cls]:
+        attrs[key] = attrs[key].copy()
+    attrs["_dict"] = raw
+    attrs["_read_implicit"] = implicit
+    attrs["_read_little"] = little
+    if cls is FileDataset and "_is_implicit_VR" in attrs:  # FileDataset.__init__ sets these too
+        attrs["_is_implicit_VR"] = implicit
+        attrs["_is_little_endian"] = little
+    attrs["_read_charset"] = encoding
+    return obj
+
+
+def _elements(buf: bytes, pos: int, implicit: bool, complete: bool,
+              meta: bool = False) -> tuple[dict, int]:
+    """Top-level raw elements from ``pos`` to the pixel data (or the end of the group
+    for the file meta); returns them and the position where reading stopped.
+
+    The loop runs once per element of every imported file: names are bound
+    locally and raw elements are built with ``tuple.__new__`` (what the
+    namedtuple's own constructor does, minus a call).
+    """
+    raw: dict = {}
+    end = len(buf)
+    vrs = _VRS
+    empty = _EMPTY
+    unpack = _IMPLICIT if implicit else _EXPLICIT
+    new = tuple.__new__
+    element = RawDataElement
+    base_tag = BaseTag
+    encoding: Any = default_encoding
+    while pos + 8 <= end:
+        if implicit:
+            group, elem, length = unpack(buf, pos)
+            vr = None
+            value_tell = pos + 8
+        else:
+            group, elem, vr_bytes, length = unpack(buf, pos)
+            if meta and group != 2:
+                return raw, pos  # the data set may be implicit VR: not read here
+            info = vrs.get(vr_bytes)
+            if info is None:
+                raise _Unsupported  # unknown VR or implicit data: pydicom's heuristics decide
+            vr, long_length = info
+            if long_length:
+                if pos + 12 > end:
+                    break
+                length = _LENGTH32(buf, pos + 8)[0]
+                value_tell = pos + 12
+            else:
+                value_tell = pos + 8
+        if meta:
+            if group != 2:
+                return raw, pos
+        elif group >= 0x7FE0 and group << 16 | elem in _PIXEL_TAGS:
+            return raw, pos
+        if group == 0xFFFE:
+            raise _Unsupported  # an item or delimiter at the top level
+        tag = base_tag(group << 16 | elem)
+        if length == _UNDEFINED:
+            pos = _sequence(buf, raw, tag, vr, value_tell, implicit, complete, meta, encoding)
+            continue
+        stop = value_tell + length
+        if stop > end:
+            break
+        if length:
+            value = buf[value_tell:stop]
+        else:
+            value = empty[vr] if vr is not None else _EMPTY_IMPLICIT
+        if tag == _CHARSET:
+            encoding = convert_encodings(convert_string(value or b"", True))
+        raw[tag] = new(element, (tag, vr, length, value, value_tell, implicit, True, True, False))
+        pos = stop
+    if not complete:
+        raise NeedMore
+    if pos != end:
+        raise _Unsupported  # an element cut short: dcmread reads what is there and the caller reports it
+    return raw, pos
+
+
+def _sequence(buf: bytes, raw: dict, tag: BaseTag, vr: str | None, value_tell: int, implicit: bool,
+              complete: bool, meta: bool, encoding: Any) -> int:
+    """Read an undefined-length sequence with pydicom's own reader; returns the position after it."""
+    if meta or vr not in ("SQ", "UN", None):
+        raise _Unsupported  # an undefined-length value that is not a sequence
+    if vr is None and not _implicit_sequence(tag):
+        raise _Unsupported
+    if not complete:
+        raise NeedMore  # a sequence is parsed from the whole buffer
+    fp = DicomBytesIO(buf)
+    fp.is_little_endian = True
+    fp.is_implicit_VR = implicit
+    fp.seek(value_tell)
+    seq = read_sequence(fp, implicit, True, _UNDEFINED, encoding)
+    raw[tag] = DataElement(tag, "SQ", seq, value_tell, is_undefined_length=True)
+    pos = fp.tell()
+    if pos > len(buf):
+        raise _Unsupported
+    return pos
+
+
+def _implicit_sequence(tag: int) -> bool:
+    """Whether pydicom reads an implicit-VR undefined-length element with this tag as a sequence
+    (its dictionary says SQ); private and unknown tags go to pydicom, which looks ahead."""
+    from pydicom.datadict import dictionary_VR
+
+    try:
+        return dictionary_VR(tag) == "SQ"
+    except KeyError:
+        return False

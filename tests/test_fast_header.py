@@ -1,0 +1,212 @@
+"""The import's fast header reader builds what pydicom's dcmread builds, or steps aside.
+
+Every comparison is element by element against ``pydicom.dcmread(stop_before_pixels=True)``
+on the same bytes: raw elements (tag, VR, length, value bytes, offsets, encoding), the
+converted value of every element, the data set's and file meta's attributes, the
+position where reading stopped.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import pydicom
+import pydicom.data
+import pytest
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+from dosetrail.core.importer import fast_header
+from dosetrail.core.importer.fast_header import NeedMore, read_header
+from dosetrail.core.importer.parse import describe, parse_bytes, parse_path
+from pydicom.uid import ExplicitVRBigEndian, ImplicitVRLittleEndian
+from synth import (PatientSpec, make_ct_rdsr, make_ct_series,
+                   make_mr_series, make_pt_series, write_dataset)
+
+PYDICOM_FILES = Path(pydicom.data.__file__).parent / "test_files"
+_ATTRS_NOT_COMPARED = {"_dict", "file_meta", "buffer", "filename", "fileobj_type", "timestamp"}
+
+
+def _elements(ds: Dataset) -> list:
+    out = []
+    for tag, elem in ds._dict.items():
+        if type(elem).__name__ == "RawDataElement" and not (tag == 0x00080005 or tag >> 16 == 2):
+            out.append(tuple(elem))
+        # dcmread converts the character set and some file meta while reading; compare values
+        out.append((int(tag), repr(ds[tag].value)))
+    return out
+
+
+def _attrs(ds: Dataset) -> dict:
+    return {k: v for k, v in ds.__dict__.items() if k not in _ATTRS_NOT_COMPARED}
+
+
+def differences(data: bytes) -> list[str] | None:
+    """None when the fast reader steps aside; else what differs from dcmread (empty: nothing)."""
+    result = read_header(data, len(data))
+    if result is None:
+        return None
+    fast, pos = result
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fh = io.BytesIO(data)
+        ref = pydicom.dcmread(fh, stop_before_pixels=True)
+    problems = []
+    if _elements(fast) != _elements(ref):
+        problems.append("elements")
+    if _elements(fast.file_meta) != _elements(ref.file_meta):
+        problems.append("file meta")
+    if pos != fh.tell():
+        problems.append(f"stopped at {pos}, dcmread at {fh.tell()}")
+    if _attrs(fast) != _attrs(ref):
+        problems.append(f"attributes {_attrs(fast)} != {_attrs(ref)}")
+    if _attrs(fast.file_meta) != _attrs(ref.file_meta):
+        problems.append("file meta attributes")
+    if fast.original_encoding != ref.original_encoding or fast._character_set != ref._character_set:
+        problems.append("encoding")
+    return problems
+
+
+def _bytes(ds: Dataset) -> bytes:
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
+JANE = PatientSpec(patient_id="J1", name="DOE^JANE", birth_date="19700131", sex="F")
+
+
+def test_pydicom_test_files_read_the_same_or_go_to_dcmread():
+    fast = set()
+    for path in sorted(p for p in PYDICOM_FILES.rglob("*") if p.is_file()):
+        diff = differences(path.read_bytes())
+        assert not diff, f"{path.name}: {diff}"
+        if diff is not None:
+            fast.add(path.relative_to(PYDICOM_FILES).as_posix())
+    # explicit and implicit VR, undefined-length and UN sequences, private sequences, SR, a DICOMDIR,
+    # encapsulated pixel data, a file cut inside its pixel data (refused later, by the pixel data check)
+    assert {"CT_small.dcm", "MR_small_implicit.dcm", "rtplan.dcm", "UN_sequence.dcm", "priv_SQ.dcm",
+            "test-SR.dcm", "dicomdirtests/DICOMDIR", "JPEG2000.dcm", "MR_truncated.dcm"} <= fast
+    assert len(fast) > 100
+    # big endian, deflated, no file meta, a missing transfer syntax: dcmread's business
+    assert not fast & {"MR_small_bigendian.dcm", "image_dfl.dcm", "no_meta.dcm", "meta_missing_tsyntax.dcm",
+                       "rtplan_truncated.dcm"}
+
+
+def test_openrem_corpus_reads_the_same(openrem_dir):
+    names = []
+    for path in sorted(p for p in openrem_dir.rglob("*") if p.is_file()):
+        diff = differences(path.read_bytes())
+        assert not diff, f"{path.name}: {diff}"
+        if diff is not None:
+            names.append(path.name)
+    assert len(names) >= 38  # of 42 vendors' RDSRs and images
+    undefined = [n for n in names if any(
+        getattr(e, "is_undefined_length", False) for e in read_header(*_whole(openrem_dir / n))[0]._dict.values())]
+    assert undefined  # real devices write undefined-length sequences; pydicom's reader parses them
+
+
+def _whole(path: Path) -> tuple[bytes, int]:
+    data = path.read_bytes()
+    return data, len(data)
+
+
+@pytest.mark.parametrize("syntax", [None, ImplicitVRLittleEndian])
+def test_synthetic_studies_read_the_same(syntax):
+    kwargs = {"transfer_syntax": syntax} if syntax else {}
+    datasets = (make_ct_series(JANE, n_slices=2, ctdivol=8.0, **kwargs)
+                + make_mr_series(JANE, n_slices=1) + make_pt_series(JANE, n_slices=1, activity_bq=3.7e8))
+    rdsr = make_ct_rdsr(JANE, implicit=syntax is not None)
+    for ds in datasets + [rdsr]:
+        assert differences(_bytes(ds)) == [], ds.SOPClassUID
+
+
+def test_undefined_length_sequences_and_other_character_sets():
+    (ds,) = make_ct_series(PatientSpec(patient_id="K", name="Yamada^Tarou=山田^太郎", birth_date="19600101",
+                                       sex="M"), n_slices=1, ctdivol=5.0)
+    ds.SpecificCharacterSet = ["ISO 2022 IR 6", "ISO 2022 IR 87"]
+    item = Dataset()
+    item.ReferencedSOPClassUID = ds.SOPClassUID
+    item.ReferencedSOPInstanceUID = ds.SOPInstanceUID
+    item.PatientName = "Yamada^Tarou=山田^太郎"  # decoded with the character set of the data set around it
+    ds.ReferencedImageSequence = Sequence([item])
+    ds["ReferencedImageSequence"].is_undefined_length = True
+    ds.ReferencedImageSequence.is_undefined_length = True
+    data = _bytes(ds)
+    assert b"\xfe\xff\xdd\xe0" in data  # a sequence delimiter: the sequence really is undefined length
+    assert differences(data) == []
+    fast, _pos = read_header(data, len(data))
+    assert fast.ReferencedImageSequence[0].ReferencedSOPInstanceUID == ds.SOPInstanceUID
+    assert fast.ReferencedImageSequence[0].PatientName == "Yamada^Tarou=山田^太郎"
+
+
+@pytest.mark.parametrize("change", ["big endian", "deflated", "no preamble", "cut header", "cut value",
+                                    "unknown VR"])
+def test_anything_else_goes_to_dcmread(change, tmp_path):
+    (ds,) = make_ct_series(JANE, n_slices=1, ctdivol=5.0,
+                           **({"transfer_syntax": ExplicitVRBigEndian} if change == "big endian" else {}))
+    if change == "deflated":
+        ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    data = _bytes(ds)
+    pixel = data.find(b"\xe0\x7f\x10\x00")
+    if change == "no preamble":
+        data = data[132:]
+    elif change == "cut header":
+        data = data[:pixel - 3]
+    elif change == "cut value":
+        data = data[:pixel - 30]
+    elif change == "unknown VR":
+        at = data.index(b"\x08\x00\x60\x00CS")  # Modality
+        data = data[:at + 4] + b"ZZ" + data[at + 6:]
+    assert read_header(data, len(data)) is None
+
+
+def test_a_header_longer_than_the_first_read_is_read_whole(tmp_path):
+    (ds,) = make_ct_series(JANE, n_slices=1, ctdivol=5.0)
+    ds.add_new(0x00091010, "LO", "DOSETRAIL")  # private creator
+    ds.add_new(0x00091011, "OB", b"\x01" * 100_000)  # a long private value before the pixel data
+    path = write_dataset(ds, tmp_path / "long.dcm")
+    data = path.read_bytes()
+    with pytest.raises(NeedMore):
+        read_header(data[:32768], len(data))
+    parsed, rejection, _size = parse_path("long.dcm", str(path))
+    assert rejection is None
+    assert parsed[0x00091011].value == b"\x01" * 100_000
+    assert differences(data) == []
+
+
+def test_import_describes_files_the_same_either_way(tmp_path, monkeypatch, openrem_dir):
+    paths = [write_dataset(d, tmp_path / f"{i}.dcm") for i, d in enumerate(
+        make_ct_series(JANE, n_slices=2, ctdivol=8.0) + [make_ct_rdsr(JANE)])]
+    # the corpus but its multi-megabyte multi-frame files (compared element by element above)
+    paths += sorted(p for p in openrem_dir.rglob("*") if p.is_file() and p.stat().st_size < 1_000_000)
+
+    def records():
+        out = []
+        for path in paths:
+            ds, rejection, _size = parse_path(path.name, str(path))
+            ds2, rejection2 = parse_bytes(path.name, path.read_bytes())
+            assert (rejection is None) == (rejection2 is None)
+            out.append(rejection.reason if ds is None else describe(ds, path.name))
+            out.append(rejection2.reason if ds2 is None else describe(ds2, path.name))
+        return out
+
+    fast = records()
+    monkeypatch.setattr(fast_header, "_SUPPORTED", False)  # every file through dcmread
+    assert records() == fast
+
+
+@pytest.mark.parametrize("reader", ["fast", "dcmread"])
+def test_same_name_bytes_in_other_character_sets_are_other_names(reader, monkeypatch):
+    # names are converted once per distinct raw value: the character set is part of that value
+    monkeypatch.setattr(fast_header, "_SUPPORTED", reader == "fast")
+    names = []
+    for charset in ("ISO_IR 100", "ISO_IR 144"):
+        (ds,) = make_ct_series(JANE, n_slices=1, ctdivol=1.0)
+        ds.SpecificCharacterSet = charset
+        ds["PatientName"].value = b"\xc4\xe5^\xe8"  # Latin-1: Äå^è; Cyrillic: Фх^ш
+        parsed, _rejection = parse_bytes("x.dcm", _bytes(ds))
+        names.append(describe(parsed, "x.dcm").patient.name)
+    assert names == ["Äå^è", "Фх^ш"]
