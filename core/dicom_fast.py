@@ -12,10 +12,36 @@ import struct
 from typing import Any, Callable
 
 from pydicom.datadict import dictionary_VR
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.tag import BaseTag
 
 _BINARY = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "FL": "f", "FD": "d", "UV": "Q", "SV": "q"}
 _TEXT_NUMBER = {"DS", "IS"}
+_NOT_TEXT = frozenset(_BINARY) | {"SQ", "OB", "OW", "UN", "OF", "OD", "OL", "OV"}
+
+
+# One BaseTag object per tag number, shared by the import's header reader (its data
+# sets are keyed by these) and the lookups below: a dict lookup that finds the very
+# same key object skips BaseTag.__eq__, a Python-level call, on every hit.
+_INTERNED: dict[int, BaseTag] = {}
+_INTERNED_LIMIT = 65536
+
+
+def interned(tag: int) -> BaseTag:
+    """The shared :class:`~pydicom.tag.BaseTag` for ``tag``."""
+    try:
+        return _INTERNED[tag]
+    except KeyError:
+        obj = BaseTag(tag)
+        if len(_INTERNED) < _INTERNED_LIMIT:
+            _INTERNED[tag] = obj
+        return obj
+
+
+def present(ds: Dataset, tag: int) -> bool:
+    """Whether ``ds`` has an element ``tag`` (cheaper than ``tag in ds``)."""
+    return _raw(ds, tag) is not None
 
 
 def _raw(ds: Dataset, tag: int):
@@ -23,7 +49,7 @@ def _raw(ds: Dataset, tag: int):
     # the Tag() construction and comparisons of Dataset.get_item
     store = getattr(ds, "_dict", None)
     if store is not None:
-        return store.get(tag)
+        return store.get(_INTERNED.get(tag, tag))
     try:
         return ds.get_item(tag)
     except (KeyError, ValueError):
@@ -57,10 +83,17 @@ def text(ds: Dataset, tag: int) -> str | None:
         return None
     # ISO 2022 encodings (Japanese, Korean) are 7-bit: an ESC byte means the
     # bytes are not plain ASCII text and must go through the character set
-    if (getattr(raw, "is_raw", False) and isinstance(raw.value, bytes) and raw.value.isascii()
+    if type(raw) is RawDataElement:  # what reading gives (is_raw); the common case first
+        data = raw.value
+        if type(data) is bytes and data.isascii() and b"\x1b" not in data:
+            vr = raw.VR or _vr(raw, tag)
+            if vr not in _NOT_TEXT:
+                value = data.decode("ascii").replace("\x00", "").strip()
+                return value or None
+    elif (getattr(raw, "is_raw", False) and isinstance(raw.value, bytes) and raw.value.isascii()
             and b"\x1b" not in raw.value):
         vr = _vr(raw, tag)
-        if vr not in _BINARY and vr not in ("SQ", "OB", "OW", "UN", "OF", "OD", "OL", "OV"):
+        if vr not in _NOT_TEXT:
             value = raw.value.decode("ascii").replace("\x00", "").strip()
             return value or None
     value = raw.value if not getattr(raw, "is_raw", False) else _converted(ds, tag)

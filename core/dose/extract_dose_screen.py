@@ -12,6 +12,8 @@ import re
 
 from pydicom.dataset import Dataset
 
+from .. import dicom_fast as fast
+
 from . import units
 from .records import CTEvent, DoseRecord
 from .sr import dt_iso
@@ -29,7 +31,7 @@ _TOTAL_DLP = re.compile(r"total\s*dlp\s*[=:]\s*([0-9]+(?:\.[0-9]+)?)", re.IGNORE
 
 def has_dose_screen(ds: Dataset) -> bool:
     """True when the dataset has a non-empty Exposure Dose Sequence (0040,030E)."""
-    if 0x0040030E not in ds:  # cheap test first: most images have none
+    if not fast.present(ds, 0x0040030E):  # cheap test first: most images have none
         return False
     seq = ds.get("ExposureDoseSequence")
     return seq is not None and len(seq) > 0

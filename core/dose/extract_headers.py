@@ -152,13 +152,18 @@ def _base(ds: Dataset) -> ImageDose:
     return image
 
 
+def _sequence(ds: Dataset, keyword: str):
+    """A sequence's items, or None; absent ones cost a dict lookup, not a keyword lookup."""
+    return ds.get(keyword) if fast.present(ds, _tag(keyword)) else None
+
+
 def _frame_groups(ds: Dataset) -> list[Dataset]:
     """Shared then per-frame functional group items (enhanced multi-frame)."""
     groups = []
-    shared = _first(ds.get("SharedFunctionalGroupsSequence"))
+    shared = _first(_sequence(ds, "SharedFunctionalGroupsSequence"))
     if shared is not None:
         groups.append(shared)
-    groups.extend(ds.get("PerFrameFunctionalGroupsSequence") or [])
+    groups.extend(_sequence(ds, "PerFrameFunctionalGroupsSequence") or [])
     return groups
 
 
@@ -231,7 +236,7 @@ def _projection(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
     image.laterality = side if side in {"L", "R", "B"} else None
     image.view = _ftext(ds, "ViewPosition")
     if image.view is None:
-        view_item = _first(ds.get("ViewCodeSequence"))
+        view_item = _first(_sequence(ds, "ViewCodeSequence"))
         code = _code(view_item)
         if code is not None:
             image.view = VIEW_CODES.get(key_of(view_item)) or code.meaning or None
@@ -239,7 +244,7 @@ def _projection(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
 
 
 def _nm(ds: Dataset, record: DoseRecord) -> None:
-    for index, item in enumerate(ds.get("RadiopharmaceuticalInformationSequence") or [], start=1):
+    for index, item in enumerate(_sequence(ds, "RadiopharmaceuticalInformationSequence") or [], start=1):
         record.administrations.append(_administration(ds, item, record.warnings, f"radiopharmaceutical {index}"))
 
 
@@ -297,7 +302,7 @@ def extract_headers(ds: Dataset, record: DoseRecord) -> DoseRecord:
         _projection(ds, image, record)
     elif record.kind == "nm":
         _nm(ds, record)
-    region = _code(_first(ds.get("AnatomicRegionSequence")))
+    region = _code(_first(_sequence(ds, "AnatomicRegionSequence")))
     if region is not None:
         record.target_region_codes.append(region)
     return record

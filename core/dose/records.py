@@ -177,15 +177,22 @@ def _plain(obj: Any) -> Any:
     if hasattr(obj, "__dataclass_fields__"):
         out = {}
         for key, value in obj.__dict__.items():
-            if value is None or value == [] or value == {}:
+            kind = type(value)
+            if value is None:
                 continue
-            out[key] = _plain(value)
+            if kind in _SCALARS:
+                out[key] = value
+            elif not ((kind is list or kind is dict) and not value):
+                out[key] = _plain(value)
         return out
     if isinstance(obj, list):
         return [_plain(v) for v in obj]
     if isinstance(obj, dict):
         return {k: _plain(v) for k, v in obj.items() if v is not None and v != [] and v != {}}
     return obj
+
+
+_SCALARS = frozenset((str, float, int, bool))
 
 
 _NESTED = {

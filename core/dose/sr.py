@@ -218,11 +218,12 @@ def dt_iso(value) -> str | None:
     if not main.isdigit() or len(main) < 8:
         return None
     main = main[:14].ljust(14, "0")
-    try:
-        stamp = datetime.strptime(main, "%Y%m%d%H%M%S")
+    try:  # validates the calendar date and the time of day (the import runs this per file: no strptime)
+        datetime(int(main[:4]), int(main[4:6]), int(main[6:8]), int(main[8:10]), int(main[10:12]),
+                 int(main[12:14]))
     except ValueError:
         return None
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%S")
+    iso = f"{main[:4]}-{main[4:6]}-{main[6:8]}T{main[8:10]}:{main[10:12]}:{main[12:14]}"
     if frac.isdigit():
         iso += "." + frac[:6]
     if len(offset) == 5 and offset[1:].isdigit():

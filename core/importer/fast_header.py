@@ -34,6 +34,8 @@ from pydicom.uid import PrivateTransferSyntaxes
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, VR
 from pydicom.values import convert_string
 
+from ..dicom_fast import interned
+
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_BE = "1.2.840.10008.1.2.2"
 DEFLATED_LE = "1.2.840.10008.1.2.1.99"
@@ -170,7 +172,7 @@ def _elements(buf: bytes, pos: int, implicit: bool, complete: bool,
     unpack = _IMPLICIT if implicit else _EXPLICIT
     new = tuple.__new__
     element = RawDataElement
-    base_tag = BaseTag
+    base_tag = interned
     encoding: Any = default_encoding
     while pos + 8 <= end:
         if implicit:
@@ -199,7 +201,8 @@ def _elements(buf: bytes, pos: int, implicit: bool, complete: bool,
             return raw, pos
         if group == 0xFFFE:
             raise _Unsupported  # an item or delimiter at the top level
-        tag = base_tag(group << 16 | elem)
+        number = group << 16 | elem
+        tag = base_tag(number)
         if length == _UNDEFINED:
             pos = _sequence(buf, raw, tag, vr, value_tell, implicit, complete, meta, encoding)
             continue
@@ -210,7 +213,7 @@ def _elements(buf: bytes, pos: int, implicit: bool, complete: bool,
             value = buf[value_tell:stop]
         else:
             value = empty[vr] if vr is not None else _EMPTY_IMPLICIT
-        if tag == _CHARSET:
+        if number == _CHARSET:  # an int comparison: BaseTag.__eq__ is a Python call
             encoding = convert_encodings(convert_string(value or b"", True))
         raw[tag] = new(element, (tag, vr, length, value, value_tell, implicit, True, True, False))
         pos = stop

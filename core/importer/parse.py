@@ -172,7 +172,7 @@ def _parsed_stream(ds: Dataset, fh: Any, pos: int, size: int, tail):
     The stream is None when the inflated buffer is not available.
     """
     meta = getattr(ds, "file_meta", None)
-    ts = str(meta.get("TransferSyntaxUID", "") or "") if meta is not None else ""
+    ts = _syntax(meta)
     if ts != DEFLATED_EXPLICIT_LE:
         return fh, pos, size, tail
     src = getattr(ds, "buffer", None)
@@ -277,13 +277,21 @@ def _encoding(ds: Dataset, raw) -> tuple[bool, bool]:
     if implicit is not None and little is not None:
         return bool(implicit), bool(little)
     meta = getattr(ds, "file_meta", None)
-    ts = str(meta.get("TransferSyntaxUID", "") or "") if meta is not None else ""
+    ts = _syntax(meta)
     if ts:
         return ts == IMPLICIT_LE, ts != EXPLICIT_BE
     original = getattr(ds, "original_encoding", None)
     if original and None not in original[:2]:
         return bool(original[0]), bool(original[1])
     return True, True
+
+
+_TRANSFER_SYNTAX = 0x00020010
+
+
+def _syntax(meta) -> str:
+    """The file meta's Transfer Syntax UID ("" when absent)."""
+    return (fast.text(meta, _TRANSFER_SYNTAX) or "") if meta is not None else ""
 
 
 def _is_vr(code: bytes) -> bool:
@@ -368,7 +376,7 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
         series_instance_uid=_text(ds, "SeriesInstanceUID") or "",
         modality=modality,
         patient=patient,
-        transfer_syntax=str(meta.get("TransferSyntaxUID", "")) if meta is not None and "TransferSyntaxUID" in meta else None,
+        transfer_syntax=_syntax(meta) if meta is not None and fast.present(meta, _TRANSFER_SYNTAX) else None,
         study_date=iso_date(_text(ds, "StudyDate")) or iso_date(_text(ds, "SeriesDate")) or iso_date(content_date),
         study_time=iso_time(_text(ds, "StudyTime")),
         study_description=_text(ds, "StudyDescription"),
