@@ -14,6 +14,8 @@ from pathlib import Path
 import pydicom
 import pydicom.data
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import DeflatedExplicitVRLittleEndian
@@ -143,10 +145,10 @@ def test_undefined_length_sequences_and_other_character_sets():
 
 
 @pytest.mark.parametrize("change", ["big endian", "deflated", "no preamble", "cut header", "cut value",
-                                    "unknown VR"])
+                                    "unknown VR", "top-level item delimiter"])
 def test_anything_else_goes_to_dcmread(change, tmp_path):
-    (ds,) = make_ct_series(JANE, n_slices=1, ctdivol=5.0,
-                           **({"transfer_syntax": ExplicitVRBigEndian} if change == "big endian" else {}))
+    syntax = {"big endian": ExplicitVRBigEndian, "top-level item delimiter": ImplicitVRLittleEndian}.get(change)
+    (ds,) = make_ct_series(JANE, n_slices=1, ctdivol=5.0, **({"transfer_syntax": syntax} if syntax else {}))
     if change == "deflated":
         ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
     data = _bytes(ds)
@@ -157,6 +159,8 @@ def test_anything_else_goes_to_dcmread(change, tmp_path):
         data = data[:pixel - 3]
     elif change == "cut value":
         data = data[:pixel - 30]
+    elif change == "top-level item delimiter":  # dcmread ends the data set there
+        data = data[:pixel] + b"\xfe\xff\x0d\xe0\x00\x00\x00\x00" + data[pixel:]
     elif change == "unknown VR":
         at = data.index(b"\x08\x00\x60\x00CS")  # Modality
         data = data[:at + 4] + b"ZZ" + data[at + 6:]
@@ -210,3 +214,47 @@ def test_same_name_bytes_in_other_character_sets_are_other_names(reader, monkeyp
         parsed, _rejection = parse_bytes("x.dcm", _bytes(ds))
         names.append(describe(parsed, "x.dcm").patient.name)
     assert names == ["Äå^è", "Фх^ш"]
+
+
+def _fuzz_sources() -> list[bytes]:
+    (ct,) = make_ct_series(JANE, n_slices=1, ctdivol=5.0)
+    item = Dataset()
+    item.ReferencedSOPInstanceUID = ct.SOPInstanceUID
+    ct.ReferencedImageSequence = Sequence([item])
+    ct["ReferencedImageSequence"].is_undefined_length = True
+    ct.ReferencedImageSequence.is_undefined_length = True
+    (implicit,) = make_ct_series(JANE, n_slices=1, ctdivol=5.0, transfer_syntax=ImplicitVRLittleEndian)
+    return [_bytes(ct), _bytes(implicit), _bytes(make_ct_rdsr(JANE))]
+
+
+_FUZZ = _fuzz_sources()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(which=st.integers(0, len(_FUZZ) - 1), edits=st.lists(
+    st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=6),
+    cut=st.one_of(st.none(), st.floats(0, 1)))
+def test_damaged_headers_read_the_same_or_go_to_dcmread(which, edits, cut):
+    # bytes changed anywhere in the header (lengths, VRs, tags, values), or the file cut short:
+    # the fast reader never raises, and what it returns is what dcmread returns
+    data = bytearray(_FUZZ[which])
+    end = len(data) if _FUZZ[which].find(b"\xe0\x7f\x10\x00") < 0 else _FUZZ[which].find(b"\xe0\x7f\x10\x00")
+    for where, value in edits:
+        data[132 + int(where * (end - 132))] = value
+    if cut is not None:
+        data = data[:int(cut * len(data))]
+    data = bytes(data)
+    try:
+        result = read_header(data, len(data))
+    except NeedMore:  # only for a buffer shorter than the file
+        raise AssertionError("NeedMore for a whole file") from None
+    if result is None:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+    except Exception:  # noqa: BLE001
+        raise AssertionError("the fast reader accepted bytes dcmread refuses") from None
+    assert differences(data) == []

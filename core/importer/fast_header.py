@@ -79,8 +79,10 @@ def read_header(buf: bytes, size: int) -> tuple[FileDataset, int] | None:
         return None
     try:
         return _read(buf, size)
-    except (_Unsupported, ValueError, KeyError, LookupError, TypeError):
-        return None
+    except NeedMore:
+        raise
+    except Exception:  # noqa: BLE001 - _Unsupported, or damage pydicom's sequence reader tripped on:
+        return None  # dcmread reads the file again and gives the reason
 
 
 def _read(buf: bytes, size: int) -> tuple[FileDataset, int]:
