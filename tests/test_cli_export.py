@@ -78,6 +78,24 @@ def test_history_and_patients_commands(tmp_path, capsys):
     assert "MÜLLER" in capsys.readouterr().out
 
 
+def test_history_text_says_what_a_partial_total_leaves_out(tmp_path, capsys):
+    pat = PatientSpec(patient_id="P1", name="DOE^PETER", birth_date="19600101", sex="M")
+    known = make_ct_series(pat, n_slices=4, ctdivol=10.0, body_part="CHEST", study_date="20200101")
+    unknown = make_ct_series(pat, n_slices=3, ctdivol=None, study_description="", body_part=None,
+                             series_description="", study_date="20210101")
+    _import(tmp_path, capsys, known + unknown)
+    assert main(["history", "P1"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Cumulative"))
+    assert "from the 1 of 2 exams with an estimate; 1 without an estimate (not in the total)" in line
+    _import(tmp_path, capsys, name="other", datasets=make_ct_series(PatientSpec(patient_id="P2", name="ROE^ANN",
+                                                                    birth_date="19700101", sex="F"),
+                                                        n_slices=3, ctdivol=None, study_description="",
+                                                        body_part=None, series_description=""))
+    assert main(["history", "P2"]) == 0
+    out = capsys.readouterr().out
+    assert "Cumulative effective dose: unknown (no exam has an estimate), 1 exam" in out
+
+
 def test_iso2022_descriptions_and_institution_are_decoded(tmp_path, capsys):
     # ISO 2022 IR 87 is 7-bit: the bytes look like ASCII but carry escape sequences
     ct = make_ct_series(JAPANESE_PATIENT, n_slices=3, study_description="CT 胸部", institution="東京病院")

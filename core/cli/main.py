@@ -194,13 +194,7 @@ def cmd_history(args) -> int:
     p = h.patient
     print(f"{p.name}  born {p.birth_date or '?'}  {p.sex or ''}  key {p.key}")
     print("IDs: " + ", ".join(f"{i} ({s})" if s else i for i, s in p.patient_ids))
-    if p.cumulative_effective_dose_msv is None:
-        total = "unknown (no exam has an estimate)"
-    else:
-        lo, hi = p.cumulative_effective_dose_range_msv
-        total = f"{p.cumulative_effective_dose_msv:.2f} mSv (range {lo:.2f}-{hi:.2f})"
-    print(f"Cumulative effective dose: {total}, "
-          f"{p.exam_count} exams, {p.exams_without_dose_estimate} without an estimate  [factor set {h.factor_set}]")
+    print(f"Cumulative effective dose: {_history_total(p)}  [factor set {h.factor_set}]")
     for e in h.exams:
         print(f"  {e.date or '????-??-??'}  {'/'.join(e.modalities):<10} {(e.description or '')[:32]:<32} "
               f"{_fmt_msv(e.effective_dose_msv):>12}  {e.method or ''}  [{', '.join(e.sources)}]")
@@ -208,6 +202,20 @@ def cmd_history(args) -> int:
             print(f"      ! {w}")
     print("Effective dose describes a reference person; it is not a personal risk figure.")
     return EXIT_OK
+
+
+def _history_total(p) -> str:
+    """The cumulative dose line of ``history``: a partial sum says what it leaves out."""
+    n, without = p.exam_count, p.exams_without_dose_estimate
+    exams = f"{n} exam" + ("s" if n != 1 else "")
+    if p.cumulative_effective_dose_msv is None:
+        return f"unknown (no exam has an estimate), {exams}"
+    lo, hi = p.cumulative_effective_dose_range_msv
+    total = f"{p.cumulative_effective_dose_msv:.2f} mSv (range {lo:.2f}-{hi:.2f})"
+    if not without:
+        return f"{total}, {exams}, all with an estimate"
+    return (f"{total} from the {n - without} of {exams} with an estimate; "
+            f"{without} without an estimate (not in the total)")
 
 
 def _write_out(text: str, output: str | None) -> None:
