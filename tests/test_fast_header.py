@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydicom.dataset import Dataset
+from pydicom.encaps import encapsulate
 from pydicom.sequence import Sequence
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 
@@ -33,12 +34,16 @@ _ATTRS_NOT_COMPARED = {"_dict", "file_meta", "buffer", "filename", "fileobj_type
 
 def _elements(ds: Dataset) -> list:
     out = []
-    for tag, elem in ds._dict.items():
-        if type(elem).__name__ == "RawDataElement" and not (tag == 0x00080005 or tag >> 16 == 2):
-            out.append(tuple(elem))
-        # dcmread converts the character set and some file meta while reading; compare values
-        out.append((int(tag), repr(ds[tag].value)))
+    for tag in list(ds._dict):
+        # dcmread converts the character set, some file meta and undefined-length sequences
+        # while reading (the fast reader keeps those sequences raw): compare what they convert to
+        converted = ds[tag]
+        out.append((int(tag), converted.VR, converted.is_undefined_length, repr(converted.value)))
     return out
+
+
+def _raw_elements(ds: Dataset) -> dict:
+    return {int(t): tuple(e) for t, e in ds._dict.items() if type(e).__name__ == "RawDataElement"}
 
 
 def _attrs(ds: Dataset) -> dict:
@@ -56,15 +61,27 @@ def differences(data: bytes) -> list[str] | None:
         fh = io.BytesIO(data)
         ref = pydicom.dcmread(fh, stop_before_pixels=True)
     problems = []
+    attrs = (_attrs(fast), _attrs(ref), _attrs(fast.file_meta), _attrs(ref.file_meta))  # before any access
+    raw_ref = _raw_elements(ref)  # before _elements converts them
+    raw_fast = _raw_elements(fast)
+    if any(raw_ref[t] != e for t, e in raw_fast.items() if t in raw_ref):
+        problems.append("raw elements")
+    # raw here, converted by dcmread: the character set, and undefined-length sequences
+    # (kept raw by the fast reader, parsed on first access)
+    if any(t != 0x00080005 and not (e[1] == "SQ" and e[2] == 0xFFFFFFFF)
+           for t, e in raw_fast.items() if t not in raw_ref):
+        problems.append("raw where dcmread converted")
+    if any(t not in raw_fast for t in raw_ref):
+        problems.append("converted where dcmread kept raw")
     if _elements(fast) != _elements(ref):
         problems.append("elements")
     if _elements(fast.file_meta) != _elements(ref.file_meta):
         problems.append("file meta")
     if pos != fh.tell():
         problems.append(f"stopped at {pos}, dcmread at {fh.tell()}")
-    if _attrs(fast) != _attrs(ref):
-        problems.append(f"attributes {_attrs(fast)} != {_attrs(ref)}")
-    if _attrs(fast.file_meta) != _attrs(ref.file_meta):
+    if attrs[0] != attrs[1]:
+        problems.append(f"attributes {attrs[0]} != {attrs[1]}")
+    if attrs[2] != attrs[3]:
         problems.append("file meta attributes")
     if fast.original_encoding != ref.original_encoding or fast._character_set != ref._character_set:
         problems.append("encoding")
@@ -106,8 +123,10 @@ def test_openrem_corpus_reads_the_same(openrem_dir):
             names.append(path.name)
     assert len(names) >= 38  # of 42 vendors' RDSRs and images
     undefined = [n for n in names if any(
-        getattr(e, "is_undefined_length", False) for e in read_header(*_whole(openrem_dir / n))[0]._dict.values())]
-    assert undefined  # real devices write undefined-length sequences; pydicom's reader parses them
+        getattr(e, "length", None) == 0xFFFFFFFF for e in read_header(*_whole(openrem_dir / n))[0]._dict.values())]
+    # real devices write undefined-length sequences: found by walking their items, kept raw,
+    # and (compared above) converted to what dcmread reads
+    assert len(undefined) >= 3
 
 
 def _whole(path: Path) -> tuple[bytes, int]:
@@ -121,7 +140,8 @@ def test_synthetic_studies_read_the_same(syntax):
     datasets = (make_ct_series(JANE, n_slices=2, ctdivol=8.0, **kwargs)
                 + make_mr_series(JANE, n_slices=1) + make_pt_series(JANE, n_slices=1, activity_bq=3.7e8))
     rdsr = make_ct_rdsr(JANE, implicit=syntax is not None)
-    for ds in datasets + [rdsr]:
+    nested = _all_undefined(make_ct_rdsr(JANE, implicit=syntax is not None))  # items in items, undefined lengths
+    for ds in datasets + [rdsr, nested]:
         assert differences(_bytes(ds)) == [], ds.SOPClassUID
 
 
@@ -142,6 +162,49 @@ def test_undefined_length_sequences_and_other_character_sets():
     fast, _pos = read_header(data, len(data))
     assert fast.ReferencedImageSequence[0].ReferencedSOPInstanceUID == ds.SOPInstanceUID
     assert fast.ReferencedImageSequence[0].PatientName == "Yamada^Tarou=山田^太郎"
+
+
+def test_implicit_vr_items_in_an_explicit_data_set():
+    # some writers encode sequence items in implicit VR inside an explicit VR data set;
+    # pydicom reads such an item as implicit, and so does the item walk
+    (ds,) = make_ct_series(JANE, n_slices=1, ctdivol=5.0)
+    data = _bytes(ds)
+    fast, _pos = read_header(data, len(data))
+    after = next(e for t, e in fast._dict.items() if t > 0x00081140)
+    at = after.value_tell - (12 if after.VR in ("OB", "OW", "SQ", "UN", "UT", "UC", "UR") else 8)
+    item = b"\x08\x00\x55\x11" + (6).to_bytes(4, "little") + b"1.2.3\0"  # (0008,1155) UI, implicit
+    sequence = (b"\x08\x00\x40\x11SQ\0\0\xff\xff\xff\xff" + b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + item
+                + b"\xfe\xff\x0d\xe0\0\0\0\0" + b"\xfe\xff\xdd\xe0\0\0\0\0")
+    data = data[:at] + sequence + data[at:]
+    assert differences(data) == []
+    fast, _pos = read_header(data, len(data))
+    assert type(fast._dict[0x00081140]).__name__ == "RawDataElement"  # walked, not parsed
+    assert fast.ReferencedImageSequence[0].ReferencedSOPInstanceUID == "1.2.3"
+
+
+def test_sequences_the_walk_cannot_follow_are_read_by_pydicom():
+    # an icon image with encapsulated (undefined-length) pixel data inside an undefined-length
+    # sequence: the item walk stops there and pydicom's sequence reader parses that sequence
+    (ds,) = make_ct_series(JANE, n_slices=1, ctdivol=5.0)
+    icon = Dataset()
+    icon.Rows, icon.Columns, icon.BitsAllocated, icon.SamplesPerPixel = 4, 4, 8, 1
+    icon.PixelData = encapsulate([b"\x01" * 16])
+    icon["PixelData"].VR = "OB"
+    icon["PixelData"].is_undefined_length = True
+    ds.IconImageSequence = Sequence([icon])
+    ds["IconImageSequence"].is_undefined_length = True
+    ds.IconImageSequence.is_undefined_length = True
+    item = Dataset()
+    item.ReferencedSOPInstanceUID = ds.SOPInstanceUID
+    ds.ReferencedImageSequence = Sequence([item])
+    ds["ReferencedImageSequence"].is_undefined_length = True
+    ds.ReferencedImageSequence.is_undefined_length = True
+    data = _bytes(ds)
+    assert differences(data) == []
+    fast, _pos = read_header(data, len(data))
+    assert type(fast._dict[0x00880200]).__name__ == "DataElement"  # parsed by read_sequence
+    assert type(fast._dict[0x00081140]).__name__ == "RawDataElement"  # walked, kept raw
+    assert fast.IconImageSequence[0].Rows == 4
 
 
 @pytest.mark.parametrize("change", ["big endian", "deflated", "no preamble", "cut header", "cut value",
@@ -224,7 +287,20 @@ def _fuzz_sources() -> list[bytes]:
     ct["ReferencedImageSequence"].is_undefined_length = True
     ct.ReferencedImageSequence.is_undefined_length = True
     (implicit,) = make_ct_series(JANE, n_slices=1, ctdivol=5.0, transfer_syntax=ImplicitVRLittleEndian)
-    return [_bytes(ct), _bytes(implicit), _bytes(make_ct_rdsr(JANE))]
+    return [_bytes(ct), _bytes(implicit), _bytes(make_ct_rdsr(JANE)), _bytes(_all_undefined(make_ct_rdsr(JANE))),
+            _bytes(_all_undefined(make_ct_rdsr(JANE, implicit=True)))]
+
+
+def _all_undefined(ds: Dataset) -> Dataset:
+    """Every sequence and every item of ``ds`` written with undefined length (as many devices do)."""
+    for elem in ds:
+        if elem.VR == "SQ":
+            elem.is_undefined_length = True
+            elem.value.is_undefined_length = True
+            for item in elem.value:
+                item.is_undefined_length_sequence_item = True
+                _all_undefined(item)
+    return ds
 
 
 _FUZZ = _fuzz_sources()

@@ -7,8 +7,15 @@ import sees is a plain Part 10 file in explicit or implicit VR little endian:
 for those, :func:`read_header` walks the element headers of a bytes buffer
 with precompiled structs and builds the same :class:`~pydicom.dataset.FileDataset`
 that ``dcmread`` builds: the same raw elements (tag, VR, length, value bytes,
-value offset, encoding), the same file meta, the same original encoding, and
-undefined-length sequences parsed by pydicom's own ``read_sequence``.
+value offset, encoding), the same file meta, the same original encoding.
+
+One difference, by design: ``dcmread`` parses an undefined-length sequence
+as it reads it, items and all (a defined-length one it keeps raw until it is
+read). Here the items are walked, element headers only, to find where the
+sequence ends, and the sequence is kept raw with its undefined length: pydicom
+parses it into the same items on first access, and the import reads few
+sequences. A sequence the walk cannot follow exactly is parsed by pydicom's
+``read_sequence`` on the spot.
 
 Anything else is not guessed at: big endian, deflated or private transfer
 syntaxes, files without preamble, a command set, an unknown VR, a VR that
@@ -228,13 +235,28 @@ def _elements(buf: bytes, pos: int, implicit: bool, complete: bool,
 
 def _sequence(buf: bytes, raw: dict, tag: BaseTag, vr: str | None, value_tell: int, implicit: bool,
               complete: bool, meta: bool, encoding: Any) -> int:
-    """Read an undefined-length sequence with pydicom's own reader; returns the position after it."""
+    """Store an undefined-length sequence; returns the position after it.
+
+    Its items are walked (element headers only) to find where it ends, and the
+    sequence is kept raw: pydicom parses it when it is first read, as it does
+    for a defined-length sequence. Only items the walk does not follow exactly
+    as pydicom's reader would (see :func:`_sequence_end`) are parsed here, by
+    pydicom's ``read_sequence``.
+    """
     if meta or vr not in ("SQ", "UN", None):
         raise _Unsupported  # an undefined-length value that is not a sequence
-    if vr is None and not _implicit_sequence(tag):
+    if vr is None and not _implicit_sequence(buf, tag, value_tell):
         raise _Unsupported
     if not complete:
         raise NeedMore  # a sequence is parsed from the whole buffer
+    try:
+        stop = _sequence_end(buf, value_tell, implicit, 0)
+    except _Unsupported:
+        pass
+    else:
+        raw[tag] = tuple.__new__(RawDataElement, (tag, "SQ", _UNDEFINED, buf[value_tell:stop], value_tell,
+                                                  implicit, True, True, False))
+        return stop
     fp = DicomBytesIO(buf)
     fp.is_little_endian = True
     fp.is_implicit_VR = implicit
@@ -247,12 +269,97 @@ def _sequence(buf: bytes, raw: dict, tag: BaseTag, vr: str | None, value_tell: i
     return pos
 
 
-def _implicit_sequence(tag: int) -> bool:
-    """Whether pydicom reads an implicit-VR undefined-length element with this tag as a sequence
-    (its dictionary says SQ); private and unknown tags go to pydicom, which looks ahead."""
+def _implicit_sequence(buf: bytes, tag: int, value_tell: int) -> bool:
+    """Whether pydicom reads an implicit-VR undefined-length element as a sequence: its
+    dictionary VR is SQ or, for a tag it does not know (private), an item follows."""
     from pydicom.datadict import dictionary_VR
 
     try:
         return dictionary_VR(tag) == "SQ"
     except KeyError:
-        return False
+        return buf[value_tell:value_tell + 4] == _ITEM_BYTES
+
+
+_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+_ITEM_BYTES = b"\xfe\xff\x00\xe0"
+_MAX_DEPTH = 32
+
+
+def _sequence_end(buf: bytes, pos: int, implicit: bool, depth: int) -> int:
+    """Where an undefined-length sequence whose value starts at ``pos`` ends (after its delimiter).
+
+    Follows pydicom's reader: items of defined or undefined length, each item's
+    elements read in implicit VR when the data set is, or when its first
+    element's VR bytes are not letters (pydicom's switch for sequences);
+    nested undefined-length sequences (SQ, UN, implicit SQ) the same way.
+    Raises :class:`_Unsupported` for anything it would have to guess at.
+    """
+    end = len(buf)
+    if depth > _MAX_DEPTH:
+        raise _Unsupported
+    while True:
+        if pos + 8 > end:
+            raise _Unsupported
+        group, elem, length = _IMPLICIT(buf, pos)
+        tag = group << 16 | elem
+        if tag == _SEQUENCE_END:
+            if length:
+                raise _Unsupported
+            return pos + 8
+        if tag != _ITEM:
+            raise _Unsupported
+        pos += 8
+        if length == _UNDEFINED:
+            pos = _item_end(buf, pos, None, implicit, depth)
+        elif length:
+            stop = pos + length
+            if stop > end or _item_end(buf, pos, stop, implicit, depth) != stop:
+                raise _Unsupported
+            pos = stop
+
+
+def _item_end(buf: bytes, pos: int, stop: int | None, implicit: bool, depth: int) -> int:
+    """Walk one item's elements from ``pos``; ``stop`` is its end for a defined length,
+    None for an undefined one (it ends after its item delimiter). Returns where it ends."""
+    end = len(buf)
+    if not implicit and pos + 6 <= end:  # pydicom: an item may switch to implicit VR
+        implicit = not (0x40 < buf[pos + 4] < 0x5B and 0x40 < buf[pos + 5] < 0x5B)
+    vrs = _VRS
+    while stop is None or pos < stop:
+        if pos + 8 > end:
+            raise _Unsupported
+        if implicit:
+            group, elem, length = _IMPLICIT(buf, pos)
+            vr = None
+            value_tell = pos + 8
+        else:
+            group, elem, vr_bytes, length = _EXPLICIT(buf, pos)
+            if group == 0xFFFE:
+                vr, value_tell = None, pos + 8
+                length = _LENGTH32(buf, pos + 4)[0]
+            else:
+                info = vrs.get(vr_bytes)
+                if info is None:
+                    raise _Unsupported  # pydicom would switch to implicit VR here
+                vr, long_length = info
+                if long_length:
+                    if pos + 12 > end:
+                        raise _Unsupported
+                    length = _LENGTH32(buf, pos + 8)[0]
+                    value_tell = pos + 12
+                else:
+                    value_tell = pos + 8
+        if group == 0xFFFE:
+            if group << 16 | elem == _ITEM_END and stop is None and not length:
+                return value_tell
+            raise _Unsupported  # a delimiter inside a defined-length item, or a stray item tag
+        if length == _UNDEFINED:
+            tag = group << 16 | elem
+            if vr in ("SQ", "UN") or (vr is None and _implicit_sequence(buf, tag, value_tell)):
+                pos = _sequence_end(buf, value_tell, implicit, depth + 1)
+                continue
+            raise _Unsupported  # an undefined-length value that is not a sequence (icon pixel data, ...)
+        pos = value_tell + length
+        if pos > end:
+            raise _Unsupported
+    return pos
