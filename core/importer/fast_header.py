@@ -320,7 +320,11 @@ def _sequence_end(buf: bytes, pos: int, implicit: bool, depth: int) -> int:
 
 def _item_end(buf: bytes, pos: int, stop: int | None, implicit: bool, depth: int) -> int:
     """Walk one item's elements from ``pos``; ``stop`` is its end for a defined length,
-    None for an undefined one (it ends after its item delimiter). Returns where it ends."""
+    None for an undefined one (it ends after its item delimiter). Returns where it ends.
+
+    The element header decoding repeats :func:`_elements` on purpose: that loop runs
+    for every element of every imported file and stays inline (no call per element).
+    """
     end = len(buf)
     if not implicit and pos + 6 <= end:  # pydicom: an item may switch to implicit VR
         implicit = not (0x40 < buf[pos + 4] < 0x5B and 0x40 < buf[pos + 5] < 0x5B)

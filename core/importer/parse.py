@@ -51,7 +51,7 @@ def has_dicm_marker(head: bytes) -> bool:
 
 def parse_bytes(label: str, data: bytes) -> tuple[Dataset | None, Rejection | None]:
     """Parse a file's header from memory; returns (dataset, None) or (None, rejection)."""
-    return _parse(label, io.BytesIO(data), len(data), lambda: data[-1024:])
+    return _parse(label, io.BytesIO(data), len(data), lambda: data[-1024:], data)
 
 
 def parse_path(label: str, path: str) -> tuple[Dataset | None, Rejection | None, int]:
@@ -69,13 +69,14 @@ def parse_path(label: str, path: str) -> tuple[Dataset | None, Rejection | None,
         return (*_parse(label, fh, size, tail), size)
 
 
-def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Rejection | None]:
+def _parse(label: str, fh: Any, size: int, tail,
+           data: bytes | None = None) -> tuple[Dataset | None, Rejection | None]:
     head = fh.read(132)
     fh.seek(0)
     if size == 0:
         return None, Rejection(label, "empty file (not DICOM)", kind="skipped")
     part10 = has_dicm_marker(head)
-    fast = _fast_read(fh, size) if part10 else None
+    fast = _fast_read(fh, size, data) if part10 else None
     if fast is not None:
         ds, pixel_pos = fast
     else:
@@ -89,12 +90,15 @@ def _parse(label: str, fh: Any, size: int, tail) -> tuple[Dataset | None, Reject
 FAST_CHUNK = 32768  # first read of a file in --link mode: most headers end well before
 
 
-def _fast_read(fh: Any, size: int):
-    """(dataset, pixel data position) from :mod:`.fast_header`, or None (use dcmread)."""
+def _fast_read(fh: Any, size: int, data: bytes | None):
+    """(dataset, pixel data position) from :mod:`.fast_header`, or None (use dcmread).
+
+    ``data`` is the whole file when it is already in memory (copy mode, archives).
+    """
     from .fast_header import NeedMore, read_header
 
-    if isinstance(fh, io.BytesIO):
-        buf = fh.getvalue()
+    if data is not None:
+        buf = data  # no copy (BytesIO.getvalue() would copy the whole file)
     else:
         fh.seek(0)
         buf = fh.read(FAST_CHUNK)
