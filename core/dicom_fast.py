@@ -44,6 +44,11 @@ def present(ds: Dataset, tag: int) -> bool:
     return _raw(ds, tag) is not None
 
 
+def sequence(ds: Dataset, tag: int):
+    """A sequence's items (``ds[tag].value``), or None when absent (one dict lookup)."""
+    return ds[tag].value if _raw(ds, tag) is not None else None
+
+
 def _raw(ds: Dataset, tag: int):
     # Dataset._dict is keyed by BaseTag (an int subclass): a plain int finds it without
     # the Tag() construction and comparisons of Dataset.get_item
@@ -83,20 +88,15 @@ def text(ds: Dataset, tag: int) -> str | None:
         return None
     # ISO 2022 encodings (Japanese, Korean) are 7-bit: an ESC byte means the
     # bytes are not plain ASCII text and must go through the character set
-    if type(raw) is RawDataElement:  # what reading gives (is_raw); the common case first
+    is_raw = type(raw) is RawDataElement or getattr(raw, "is_raw", False)  # the type test: the common case
+    if is_raw:
         data = raw.value
-        if type(data) is bytes and data.isascii() and b"\x1b" not in data:
+        if isinstance(data, bytes) and data.isascii() and b"\x1b" not in data:
             vr = raw.VR or _vr(raw, tag)
             if vr not in _NOT_TEXT:
                 value = data.decode("ascii").replace("\x00", "").strip()
                 return value or None
-    elif (getattr(raw, "is_raw", False) and isinstance(raw.value, bytes) and raw.value.isascii()
-            and b"\x1b" not in raw.value):
-        vr = _vr(raw, tag)
-        if vr not in _NOT_TEXT:
-            value = raw.value.decode("ascii").replace("\x00", "").strip()
-            return value or None
-    value = raw.value if not getattr(raw, "is_raw", False) else _converted(ds, tag)
+    value = raw.value if not is_raw else _converted(ds, tag)
     if value is None or value == "":
         return None
     if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":

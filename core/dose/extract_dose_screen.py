@@ -31,9 +31,7 @@ _TOTAL_DLP = re.compile(r"total\s*dlp\s*[=:]\s*([0-9]+(?:\.[0-9]+)?)", re.IGNORE
 
 def has_dose_screen(ds: Dataset) -> bool:
     """True when the dataset has a non-empty Exposure Dose Sequence (0040,030E)."""
-    if not fast.present(ds, 0x0040030E):  # cheap test first: most images have none
-        return False
-    seq = ds.get("ExposureDoseSequence")
+    seq = fast.sequence(ds, 0x0040030E)  # absent in most images: one dict lookup
     return seq is not None and len(seq) > 0
 
 

@@ -154,7 +154,7 @@ def _base(ds: Dataset) -> ImageDose:
 
 def _sequence(ds: Dataset, keyword: str):
     """A sequence's items, or None; absent ones cost a dict lookup, not a keyword lookup."""
-    return ds.get(keyword) if fast.present(ds, _tag(keyword)) else None
+    return fast.sequence(ds, _tag(keyword))
 
 
 def _frame_groups(ds: Dataset) -> list[Dataset]:

@@ -177,13 +177,9 @@ def _plain(obj: Any) -> Any:
     if hasattr(obj, "__dataclass_fields__"):
         out = {}
         for key, value in obj.__dict__.items():
-            kind = type(value)
-            if value is None:
+            if value is None or (not value and isinstance(value, (list, dict))):
                 continue
-            if kind in _SCALARS:
-                out[key] = value
-            elif not ((kind is list or kind is dict) and not value):
-                out[key] = _plain(value)
+            out[key] = value if type(value) in _SCALARS else _plain(value)
         return out
     if isinstance(obj, list):
         return [_plain(v) for v in obj]

@@ -32,20 +32,19 @@ from struct import Struct
 from typing import Any
 
 from pydicom.charset import convert_encodings, default_encoding
+from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement, empty_value_for_VR
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filereader import read_sequence
 from pydicom.tag import BaseTag
-from pydicom.uid import PrivateTransferSyntaxes
+from pydicom.uid import (DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ImplicitVRLittleEndian,
+                         PrivateTransferSyntaxes)
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, VR
 from pydicom.values import convert_string
 
 from ..dicom_fast import interned
 
-IMPLICIT_LE = "1.2.840.10008.1.2"
-EXPLICIT_BE = "1.2.840.10008.1.2.2"
-DEFLATED_LE = "1.2.840.10008.1.2.1.99"
 _PIXEL_TAGS = frozenset((0x7FE00010, 0x7FE00008, 0x7FE00009))
 _CHARSET = 0x00080005
 _UNDEFINED = 0xFFFFFFFF
@@ -107,9 +106,9 @@ def _read(buf: bytes, size: int) -> tuple[FileDataset, int]:
     syntax = convert_string(meta_raw[0x00020010].value or b"", True).strip()
     if not syntax:
         raise _Unsupported
-    if syntax in (EXPLICIT_BE, DEFLATED_LE) or syntax in _PRIVATE_SYNTAXES:
+    if syntax in (ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian) or syntax in _PRIVATE_SYNTAXES:
         raise _Unsupported
-    implicit = syntax == IMPLICIT_LE
+    implicit = syntax == ImplicitVRLittleEndian
     if pos + 8 > len(buf):
         if not complete:
             raise NeedMore
@@ -140,8 +139,8 @@ _TEMPLATES = {
         (FileDataset, FileDataset(io.BytesIO(), Dataset(), None, FileMetaDataset(), True, True)),
     )
 }
+_TEMPLATES[FileDataset].update(fileobj_type=None, buffer=None)  # no file object kept (as for bytes)
 for _attrs in _TEMPLATES.values():
-    _attrs.update(fileobj_type=None, buffer=None) if "buffer" in _attrs else None
     _attrs.pop("_dict", None)
     _attrs.pop("file_meta", None)
 _MUTABLE = {cls: tuple(k for k, v in attrs.items() if isinstance(v, (dict, list, set)))
@@ -190,8 +189,8 @@ def _elements(buf: bytes, pos: int, implicit: bool, complete: bool,
             value_tell = pos + 8
         else:
             group, elem, vr_bytes, length = unpack(buf, pos)
-            if meta and group != 2:
-                return raw, pos  # the data set may be implicit VR: not read here
+            if meta and group != 2:  # (the file meta is always explicit VR)
+                return raw, pos  # the end of the file meta; the data set may be implicit VR
             info = vrs.get(vr_bytes)
             if info is None:
                 raise _Unsupported  # unknown VR or implicit data: pydicom's heuristics decide
@@ -203,10 +202,7 @@ def _elements(buf: bytes, pos: int, implicit: bool, complete: bool,
                 value_tell = pos + 12
             else:
                 value_tell = pos + 8
-        if meta:
-            if group != 2:
-                return raw, pos
-        elif group >= 0x7FE0 and group << 16 | elem in _PIXEL_TAGS:
+        if not meta and group >= 0x7FE0 and group << 16 | elem in _PIXEL_TAGS:
             return raw, pos
         if group == 0xFFFE:
             raise _Unsupported  # an item or delimiter at the top level
@@ -272,8 +268,6 @@ def _sequence(buf: bytes, raw: dict, tag: BaseTag, vr: str | None, value_tell: i
 def _implicit_sequence(buf: bytes, tag: int, value_tell: int) -> bool:
     """Whether pydicom reads an implicit-VR undefined-length element as a sequence: its
     dictionary VR is SQ or, for a tag it does not know (private), an item follows."""
-    from pydicom.datadict import dictionary_VR
-
     try:
         return dictionary_VR(tag) == "SQ"
     except KeyError:
