@@ -109,3 +109,17 @@ def test_placeholder_birth_dates_read_unknown_with_a_warning_in_the_export(tmp_p
         assert patients[name]["birth_date"] is None
         assert any(raw in w and "unknown" in w for w in patients[name]["warnings"])
     assert patients["REAL^DATE"]["birth_date"] == "1970-01-31" and patients["REAL^DATE"]["warnings"] == []
+    assert main(["patients", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)["patients"]}
+    assert listed["OLD^PLACEHOLDER"]["birth_date"] is None and listed["OLD^PLACEHOLDER"]["warnings"]
+    assert main(["export", "--format", "fhir"]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    births = [e["resource"].get("birthDate") for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert "1970-01-31" in births and "1900-01-01" not in births and "9999-01-01" not in births
+    pdf = tmp_path / "old.pdf"
+    assert main(["report", "P1900", "-o", str(pdf)]) == 0
+    capsys.readouterr()
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    assert "1900-01-01" not in text and "unknown" in text

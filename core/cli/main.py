@@ -200,15 +200,17 @@ def cmd_patients(args) -> int:
     finally:
         lib.close()
     if args.json:
+        from ..birth_date import birth_date_warning, known_birth_date
         from ..export.json_export import json_number, json_range
 
         out = [{
-            "patient_key": p.key, "name": p.name, "birth_date": p.birth_date, "sex": p.sex,
+            "patient_key": p.key, "name": p.name, "birth_date": known_birth_date(p.birth_date), "sex": p.sex,
             "patient_ids": [{"id": i, "issuer": s or None} for i, s in p.patient_ids],
             "exam_count": p.exam_count,
             "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
             "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
             "exams_without_dose_estimate": p.exams_without_dose_estimate,
+            "warnings": [w for w in (birth_date_warning(p.birth_date),) if w],
         } for p in rows]
         json.dump({"schema": "dosetrail.patients/1", "patients": out}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
