@@ -53,6 +53,7 @@ def test_names_read_as_in_the_window_and_cut_names_end_with_an_ellipsis(tmp_path
     assert "Vanderbiltsworthington-Smythe…" in out and len("Vanderbiltsworthington-Smythe…") == 30
     assert main(["history", "NN"]) == 0
     assert capsys.readouterr().out.startswith("(no name)  born 1980-01-01")
+    assert cli.cut("CT THORAX ABDOMEN PELVIS WITH CONTRAST MEDIUM", 32).endswith("…")
 
 
 def test_empty_folder_says_it_found_no_dicom(tmp_path, capsys):

@@ -106,10 +106,12 @@ def cli_name(dicom_name: str | None, width: int | None = None) -> str:
     characters with an ellipsis."""
     from ..storage.names import chart_name
 
-    text = chart_name(dicom_name)
-    if width is not None and len(text) > width:
-        text = text[:width - 1] + "\u2026"
-    return text
+    return cut(chart_name(dicom_name), width)
+
+
+def cut(text: str, width: int | None) -> str:
+    """``text`` shortened to ``width`` characters, ending with an ellipsis when cut."""
+    return text[:width - 1] + "\u2026" if width is not None and len(text) > width else text
 
 
 def cli_birth_date(iso: str | None) -> str:
@@ -244,7 +246,7 @@ def cmd_history(args) -> int:
     print("IDs: " + (", ".join(f"{i} ({s})" if s else i for i, s in p.patient_ids) or "none"))
     print(f"Cumulative effective dose: {_history_total(p)}  [factor set {h.factor_set}]")
     for e in h.exams:
-        print(f"  {e.date or '????-??-??'}  {'/'.join(e.modalities):<10} {(e.description or '')[:32]:<32} "
+        print(f"  {e.date or '????-??-??'}  {'/'.join(e.modalities):<10} {cut(e.description or '', 32):<32} "
               f"{_fmt_msv(e.effective_dose_msv):>12}  {e.method or ''}  [{', '.join(e.sources)}]")
         for w in e.warnings:
             print(f"      ! {w}")
