@@ -119,8 +119,8 @@ def _undated_history():
 def test_undated_only_patient_gets_a_sentence_not_an_empty_axis(qtbot):
     tl = TimelineWidget()
     qtbot.addWidget(tl)
+    tl.set_history(_undated_history())  # set before the widget is shown, as the window does
     tl.show()
-    tl.set_history(_undated_history())
     assert tl.undated.isVisible() and not tl.plot.isVisible()
     assert "3 exams have no date" in tl.undated.text() and "table" in tl.undated.text()
     tl.set_history(build_history())

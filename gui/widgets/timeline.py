@@ -365,14 +365,17 @@ class TimelineWidget(QWidget):
         self._fit_x = self._fit_y = None
         h = self._history
         self._markers = marker_infos(h) if h is not None else []
-        if h is not None and not self._markers:  # no exam, or only undated ones: a sentence, not an empty axis
+        sentence = h is not None and not self._markers  # no exam, or only undated ones: not an empty axis
+        if sentence:
             n = len(h.exams)
-            self.undated.setText("No exams to show." if not n else
-                                 f"This patient's {plural(n, 'exam')} {'has' if n == 1 else 'have'} no date, so "
-                                 f"{'it' if n == 1 else 'they'} cannot be placed on the timeline. "
-                                 f"{'It is' if n == 1 else 'They are'} listed in the table below.")
-        self.undated.setVisible(h is not None and not self._markers)
-        self.plot.setVisible(not self.undated.isVisible())
+            self.undated.setText(
+                "No exams to show." if not n else
+                "This patient's only exam has no date, so it cannot be placed on the timeline. It is listed "
+                "in the table below." if n == 1 else
+                f"This patient's {n} exams have no date, so they cannot be placed on the timeline. They are "
+                "listed in the table below.")
+        self.undated.setVisible(sentence)
+        self.plot.setVisible(not sentence)
         self.fit_button.setVisible(bool(self._markers))
         self.note.setVisible(False)
         if not self._markers:
