@@ -51,9 +51,17 @@ def run_gui(argv: list[str]) -> int:
     Returns
     -------
     int
-        The Qt event loop's exit status (0 on normal close).
+        The Qt event loop's exit status (0 on normal close); 3 when the window cannot start
+        (missing X11 libraries or no display, see :mod:`.xcb_check`).
     """
     args = parse_args(argv)
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is None or widgets.QApplication.instance() is None:
+        from .xcb_check import preflight
+
+        cannot = preflight(argv)  # Linux/X11: the xcb plugin's libraries load, else say which (exit 3)
+        if cannot is not None:
+            return cannot
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication

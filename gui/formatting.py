@@ -3,7 +3,23 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+from dosetrail.core.birth_date import known_birth_date
 from dosetrail.core.export.report_text import plural  # noqa: F401 - shared with the PDF report
+
+
+def is_typical_value(exam) -> bool:
+    """True when ``exam``'s (an ``ExamView``) estimate is a typical value for the exam type (the
+    study carries no dose figures), not one computed from its own dose data."""
+    return exam.effective_dose_msv is not None and "typical-value" in exam.sources
+
+
+#: What a typical-value estimate means, for legends and tooltips.
+TYPICAL_VALUE_TEXT = "typical value for the exam type (the study has no dose figures)"
+
+
+def fmt_birth_date(iso: str | None, unknown: str = "unknown") -> str:
+    """A birth date as shown; missing or a placeholder (1900-01-01, 9999-01-01) reads ``unknown``."""
+    return known_birth_date(iso) or unknown
 
 
 def fmt_number(value: float | None, digits: int = 2) -> str:

@@ -28,7 +28,7 @@ from .importing import ImportController
 from .media_watcher import MediaWatcher
 from .models.exams import DATE_COLUMN, ExamTableModel, make_exam_proxy
 from .models.patients import PatientFilterProxy, PatientTableModel
-from .settings_store import SettingsStore
+from .settings_store import SettingsStore, library_id
 from .style import large_font
 from .table_fit import fit_columns_compactly
 from .widgets.clinician_panel import ClinicianPanel
@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.library = library
         self.store = store or SettingsStore()
+        self.library_id = library_id(library)  # the view (patient/clinician) is remembered per library
         self.setWindowTitle("DoseTrail – radiation dose history")
         self.setWindowIcon(icon("app"))
         self.controller = BrowserController(library, self)
@@ -150,7 +151,9 @@ class MainWindow(QMainWindow):
         self.page_split.addWidget(self.previews)
         self.page_split.setStretchFactor(0, 3)
         self.page_split.setStretchFactor(1, 2)
-        self.page_split.setSizes([520, 250, 110])
+        self.page_split.setStretchFactor(2, 1)
+        self.page_split.setCollapsible(2, False)  # the series strip keeps room for its thumbnails
+        self.page_split.setSizes([440, 230, max(210, self.previews.minimumHeight())])
         page = QWidget(self)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -180,10 +183,11 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.media_bar)
         lay.addWidget(self.pages, 1)
         self.setCentralWidget(central)
-        self.setTabOrder(self.search, self.patient_view)
-        self.setTabOrder(self.patient_view, self.exam_view)
-        self.setTabOrder(self.exam_view, self.summary.text)
-        self.setTabOrder(self.summary.text, self.clinician.text)
+        # Tab: search, patient list, exam table, series strip, then the summary/clinician text
+        chain = [self.search, self.patient_view, self.exam_view, self.previews.list, self.summary.text,
+                 self.clinician.text]
+        for a, b in zip(chain, chain[1:]):
+            self.setTabOrder(a, b)
 
     def _build_import(self) -> None:
         self.importer = ImportController(self.library, self)
@@ -236,6 +240,7 @@ class MainWindow(QMainWindow):
         self.patient_view.addActions([self.act_merge, self.act_split, self.act_export_pdf, self.act_print])
         self.act_search = self._action("Find patient", self.search.setFocus, QKeySequence.StandardKey.Find)
         self.addAction(self.act_search)
+        self.act_fit = self._action("&Fit timeline", self.timeline.fit, "Ctrl+0")
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
@@ -248,7 +253,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_merge)
         m.addAction(self.act_split)
         m = bar.addMenu("&View")
-        for a in (self.act_patient_view, self.act_clinician_view, None, self.act_bars, self.act_reference):
+        for a in (self.act_patient_view, self.act_clinician_view, None, self.act_bars, self.act_reference,
+                  self.act_fit):
             m.addSeparator() if a is None else m.addAction(a)
         tools = QToolBar("Main tool bar", self)
         tools.setObjectName("main-toolbar")
@@ -258,6 +264,11 @@ class MainWindow(QMainWindow):
                   self.act_patient_view, self.act_clinician_view, None, self.act_export_pdf,
                   self.act_print, self.act_settings):
             tools.addSeparator() if a is None else tools.addAction(a)
+        for a in tools.actions():  # the tooltip names the shortcut
+            if a.shortcut().toString():
+                a.setToolTip(f"{a.text().replace('&', '').rstrip('…')} "
+                             f"({a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+        self.tool_bar = tools
         self.addToolBar(tools)
         self.statusBar()
 
@@ -295,7 +306,7 @@ class MainWindow(QMainWindow):
         self.act_bars.setChecked(self.store.flag("show_bars", False))
         self.act_reference.setChecked(self.store.flag("show_reference", True))
         self.timeline.set_show_reference_lines(self.act_reference.isChecked())
-        view = self.store.last_view()
+        view = self.store.last_view(self.library_id)
         (self.act_clinician_view if view == "clinician" else self.act_patient_view).setChecked(True)
         self.presenter.set_view(view)
 

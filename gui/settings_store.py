@@ -1,6 +1,8 @@
 """Window state kept between sessions (QSettings): geometry, splitters, view, data folder."""
 from __future__ import annotations
 
+import hashlib
+
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
@@ -63,15 +65,30 @@ class SettingsStore:
         return True
 
     # preferences ----------------------------------------------------------------
-    def last_view(self) -> str:
-        """``"patient"`` or ``"clinician"`` (patient by default)."""
-        view = str(self.q.value("view/last", "patient"))
+    @staticmethod
+    def _view_key(library_id: str | None) -> str:
+        if not library_id:
+            return "view/last"
+        return "view/by_library/" + hashlib.sha1(library_id.encode("utf-8")).hexdigest()[:16]
+
+    def last_view(self, library_id: str | None = None) -> str:
+        """``"patient"`` or ``"clinician"`` as last chosen for the library ``library_id``.
+
+        Parameters
+        ----------
+        library_id : str, optional
+            What identifies a library (its database URL, see :func:`library_id`); each library
+            keeps its own view, so opening the demo does not switch a real library's. A library
+            never shown before starts with the view remembered before views were per library,
+            else the patient view.
+        """
+        view = str(self.q.value(self._view_key(library_id), "") or self.q.value("view/last", "patient"))
         return view if view in VIEWS else "patient"
 
-    def set_last_view(self, view: str) -> None:
-        """Remember the view (``"patient"`` or ``"clinician"``)."""
+    def set_last_view(self, view: str, library_id: str | None = None) -> None:
+        """Remember the view (``"patient"`` or ``"clinician"``) of the library ``library_id``."""
         if view in VIEWS:
-            self.q.setValue("view/last", view)
+            self.q.setValue(self._view_key(library_id), view)
 
     def flag(self, name: str, default: bool) -> bool:
         """A remembered on/off option (e.g. ``"show_bars"``)."""
@@ -95,3 +112,9 @@ class SettingsStore:
     def sync(self) -> None:
         """Write to disk now."""
         self.q.sync()
+
+
+def library_id(library) -> str:
+    """What identifies a library for the window's per-library state: its database URL
+    (``Library.db_url``), else its data folder; "" for a test double without either."""
+    return str(getattr(library, "db_url", "") or getattr(library, "home", "") or "")

@@ -8,6 +8,7 @@ split, export, print).
 from __future__ import annotations
 
 import os
+from html import escape
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -17,13 +18,22 @@ from dosetrail.core.config import data_home
 
 from .dialogs.merge_split import MergePatientsDialog, SplitPatientDialog
 from .dialogs.settings import SettingsDialog
-from .formatting import plural, total_text
+from .formatting import fmt_birth_date, plural, total_text
 from .models.exams import plain_columns, technical_columns
 from .models.patients import KeyRole, display_name
 from .printing import report_settings, start_print
 from .table_fit import fit_exam_columns
 
 PAGE_EMPTY, PAGE_LIBRARY = 0, 1
+
+
+def header_text(p) -> str:
+    """The patient header: name, birth date (``unknown`` for a placeholder), IDs (``no patient ID``
+    when there is none), exam count and total. ``p`` is a ``PatientSummary``."""
+    ids = ", ".join(escape(i) for i, _ in p.patient_ids if i)
+    ids_text = f"ID {ids}" if len(p.patient_ids) == 1 and ids else f"IDs {ids}" if ids else "no patient ID"
+    return (f"<b>{escape(display_name(p.name))}</b> – born {fmt_birth_date(p.birth_date)} – {ids_text} – "
+            f"{plural(p.exam_count, 'exam')}, {total_text(p)}")
 
 
 class WindowPresenter(QObject):
@@ -58,7 +68,7 @@ class WindowPresenter(QObject):
         for col in plain_columns():
             self.w.exam_view.setColumnHidden(col, clinician)
         fit_exam_columns(self.w.exam_view)
-        self.w.store.set_last_view(view)
+        self.w.store.set_last_view(view, self.w.library_id)
 
     def apply_search(self, text: str) -> None:
         """Filter the patient list by ``text`` (name, patient ID or birth date)."""
@@ -114,10 +124,7 @@ class WindowPresenter(QObject):
         if keep is not None and self.w.exam_model.row_of(keep) >= 0:
             self.w.sync.select_uid(keep)
         p = history.patient
-        ids = ", ".join(i for i, _ in p.patient_ids)
-        self.w.header.setText(
-            f"<b>{display_name(p.name)}</b> – born {p.birth_date or 'unknown'} – IDs {ids} – "
-            f"{plural(p.exam_count, 'exam')}, {total_text(p)}")
+        self.w.header.setText(header_text(p))
 
     def show_failure(self, message: str) -> None:
         """Tell the user that a background request failed (non-modal message)."""

@@ -1,9 +1,10 @@
 """Render the main window offscreen to docs/screenshots/*.png (not a pytest test).
 
 Builds a real library in a temporary DOSETRAIL_HOME from the synthetic
-multi-hospital history (tests/synth), or uses the GUI test double with
-``--fake``, and saves the patient view, the clinician view and the empty
-library at 1400x900::
+multi-hospital history and the rough-edge patients (tests/synth), or uses the
+GUI test double with ``--fake``, and saves the patient view, the clinician
+view, typical-value estimates, a patient with only undated exams and no
+patient ID, and the empty library at 1400x900::
 
     QT_QPA_PLATFORM=offscreen python tests/render_screens.py [--fake] [--out DIR]
 """
@@ -35,13 +36,14 @@ def _library(fake: bool, tmp: Path):
         from gui_fakes import FakeLibrary
 
         return FakeLibrary.populated(extra=25)
-    from synth import make_mixed_patient_history
+    from synth import make_edge_patients, make_mixed_patient_history
 
     from dosetrail.core.api import Library
 
     make_mixed_patient_history(tmp / "studies")
+    make_edge_patients(tmp / "edge")
     lib = Library()
-    summary = lib.run_import([str(tmp / "studies")])
+    summary = lib.run_import([str(tmp / "studies"), str(tmp / "edge")])
     print(f"imported {summary.instances_imported} objects, {len(summary.files_rejected)} rejected")
     return lib
 
@@ -118,6 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     win.act_clinician_view.setChecked(True)
     _wait(app, lambda: False, 0.5)
     win.grab().save(str(out / f"clinician-view{suffix}.png"))
+    if not args.fake:
+        _select_patient(app, win, "TYPICAL")
+        _wait(app, lambda: False, 0.8)
+        win.grab().save(str(out / f"typical-values{suffix}.png"))
+        win.act_patient_view.setChecked(True)
+        _select_patient(app, win, "UNDATED")
+        _wait(app, lambda: False, 0.8)
+        win.grab().save(str(out / f"undated-exams{suffix}.png"))
+        _select_patient(app, win, "NOID")
+        _wait(app, lambda: False, 0.8)
+        win.grab().save(str(out / f"no-patient-id{suffix}.png"))
     win.close()
 
     from gui_fakes import FakeLibrary

@@ -1,59 +1,88 @@
-"""The GUI stays responsive during a large import (real Library, synthetic files).
+"""The GUI stays responsive during an import: the import runs off the GUI thread and its progress
+reaches the event loop throttled (issue 11: no timing is asserted here).
 
-A 10 ms QTimer runs while ImportController imports 2,000 generated CT files;
-the longest gap between two ticks is the longest the event loop was blocked.
-bench/gui_responsiveness.py does the same with 10,000 files.
+How long the event loop is actually blocked is a measurement, not a test:
+``bench/gui_responsiveness.py`` reports it (10,000 files, against an idle baseline).
 """
 from __future__ import annotations
 
+import threading
 import time
+from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
+import dosetrail.gui.importing as importing
 from dosetrail.core.api import Library
-from dosetrail.gui.importing import ImportController
+from dosetrail.core.records import ImportProgress
+from dosetrail.gui.importing import PROGRESS_INTERVAL, ImportController
 from synth import generate_many
 
 pytestmark = pytest.mark.gui
 
-N_FILES = 2000
-MAX_GAP_S = 0.100
+N_FILES = 300
 
 
-def measure_import(qtbot, folder, library, timeout_ms: int = 120_000):
-    """Import ``folder`` through an ImportController; return (summary, max tick gap, ticks)."""
+def _window(qtbot) -> QWidget:
     window = QWidget()
     qtbot.addWidget(window)
     window.show()
-    controller = ImportController(library, window)
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    qtbot.wait(50)
-    with qtbot.waitSignal(controller.importFinished, timeout=timeout_ms) as blocker:
-        controller.import_paths([str(folder)])
-    qtbot.wait(50)
-    timer.stop()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    return blocker.args[0], max(gaps), len(ticks), controller
+    return window
 
 
-def test_event_loop_never_blocked_during_import(qtbot, tmp_path):
+def test_real_import_runs_off_the_gui_thread_and_progress_is_throttled(qtbot, tmp_path):
     folder = tmp_path / "cd"
     generate_many(folder, N_FILES, seed="responsiveness")
     library = Library()
+    gui_thread = threading.get_ident()
+    threads: list[int] = []
+    real_run_import = library.run_import
+
+    def recording_run_import(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return real_run_import(*args, **kwargs)
+
+    library.run_import = recording_run_import
     try:
-        summary, max_gap, ticks, controller = measure_import(qtbot, folder, library)
-        assert summary.files_seen == N_FILES
-        assert summary.instances_imported == N_FILES
-        print(f"\n{N_FILES} files: max event-loop gap {max_gap * 1000:.0f} ms over {ticks} ticks")
-        assert ticks > 20  # the timer really ran during the import
-        assert max_gap < MAX_GAP_S, f"event loop blocked for {max_gap * 1000:.0f} ms"
+        controller = ImportController(library, _window(qtbot))
+        delivered: list[float] = []
+        original = controller._on_progress
+        controller._on_progress = lambda p: (delivered.append(time.monotonic()), original(p))
+        start = time.monotonic()
+        with qtbot.waitSignal(controller.importFinished, timeout=300_000) as blocker:
+            controller.import_paths([str(folder)])
+            returned_busy = controller.busy  # import_paths came back while the import still runs
+        elapsed = time.monotonic() - start
+        summary = blocker.args[0]
+        assert summary.files_seen == N_FILES and summary.instances_imported == N_FILES
+        assert threads and all(t != gui_thread for t in threads)  # never on the GUI thread
+        assert returned_busy
+        # progress reaches the GUI at most once per PROGRESS_INTERVAL (plus the final one), however
+        # slow or fast the machine: a bound that only grows with the elapsed time cannot flake
+        assert len(delivered) <= elapsed / PROGRESS_INTERVAL + 2
         assert f"{N_FILES} new images" in controller.message_box.text()
         assert library.import_runs()[0].run_id == summary.import_run_id
     finally:
         library.close()
+
+
+def test_progress_throttle_with_a_fake_clock(qtbot, monkeypatch):
+    """1,000 progress reports 1 ms apart reach the event loop once per PROGRESS_INTERVAL."""
+    clock = [1000.0]
+    monkeypatch.setattr(importing, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    n, step = 1000, 0.001
+
+    class Library:
+        def run_import(self, paths, *, link=False, password=None, progress=None, cancel=None):
+            for i in range(n):
+                clock[0] += step
+                progress(ImportProgress(files_seen=i + 1, bytes_read=0, current=f"f{i}", done=i == n - 1))
+            return SimpleNamespace(files_seen=n)
+
+    controller = ImportController(Library(), _window(qtbot))
+    forwarded: list[ImportProgress] = []
+    controller._run(["x"], None, threading.Event(), progress=forwarded.append)
+    expected = int(n * step / PROGRESS_INTERVAL)  # one per interval, the last (done) one included
+    assert expected - 1 <= len(forwarded) <= expected + 1
+    assert forwarded[-1].done and forwarded[-1].files_seen == n

@@ -23,57 +23,102 @@ class UsageError(Exception):
     pass
 
 
+def _default_db_text() -> str:
+    """Where the default database is, for ``--db``'s help (the folder is not created)."""
+    home = os.environ.get("DOSETRAIL_HOME")
+    if not home:
+        import platformdirs
+
+        home = platformdirs.user_data_dir("DoseTrail", "DoseTrail")
+    return str(Path(home).expanduser() / "dosetrail.db")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the library database (default: DOSETRAIL_HOME)")
+    common.add_argument("--db", metavar="URL",
+                        help=f"SQLAlchemy URL of the library database (default: sqlite:///{_default_db_text()}, "
+                             "in DOSETRAIL_HOME when set)".replace("%", "%%"))
 
-    p = argparse.ArgumentParser(prog="dosetrail", description="Radiation exposure history from medical imaging.")
+    p = argparse.ArgumentParser(prog="dosetrail", description="Radiation exposure history from medical imaging. "
+                                "Without a command, opens the window.")
     p.add_argument("--version", action="store_true", help="print versions and exit")
-    sub = p.add_subparsers(dest="command")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the window (the default without a command)")
+    gui.add_argument("paths", nargs="*", metavar="PATH", help="folders, files, ZIP archives or links to import on start")
+    gui.add_argument("--demo", action="store_true", help="open the bundled demo library (synthetic patients)")
 
     imp = sub.add_parser("import", parents=[common], help="import folders, media, archives or links")
-    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument("paths", nargs="+", metavar="PATH",
+                     help="a folder, CD/DVD/USB root, DICOM file, ZIP/.gz archive or http(s):// link to an archive")
     imp.add_argument("--link", action="store_true", help="keep folder files where they are (not for archives or links)")
     imp.add_argument("--json", action="store_true", help="print the dosetrail.import/1 summary")
     imp.add_argument("--password", help="password of encrypted ZIP archives")
     imp.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
 
     pat = sub.add_parser("patients", parents=[common], help="list patients")
-    pat.add_argument("--json", action="store_true")
-    pat.add_argument("--search", default="", help="name, patient ID or birth date")
+    pat.add_argument("--json", action="store_true", help="print the dosetrail.patients/1 document")
+    pat.add_argument("--search", default="", metavar="TEXT", help="name, patient ID or birth date")
 
     his = sub.add_parser("history", parents=[common], help="one patient's timeline")
-    his.add_argument("patient", metavar="PATIENT")
-    his.add_argument("--json", action="store_true")
+    his.add_argument("patient", metavar="PATIENT", help="patient key or any of the patient's IDs")
+    his.add_argument("--json", action="store_true", help="print the dosetrail.history/1 document")
 
     exp = sub.add_parser("export", parents=[common], help="export the dose history")
-    exp.add_argument("--patient")
-    exp.add_argument("--format", choices=["json", "csv", "fhir"], required=True)
-    exp.add_argument("-o", "--output", metavar="FILE")
+    exp.add_argument("--patient", metavar="PATIENT", help="only this patient (key or ID; default: every patient)")
+    exp.add_argument("--format", choices=["json", "csv", "fhir"], required=True,
+                     help="dosetrail.export/1 JSON, one CSV row per study, or a FHIR R4 bundle")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
 
     rep = sub.add_parser("report", parents=[common], help="printable PDF dose report")
-    rep.add_argument("patient", metavar="PATIENT")
-    rep.add_argument("-o", "--output", metavar="FILE.pdf", required=True)
+    rep.add_argument("patient", metavar="PATIENT", help="patient key or any of the patient's IDs")
+    rep.add_argument("-o", "--output", metavar="FILE.pdf", required=True, help="where to write the PDF")
 
     runs = sub.add_parser("import-report", parents=[common], help="what an import brought in (latest by default)")
-    runs.add_argument("run_id", nargs="?", type=int)
-    runs.add_argument("--json", action="store_true")
+    runs.add_argument("run_id", nargs="?", type=int, metavar="RUN", help="import run number (default: the latest)")
+    runs.add_argument("--json", action="store_true", help="print the report as JSON")
 
     mer = sub.add_parser("merge", parents=[common], help="merge two patients (keep the first)")
-    mer.add_argument("keep")
-    mer.add_argument("other")
+    mer.add_argument("keep", metavar="KEEP", help="patient (key or ID) that stays")
+    mer.add_argument("other", metavar="OTHER", help="patient (key or ID) merged into KEEP")
 
     spl = sub.add_parser("split", parents=[common], help="move patient IDs (ID or ID@ISSUER) to a new patient")
-    spl.add_argument("patient")
-    spl.add_argument("identifiers", nargs="+")
+    spl.add_argument("patient", metavar="PATIENT", help="patient (key or ID) to split")
+    spl.add_argument("identifiers", nargs="+", metavar="ID[@ISSUER]", help="the IDs that move to the new patient")
 
     st = sub.add_parser("settings", parents=[common], help="show or change dose settings (recomputes estimates)")
-    st.add_argument("--factor-set", choices=["AAPM-96", "ICRP-103-NCI"])
-    st.add_argument("--drl-set", choices=["UK-2022", "IE-2012"])
-    st.add_argument("--background", type=float, metavar="MSV_PER_YEAR")
+    st.add_argument("--factor-set", choices=["AAPM-96", "ICRP-103-NCI"], help="CT conversion factors")
+    st.add_argument("--drl-set", choices=["UK-2022", "IE-2012"], help="diagnostic reference levels compared against")
+    st.add_argument("--background", type=float, metavar="MSV_PER_YEAR",
+                    help="natural background dose rate for comparisons (default 2.4)")
 
     sub.add_parser("media", help="list removable media that hold DICOM")
     return p
+
+
+def plural(n: int, word: str) -> str:
+    """``"1 file"``, ``"2 files"``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def cli_name(dicom_name: str | None, width: int | None = None) -> str:
+    """A patient name as the window shows it (``"DOE, JANE"``, ``"(no name)"``), cut to ``width``
+    characters with an ellipsis."""
+    from ..storage.names import chart_name
+
+    return cut(chart_name(dicom_name), width)
+
+
+def cut(text: str, width: int | None) -> str:
+    """``text`` shortened to ``width`` characters, ending with an ellipsis when cut."""
+    return text[:width - 1] + "\u2026" if width is not None and len(text) > width else text
+
+
+def cli_birth_date(iso: str | None) -> str:
+    """The birth date, ``"unknown"`` when missing or a placeholder (1900-01-01, 9999-01-01)."""
+    from ..birth_date import known_birth_date
+
+    return known_birth_date(iso) or "unknown"
 
 
 def _library(args):
@@ -127,7 +172,10 @@ def cmd_import(args) -> int:
         json.dump(summary.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        print(f"{summary.files_seen} files: {summary.instances_imported} imported, "
+        if not summary.files_seen or (not summary.instances_imported and not summary.instances_already_present
+                                      and not summary.files_rejected):
+            print(f"found no DICOM files in {', '.join(args.paths)}", file=sys.stderr)
+        print(f"{plural(summary.files_seen, 'file')}: {summary.instances_imported} imported, "
               f"{summary.instances_already_present} already present, {len(summary.files_rejected)} rejected, "
               f"{len(summary.files_skipped_not_dicom)} skipped (not DICOM)")
         for r in summary.files_rejected:
@@ -154,22 +202,24 @@ def cmd_patients(args) -> int:
     finally:
         lib.close()
     if args.json:
+        from ..birth_date import birth_date_warning, known_birth_date
         from ..export.json_export import json_number, json_range
 
         out = [{
-            "patient_key": p.key, "name": p.name, "birth_date": p.birth_date, "sex": p.sex,
+            "patient_key": p.key, "name": p.name, "birth_date": known_birth_date(p.birth_date), "sex": p.sex,
             "patient_ids": [{"id": i, "issuer": s or None} for i, s in p.patient_ids],
             "exam_count": p.exam_count,
             "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
             "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
             "exams_without_dose_estimate": p.exams_without_dose_estimate,
+            "warnings": [w for w in (birth_date_warning(p.birth_date),) if w],
         } for p in rows]
         json.dump({"schema": "dosetrail.patients/1", "patients": out}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
     for p in rows:
-        print(f"{p.key:<13} {p.name[:30]:<30} {p.birth_date or '':<10} {p.sex or '':<3} {p.exam_count:>5} "
+        print(f"{p.key:<13} {cli_name(p.name, 30):<30} {cli_birth_date(p.birth_date):<10} {p.sex or '':<3} {p.exam_count:>5} "
               f"{_fmt_msv(p.cumulative_effective_dose_msv):>14}  {p.exams_without_dose_estimate}")
     return EXIT_OK
 
@@ -192,11 +242,11 @@ def cmd_history(args) -> int:
         sys.stdout.write("\n")
         return EXIT_OK
     p = h.patient
-    print(f"{p.name}  born {p.birth_date or '?'}  {p.sex or ''}  key {p.key}")
-    print("IDs: " + ", ".join(f"{i} ({s})" if s else i for i, s in p.patient_ids))
+    print(f"{cli_name(p.name)}  born {cli_birth_date(p.birth_date)}  {p.sex or ''}  key {p.key}")
+    print("IDs: " + (", ".join(f"{i} ({s})" if s else i for i, s in p.patient_ids) or "none"))
     print(f"Cumulative effective dose: {_history_total(p)}  [factor set {h.factor_set}]")
     for e in h.exams:
-        print(f"  {e.date or '????-??-??'}  {'/'.join(e.modalities):<10} {(e.description or '')[:32]:<32} "
+        print(f"  {e.date or '????-??-??'}  {'/'.join(e.modalities):<10} {cut(e.description or '', 32):<32} "
               f"{_fmt_msv(e.effective_dose_msv):>12}  {e.method or ''}  [{', '.join(e.sources)}]")
         for w in e.warnings:
             print(f"      ! {w}")
@@ -284,7 +334,7 @@ def cmd_import_report(args) -> int:
         sys.stdout.write("\n")
         return EXIT_OK
     print(f"import {rep.run_id} ({rep.status}) {rep.started_at}: {', '.join(rep.sources)}")
-    print(f"  {rep.files_seen} files: {rep.instances_imported} imported, {rep.instances_already_present} already "
+    print(f"  {plural(rep.files_seen, 'file')}: {rep.instances_imported} imported, {rep.instances_already_present} already "
           f"present, {len(rep.files_rejected)} rejected, {len(rep.files_skipped)} skipped (not DICOM)")
     for path, reason in rep.files_rejected:
         print(f"  rejected  {path}: {reason}")
@@ -350,7 +400,10 @@ def cmd_settings(args) -> int:
 def cmd_media(args) -> int:
     from ..sources.media import list_removable_media
 
-    for v in list_removable_media():
+    media = list_removable_media()
+    if not media:
+        print("no removable media with DICOM found", file=sys.stderr)
+    for v in media:
         print(f"{v.mount_point}\t{v.label}\t{'DICOMDIR' if v.has_dicomdir else 'DICOM files'}")
     return EXIT_OK
 
@@ -375,6 +428,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if not args.command:
         parser.print_help()
+        return EXIT_USAGE
+    if args.command == "gui":  # the `dosetrail` entry point opens the window before reaching here
+        print("dosetrail gui: the window is opened by the `dosetrail` program, not by core's command line",
+              file=sys.stderr)
         return EXIT_USAGE
     try:
         code = COMMANDS[args.command](args)

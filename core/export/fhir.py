@@ -33,6 +33,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from ..birth_date import known_birth_date
 from ..dose.study import DoseFigures
 from ..history import ExamView, PatientHistory
 
@@ -198,7 +199,7 @@ def _patient(history: PatientHistory) -> dict[str, Any]:
         res["name"] = [name]
     if summary.sex in _GENDER:
         res["gender"] = _GENDER[summary.sex]
-    if summary.birth_date and _is_fhir_date(summary.birth_date):
+    if known_birth_date(summary.birth_date) and _is_fhir_date(summary.birth_date):  # no placeholder dates
         res["birthDate"] = summary.birth_date
     return res
 

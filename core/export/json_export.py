@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from ..birth_date import birth_date_warning, known_birth_date
 from ..history import ExamView, PatientHistory
 
 SCHEMA = "dosetrail.export/1"
@@ -52,17 +53,19 @@ def study_json(exam: ExamView) -> dict[str, Any]:
 
 def patient_json(history: PatientHistory) -> dict[str, Any]:
     p = history.patient
+    placeholder = birth_date_warning(p.birth_date)  # 1900-01-01, 9999-01-01: unknown, and said so
     return {
         "patient_key": p.key,
         "patient_ids": [{"id": pid, "issuer": issuer or None} for pid, issuer in p.patient_ids],
         "name": p.name,
-        "birth_date": p.birth_date,
+        "birth_date": known_birth_date(p.birth_date),
         "sex": p.sex,
         "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
         "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
         "exams_without_dose_estimate": p.exams_without_dose_estimate,
         "per_year_effective_dose_msv": {str(y): json_number(v) for y, v in history.per_year_msv.items()},
         "studies": [study_json(e) for e in history.exams],
+        "warnings": [placeholder] if placeholder else [],
     }
 
 

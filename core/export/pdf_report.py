@@ -38,6 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ..birth_date import known_birth_date
 from ..config import Settings
 from ..history import ExamView, PatientHistory
 from ..storage.names import chart_name
@@ -119,7 +120,7 @@ def _write(history: PatientHistory, path: str | Path, *, settings: Settings,
     footer = (f"DoseTrail {software_version} · factor set {factor_set} · "
               f"generated {when:%Y-%m-%d %H:%M} UTC")
     header = f"Radiation dose history · {chart_name(p.name)}"
-    if p.birth_date:
+    if known_birth_date(p.birth_date):  # a placeholder (1900-01-01, 9999-01-01) is not shown as a date
         header += f" · born {p.birth_date}"
 
     path = Path(path)
@@ -183,7 +184,7 @@ def _identity(history: PatientHistory, styles, fonts) -> list:
                               if issuer else " <font color='#555555'>(no issuer)</font>")
         for pid, issuer in p.patient_ids) or "none recorded"
     rows = [
-        ("Birth date", markup(p.birth_date or "unknown", fonts)),
+        ("Birth date", markup(known_birth_date(p.birth_date) or "unknown", fonts)),
         ("Sex", SEX_LABELS.get(p.sex or "", "unknown")),
         ("Patient IDs", ids),
     ]

@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
 
 from dosetrail.core.history import PatientSummary
 
-from ..formatting import plural
+from ..formatting import fmt_birth_date, plural
 from ..models.patients import display_name
 
 
 def _label(p: PatientSummary) -> str:
     ids = ", ".join(i for i, _ in p.patient_ids)
-    return f"{display_name(p.name)} – {p.birth_date or 'no birth date'} – {ids} ({plural(p.exam_count, 'exam')})"
+    return f"{display_name(p.name)} – {fmt_birth_date(p.birth_date, 'no birth date')} – {ids} ({plural(p.exam_count, 'exam')})"
 
 
 class MergePatientsDialog(QDialog):

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QFont
 
 from dosetrail.core.history import ExamView
 
-from ..formatting import exam_kind, exam_modalities, fmt_number, fmt_range, modality_label
+from ..formatting import (TYPICAL_VALUE_TEXT, exam_kind, exam_modalities, fmt_number, fmt_range, is_typical_value,
+                          modality_label)
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ExamRole = Qt.ItemDataRole.UserRole + 2
@@ -44,6 +46,8 @@ def _flags_text(e: ExamView) -> str:
 def _effective_text(e: ExamView) -> str:
     if e.effective_dose_msv is None:
         return "no estimate"
+    if is_typical_value(e):  # italic too, and the hollow marker on the timeline
+        return f"≈{fmt_number(e.effective_dose_msv)} typical"
     return fmt_number(e.effective_dose_msv)
 
 
@@ -122,6 +126,8 @@ def exam_tooltip(e: ExamView) -> str:
         lines.append(f"Effective dose about {fmt_number(e.effective_dose_msv)} mSv"
                      + (f" ({fmt_range(e.effective_dose_range_msv)})"
                         if e.effective_dose_range_msv else ""))
+        if is_typical_value(e):
+            lines.append(f"A {TYPICAL_VALUE_TEXT}: hollow marker on the timeline.")
         if e.method:
             lines.append(f"Method: {e.method}" + (f" ({e.factor_set})" if e.factor_set else ""))
     for f in e.reference_levels:
@@ -184,6 +190,10 @@ class ExamTableModel(QAbstractTableModel):
             return exam.study_instance_uid
         if role == Qt.ItemDataRole.ToolTipRole:
             return exam_tooltip(exam)
+        if role == Qt.ItemDataRole.FontRole and index.column() == EFFECTIVE_COLUMN and is_typical_value(exam):
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.AccessibleTextRole:

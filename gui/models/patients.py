@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from dosetrail.core.history import PatientSummary
 from dosetrail.core.storage.names import chart_name
 
-from ..formatting import fmt_number, plural, total_text
+from ..formatting import fmt_birth_date, fmt_number, plural, total_text
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 PatientRole = Qt.ItemDataRole.UserRole + 2
@@ -126,7 +126,7 @@ class PatientTableModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return [
-                display_name(p.name), p.birth_date or "", p.sex or "", _ids_text(p),
+                display_name(p.name), fmt_birth_date(p.birth_date, ""), p.sex or "", _ids_text(p),
                 str(p.exam_count),
                 "unknown" if p.cumulative_effective_dose_msv is None else fmt_number(p.cumulative_effective_dose_msv),
                 p.last_exam_date or "",

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 from ..workers import run_in_pool
 
 THUMB = 128
+#: Thumbnails are never drawn smaller than this (the strip's minimum height follows from it).
+MIN_THUMB = 96
 #: Modalities whose objects are reports or documents, not images.
 REPORT_MODALITIES = {"SR", "KO", "PR", "DOC"}
 SERIES_ROLE = Qt.UserRole + 1
@@ -207,8 +209,12 @@ class SeriesPreviewPanel(QWidget):
         self.list.setWordWrap(False)
         self.list.setUniformItemSizes(False)
         self.list.setSelectionMode(QAbstractItemView.SingleSelection)
+        # itemActivated alone: it fires on a double-click (or a single click where the desktop opens
+        # items that way) and on Enter; connecting itemDoubleClicked too opened two viewers
         self.list.itemActivated.connect(self.open_item)
-        self.list.itemDoubleClicked.connect(self.open_item)
+        self.list.setAccessibleName("Series of the selected exam")
+        self.list.setFocusPolicy(Qt.StrongFocus)
+        self.setMinimumHeight(self.minimum_strip_height())
         self.list.installEventFilter(self)
         layout.addWidget(self.list, 1)
 
@@ -217,12 +223,21 @@ class SeriesPreviewPanel(QWidget):
             self._fit_tiles(event.size().height())
         return super().eventFilter(obj, event)
 
+    def _caption_height(self) -> int:
+        return self.list.fontMetrics().lineSpacing() * 2 + 14
+
+    def minimum_strip_height(self) -> int:
+        """The panel's minimum height: the status line and one row of :data:`MIN_THUMB` tiles with
+        their captions and a scroll bar."""
+        status = self.status.sizeHint().height() + self.layout().spacing()
+        return status + MIN_THUMB + self._caption_height() + 2 * self.list.frameWidth() + 22
+
     def _fit_tiles(self, height: int) -> None:
         """Fit the tiles to the height given: one scrolling row when the panel is short."""
-        caption = self.list.fontMetrics().lineSpacing() * 2 + 14
+        caption = self._caption_height()
         available = height - caption - 2 * self.list.frameWidth() - 18  # room for a scroll bar
         one_row = available < 2 * (THUMB + caption)
-        size = max(48, min(THUMB, available)) if one_row else THUMB
+        size = max(MIN_THUMB, min(THUMB, available)) if one_row else THUMB
         self.list.setIconSize(QSize(size, size))
         self.list.setGridSize(QSize(max(size + 44, CAPTION_WIDTH + 12), size + caption))
         self.list.setWrapping(not one_row)

@@ -16,12 +16,12 @@ from html import escape
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
 
-from ..formatting import (epoch_to_iso, exam_kind, exam_modalities, fmt_number, iso_to_epoch, modality_label,
-                          plural, primary_modality)
+from ..formatting import (TYPICAL_VALUE_TEXT, epoch_to_iso, exam_kind, exam_modalities, fmt_number,
+                          is_typical_value, iso_to_epoch, modality_label, plural, primary_modality)
 from ..style import modality_color, plot_colors
 
 YEAR_S = 365.25 * 86400
@@ -39,6 +39,7 @@ class MarkerInfo:
     has_estimate: bool
     modality: str
     tooltip: str
+    typical: bool = False  # a typical value for the exam type (hollow marker in the modality's colour)
 
 
 LABEL_PLACES = ("left-above", "left-below", "right-above", "right-below")
@@ -164,8 +165,24 @@ def marker_infos(history: PatientHistory) -> list[MarkerInfo]:
         else:  # at the cumulative total reached on that date
             y = max([c for t, c in steps if t <= x], default=0.0)
         out.append(MarkerInfo(exam.study_instance_uid, x, y, exam.has_estimate,
-                              primary_modality(exam_modalities(exam)), _tooltip(exam, y)))
+                              primary_modality(exam_modalities(exam)), _tooltip(exam, y), is_typical_value(exam)))
     return out
+
+
+def fit_x_range(xs: list[float]) -> tuple[float, float]:
+    """The time axis range that fits exams at ``xs`` (epoch seconds) with some room either side.
+
+    At least two years are shown, so the axis names years (a single exam sits in the middle); the
+    room is 6 % of the span on each side.
+    """
+    if not xs:
+        now = time.time()
+        return now - YEAR_S, now
+    lo, hi = min(xs), max(xs)
+    span = max(hi - lo, 2 * YEAR_S)
+    mid_pad = (span - (hi - lo)) / 2
+    room = span * 0.06
+    return lo - mid_pad - room, hi + mid_pad + room
 
 
 def _tooltip(exam: ExamView, cumulative: float) -> str:
@@ -176,6 +193,8 @@ def _tooltip(exam: ExamView, cumulative: float) -> str:
         lines.append(f"Effective dose: {fmt_number(exam.effective_dose_msv)} mSv"
                      + (f" (range {fmt_number(rng[0])}–{fmt_number(rng[1])})" if rng else ""))
         lines.append(f"Method: {exam.method or 'unknown'}")
+        if is_typical_value(exam):
+            lines.append(f"A {TYPICAL_VALUE_TEXT}")
     else:
         lines.append("No estimate: the study does not carry the dose data needed")
     lines.append(f"Cumulative after this exam: {fmt_number(cumulative)} mSv")
@@ -201,7 +220,7 @@ class TimelineWidget(QWidget):
         self.plot = pg.PlotWidget(axisItems={"bottom": _DateAxis(orientation="bottom")})
         self.plot.setAccessibleName("Cumulative dose timeline")
         self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.setMouseEnabled(x=True, y=False)  # wheel zooms, drag pans the time axis; fit() returns
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self._apply_colors()
         self._axis_title = ""
@@ -214,11 +233,29 @@ class TimelineWidget(QWidget):
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.note.setAccessibleName("Timeline note")
+        self.fit_button = QToolButton(self)
+        self.fit_button.setText("Fit")
+        self.fit_button.setToolTip("Show every dated exam (after zooming or panning with the mouse wheel "
+                                   "and drag)")
+        self.fit_button.setAccessibleName("Fit the timeline to the exams")
+        self.fit_button.clicked.connect(self.fit)
+        self.undated = QLabel(self)  # instead of an empty axis when no exam has a date
+        self.undated.setWordWrap(True)
+        self.undated.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.undated.setAccessibleName("Timeline message")
+        self.undated.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
-        layout.addWidget(self.legend)
+        layout.addWidget(self.undated, 1)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.legend, 1)
+        row.addWidget(self.fit_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(row)
         layout.addWidget(self.note)
+        self._fit_x: tuple[float, float] | None = None
+        self._fit_y: tuple[float, float] | None = None
 
         # plot items, rebuilt by _redraw (public for tests and the screenshots)
         self.step_curve: pg.PlotDataItem | None = None
@@ -261,6 +298,17 @@ class TimelineWidget(QWidget):
         if self._clinician != bool(clinician):
             self._clinician = bool(clinician)
             self._redraw()
+
+    def fit(self) -> None:
+        """Show every dated exam again (after the user zoomed or panned)."""
+        if self._fit_x is None or self._fit_y is None:
+            return
+        self.plot.setXRange(*self._fit_x, padding=0)
+        self.plot.setYRange(*self._fit_y, padding=0)
+
+    def fit_range(self) -> tuple[float, float] | None:
+        """The time axis range :meth:`fit` shows (epoch seconds), or None when nothing is drawn."""
+        return self._fit_x
 
     def marker_infos(self) -> list[MarkerInfo]:
         """The markers currently drawn, oldest first."""
@@ -314,11 +362,24 @@ class TimelineWidget(QWidget):
         self.step_curve = self.band = self.markers = self.selection_item = self.bars = None
         self.reference_lines = []
         self._markers = []
+        self._fit_x = self._fit_y = None
         h = self._history
-        if h is None or not h.exams:
-            self.note.setText("No exams to show." if h is not None else "")
+        self._markers = marker_infos(h) if h is not None else []
+        sentence = h is not None and not self._markers  # no exam, or only undated ones: not an empty axis
+        if sentence:
+            n = len(h.exams)
+            self.undated.setText(
+                "No exams to show." if not n else
+                "This patient's only exam has no date, so it cannot be placed on the timeline. It is listed "
+                "in the table below." if n == 1 else
+                f"This patient's {n} exams have no date, so they cannot be placed on the timeline. They are "
+                "listed in the table below.")
+        self.undated.setVisible(sentence)
+        self.plot.setVisible(not sentence)
+        self.fit_button.setVisible(bool(self._markers))
+        self.note.setVisible(False)
+        if not self._markers:
             return
-        self._markers = marker_infos(h)
         xs = [iso_to_epoch(c.date) for c in h.cumulative]
         pts = sorted(((x, c) for x, c in zip(xs, h.cumulative) if x is not None), key=lambda p: p[0])  # stable: same-day exams keep their order
         end_x = max([time.time()] + [m.x for m in self._markers])
@@ -347,9 +408,10 @@ class TimelineWidget(QWidget):
                                         pen=pg.mkPen(None))
             self.bars.setZValue(-10)
             self.plot.addItem(self.bars)
-        xmin = min(m.x for m in self._markers) if self._markers else end_x - YEAR_S
-        x_span = max(end_x - xmin, YEAR_S / 4)
-        x0, x1 = xmin - x_span * 0.04, end_x + x_span * 0.04
+        fit_xs = [m.x for m in self._markers]  # the exams (and their year bars) with some room, not up to today
+        if self.bars is not None:
+            fit_xs += [x + d * YEAR_S * 0.4 for x in self.bars.opts["x"] for d in (-1, 1)]
+        x0, x1 = fit_x_range(fit_xs)
         if self._show_reference:
             label_fill = QColor(self._colors["background"])
             label_fill.setAlpha(210)
@@ -374,8 +436,11 @@ class TimelineWidget(QWidget):
         # no estimate at all: a 1 mSv scale, not a misleading 0.1 one; a little room below 0 so
         # markers of exams without an estimate (drawn at the running total) are not cut in half
         span = max(top, 0.1 if self.step_curve is not None else 1.0) * 1.12
-        self.plot.setYRange(-span * 0.03, span, padding=0)
-        self.plot.setXRange(x0, x1, padding=0)
+        self._fit_x, self._fit_y = (x0, x1), (-span * 0.03, span)
+        # zoom and pan stay near the history: a few years either side, not further in than a month
+        self.plot.getViewBox().setLimits(xMin=x0 - 5 * YEAR_S, xMax=max(x1, end_x) + 2 * YEAR_S,
+                                         minXRange=30 * 86400)
+        self.fit()
         self._set_note(h)
         self._draw_selection()
 
@@ -383,7 +448,13 @@ class TimelineWidget(QWidget):
         spots = []
         seen: dict[str, dict] = {}
         for m in self._markers:
-            if m.has_estimate:
+            if m.typical:  # hollow, in the modality's colour: an estimate without the exam's own figures
+                spot = {"pos": (m.x, m.y), "data": m.study_uid, "size": 12, "symbol": "o",
+                        "brush": pg.mkBrush(self._colors["background"]),
+                        "pen": pg.mkPen(modality_color(m.modality), width=2.5)}
+                seen.setdefault(m.modality, spot)
+                seen.setdefault("typical value", spot)
+            elif m.has_estimate:
                 c = modality_color(m.modality)
                 spot = {"pos": (m.x, m.y), "data": m.study_uid, "size": 13, "symbol": "o",
                         "brush": pg.mkBrush(c), "pen": pg.mkPen(QColor("white"), width=1)}
@@ -405,9 +476,13 @@ class TimelineWidget(QWidget):
         if self.step_curve is not None:
             entries.append((f'<span style="color:{self._colors["line"].name()}">&#9644;</span>',
                             "cumulative total (shaded: uncertainty range)"))
-        for name in sorted(seen):
+        for name in sorted(seen, key=lambda n: (n in ("typical value", "no estimate"), n)):
             if name == "no estimate":
                 sym = f'<span style="color:{self._colors["no_estimate"].name()}">&#9675;</span>'
+            elif name == "typical value":
+                sym = f'<span style="color:{self._colors["foreground"].name()}">&#9675;</span>'
+                entries.append((sym, "hollow: " + TYPICAL_VALUE_TEXT))
+                continue
             else:
                 sym = f'<span style="color:{modality_color(name).name()}">&#9679;</span>'
             entries.append((sym, name if self._clinician or name == "no estimate" else exam_kind([name])))

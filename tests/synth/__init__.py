@@ -17,6 +17,7 @@ from .common import (
 )
 from .ct import CT_IMAGE_STORAGE, make_ct_reconstruction, make_ct_series
 from .history import history_patients, make_mixed_patient_history
+from .newcomer import make_edge_patients
 from .hostile import (
     SLIP_MEMBERS,
     garbage_file,
@@ -48,7 +49,7 @@ __all__ = [
     "JAPANESE_PATIENT", "RADIOPHARMACEUTICAL_RDSR", "SLIP_MEMBERS", "TC99M", "UID_PREFIX",
     "XRAY_RDSR", "PatientSpec",
     "corrupt_dicomdir", "ct_events", "garbage_file", "generate_many", "history_patients",
-    "make_ct_rdsr", "make_ct_reconstruction", "make_ct_series", "make_cumulative_ct_rdsrs",
+    "make_ct_rdsr", "make_ct_reconstruction", "make_edge_patients", "make_ct_series", "make_cumulative_ct_rdsrs",
     "make_dx_image", "make_encrypted_zip", "make_mg_image", "make_mixed_patient_history",
     "make_mr_series", "make_nested_zip", "make_nm_image", "make_philips_dose_screen",
     "make_projection_rdsr", "make_pt_series", "make_rrdsr", "make_split_ct_rdsrs",
