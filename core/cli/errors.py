@@ -112,7 +112,7 @@ def _os_fault(exc: OSError, output: str | None) -> tuple[int, str]:
     name = exc.filename if exc.filename is not None else output
     where = f": {os.fsdecode(name)}" if name is not None else ""
     reason = exc.strerror or str(exc)
-    is_output = output is not None and name is not None and os.fsdecode(name) == output
+    is_output = output is not None and name is not None and _on_the_way(os.fsdecode(name), output)
     if is_output and exc.errno in _PATH_SHAPE:
         return EXIT_USAGE, f"cannot write -o {output} ({reason})"
     if exc.errno in FULL:
@@ -120,6 +120,12 @@ def _os_fault(exc: OSError, output: str | None) -> tuple[int, str]:
     if exc.errno in NOT_WRITABLE:
         return EXIT_FAILED, f"not writable ({reason}){where}"
     return EXIT_FAILED, f"{reason}{where}"
+
+
+def _on_the_way(name: str, output: str) -> bool:
+    """True when ``name`` is the ``-o`` file or one of its folders (a failed ``mkdir`` of its parent)."""
+    target, failed = Path(os.path.abspath(output)), Path(os.path.abspath(name))
+    return failed == target or failed in target.parents
 
 
 def _database_fault(exc: BaseException, url: str | None) -> tuple[int, str] | None:
