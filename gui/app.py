@@ -97,4 +97,10 @@ def run_gui(argv: list[str]) -> int:
     try:
         return app.exec()
     finally:
+        from PySide6.QtCore import QThreadPool
+
+        from .importing import SHUTDOWN_WAIT_S
+
+        window.importer.shutdown()  # quit without a close (app.quit, a signal): no worker outlives the library
+        QThreadPool.globalInstance().waitForDone(int(SHUTDOWN_WAIT_S * 1000))
         library.close()

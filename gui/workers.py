@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
 import traceback
 from typing import Any, Callable
 
@@ -73,6 +74,7 @@ class Worker(QRunnable):
         self.signals = WorkerSignals()
         self.exception: BaseException | None = None
         self.result: Any = None
+        self._done = threading.Event()  # set when run() has returned (see wait())
         if "progress" not in kwargs and _accepts_progress(fn):
             self.kwargs["progress"] = self.signals.progress.emit
 
@@ -88,6 +90,17 @@ class Worker(QRunnable):
             self._emit(self.signals.result, self.result)
         finally:
             self._emit(self.signals.finished)
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until :meth:`run` has returned (or ``timeout`` seconds); True when it has.
+
+        For shutting down only (the window closing): the calling thread's
+        events wait meanwhile. A worker never started has nothing to wait for.
+        """
+        if self not in _ACTIVE:
+            return True
+        return self._done.wait(timeout)
 
     def _emit(self, signal, *args) -> None:
         try:
