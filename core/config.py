@@ -42,7 +42,9 @@ def data_home() -> Path:
         home = Path(platformdirs.user_data_dir("DoseTrail", "DoseTrail"))
     where = "DOSETRAIL_HOME" if env else "the library folder"
     try:
-        private_dir(home)
+        # created 0700; an existing DOSETRAIL_HOME keeps its mode (it may be, say, ~): what DoseTrail
+        # puts in it is private (dosetrail.db 0600, store/ and thumbnails/ 0700, settings.json 0600)
+        private_dir(home, tighten=not env)
     except OSError as exc:
         raise LibraryError(f"{where} {home} is not a usable folder ({exc.strerror or exc})") from None
     if not os.access(home, os.W_OK | os.X_OK):

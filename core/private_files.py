@@ -32,12 +32,15 @@ def _tighten(path: Path) -> None:
         os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o077)
 
 
-def private_dir(path: str | os.PathLike) -> Path:
+def private_dir(path: str | os.PathLike, tighten: bool = True) -> Path:
     """Create ``path`` (and missing parents) as a private folder, or tighten it.
 
     Parameters
     ----------
     path : str or os.PathLike
+    tighten : bool
+        Whether an existing folder loses its group and other permissions
+        (False for a folder the user chose that is not only DoseTrail's).
 
     Returns
     -------
@@ -52,16 +55,21 @@ def private_dir(path: str | os.PathLike) -> Path:
         file is in the way).
     """
     path = Path(path)
-    if not path.is_dir():
-        parent = path.parent
-        if parent != path and not parent.exists():
-            parent.mkdir(parents=True, exist_ok=True)
-        try:
-            path.mkdir(mode=DIR_MODE)
-        except FileExistsError:
-            if not path.is_dir():
-                raise NotADirectoryError(errno.ENOTDIR, "a file is in the way, not a folder", str(path)) from None
-    _tighten(path)
+    if path.is_dir():
+        if tighten:
+            _tighten(path)
+        return path
+    parent = path.parent
+    if parent != path and not parent.exists():
+        parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=DIR_MODE)
+    except FileExistsError:
+        if not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "a file is in the way, not a folder", str(path)) from None
+        return path  # made by another process meanwhile
+    if os.name != "nt":
+        os.chmod(path, DIR_MODE)  # whatever the umask
     return path
 
 

@@ -42,7 +42,8 @@ def test_import_json_output_has_no_raw_control_characters(tmp_path, capsys):
     archive = make_control_char_zip(tmp_path / "names.zip")
     assert main(["import", str(archive), "--json"]) == 1
     out = capsys.readouterr().out
-    assert not re.search("[\x00-\x1f]", out.replace("\n", ""))  # the JSON encoder escapes C0 controls
+    assert not RAW_CONTROL.search(out)  # C0 escaped by the encoder, DEL/C1/bidi by the CLI
+    assert "\\u009b" in out and "\\u202e" in out and "\\u001b" in out
     labels = {r["path"].split("!", 1)[1] for r in json.loads(out)["files_rejected"]}
     assert labels == set(CONTROL_MEMBERS)  # the data itself is unchanged
 

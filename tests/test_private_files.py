@@ -55,7 +55,7 @@ def test_an_older_open_library_is_tightened(tmp_path, monkeypatch, loose_umask):
         (home / name).touch()
         os.chmod(home / name, 0o644)
     Library().close()
-    assert mode(home) == 0o700 and mode(home / "store") == 0o700 and mode(home / "thumbnails") == 0o700
+    assert mode(home / "store") == 0o700 and mode(home / "thumbnails") == 0o700
     assert mode(home / "dosetrail.db") == 0o600
     for name in ("dosetrail.db-wal", "dosetrail.db-shm"):
         assert not (home / name).exists() or mode(home / name) == 0o600
@@ -102,3 +102,38 @@ def test_write_private_leaves_no_half_file_on_failure(tmp_path, monkeypatch):
 def test_settings_file_is_private(dosetrail_home, loose_umask, capsys):
     assert main(["settings", "--factor-set", "ICRP-103-NCI"]) == 0
     assert mode(dosetrail_home / "settings.json") == 0o600
+
+
+def test_a_chosen_folder_that_is_not_a_library_keeps_its_mode(tmp_path, monkeypatch, loose_umask):
+    chosen = tmp_path / "shared"
+    chosen.mkdir()
+    os.chmod(chosen, 0o755)
+    (chosen / "other-things.txt").write_text("not DoseTrail's")
+    monkeypatch.setenv("DOSETRAIL_HOME", str(chosen))
+    Library().close()
+    assert mode(chosen) == 0o755  # DOSETRAIL_HOME=~ must not lock the user's home folder
+    assert mode(chosen / "dosetrail.db") == 0o600 and mode(chosen / "store") == 0o700
+    assert mode(chosen / "thumbnails") == 0o700
+
+
+def test_the_default_library_folder_is_tightened(tmp_path, monkeypatch, loose_umask):
+    import platformdirs
+
+    default = tmp_path / "platform" / "DoseTrail"
+    default.mkdir(parents=True)
+    os.chmod(default, 0o755)  # made by an older version
+    monkeypatch.delenv("DOSETRAIL_HOME")
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda *a, **k: str(default))
+    Library().close()
+    assert mode(default) == 0o700
+
+
+def test_private_dir_ignores_a_restrictive_umask(tmp_path):
+    from dosetrail.core.private_files import private_dir
+
+    old = os.umask(0o277)
+    try:
+        private_dir(tmp_path / "a" / "b")
+    finally:
+        os.umask(old)
+    assert mode(tmp_path / "a" / "b") == 0o700

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..library_errors import FULL, NOT_WRITABLE, LibraryError
-from .terminal import terminal_print
+from .terminal import JsonTerminalStream, terminal_print
 
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 3, 130
 _PATH_SHAPE = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.ELOOP}
@@ -43,6 +43,9 @@ def run_command(name: str, command: Callable[[object], int], args, passthrough: 
     int
         The command's status, or 2, 3 or 130 with one line on standard error.
     """
+    real_stdout = sys.stdout
+    if _prints_json(args):
+        sys.stdout = JsonTerminalStream(real_stdout)  # type: ignore[assignment]
     try:
         check_output(getattr(args, "output", None))
         code = command(args)
@@ -59,6 +62,14 @@ def run_command(name: str, command: Callable[[object], int], args, passthrough: 
         code, line = describe(exc, args)
         terminal_print(f"dosetrail {name}: {line}", file=sys.stderr)
         return code
+    finally:
+        sys.stdout = real_stdout
+
+
+def _prints_json(args) -> bool:
+    """A JSON document goes to standard output (``--json``, or ``export`` JSON/FHIR without ``-o``)."""
+    return bool(getattr(args, "json", False)) or (
+        getattr(args, "format", None) in ("json", "fhir") and not getattr(args, "output", None))
 
 
 def check_output(output: str | None) -> None:

@@ -53,3 +53,31 @@ def terminal_print(*values: object, sep: str = " ", end: str = "\n", file=None, 
         lead = first[:len(first) - len(first.lstrip("\n"))]
         texts[0] = lead + terminal_text(first[len(lead):])
     builtins.print(*texts, sep=sep, end=end, file=file, flush=flush)
+
+
+# what the JSON encoder (ensure_ascii=False) leaves raw: DEL, C1 controls, separators, bidi marks
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+class JsonTerminalStream:
+    """Standard output for a JSON document: DEL, C1 controls and bidi marks as ``\\uXXXX``.
+
+    The JSON encoder already escapes C0 controls (ESC, newline) in strings;
+    these others it writes raw. They can only occur inside strings, where the
+    escape stands for the same character: every JSON reader gets the same
+    document, and a terminal shows it without obeying it.
+
+    Parameters
+    ----------
+    stream : text stream
+        The real standard output.
+    """
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:  # noqa: D102 - file API
+        return self.stream.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
