@@ -143,4 +143,20 @@ def test_standard_output_on_a_full_disk(argv, capsys):
         proc = subprocess.run([sys.executable, "-m", "dosetrail.core.cli.main", *argv], stdout=full,
                               stderr=subprocess.PIPE, text=True, timeout=120)
     assert proc.returncode == 3
-    assert "disk is full" in _one_line(proc.stderr)
+    assert _one_line(proc.stderr).endswith("the disk is full (No space left on device): standard output")
+
+
+@pytest.mark.parametrize("argv", [["export", "--format", "json"], ["report", "P0"]])
+def test_export_to_a_full_disk_is_exit_3_and_leaves_no_half_file(argv, tmp_path, capsys):
+    _study(tmp_path, n=2, rows=16)
+    assert main(["import", str(tmp_path / "src")]) == 0
+    capsys.readouterr()
+    with tmpfs(tmp_path / "out", "64k") as out:
+        with open(out / "filler", "wb", buffering=0) as filler:  # fill the disk to the last byte
+            with pytest.raises(OSError):
+                while True:
+                    filler.write(b"x" * 1024)
+        target = out / "export.out"
+        assert main([*argv, "-o", str(target)]) == 3
+        assert _one_line(capsys.readouterr().err).endswith(f"the disk is full (No space left on device): {target}")
+        assert not target.exists()

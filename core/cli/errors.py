@@ -121,7 +121,8 @@ def describe(exc: BaseException, args) -> tuple[int, str]:
 
 def _os_fault(exc: OSError, output: str | None) -> tuple[int, str]:
     name = exc.filename if exc.filename is not None else output
-    where = f": {os.fsdecode(name)}" if name is not None else ""
+    # a write without a file name and no -o: the command's output to standard output
+    where = f": {os.fsdecode(name)}" if name is not None else ": standard output"
     reason = exc.strerror or str(exc)
     is_output = output is not None and name is not None and _on_the_way(os.fsdecode(name), output)
     if is_output and exc.errno in _PATH_SHAPE:
