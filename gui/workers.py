@@ -17,6 +17,8 @@ from typing import Any, Callable
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
+from dosetrail.core.library_errors import LibraryError
+
 log = logging.getLogger(__name__)
 
 #: The global pool gets at least this many threads: the work is mostly I/O,
@@ -84,8 +86,13 @@ class Worker(QRunnable):
             self.result = self.fn(*self.args, **self.kwargs)
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never lost
             self.exception = exc
-            log.error("worker %r failed:\n%s", getattr(self.fn, "__name__", self.fn), traceback.format_exc())
-            self._emit(self.signals.error, f"{type(exc).__name__}: {exc}")
+            name = getattr(self.fn, "__name__", self.fn)
+            if isinstance(exc, LibraryError):  # a full disk, a read-only library: one line, not a bug
+                log.warning("worker %r stopped: %s", name, exc)
+                self._emit(self.signals.error, str(exc))
+            else:
+                log.error("worker %r failed:\n%s", name, traceback.format_exc())
+                self._emit(self.signals.error, f"{type(exc).__name__}: {exc}")
         else:
             self._emit(self.signals.result, self.result)
         finally:
