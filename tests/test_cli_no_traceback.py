@@ -108,6 +108,21 @@ def test_home_not_writable(command, src, monkeypatch, capsys):
     assert f"DOSETRAIL_HOME {ro} is not writable" in _one_readable_line(err)
 
 
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permission bits (see above)")
+@pytest.mark.parametrize("command", WITH_DB)
+def test_home_without_write_permission(command, src, monkeypatch, capsys):
+    home = src / "locked"
+    home.mkdir()
+    os.chmod(home, 0o500)
+    try:
+        monkeypatch.setenv("DOSETRAIL_HOME", str(home))
+        code, err = _run(COMMANDS[command](src), capsys)
+    finally:
+        os.chmod(home, 0o700)
+    assert code == 3
+    assert f"DOSETRAIL_HOME {home} is not writable" in _one_readable_line(err)
+
+
 @pytest.mark.parametrize("command", ["export", "report"])
 @pytest.mark.parametrize("where, status", [
     ("inside-a-file", 2), ("a-directory", 2), ("missing-folder", 2), ("/proc/no-such/x", 2),
