@@ -117,7 +117,9 @@ def write_private(path: str | os.PathLike, data: bytes | str) -> None:
     existed = path.exists()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
     try:
-        _tighten(path)
+        st = os.fstat(fd)
+        if os.name != "nt" and stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and st.st_mode & 0o077:
+            os.fchmod(fd, stat.S_IMODE(st.st_mode) & ~0o077)  # not a terminal or a pipe (-o /dev/stdout)
         view = memoryview(raw)
         while view:
             view = view[os.write(fd, view):]

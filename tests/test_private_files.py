@@ -137,3 +137,9 @@ def test_private_dir_ignores_a_restrictive_umask(tmp_path):
     finally:
         os.umask(old)
     assert mode(tmp_path / "a" / "b") == 0o700
+
+
+def test_write_private_to_a_device_leaves_its_mode(tmp_path):
+    before = mode("/dev/null")
+    write_private("/dev/null", "x")
+    assert mode("/dev/null") == before  # only regular files are made private
