@@ -3,6 +3,7 @@ closes (the run ends "cancelled", nothing is left running, no worker fails after
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from PySide6.QtCore import QThreadPool
@@ -19,8 +20,17 @@ def test_closing_the_window_cancels_the_import_and_waits(qtbot, tmp_path, caplog
     from dosetrail.gui.main_window import MainWindow
     from dosetrail.gui.settings_store import SettingsStore
 
-    generate_many(tmp_path / "cd", 40, files_per_series=20, series_per_study=1, seed="close")  # 800 files
+    generate_many(tmp_path / "cd", 10, files_per_series=20, series_per_study=1, seed="close")  # 200 files: the pool
     library = Library()
+    run_import = library.run_import
+
+    def slowed(paths, *, progress=None, **kwargs):  # still running when the window closes, however fast
+        def slow(p):
+            time.sleep(0.3)
+            progress(p)
+        return run_import(paths, progress=slow, **kwargs)
+
+    library.run_import = slowed
     win = MainWindow(library, SettingsStore.at_path(str(tmp_path / "ui.ini")), watch_media=False)
     qtbot.addWidget(win)
     win.show()
