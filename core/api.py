@@ -57,12 +57,13 @@ class Library:
     """
 
     def __init__(self, db_url: str | None = None) -> None:
-        from .config import data_home, default_db_url, store_dir
+        from .config import data_home, default_db_url, store_dir, thumbnail_dir
         from .storage.db import open_library
 
         self.home = data_home()
         self.db_url = db_url or default_db_url(self.home)
-        self.store_root = store_dir(self.home)
+        self.store_root = store_dir(self.home, create=True)  # private folders (patient data)
+        thumbnail_dir(self.home, create=True)
         self.engine, self.session_factory = open_library(self.db_url)
         self._settings = Settings.load(self.home)
 

@@ -17,6 +17,22 @@ DRL_SETS = ("UK-2022", "IE-2012")
 
 
 def data_home() -> Path:
+    """The library folder, created private (mode 0700) when missing.
+
+    Returns
+    -------
+    pathlib.Path
+        ``DOSETRAIL_HOME``, or the platform's user data folder.
+
+    Raises
+    ------
+    core.library_errors.LibraryError
+        When the folder cannot be created (a file is in the way, no
+        permission) or cannot be written.
+    """
+    from .library_errors import LibraryError
+    from .private_files import private_dir
+
     env = os.environ.get("DOSETRAIL_HOME")
     if env:
         home = Path(env).expanduser()
@@ -24,7 +40,15 @@ def data_home() -> Path:
         import platformdirs
 
         home = Path(platformdirs.user_data_dir("DoseTrail", "DoseTrail"))
-    home.mkdir(parents=True, exist_ok=True)
+    where = "DOSETRAIL_HOME" if env else "the library folder"
+    try:
+        # created 0700; an existing DOSETRAIL_HOME keeps its mode (it may be, say, ~): what DoseTrail
+        # puts in it is private (dosetrail.db 0600, store/ and thumbnails/ 0700, settings.json 0600)
+        private_dir(home, tighten=not env)
+    except OSError as exc:
+        raise LibraryError(f"{where} {home} is not a usable folder ({exc.strerror or exc})") from None
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise LibraryError(f"{where} {home} is not writable; choose another folder or fix its permissions")
     return home
 
 
@@ -33,12 +57,28 @@ def default_db_url(home: Path | None = None) -> str:
     return f"sqlite:///{home / 'dosetrail.db'}"
 
 
-def store_dir(home: Path | None = None) -> Path:
-    return (home or data_home()) / "store"
+def store_dir(home: Path | None = None, create: bool = False) -> Path:
+    """The managed file store (``create``: made private, mode 0700, when missing)."""
+    return _sub_dir(home, "store", create)
 
 
-def thumbnail_dir(home: Path | None = None) -> Path:
-    return (home or data_home()) / "thumbnails"
+def thumbnail_dir(home: Path | None = None, create: bool = False) -> Path:
+    """The thumbnail cache (``create``: made private, mode 0700, when missing)."""
+    return _sub_dir(home, "thumbnails", create)
+
+
+def _sub_dir(home: Path | None, name: str, create: bool) -> Path:
+    path = (home or data_home()) / name
+    if create:
+        from .library_errors import LibraryError
+        from .private_files import private_dir
+
+        try:
+            private_dir(path)
+        except OSError as exc:
+            raise LibraryError(f"the library's {name} folder {path} cannot be created "
+                               f"({exc.strerror or exc})") from None
+    return path
 
 
 @dataclass
@@ -70,5 +110,7 @@ class Settings:
     def save(self, home: Path | None = None) -> None:
         path = (home or data_home()) / "settings.json"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        from .private_files import write_private
+
+        write_private(tmp, json.dumps(asdict(self), indent=2))
         os.replace(tmp, path)

@@ -40,6 +40,26 @@ def _demo_home() -> str | None:
         return None
 
 
+def _cannot_open_library(exc: BaseException) -> int:
+    """Say why the library cannot be opened (stderr and a message box); the exit status (2 or 3)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from dosetrail.core.cli.errors import describe
+    from dosetrail.core.cli.terminal import terminal_print
+
+    code, line = describe(exc, argparse.Namespace(db=None, output=None))
+    terminal_print(f"dosetrail gui: {line}", file=sys.stderr)
+    box = QMessageBox(QMessageBox.Icon.Critical, "DoseTrail", "The library cannot be opened.",
+                      QMessageBox.StandardButton.Close)
+    box.setInformativeText(line)
+    smoke_ms = os.environ.get("DOSETRAIL_SMOKE_EXIT_MS")
+    if smoke_ms and smoke_ms.isdigit():
+        QTimer.singleShot(int(smoke_ms), box.reject)
+    box.exec()  # before the event loop: the only window there is
+    return code
+
+
 def run_gui(argv: list[str]) -> int:
     """Create the application and the main window; import PATHs on start.
 
@@ -93,7 +113,10 @@ def run_gui(argv: list[str]) -> int:
 
     apply_style(app)
     app.setWindowIcon(icon("app"))
-    library = Library()
+    try:
+        library = Library()
+    except Exception as exc:  # noqa: BLE001 - a library that cannot open is said, never a traceback
+        return _cannot_open_library(exc)
     window = MainWindow(library, store)  # restores the last geometry, else 1400x900
     window.show()
     paths = list(args.paths)
@@ -105,4 +128,10 @@ def run_gui(argv: list[str]) -> int:
     try:
         return app.exec()
     finally:
+        from PySide6.QtCore import QThreadPool
+
+        from .importing import SHUTDOWN_WAIT_S
+
+        window.importer.shutdown()  # quit without a close (app.quit, a signal): no worker outlives the library
+        QThreadPool.globalInstance().waitForDone(int(SHUTDOWN_WAIT_S * 1000))
         library.close()

@@ -36,6 +36,8 @@ from .workers import Worker, run_in_pool
 
 #: Progress is forwarded to the GUI at most this often (seconds).
 PROGRESS_INTERVAL = 0.1
+#: Seconds the closing window waits for a cancelled import to stop (it stops after the files in hand).
+SHUTDOWN_WAIT_S = 120.0
 #: Password prompts per import before giving up.
 MAX_PASSWORD_ATTEMPTS = 3
 
@@ -248,6 +250,7 @@ class ImportController(QObject):
         self._pending: list[tuple[list[str], str | None, int]] = []
         self._filters: list[_DropFilter] = []
         self._closing = False
+        self._shut_down = False
         self._saved_gc_threshold: tuple[int, ...] | None = None
 
     # ---- entry points -------------------------------------------------
@@ -380,6 +383,23 @@ class ImportController(QObject):
         if self.progress_dialog is not None:
             self.progress_dialog.setLabelText("Cancelling…")
 
+    def shutdown(self, timeout: float = SHUTDOWN_WAIT_S) -> bool:
+        """Cancel the running import, drop queued ones and wait for its worker (the window closes).
+
+        What was imported stays and the run is recorded ``cancelled``; no
+        message is shown afterwards. Returns False when the worker had not
+        stopped within ``timeout`` seconds.
+        """
+        self._shut_down = True
+        self._pending.clear()
+        worker = self.worker
+        if worker is None:
+            return True
+        if self._cancel is not None:
+            self._cancel.set()
+        self._close_progress()
+        return worker.wait(timeout)
+
     def _on_progress(self, progress) -> None:
         if self.progress_dialog is not None and not (self._cancel and self._cancel.is_set()):
             self.progress_dialog.setLabelText(progress_text(progress))
@@ -396,6 +416,8 @@ class ImportController(QObject):
 
     def _on_result(self, result, paths: list[str], attempt: int) -> None:
         self._close_progress()
+        if self._shut_down:  # the window has closed: no message, no password prompt
+            return
         if isinstance(result, SourceFailure):
             self.last_summary = result
             self._message(QMessageBox.Warning, "Cannot read this source",
@@ -418,7 +440,8 @@ class ImportController(QObject):
 
     def _on_error(self, message: str) -> None:
         self._close_progress()
-        self._show_error(message)
+        if not self._shut_down:
+            self._show_error(message)
 
     def _show_error(self, message: str) -> None:
         self._message(QMessageBox.Critical, "Import failed", f"The import stopped with an error:\n{message}")
@@ -426,7 +449,7 @@ class ImportController(QObject):
     def _on_finished(self) -> None:
         self.worker = None
         self._cancel = None
-        if self._pending:
+        if self._pending and not self._shut_down:
             paths, password, attempt = self._pending.pop(0)
             self._start(paths, password, attempt)
         elif self._saved_gc_threshold is not None:

@@ -6,7 +6,7 @@ Logic lives in :mod:`.window_presenter` (what actions and results do),
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from .browser_controller import BrowserController, ExamSelectionSync
 from .icons import icon
-from .importing import ImportController
+from .importing import SHUTDOWN_WAIT_S, ImportController
 from .media_watcher import MediaWatcher
 from .models.exams import DATE_COLUMN, ExamTableModel, make_exam_proxy
 from .models.patients import PatientFilterProxy, PatientTableModel
@@ -332,6 +332,10 @@ class MainWindow(QMainWindow):
         return {"main": self.main_split, "page": self.page_split, "top": self.top_split}
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # a running import is cancelled and waited for, then the other workers (previews, history
+        # loads): the library closes after this (app.py)
+        self.importer.shutdown()
+        QThreadPool.globalInstance().waitForDone(int(SHUTDOWN_WAIT_S * 1000))
         self.store.save_window(self)
         for name, splitter in self._splitters().items():
             self.store.save_splitter(name, splitter)

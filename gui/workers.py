@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
 import traceback
 from typing import Any, Callable
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+
+from dosetrail.core.library_errors import LibraryError
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,7 @@ class Worker(QRunnable):
         self.signals = WorkerSignals()
         self.exception: BaseException | None = None
         self.result: Any = None
+        self._done = threading.Event()  # set when run() has returned (see wait())
         if "progress" not in kwargs and _accepts_progress(fn):
             self.kwargs["progress"] = self.signals.progress.emit
 
@@ -82,12 +86,28 @@ class Worker(QRunnable):
             self.result = self.fn(*self.args, **self.kwargs)
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never lost
             self.exception = exc
-            log.error("worker %r failed:\n%s", getattr(self.fn, "__name__", self.fn), traceback.format_exc())
-            self._emit(self.signals.error, f"{type(exc).__name__}: {exc}")
+            name = getattr(self.fn, "__name__", self.fn)
+            if isinstance(exc, LibraryError):  # a full disk, a read-only library: one line, not a bug
+                log.warning("worker %r stopped: %s", name, exc)
+                self._emit(self.signals.error, str(exc))
+            else:
+                log.error("worker %r failed:\n%s", name, traceback.format_exc())
+                self._emit(self.signals.error, f"{type(exc).__name__}: {exc}")
         else:
             self._emit(self.signals.result, self.result)
         finally:
             self._emit(self.signals.finished)
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until :meth:`run` has returned (or ``timeout`` seconds); True when it has.
+
+        For shutting down only (the window closing): the calling thread's
+        events wait meanwhile. A worker never started has nothing to wait for.
+        """
+        if self not in _ACTIVE:
+            return True
+        return self._done.wait(timeout)
 
     def _emit(self, signal, *args) -> None:
         try:

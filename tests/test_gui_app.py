@@ -126,3 +126,23 @@ def test_demo_opens_the_bundled_library_and_smoke_exit(tmp_path):
     import json
 
     assert len(json.loads(listing.stdout)["patients"]) >= 3
+
+
+def test_a_library_that_cannot_open_is_one_line_and_a_message(tmp_path):
+    """`dosetrail gui` with DOSETRAIL_HOME a file: exit 3, one line on stderr, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    env = {**os.environ, "DOSETRAIL_HOME": str(blocker), "QT_QPA_PLATFORM": "offscreen",
+           "DOSETRAIL_SMOKE_EXIT_MS": "300"}
+    cmd = [sys.executable, "-c", "import sys; from dosetrail.gui.entry import main; sys.exit(main(sys.argv[1:]))",
+           "gui"]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 3
+    assert "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("dosetrail")]
+    assert lines == [f"dosetrail gui: DOSETRAIL_HOME {blocker} is not a usable folder "
+                     "(a file is in the way, not a folder)"]

@@ -42,6 +42,19 @@ def test_error_is_reported_with_type(qtbot):
     assert isinstance(worker.exception, KeyError)
 
 
+def test_a_library_fault_is_its_message_without_a_traceback(qtbot, caplog):
+    from dosetrail.core.library_errors import LibraryError
+
+    def full():
+        raise LibraryError("the file store is full (No space left on device): /lib/store")
+
+    errors = []
+    run_in_pool(full, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert errors == ["the file store is full (No space left on device): /lib/store"]
+    assert "Traceback" not in caplog.text and "file store is full" in caplog.text
+
+
 def test_progress_callable_is_injected_only_when_accepted(qtbot):
     def counting(n, progress=None):
         for i in range(n):

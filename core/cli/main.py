@@ -14,13 +14,11 @@ import threading
 from pathlib import Path
 
 from .. import __version__
+from .errors import UsageError, run_command
+from .terminal import terminal_print as print  # noqa: A001 - every plain-text line has its control characters escaped
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C: the --json summary says "cancelled": true
-
-
-class UsageError(Exception):
-    pass
 
 
 def _default_db_text() -> str:
@@ -270,7 +268,9 @@ def _history_total(p) -> str:
 
 def _write_out(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from ..private_files import write_private
+
+        write_private(output, text)  # mode 0600: an export holds patient data
     else:
         sys.stdout.write(text)
 
@@ -415,6 +415,13 @@ COMMANDS = {
 }
 
 
+def _print_versions(args) -> int:
+    from .versions import version_lines
+
+    print(*version_lines(), sep="\n")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -422,10 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: 2 on bad usage, 0 for --help
         return int(exc.code or 0)
     if args.version:
-        from .versions import version_lines
-
-        print("\n".join(version_lines()))
-        return EXIT_OK
+        return run_command("--version", _print_versions, args)
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
@@ -434,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
-        code = COMMANDS[args.command](args)
+        code = run_command(args.command, COMMANDS[args.command], args, passthrough=(UsageError, BrokenPipeError))
         sys.stdout.flush()
         return code
     except UsageError as exc:

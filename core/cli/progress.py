@@ -5,6 +5,7 @@ import sys
 import time
 
 from ..records import ImportProgress
+from .terminal import terminal_text
 
 
 class ProgressPrinter:
@@ -23,7 +24,7 @@ class ProgressPrinter:
         self.last = now
         rate = p.files_seen / max(now - self.start, 1e-6)
         mb = p.bytes_read / 1e6
-        what = p.message or p.current
+        what = terminal_text(p.message or p.current)  # a member name may hold ESC or a newline
         if len(what) > 50:
             what = "…" + what[-49:]
         line = f"\r{p.files_seen:>8} files  {mb:>9.1f} MB  {rate:>7.0f} files/s  {what:<50}"

@@ -1,8 +1,15 @@
-"""One CSV row per study (the contract's ``export --format csv``)."""
+"""One CSV row per study (the contract's ``export --format csv``).
+
+Text cells cannot become spreadsheet formulas: a patient name, a description
+or an archive path starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return gets a leading apostrophe (OWASP "CSV injection"), so
+``=HYPERLINK(...)`` is shown as text, not followed. Numbers stay numbers.
+"""
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 from ..history import PatientHistory
 
@@ -17,6 +24,30 @@ COLUMNS = [
 ]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a spreadsheet shows it, never runs it.
+
+    Parameters
+    ----------
+    text : str
+        One cell's text.
+
+    Returns
+    -------
+    str
+        ``text`` with a leading apostrophe when it starts with ``=``, ``+``,
+        ``-``, ``@``, a tab or a carriage return and is not a plain number
+        (``-1.5`` stays a number).
+    """
+    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _cell(value) -> str:
     if value is None:
         return ""  # unknown stays empty, never 0
@@ -24,7 +55,9 @@ def _cell(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{round(value, 6):g}" if abs(value) < 1e15 else repr(value)
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return spreadsheet_safe(str(value))
 
 
 def export_csv(histories: list[PatientHistory]) -> str:

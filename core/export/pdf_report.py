@@ -17,6 +17,7 @@ File > Print in the GUI prints this same PDF (``gui/printing.py``).
 """
 from __future__ import annotations
 
+import io
 import threading
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -41,6 +42,7 @@ from reportlab.platypus import (
 from ..birth_date import known_birth_date
 from ..config import Settings
 from ..history import ExamView, PatientHistory
+from ..private_files import write_private
 from ..storage.names import chart_name
 from .pdf_fonts import ReportFonts, markup, report_fonts
 from .report_plot import cumulative_drawing
@@ -125,8 +127,9 @@ def _write(history: PatientHistory, path: str | Path, *, settings: Settings,
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    pdf = io.BytesIO()  # written at the end, readable by its owner only (patient data)
     doc = SimpleDocTemplate(
-        str(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+        pdf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
         topMargin=MARGIN + 6 * mm, bottomMargin=MARGIN + 4 * mm,
         title=f"Radiation dose history – {chart_name(p.name)}", author="DoseTrail",
         subject="Patient radiation dose history", creator=f"DoseTrail {software_version}",
@@ -152,6 +155,7 @@ def _write(history: PatientHistory, path: str | Path, *, settings: Settings,
     if fonts.cid_used:
         story.append(Paragraph(CID_NOTE, styles["small"]))
     doc.build(story, canvasmaker=_numbered_canvas(fonts, header, footer))
+    write_private(path, pdf.getvalue())
 
 
 # --- sections ---------------------------------------------------------------

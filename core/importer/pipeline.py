@@ -43,6 +43,7 @@ def _iter_tasks(paths: Iterable[str], password: str | None, link: bool,
                         try:
                             data = event.read() if event.read else b""
                         except Exception as exc:  # noqa: BLE001 - archive member errors
+                            _raise_if_disk_full(exc)
                             problems.append(Rejection(event.label, str(exc) or type(exc).__name__))
                             continue
                         yield Task(event.label, data=data), len(data)
@@ -53,6 +54,19 @@ def _iter_tasks(paths: Iterable[str], password: str | None, link: bool,
                     yield event, 0
         except SourceError as exc:
             problems.append(Rejection(_display(str(path)), str(exc)))
+        except OSError as exc:
+            _raise_if_disk_full(exc)
+            raise
+
+
+def _raise_if_disk_full(exc: BaseException) -> None:
+    """A full disk while reading a source is the temporary folder's (downloads, nested archives)."""
+    from ..library_errors import FULL, write_fault
+
+    if isinstance(exc, OSError) and exc.errno in FULL:
+        import tempfile
+
+        raise write_fault(exc, "the temporary folder (TMPDIR)", tempfile.gettempdir()) from None
 
 
 def _display(path: str) -> str:
@@ -172,8 +186,12 @@ def import_paths(
         summary.cancelled = status == "cancelled"
         summary.studies_touched = list(studies)
         summary.patients_touched = list(patients)
-        record_issues(session_factory, run_id, summary.files_rejected + summary.files_skipped_not_dicom)
-        finish_run(session_factory, run_id, summary, status)
+        try:
+            record_issues(session_factory, run_id, summary.files_rejected + summary.files_skipped_not_dicom)
+            finish_run(session_factory, run_id, summary, status)
+        except Exception:  # noqa: BLE001 - a full database: the fault that stopped the import is the news
+            if status != "failed":
+                raise
     if summary.studies_touched:
         yield ImportProgress(summary.files_seen, summary.bytes_read, "", "estimating doses")
         from ..dose.service import refresh_estimates

@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..library_errors import LibraryError, is_write_fault, write_fault
 from ..records import ParsedInstance, Rejection
 from .parse import describe, parse_bytes, parse_path
 
@@ -53,6 +54,8 @@ def process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
             # pydicom warns about every non-conformant value; the import reports its own reasons
             warnings.simplefilter("ignore")
             return _process(task, store_root, link)
+    except LibraryError:
+        raise  # the store's disk is full or read-only: not this file's fault, the import stops
     except MemoryError:
         return Rejection(task.label, "file too large to read into memory"), 0
     except OSError as exc:
@@ -86,7 +89,12 @@ def _process(task: Task, store_root: str | None, link: bool) -> Outcome:
         from ..storage.filestore import store_path_for, write_atomic
 
         rel = store_path_for(rec.sop_instance_uid)
-        write_atomic(Path(store_root), rel, data, keep_existing=_intact)
+        try:
+            write_atomic(Path(store_root), rel, data, keep_existing=_intact)
+        except OSError as exc:
+            if is_write_fault(exc):  # disk full, read-only: the library's fault, never the file's
+                raise write_fault(exc, "the file store", store_root) from None
+            raise
         rec.stored_path = rel
     return rec, nbytes
 

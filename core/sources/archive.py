@@ -24,6 +24,7 @@ import zlib
 from functools import partial
 from typing import IO, Iterator
 
+from ..library_errors import FULL
 from . import names
 from .base import SourceError, SourceEvent, SourceItem, SourceProblem
 from .limits import MIB, ArchiveLimits, UnpackGuard, human_bytes
@@ -544,6 +545,8 @@ def _iter_nested(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None, l
             with handle.open(info, pwd) as fh:
                 _copy_capped(fh, spool.write, info, limits, budget, label)
         except Exception as exc:  # noqa: BLE001 - one clear reason for the nested archive
+            if isinstance(exc, OSError) and exc.errno in FULL:
+                raise  # the temporary folder is full: not the archive's fault (core/importer/pipeline.py)
             yield SourceProblem(label, _describe_read_error(exc))
             return
         spool.seek(0)

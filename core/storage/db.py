@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from ..config import default_db_url
+from ..private_files import private_sqlite_file
 from .models import Base, ImportRun
 
 if TYPE_CHECKING:  # Alembic is imported only when a migration has to run (it costs 0.3 s a start)
@@ -89,6 +90,7 @@ def open_engine(url: str | None = None) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(database).expanduser())  # 0600, and so its -wal/-shm
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                                json_serializer=json_dumps)
         event.listen(engine, "connect", _sqlite_on_connect)

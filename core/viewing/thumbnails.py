@@ -121,7 +121,7 @@ def thumbnail_for(path: str, size: int = 128, cache_dir: str | os.PathLike | Non
         key = _cache_key(path, size)
     except OSError:
         return None
-    folder = Path(cache_dir) if cache_dir is not None else thumbnail_dir()
+    folder = Path(cache_dir) if cache_dir is not None else thumbnail_dir(create=True)
     folder = folder / key[:2]
     png = folder / f"{key}.png"
     marker = folder / f"{key}.none"

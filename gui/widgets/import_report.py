@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -296,14 +297,19 @@ class ImportReportDialog(QDialog):
         return text
 
     def save_csv(self, path: str) -> None:
-        """Write the report as a UTF-8 CSV file."""
+        """Write the report as a UTF-8 CSV file (mode 0600; no cell is a spreadsheet formula)."""
+        from dosetrail.core.export.csv_export import spreadsheet_safe
+        from dosetrail.core.private_files import write_private
+
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(self.rows())
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buffer.getvalue())
+        csv.writer(buffer).writerows([spreadsheet_safe(cell) for cell in row] for row in self.rows())
+        write_private(path, buffer.getvalue())
 
     def _save_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save import report", f"import-report-{self.run_id}.csv",
                                               "CSV files (*.csv)")
         if path:
-            self.save_csv(path)
+            try:
+                self.save_csv(path)
+            except OSError as exc:  # a full disk, a read-only folder: said, not a traceback
+                QMessageBox.warning(self, "Save import report", f"Cannot save {path}: {exc.strerror or exc}")

@@ -17,6 +17,7 @@ from .common import (
 )
 from .ct import CT_IMAGE_STORAGE, make_ct_reconstruction, make_ct_series
 from .history import history_patients, make_mixed_patient_history
+from .control_chars import CONTROL_MEMBERS, make_control_char_zip
 from .newcomer import make_edge_patients
 from .hostile import (
     SLIP_MEMBERS,
@@ -56,4 +57,5 @@ __all__ = [
     "make_stale_dicomdir", "make_us_image", "make_zip", "make_zip_bomb", "make_zip_slip",
     "new_uid", "no_preamble_dicom", "no_uid_dicom", "set_uid_seed", "truncated_file",
     "write_dataset", "write_dicomdir_media", "write_study",
+    "CONTROL_MEMBERS", "make_control_char_zip",
 ]
