@@ -8,6 +8,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .config import Settings
+from .dose.report_modality import shown_modalities
 from .dose.service import age_years
 from .dose.study import DoseFigures, StudyEstimate
 from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView
@@ -118,7 +119,7 @@ def find_patient(session: Session, ref: str) -> Patient | None:
 
 def exam_view(study: Study, series_counts: dict[int, int], birth_date: str | None) -> ExamView:
     est = StudyEstimate.from_dict(study.estimate) if study.estimate else None
-    modalities = sorted({m for m in (study.modalities or "").split("\\") if m})
+    modalities = shown_modalities((study.modalities or "").split("\\"), est)
     series = [
         SeriesView(series_uid=s.series_instance_uid, number=s.series_number, modality=s.modality,
                    description=s.description, body_part=s.body_part, instance_count=series_counts.get(s.id, 0))
