@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from .. import __version__
+from .count import add_parser as count_parser
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C: the --json summary says "cancelled": true
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--background", type=float, metavar="MSV_PER_YEAR")
 
     sub.add_parser("media", help="list removable media that hold DICOM")
+    count_parser(sub, common)
     return p
 
 
@@ -163,6 +165,7 @@ def cmd_patients(args) -> int:
             "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
             "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
             "exams_without_dose_estimate": p.exams_without_dose_estimate,
+            "exams_not_counted": p.exams_not_counted,
         } for p in rows]
         json.dump({"schema": "dosetrail.patients/1", "patients": out}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -197,7 +200,8 @@ def cmd_history(args) -> int:
     print(f"Cumulative effective dose: {_history_total(p)}  [factor set {h.factor_set}]")
     for e in h.exams:
         print(f"  {e.date or '????-??-??'}  {'/'.join(e.modalities):<10} {(e.description or '')[:32]:<32} "
-              f"{_fmt_msv(e.effective_dose_msv):>12}  {e.method or ''}  [{', '.join(e.sources)}]")
+              f"{_fmt_msv(e.effective_dose_msv):>12}  {e.method or ''}  [{', '.join(e.sources)}]"
+              + ("" if e.counted_in_total else "  (not counted)"))
         for w in e.warnings:
             print(f"      ! {w}")
     print("Effective dose describes a reference person; it is not a personal risk figure.")
@@ -206,16 +210,17 @@ def cmd_history(args) -> int:
 
 def _history_total(p) -> str:
     """The cumulative dose line of ``history``: a partial sum says what it leaves out."""
-    n, without = p.exam_count, p.exams_without_dose_estimate
+    n, without, left_out = p.exam_count - p.exams_not_counted, p.exams_without_dose_estimate, p.exams_not_counted
     exams = f"{n} exam" + ("s" if n != 1 else "")
+    note = (f"; {left_out} more not counted (probable QA/phantom scan or the user's choice)" if left_out else "")
     if p.cumulative_effective_dose_msv is None:
-        return f"unknown (no exam has an estimate), {exams}"
+        return f"unknown (no exam has an estimate), {exams}{note}"
     lo, hi = p.cumulative_effective_dose_range_msv
     total = f"{p.cumulative_effective_dose_msv:.2f} mSv (range {lo:.2f}-{hi:.2f})"
     if not without:
-        return f"{total}, {exams}, all with an estimate"
+        return f"{total}, {exams}, all with an estimate{note}"
     return (f"{total} from the {n - without} of {exams} with an estimate; "
-            f"{without} without an estimate (not in the total)")
+            f"{without} without an estimate (not in the total){note}")
 
 
 def _write_out(text: str, output: str | None) -> None:
@@ -355,10 +360,16 @@ def cmd_media(args) -> int:
     return EXIT_OK
 
 
+def cmd_count(args) -> int:
+    from .count import cmd_count as run
+
+    return run(args, _library, EXIT_OK, EXIT_USAGE)
+
+
 COMMANDS = {
     "import": cmd_import, "patients": cmd_patients, "history": cmd_history, "export": cmd_export,
     "report": cmd_report, "import-report": cmd_import_report, "merge": cmd_merge, "split": cmd_split,
-    "settings": cmd_settings, "media": cmd_media,
+    "settings": cmd_settings, "media": cmd_media, "count": cmd_count,
 }
 
 
