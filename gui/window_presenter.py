@@ -20,6 +20,7 @@ from .dialogs.settings import SettingsDialog
 from .formatting import plural, total_text
 from .models.exams import plain_columns, technical_columns
 from .models.patients import KeyRole, display_name
+from .patient_facts import body_size_text
 from .printing import report_settings, start_print
 from .table_fit import fit_exam_columns
 
@@ -117,7 +118,8 @@ class WindowPresenter(QObject):
         ids = ", ".join(i for i, _ in p.patient_ids)
         self.w.header.setText(
             f"<b>{display_name(p.name)}</b> – born {p.birth_date or 'unknown'} – IDs {ids} – "
-            f"{plural(p.exam_count, 'exam')}, {total_text(p)}")
+            f"{plural(p.exam_count, 'exam')}, {total_text(p)}"
+            + (f" – {body_size_text(p)}" if body_size_text(p) else ""))
 
     def show_failure(self, message: str) -> None:
         """Tell the user that a background request failed (non-modal message)."""

@@ -68,6 +68,16 @@ def test_qa_study_is_estimated_but_not_counted(library, capsys):
     assert "(not counted)" in text and "1 more not counted" in text
 
 
+def test_csv_says_which_rows_the_total_counts(library, capsys):
+    import csv
+    import io
+
+    assert main(["export", "--format", "csv"]) == 0
+    rows = {r["study_instance_uid"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert rows[library["qa"]]["counted_in_total"] == "false"
+    assert rows[library["chest"]]["counted_in_total"] == "true"
+
+
 def test_count_command_overrides_and_returns_to_detection(library, capsys):
     p0, studies = _jane(capsys)
     both = studies[library["chest"]]["effective_dose_msv"] + studies[library["qa"]]["effective_dose_msv"]

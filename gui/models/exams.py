@@ -42,9 +42,8 @@ def _flags_text(e: ExamView) -> str:
 
 
 def _effective_text(e: ExamView) -> str:
-    if e.effective_dose_msv is None:
-        return "no estimate"
-    return fmt_number(e.effective_dose_msv)
+    text = "no estimate" if e.effective_dose_msv is None else fmt_number(e.effective_dose_msv)
+    return text if e.counted_in_total else f"{text} (not counted)"
 
 
 #: What a reader looks for first (date, exam, estimate) comes first, so that it is on screen
@@ -128,6 +127,9 @@ def exam_tooltip(e: ExamView) -> str:
         if f.exceeded:
             lines.append(f"{f.quantity} {fmt_number(f.value, 4)} above the {f.scheme} reference "
                          f"level {fmt_number(f.reference, 4)} ({f.exam})")
+    if not e.counted_in_total:
+        lines.append(f"Not counted in the total: {e.not_counted_reason or 'the user’s choice'} "
+                     "(right-click: Count in total)")
     lines.extend(f"Warning: {w}" for w in e.warnings)
     return "\n".join(lines)
 

@@ -39,6 +39,7 @@ class MarkerInfo:
     has_estimate: bool
     modality: str
     tooltip: str
+    counted: bool = True  # False: a probable QA/phantom scan (or the user's choice) left out of the total
 
 
 LABEL_PLACES = ("left-above", "left-below", "right-above", "right-below")
@@ -164,7 +165,8 @@ def marker_infos(history: PatientHistory) -> list[MarkerInfo]:
         else:  # at the cumulative total reached on that date
             y = max([c for t, c in steps if t <= x], default=0.0)
         out.append(MarkerInfo(exam.study_instance_uid, x, y, exam.has_estimate,
-                              primary_modality(exam_modalities(exam)), _tooltip(exam, y)))
+                              primary_modality(exam_modalities(exam)), _tooltip(exam, y),
+                              exam.counted_in_total))
     return out
 
 
@@ -178,6 +180,8 @@ def _tooltip(exam: ExamView, cumulative: float) -> str:
         lines.append(f"Method: {exam.method or 'unknown'}")
     else:
         lines.append("No estimate: the study does not carry the dose data needed")
+    if not exam.counted_in_total:
+        lines.append(f"Not counted in the total: {exam.not_counted_reason or 'the user’s choice'}")
     lines.append(f"Cumulative after this exam: {fmt_number(cumulative)} mSv")
     return "\n".join(lines)
 
@@ -383,7 +387,10 @@ class TimelineWidget(QWidget):
         spots = []
         seen: dict[str, dict] = {}
         for m in self._markers:
-            if m.has_estimate:
+            if m.has_estimate and not m.counted:  # hollow in its modality's colour: not in the total
+                spot = {"pos": (m.x, m.y), "data": m.study_uid, "size": 13, "symbol": "o",
+                        "brush": pg.mkBrush(None), "pen": pg.mkPen(modality_color(m.modality), width=2)}
+            elif m.has_estimate:
                 c = modality_color(m.modality)
                 spot = {"pos": (m.x, m.y), "data": m.study_uid, "size": 13, "symbol": "o",
                         "brush": pg.mkBrush(c), "pen": pg.mkPen(QColor("white"), width=1)}
@@ -444,6 +451,11 @@ class TimelineWidget(QWidget):
         if no_est:
             marker = "Hollow grey marker" if no_est == 1 else "Hollow grey markers"
             parts.append(f"{marker}: {plural(no_est, 'exam')} without a dose estimate (not in the total).")
+        left_out = sum(1 for m in self._markers if m.has_estimate and not m.counted)
+        if left_out:
+            marker = "Hollow coloured marker" if left_out == 1 else "Hollow coloured markers"
+            parts.append(f"{marker}: {plural(left_out, 'exam')} not counted in the total "
+                         "(probable QA/phantom scan or the user's choice).")
         if undated:
             verb = "is" if undated == 1 else "are"
             parts.append(f"{plural(undated, 'exam')} without a date {verb} listed in the table but not "
