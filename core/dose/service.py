@@ -118,12 +118,11 @@ def not_a_patient_fields(study: Study, identifier: tuple[str, str] | None,
 
     ``identifier`` is the (name, Patient ID) the study's files carried.
     """
-    fields: list[tuple[str, str | None]] = []
+    fields: list[tuple[str, str | None]] = [("study description", study.description)]
     if identifier is not None:
         fields += [("patient name", identifier[0]), ("patient ID", identifier[1])]
     if study.patient is not None:
         fields.append(("patient name", study.patient.name))
-    fields.append(("study description", study.description))
     for s in inp.series:
         fields += [("series description", s.description), ("protocol", s.protocol_name)]
     for rec in inp.records:

@@ -46,8 +46,8 @@ def _flag_test_objects(conn) -> None:
         .select_from(study.join(patient, patient.c.id == study.c.patient_id)
                      .outerjoin(ident, ident.c.id == study.c.identifier_id))).all()
     for study_id, desc, patient_name, ident_name, pid in rows:
-        reason = test_object_reason([("patient name", ident_name), ("patient name", patient_name),
-                                     ("patient ID", pid), ("study description", desc)] + series[study_id])
+        reason = test_object_reason([("study description", desc), ("patient name", ident_name),
+                                     ("patient name", patient_name), ("patient ID", pid)] + series[study_id])
         if reason is not None:
             conn.execute(sa.update(study).where(study.c.id == study_id).values(test_object=reason[:256]))
 
