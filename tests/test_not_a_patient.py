@@ -66,6 +66,11 @@ def test_qa_study_is_estimated_but_not_counted(library, capsys):
     assert main(["history", "J1"]) == 0
     text = capsys.readouterr().out
     assert "(not counted)" in text and "1 more not counted" in text
+    assert main(["history", "PHY123"]) == 0
+    assert "Cumulative effective dose: nothing counted: 1 exam not counted" in capsys.readouterr().out
+    assert main(["patients"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "PHYSICS^CATPHAN" in x)
+    assert "not counted" in line and "0.00 mSv" not in line
 
 
 def test_csv_says_which_rows_the_total_counts(library, capsys):

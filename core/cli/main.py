@@ -173,8 +173,14 @@ def cmd_patients(args) -> int:
     print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
     for p in rows:
         print(f"{p.key:<13} {p.name[:30]:<30} {p.birth_date or '':<10} {p.sex or '':<3} {p.exam_count:>5} "
-              f"{_fmt_msv(p.cumulative_effective_dose_msv):>14}  {p.exams_without_dose_estimate}")
+              f"{_patients_total(p):>14}  {p.exams_without_dose_estimate}")
     return EXIT_OK
+
+
+def _patients_total(p) -> str:
+    if p.exams_not_counted and p.exams_not_counted == p.exam_count:
+        return "not counted"  # only probable QA/phantom scans
+    return _fmt_msv(p.cumulative_effective_dose_msv)
 
 
 def cmd_history(args) -> int:
@@ -213,6 +219,9 @@ def _history_total(p) -> str:
     n, without, left_out = p.exam_count - p.exams_not_counted, p.exams_without_dose_estimate, p.exams_not_counted
     exams = f"{n} exam" + ("s" if n != 1 else "")
     note = (f"; {left_out} more not counted (probable QA/phantom scan or the user's choice)" if left_out else "")
+    if left_out and not n:
+        return f"nothing counted: {left_out} exam{'s' if left_out != 1 else ''} not counted " \
+               "(probable QA/phantom scan or the user's choice)"
     if p.cumulative_effective_dose_msv is None:
         return f"unknown (no exam has an estimate), {exams}{note}"
     lo, hi = p.cumulative_effective_dose_range_msv
