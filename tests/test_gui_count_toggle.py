@@ -88,3 +88,17 @@ def test_fake_library_has_the_toggle_with_the_real_signature():
     from dosetrail.core.api import Library
 
     assert inspect.signature(FakeLibrary.set_count_in_total) == inspect.signature(Library.set_count_in_total)
+
+
+def test_patient_list_says_not_counted_for_a_phantom_only_patient(qtbot):
+    from dataclasses import replace
+
+    from dosetrail.gui.models.patients import PatientTableModel
+    from gui_fakes import build_patients
+
+    p = build_patients(1)[0]
+    phantom = replace(p, exam_count=2, exams_not_counted=2, cumulative_effective_dose_msv=0.0)
+    model = PatientTableModel()
+    model.set_patients([p, phantom])
+    texts = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(2)]
+    assert "not counted" in texts[1] and "not counted" not in texts[0]
