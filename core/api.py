@@ -183,6 +183,40 @@ class Library:
             s.commit()
             return new_key
 
+    def set_count_in_total(self, study_uid: str, counted: bool | None) -> str:
+        """Count a study in its patient's cumulative total, or not.
+
+        Parameters
+        ----------
+        study_uid : str
+            StudyInstanceUID.
+        counted : bool or None
+            True: count it (even a probable QA/phantom scan); False: leave it
+            out; None: follow the QA/phantom detection again.
+
+        Returns
+        -------
+        str
+            The key of the study's patient.
+
+        Raises
+        ------
+        KeyError
+            No study with this UID in the library.
+        """
+        from sqlalchemy import select
+
+        from .storage.models import Patient, Study
+
+        with self.session_factory() as s:
+            row = s.execute(select(Study, Patient.key).join(Patient, Patient.id == Study.patient_id)
+                            .where(Study.study_instance_uid == study_uid)).first()
+            if row is None:
+                raise KeyError(f"unknown study {study_uid}")
+            row[0].count_in_total = counted
+            s.commit()
+            return row[1]
+
     # -- media and reports ------------------------------------------------
     def removable_media(self):
         from .sources.media import list_removable_media

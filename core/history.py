@@ -20,6 +20,9 @@ class PatientSummary:
     exams_without_dose_estimate: int
     first_exam_date: str | None = None
     last_exam_date: str | None = None
+    exams_not_counted: int = 0  # probable QA/phantom scans (or the user's choice) left out of the total
+    height_m: float | None = None  # the latest plausible value known, else None
+    weight_kg: float | None = None
 
 
 @dataclass
@@ -57,6 +60,12 @@ class ExamView:
     parts: list[EstimatePart] = field(default_factory=list)
     reported_effective_dose_msv: float | None = None
     series: list[SeriesView] = field(default_factory=list)
+    # in the patient's cumulative total? False for a probable QA/phantom/test object
+    # (``test_object`` says why) unless the user counts it (``count_override``)
+    counted_in_total: bool = True
+    not_counted_reason: str | None = None
+    test_object: str | None = None
+    count_override: bool | None = None
 
     @property
     def has_estimate(self) -> bool:

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .api import ImportRunReport, StudyImportReport
+from .dose.report_modality import shown_modalities
 from .dose.study import StudyEstimate
 from .export.report_text import fmt_num
 from .storage.models import ImportRun, Study
@@ -74,7 +75,7 @@ def import_report(session: Session, run_id: int) -> ImportRunReport:
                                    .options(selectinload(Study.patient))).all()
     for st in sorted(studies, key=lambda s: (s.date or "", s.study_instance_uid)):
         est = StudyEstimate.from_dict(st.estimate) if st.estimate else None
-        mods = sorted(m for m in (st.modalities or "").split("\\") if m)
+        mods = shown_modalities((st.modalities or "").split("\\"), est)
         flags = []
         if est:
             for f in est.reference_levels:

@@ -8,8 +8,11 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .config import Settings
+from .dose.body_size import plausible_height, plausible_weight
+from .dose.report_modality import shown_modalities
 from .dose.service import age_years
 from .dose.study import DoseFigures, StudyEstimate
+from .dose.test_objects import count_decision
 from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView
 from .storage.models import Instance, Patient, PatientIdentifier, Study
 
@@ -21,8 +24,18 @@ def fold(text: str) -> str:
     return " ".join(text.replace("^", " ").replace("=", " ").lower().split())
 
 
+def _counted():
+    """SQL: the study counts in the patient's total (see :func:`core.dose.test_objects.count_decision`)."""
+    return or_(Study.count_in_total.is_(True), and_(Study.count_in_total.is_(None), Study.test_object.is_(None)))
+
+
 def _without_estimate_expr():
-    return func.sum(case((and_(Study.effective_dose_msv.is_(None), or_(Study.ionising.is_(None), Study.ionising.is_(True))), 1), else_=0))
+    return func.sum(case((and_(_counted(), Study.effective_dose_msv.is_(None),
+                               or_(Study.ionising.is_(None), Study.ionising.is_(True))), 1), else_=0))
+
+
+def _counted_sum(column):
+    return func.sum(case((_counted(), column), else_=None))  # NULL when no counted exam has a value
 
 
 def _search_clause(search: str):
@@ -55,12 +68,13 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
         select(
             Patient,
             func.count(Study.id),
-            func.sum(Study.effective_dose_msv),  # NULL when no exam has an estimate
-            func.sum(Study.effective_dose_low_msv),
-            func.sum(Study.effective_dose_high_msv),
+            _counted_sum(Study.effective_dose_msv),  # NULL when no counted exam has an estimate
+            _counted_sum(Study.effective_dose_low_msv),
+            _counted_sum(Study.effective_dose_high_msv),
             func.coalesce(_without_estimate_expr(), 0),
             func.min(Study.date),
             func.max(Study.date),
+            func.coalesce(func.sum(case((_counted(), 0), else_=1)), 0),
         )
         .outerjoin(Study, Study.patient_id == Patient.id)
         .group_by(Patient.id)
@@ -83,7 +97,7 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
         ):
             idmap[pid_row[0]].append((pid_row[1], pid_row[2] or ""))
     out = []
-    for p, n, total, low, high, without, first, last in rows:
+    for p, n, total, low, high, without, first, last, not_counted in rows:
         if total is None and int(without) > 0:  # no exam has an estimate: the total is unknown, not 0
             total_msv, range_msv = None, None
         else:
@@ -93,7 +107,8 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
             key=p.key, name=p.name, birth_date=p.birth_date, sex=p.sex, patient_ids=idmap.get(p.id, []),
             exam_count=int(n), cumulative_effective_dose_msv=total_msv,
             cumulative_effective_dose_range_msv=range_msv,
-            exams_without_dose_estimate=int(without), first_exam_date=first, last_exam_date=last))
+            exams_without_dose_estimate=int(without), first_exam_date=first, last_exam_date=last,
+            exams_not_counted=int(not_counted)))
     return out
 
 
@@ -118,13 +133,16 @@ def find_patient(session: Session, ref: str) -> Patient | None:
 
 def exam_view(study: Study, series_counts: dict[int, int], birth_date: str | None) -> ExamView:
     est = StudyEstimate.from_dict(study.estimate) if study.estimate else None
-    modalities = sorted({m for m in (study.modalities or "").split("\\") if m})
+    modalities = shown_modalities((study.modalities or "").split("\\"), est)
     series = [
         SeriesView(series_uid=s.series_instance_uid, number=s.series_number, modality=s.modality,
                    description=s.description, body_part=s.body_part, instance_count=series_counts.get(s.id, 0))
         for s in study.series
     ]
     warnings = list(study.warnings or []) + (list(est.warnings) if est else [])
+    counted, not_counted_reason, count_warning = count_decision(study.test_object, study.count_in_total)
+    warnings += [w for w in (count_warning, plausible_height(study.patient_size_m)[1],
+                             plausible_weight(study.patient_weight_kg)[1]) if w]
     return ExamView(
         study_instance_uid=study.study_instance_uid,
         date=study.date,
@@ -147,6 +165,10 @@ def exam_view(study: Study, series_counts: dict[int, int], birth_date: str | Non
         parts=list(est.parts) if est else [],
         reported_effective_dose_msv=est.reported_effective_dose_msv if est else None,
         series=series,
+        counted_in_total=counted,
+        not_counted_reason=not_counted_reason,
+        test_object=study.test_object,
+        count_override=study.count_in_total,
     )
 
 
@@ -169,7 +191,7 @@ def build_history(session: Session, patient: Patient, settings: Settings) -> Pat
     total = low = high = 0.0
     per_year: dict[int, float] = defaultdict(float)
     for e in exams:
-        if e.effective_dose_msv is None or not e.date:
+        if e.effective_dose_msv is None or not e.date or not e.counted_in_total:
             continue
         total += e.effective_dose_msv
         rng = e.effective_dose_range_msv or (e.effective_dose_msv, e.effective_dose_msv)
@@ -177,9 +199,19 @@ def build_history(session: Session, patient: Patient, settings: Settings) -> Pat
         high += rng[1]
         per_year[int(e.date[:4])] += e.effective_dose_msv
         cumulative.append(CumulativePoint(e.date, e.study_instance_uid, round(total, 6), round(low, 6), round(high, 6)))
+    summary.height_m, summary.weight_kg = latest_body_size(studies)
     return PatientHistory(patient=summary, exams=exams, cumulative=cumulative,
                           per_year_msv={y: round(v, 6) for y, v in sorted(per_year.items())},
                           factor_set=settings.factor_set)
+
+
+def latest_body_size(studies) -> tuple[float | None, float | None]:
+    """The patient's latest plausible height (m) and weight (kg) over ``studies``, or None."""
+    newest_first = sorted(studies, key=lambda st: (st.date is not None, st.date or "", st.time or ""), reverse=True)
+    height = next((h for h in (plausible_height(st.patient_size_m)[0] for st in newest_first) if h is not None), None)
+    weight = next((w for w in (plausible_weight(st.patient_weight_kg)[0] for st in newest_first) if w is not None),
+                  None)
+    return height, weight
 
 
 def patient_summaries_for(session: Session, patient: Patient) -> PatientSummary:

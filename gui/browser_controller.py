@@ -126,6 +126,12 @@ class BrowserController(QObject):
 
         self._run(recompute, on_result=deliver, what="Recomputing the estimates", on_progress=report)
 
+    def set_count_in_total(self, study_uid: str, counted: bool | None) -> None:
+        """Count a study in its patient's total (True), leave it out (False) or follow the
+        QA/phantom detection (None); then :meth:`reload`."""
+        self._run(self.library.set_count_in_total, study_uid, counted,
+                  on_result=lambda _key: self.reload(), what="Changing what the total counts")
+
     def export_pdf(self, key: str, path: str) -> None:
         """Write the printable report of ``key`` to ``path`` (``pdfWritten``)."""
         self._run(self.library.write_report_pdf, key, path,

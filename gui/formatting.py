@@ -65,11 +65,16 @@ def total_text(patient) -> str:
     total, without = patient.cumulative_effective_dose_msv, patient.exams_without_dose_estimate
     if total is None:
         return "dose unknown (no exam has an estimate)"
+    left_out = getattr(patient, "exams_not_counted", 0)
     if total == 0 and not without:
+        if left_out:
+            return f"nothing counted ({plural(left_out, 'probable QA/phantom scan')} left out)"
         return "no radiation dose (no X-rays or radioactive tracers)"
     text = f"about {fmt_number(total)} mSv ({fmt_range(patient.cumulative_effective_dose_range_msv)})"
     if without:  # a partial sum: say what it leaves out
         text += f" + {plural(without, 'exam')} without an estimate"
+    if left_out:
+        text += f"; {plural(left_out, 'exam')} not counted"
     return text
 
 

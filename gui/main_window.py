@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from .browser_controller import BrowserController, ExamSelectionSync
+from .count_toggle import CountToggle
 from .icons import icon
 from .importing import SHUTDOWN_WAIT_S, ImportController
 from .media_watcher import MediaWatcher
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self._table_defaults(self.exam_view)
         self.exam_view.sortByColumn(DATE_COLUMN, Qt.SortOrder.AscendingOrder)
         self.sync = ExamSelectionSync(self.exam_view, self.exam_model, self.timeline, self)
+        self.count_toggle = CountToggle(self.exam_view, self.controller.set_count_in_total)
         self.previews = SeriesPreviewPanel(self.library)
 
         self.top_split = QSplitter(Qt.Orientation.Horizontal, self)

@@ -21,6 +21,7 @@ from .dialogs.settings import SettingsDialog
 from .formatting import fmt_birth_date, plural, total_text
 from .models.exams import plain_columns, technical_columns
 from .models.patients import KeyRole, display_name
+from .patient_facts import body_size_text
 from .printing import report_settings, start_print
 from .table_fit import fit_exam_columns
 
@@ -33,7 +34,8 @@ def header_text(p) -> str:
     ids = ", ".join(escape(i) for i, _ in p.patient_ids if i)
     ids_text = f"ID {ids}" if len(p.patient_ids) == 1 and ids else f"IDs {ids}" if ids else "no patient ID"
     return (f"<b>{escape(display_name(p.name))}</b> – born {fmt_birth_date(p.birth_date)} – {ids_text} – "
-            f"{plural(p.exam_count, 'exam')}, {total_text(p)}")
+            f"{plural(p.exam_count, 'exam')}, {total_text(p)}"
+            + (f" – {escape(body_size_text(p))}" if body_size_text(p) else ""))
 
 
 class WindowPresenter(QObject):

@@ -120,7 +120,7 @@ def make_history(exams: list[ExamView], *, name: str = "MÜLLER^JOSÉ",
     cumulative: list[CumulativePoint] = []
     per_year: dict[int, float] = {}
     for x in ordered:
-        if x.effective_dose_msv is None:
+        if x.effective_dose_msv is None or not x.counted_in_total:
             continue
         total += x.effective_dose_msv
         rng = x.effective_dose_range_msv or (x.effective_dose_msv, x.effective_dose_msv)
@@ -137,7 +137,8 @@ def make_history(exams: list[ExamView], *, name: str = "MÜLLER^JOSÉ",
                                                                    ("987-XY", "1.2.3.4.5")],
         exam_count=len(ordered), cumulative_effective_dose_msv=total,
         cumulative_effective_dose_range_msv=(low, high),
-        exams_without_dose_estimate=sum(1 for x in ordered if x.effective_dose_msv is None),
+        exams_without_dose_estimate=sum(1 for x in ordered if x.effective_dose_msv is None and x.counted_in_total),
+        exams_not_counted=sum(1 for x in ordered if not x.counted_in_total),
         first_exam_date=dated[0].date if dated else None,
         last_exam_date=dated[-1].date if dated else None,
     )

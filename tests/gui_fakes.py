@@ -14,6 +14,7 @@ from typing import Callable
 from dosetrail.core.api import ImportRunReport, StudyImportReport
 from dosetrail.core.config import Settings
 from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
+from dosetrail.core.dose.test_objects import count_decision
 from dosetrail.core.history import (
     CumulativePoint,
     ExamView,
@@ -112,13 +113,40 @@ def build_history(key: str = "P1", factor_set: str = "AAPM-96") -> PatientHistor
     return _history_from_exams(key, "DOE^JANE", exams, factor_set)
 
 
+def qa_exam(uid: str = "1.2.1.190", date: str = "2022-04-01", factor_set: str = "AAPM-96") -> ExamView:
+    """A CT of a phantom ('Z_Physics Test'): estimated, but not counted in the total."""
+    exam = _ct_exam(uid, date, 600.0, "Z_Physics Test", "chest", K_CHEST, factor_set)
+    exam.test_object = 'study description "Z_Physics Test" (PHYSICS)'
+    apply_count(exam, None)
+    return exam
+
+
+def apply_count(exam: ExamView, override: bool | None) -> None:
+    """Set ``exam``'s count fields and warning as the library does (core.dose.test_objects)."""
+    counted, reason, warning = count_decision(exam.test_object, override)
+    exam.count_override, exam.counted_in_total, exam.not_counted_reason = override, counted, reason
+    exam.warnings = [w for w in exam.warnings if not _is_count_warning(w)] + ([warning] if warning else [])
+
+
+def _is_count_warning(text: str) -> bool:
+    return text.startswith(("probable QA/phantom scan", "not counted in the total"))
+
+
+def with_qa_exam(history: PatientHistory) -> PatientHistory:
+    """``history`` plus :func:`qa_exam`, totals recomputed (the QA exam adds nothing)."""
+    new = _history_from_exams(history.patient.key, history.patient.name,
+                              history.exams + [qa_exam(factor_set=history.factor_set)], history.factor_set)
+    new.patient.patient_ids = history.patient.patient_ids
+    return new
+
+
 def _history_from_exams(key: str, name: str, exams: list[ExamView],
                         factor_set: str) -> PatientHistory:
     cumulative: list[CumulativePoint] = []
     total = low = high = 0.0
     per_year: dict[int, float] = {}
     for ex in exams:
-        if ex.effective_dose_msv is None or ex.date is None:
+        if ex.effective_dose_msv is None or ex.date is None or not ex.counted_in_total:
             continue
         total += ex.effective_dose_msv
         lo, hi = ex.effective_dose_range_msv or (ex.effective_dose_msv, ex.effective_dose_msv)
@@ -134,8 +162,9 @@ def _history_from_exams(key: str, name: str, exams: list[ExamView],
         patient_ids=[("12345", "HOSP-A"), ("A-778", "CLINIC-B")], exam_count=len(exams),
         cumulative_effective_dose_msv=round(total, 4),
         cumulative_effective_dose_range_msv=(round(low, 4), round(high, 4)),
-        exams_without_dose_estimate=sum(1 for e in exams if e.effective_dose_msv is None),
-        first_exam_date=min(dated) if dated else None, last_exam_date=max(dated) if dated else None)
+        exams_without_dose_estimate=sum(1 for e in exams if e.effective_dose_msv is None and e.counted_in_total),
+        first_exam_date=min(dated) if dated else None, last_exam_date=max(dated) if dated else None,
+        exams_not_counted=sum(1 for e in exams if not e.counted_in_total), height_m=1.68, weight_kg=64.5)
     return PatientHistory(patient=summary, exams=exams, cumulative=cumulative,
                           per_year_msv=per_year, factor_set=factor_set)
 
@@ -212,6 +241,18 @@ class FakeLibrary:
             if any(patient == i for i, _ in h.patient.patient_ids):
                 return h
         return None
+
+    def set_count_in_total(self, study_uid: str, counted: bool | None) -> str:
+        self.calls.append(("set_count_in_total", study_uid, counted))
+        for key, h in self.histories.items():
+            for ex in h.exams:
+                if ex.study_instance_uid == study_uid:
+                    apply_count(ex, counted)
+                    new = _history_from_exams(key, h.patient.name, h.exams, h.factor_set)
+                    new.patient.patient_ids = h.patient.patient_ids
+                    self.histories[key] = new
+                    return key
+        raise KeyError(f"unknown study {study_uid}")
 
     # import
     def run_import(self, paths: list[str], *, link: bool = False, password: str | None = None,

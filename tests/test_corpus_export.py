@@ -110,11 +110,14 @@ def test_non_dose_sr_gives_no_dose(corpus_export, openrem_dir):
 def test_unknown_never_zero_and_totals_count_missing(corpus_export):
     _, _, doc, _ = corpus_export
     for p in doc["patients"]:
-        missing = sum(1 for s in p["studies"] if s["effective_dose_msv"] is None and s["ionising"] is not False)
+        counted = [s for s in p["studies"] if s["counted_in_total"]]  # probable QA/phantom scans are not
+        missing = sum(1 for s in counted if s["effective_dose_msv"] is None and s["ionising"] is not False)
         assert p["exams_without_dose_estimate"] == missing
-        known = [s["effective_dose_msv"] for s in p["studies"] if s["effective_dose_msv"] is not None]
+        known = [s["effective_dose_msv"] for s in counted if s["effective_dose_msv"] is not None]
         if known:
             assert p["cumulative_effective_dose_msv"] == pytest.approx(sum(known), abs=1e-6)
+        elif not counted:  # only test objects: nothing is counted
+            assert p["cumulative_effective_dose_msv"] == 0.0 and p["exams_not_counted"] == len(p["studies"])
         else:  # nothing is known: the total is unknown, not 0
             assert p["cumulative_effective_dose_msv"] is None and p["cumulative_effective_dose_range_msv"] is None
         for s in p["studies"]:
@@ -137,3 +140,51 @@ def test_fhir_export_of_the_corpus_is_valid_r4(corpus_export, corpus_home):
     validate_bundle(bundle)
     studies = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ImagingStudy"]
     assert len(studies) == sum(len(p["studies"]) for p in doc["patients"])
+
+
+@pytest.mark.parametrize("name, says", [
+    ("DX-Im-Carestream_DR7500-1.dcm", "PHYSICS"),  # patient PHYSICS^TABLE AEC
+    ("Dual-RDSR-DX.dcm", "Z_Physics Test"),  # study description
+    ("CT-RDSR-Siemens_Flash-QA-DS.dcm", "Physics"),  # 'Specials^PhysicsTesting', patient Fysiikka^kuvanlaatu
+    ("CT-RDSR-ToshibaPixelMed.dcm", "QATesting^Physics"),
+    ("MG-Im-Hologic-PropProj.dcm", "Physics^TomoSTPRotating"),
+    ("CT-RDSR-Philips_BigBore4DCT.dcm", "MONTHLY_QC"),
+])
+def test_qa_and_phantom_studies_are_kept_out_of_totals(corpus_export, openrem_dir, name, says):
+    studies = corpus_export[3]
+    uid = pydicom.dcmread(openrem_dir / name, stop_before_pixels=True).StudyInstanceUID
+    patient, s = studies[uid]
+    assert s["counted_in_total"] is False
+    assert "probable QA/phantom scan" in s["not_counted_reason"] and says.lower() in s["not_counted_reason"].lower()
+    assert "probable QA/phantom scan, not counted" in s["warnings"]
+    counted = [x["effective_dose_msv"] for x in patient["studies"]
+               if x["counted_in_total"] and x["effective_dose_msv"] is not None]
+    assert patient["cumulative_effective_dose_msv"] == pytest.approx(sum(counted), abs=1e-5)
+    assert patient["exams_not_counted"] >= 1
+
+
+def test_the_physics_testing_study_is_flagged_by_its_description_too():
+    from dosetrail.core.dose.test_objects import test_object_reason
+
+    assert test_object_reason([("study description", "Specials^PhysicsTesting (Adult)")])
+
+
+@pytest.mark.parametrize("name", ["CT-RDSR-Siemens_Flash-TAP-SS.dcm", "CT-RDSR-Siemens-Continued-1.dcm",
+                                  "RF-RDSR-Philips_Allura.dcm", "CT-ESR-GE_Optima.dcm", "Dual-RDSR-RF.dcm"])
+def test_patients_are_counted(corpus_export, openrem_dir, name):
+    assert study_of(openrem_dir, name, corpus_export[3])["counted_in_total"] is True
+
+
+@pytest.mark.parametrize("name, modalities", [
+    ("CT-RDSR-Siemens-Multi-3.dcm", ["CT", "SR"]), ("RF-RDSR-Philips_Allura.dcm", ["RF", "SR"]),
+    ("DX-RDSR-Canon_CXDI.dcm", ["DX", "SR"]), ("MG-RDSR-Hologic_2D.dcm", ["MG", "SR"]),
+    ("ESR_non-dose.dcm", ["SR"]),  # not a dose report: nothing to add
+])
+def test_rdsr_only_studies_show_the_reports_modality(corpus_export, openrem_dir, name, modalities):
+    assert study_of(openrem_dir, name, corpus_export[3])["modalities"] == modalities
+
+
+def test_height_and_weight_from_headers(corpus_export, openrem_dir):
+    uid = pydicom.dcmread(openrem_dir / "CT-ESR-GE_Optima.dcm", stop_before_pixels=True).StudyInstanceUID
+    patient = corpus_export[3][uid][0]
+    assert patient["height_m"] == pytest.approx(1.64) and patient["weight_kg"] == pytest.approx(78.2)

@@ -23,6 +23,9 @@ def coef(name):
     ("Ga68-DOTATATE", "Ga-68 DOTATATE"), ("68Ga-PSMA-11", "Ga-68 PSMA-11"), ("PSMA", "Ga-68 PSMA-11"),
     ("18F-DCFPyL", "F-18 DCFPyL (piflufolastat)"), ("Rb-82", "Rb-82 chloride"),
     ("Tc-99m Sestamibi", "Tc-99m sestamibi (rest)"), ("NaF", "F-18 sodium fluoride"),
+    ("Tc99m DPD", "Tc-99m DPD (bone)"), ("DPD", "Tc-99m DPD (bone)"),
+    ("Technetium Tc-99m 3,3-diphosphono-1,2-propanodicarboxylic acid", "Tc-99m DPD (bone)"),
+    ("99mTc-Teceos", "Tc-99m DPD (bone)"), ("Tc-99m HMDP", "Tc-99m MDP / HDP (bone)"),
 ])
 def test_radiopharmaceutical_recognised_by_name(text, expected):
     assert identify(Administration(activity_mbq=100.0, radiopharmaceutical=text)).radiopharmaceutical == expected
@@ -35,6 +38,15 @@ def test_radiopharmaceutical_recognised_by_name(text, expected):
 ])
 def test_radiopharmaceutical_recognised_by_code(code, expected):
     assert identify(Administration(radiopharmaceutical_code=code)).radiopharmaceutical == expected
+
+
+def test_dpd_is_named_dpd_with_the_phosphonate_coefficient():
+    est = estimate_study(StudyDoseInput("1", "2021-02-02", ["NM"], records=[
+        nm_record(Administration(activity_mbq=700.0, radiopharmaceutical="Tc99m DPD"), "image-header")]), Settings())
+    assert est.dose.radiopharmaceutical == "Tc-99m DPD (bone)"
+    assert "MDP" not in est.dose.radiopharmaceutical and "HDP" not in est.dose.radiopharmaceutical
+    assert est.effective_dose_msv == pytest.approx(700.0 * coef("Tc-99m MDP / HDP (bone)"))
+    assert any("Tc-99m DPD (bone)" in w and "'check'" in w for w in est.warnings)
 
 
 def test_nuclide_contradiction_is_not_recognised():

@@ -82,3 +82,15 @@ def test_totals_do_not_depend_on_exam_order(history, rnd):
     assert [(p.date, p.cumulative_msv) for p in a.points] == [(p.date, p.cumulative_msv) for p in b.points]
     assert math.isclose(a.cumulative_msv, math.fsum(e.effective_dose_msv for _, e in history
                                                     if e.effective_dose_msv is not None))
+
+
+def test_exams_not_counted_add_to_nothing():
+    counted = patient_totals([("2020-01-01", est(2.0)), ("2021-01-01", est(None))])
+    totals = patient_totals([("2020-01-01", est(2.0), True), ("2021-01-01", est(None), True),
+                             ("2021-05-01", est(7.0), False), ("2022-01-01", est(None), False), (None, est(3.0), False)])
+    assert totals.cumulative_msv == counted.cumulative_msv == 2.0
+    assert totals.range_msv == counted.range_msv
+    assert totals.per_year == {2020: 2.0}
+    assert totals.exams_without_estimate == 1 and totals.exams_with_estimate == 1
+    assert totals.exams_not_counted == 3 and totals.undated_msv == 0.0
+    assert [p.date for p in totals.points] == ["2020-01-01"]

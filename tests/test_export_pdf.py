@@ -353,3 +353,23 @@ def test_cjk_truetype_font_is_embedded(tmp_path):
     names = _font_names(path)
     assert not any("Heisei" in n for n in names)
     assert "Font note" not in _flat(" ".join(_pages(path)))
+
+
+def test_qa_scan_listed_but_not_in_the_total_and_body_size_shown(tmp_path):
+    qa = ct_exam(uid="1.2.826.0.1.3680043.8.498.1090", date="2021-01-01", e=50.0)
+    qa.description, qa.counted_in_total = "Z_Physics Test", False
+    qa.not_counted_reason = 'probable QA/phantom scan: study description "Z_Physics Test" (PHYSICS)'
+    qa.warnings = ["probable QA/phantom scan, not counted"]
+    counted = ct_exam(date="2019-05-14", e=11.37)
+    history = make_history([counted, qa])
+    history.patient.height_m, history.patient.weight_kg = 1.68, 73.0
+    path = tmp_path / "qa.pdf"
+    write_report_pdf(history, path, settings=Settings(), software_version="7.7.7", generated_at=WHEN)
+    text = _flat(" ".join(_pages(path)))
+    assert f"{fmt_num(11.37)} mSv cumulative effective dose" in text
+    assert "1 exam not counted in the total" in text
+    assert "not counted in the total" in text.split("Exams (2)")[1]  # on the QA exam's row
+    assert "Z_Physics Test" in text
+    assert "1 with a dose estimate" in text
+    assert "Height, weight 1.68 m, 73 kg" in text
+    assert "2021" not in text.split("Per year")[1].split("Exams (2)")[0]  # no per-year row for the QA scan

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from .. import __version__
+from .count import add_parser as count_parser
 from .errors import UsageError, run_command
 from .terminal import terminal_print as print  # noqa: A001 - every plain-text line has its control characters escaped
 
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="natural background dose rate for comparisons (default 2.4)")
 
     sub.add_parser("media", help="list removable media that hold DICOM")
+    count_parser(sub, common)
     return p
 
 
@@ -210,6 +212,7 @@ def cmd_patients(args) -> int:
             "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
             "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
             "exams_without_dose_estimate": p.exams_without_dose_estimate,
+            "exams_not_counted": p.exams_not_counted,
             "warnings": [w for w in (birth_date_warning(p.birth_date),) if w],
         } for p in rows]
         json.dump({"schema": "dosetrail.patients/1", "patients": out}, sys.stdout, ensure_ascii=False, indent=2)
@@ -218,8 +221,14 @@ def cmd_patients(args) -> int:
     print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
     for p in rows:
         print(f"{p.key:<13} {cli_name(p.name, 30):<30} {cli_birth_date(p.birth_date):<10} {p.sex or '':<3} {p.exam_count:>5} "
-              f"{_fmt_msv(p.cumulative_effective_dose_msv):>14}  {p.exams_without_dose_estimate}")
+              f"{_patients_total(p):>14}  {p.exams_without_dose_estimate}")
     return EXIT_OK
+
+
+def _patients_total(p) -> str:
+    if p.exams_not_counted and p.exams_not_counted == p.exam_count:
+        return "not counted"  # only probable QA/phantom scans
+    return _fmt_msv(p.cumulative_effective_dose_msv)
 
 
 def cmd_history(args) -> int:
@@ -245,7 +254,8 @@ def cmd_history(args) -> int:
     print(f"Cumulative effective dose: {_history_total(p)}  [factor set {h.factor_set}]")
     for e in h.exams:
         print(f"  {e.date or '????-??-??'}  {'/'.join(e.modalities):<10} {cut(e.description or '', 32):<32} "
-              f"{_fmt_msv(e.effective_dose_msv):>12}  {e.method or ''}  [{', '.join(e.sources)}]")
+              f"{_fmt_msv(e.effective_dose_msv):>12}  {e.method or ''}  [{', '.join(e.sources)}]"
+              + ("" if e.counted_in_total else "  (not counted)"))
         for w in e.warnings:
             print(f"      ! {w}")
     print("Effective dose describes a reference person; it is not a personal risk figure.")
@@ -254,16 +264,20 @@ def cmd_history(args) -> int:
 
 def _history_total(p) -> str:
     """The cumulative dose line of ``history``: a partial sum says what it leaves out."""
-    n, without = p.exam_count, p.exams_without_dose_estimate
+    n, without, left_out = p.exam_count - p.exams_not_counted, p.exams_without_dose_estimate, p.exams_not_counted
     exams = f"{n} exam" + ("s" if n != 1 else "")
+    note = (f"; {left_out} more not counted (probable QA/phantom scan or the user's choice)" if left_out else "")
+    if left_out and not n:
+        return f"nothing counted: {left_out} exam{'s' if left_out != 1 else ''} not counted " \
+               "(probable QA/phantom scan or the user's choice)"
     if p.cumulative_effective_dose_msv is None:
-        return f"unknown (no exam has an estimate), {exams}"
+        return f"unknown (no exam has an estimate), {exams}{note}"
     lo, hi = p.cumulative_effective_dose_range_msv
     total = f"{p.cumulative_effective_dose_msv:.2f} mSv (range {lo:.2f}-{hi:.2f})"
     if not without:
-        return f"{total}, {exams}, all with an estimate"
+        return f"{total}, {exams}, all with an estimate{note}"
     return (f"{total} from the {n - without} of {exams} with an estimate; "
-            f"{without} without an estimate (not in the total)")
+            f"{without} without an estimate (not in the total){note}")
 
 
 def _write_out(text: str, output: str | None) -> None:
@@ -408,10 +422,16 @@ def cmd_media(args) -> int:
     return EXIT_OK
 
 
+def cmd_count(args) -> int:
+    from .count import cmd_count as run
+
+    return run(args, _library, EXIT_OK, EXIT_USAGE)
+
+
 COMMANDS = {
     "import": cmd_import, "patients": cmd_patients, "history": cmd_history, "export": cmd_export,
     "report": cmd_report, "import-report": cmd_import_report, "merge": cmd_merge, "split": cmd_split,
-    "settings": cmd_settings, "media": cmd_media,
+    "settings": cmd_settings, "media": cmd_media, "count": cmd_count,
 }
 
 

@@ -23,6 +23,7 @@ from . import sr
 from .extract_ct_sr import extract_ct_sr, is_ct_report
 from .extract_dose_screen import extract_dose_screen, has_dose_screen
 from .extract_headers import extract_headers, header_kind
+from .extract_patient import body_size
 from .extract_projection_sr import extract_projection_sr, has_siemens_cumulative, is_projection_report
 from .extract_rrdsr import extract_rrdsr, is_rrdsr
 from .records import (SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_RDSR, SOURCE_RRDSR,
@@ -94,7 +95,7 @@ def _sr_device(ds: Dataset, record: DoseRecord) -> DoseRecord:
 
 def _extract_sr(ds: Dataset) -> DoseRecord | None:
     record = _extract_sr_content(ds)
-    return _sr_device(ds, record) if record is not None else None
+    return body_size(ds, _sr_device(ds, record)) if record is not None else None
 
 
 def _extract_sr_content(ds: Dataset) -> DoseRecord | None:

@@ -158,6 +158,9 @@ class DoseRecord:
     image: ImageDose | None = None
     target_region_codes: list[Code] = field(default_factory=list)
     device: str | None = None  # manufacturer + model, for the record
+    # SR patient characteristics (e.g. TID 10023), when the report gives them
+    patient_height_m: float | None = None
+    patient_weight_kg: float | None = None
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..config import Settings
-from ..storage.models import Instance, Study
+from ..storage.models import Instance, PatientIdentifier, Study
 from .records import DoseRecord
 from .study import SeriesText, StudyDoseInput, StudyEstimate
+from .test_objects import test_object_reason
 
 BATCH = 200
 
@@ -90,6 +91,17 @@ def _series_doses(session, series_ids: list[int]) -> tuple[dict[int, list[dict]]
     return doses, counts
 
 
+def _identifiers(session, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(name, Patient ID) of the given patient identifier rows."""
+    out: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(ids), 500):
+        for row_id, name, pid in session.execute(select(PatientIdentifier.id, PatientIdentifier.name,
+                                                        PatientIdentifier.pid)
+                                                 .where(PatientIdentifier.id.in_(ids[i:i + 500]))):
+            out[row_id] = (name, pid)
+    return out
+
+
 def apply_estimate(study: Study, est: StudyEstimate, settings: Settings) -> None:
     study.ionising = est.ionising
     study.effective_dose_msv = est.effective_dose_msv
@@ -98,6 +110,26 @@ def apply_estimate(study: Study, est: StudyEstimate, settings: Settings) -> None
     study.effective_dose_high_msv = rng[1] if rng else None
     study.estimate_factor_set = est.factor_set or settings.factor_set
     study.estimate = est.to_dict()
+
+
+def not_a_patient_fields(study: Study, identifier: tuple[str, str] | None,
+                       inp: StudyDoseInput) -> list[tuple[str, str | None]]:
+    """The labelled texts :func:`core.dose.test_objects.test_object_reason` reads for a study.
+
+    ``identifier`` is the (name, Patient ID) the study's files carried.
+    """
+    fields: list[tuple[str, str | None]] = [("study description", study.description)]
+    if identifier is not None:
+        fields += [("patient name", identifier[0]), ("patient ID", identifier[1])]
+    if study.patient is not None:
+        fields.append(("patient name", study.patient.name))
+    for s in inp.series:
+        fields += [("series description", s.description), ("protocol", s.protocol_name)]
+    for rec in inp.records:
+        if rec.image is not None:
+            fields += [("series description", rec.image.series_description), ("protocol", rec.image.protocol_name)]
+        fields += [("event protocol", e.protocol) for e in rec.ct_events]
+    return list(dict.fromkeys(fields))
 
 
 def refresh_estimates(session_factory, study_uids: Iterable[str] | None = None, settings: Settings | None = None,
@@ -125,8 +157,11 @@ def refresh_estimates(session_factory, study_uids: Iterable[str] | None = None, 
                     selectinload(Study.patient), selectinload(Study.series))
             ).all()
             doses, counts = _series_doses(session, [se.id for st in studies for se in st.series])
+            idents = _identifiers(session, [st.identifier_id for st in studies if st.identifier_id is not None])
             for study in studies:
                 inp = study_input(study, doses, counts)
+                reason = test_object_reason(not_a_patient_fields(study, idents.get(study.identifier_id), inp))
+                study.test_object = reason[:256] if reason else None
                 try:
                     est = estimate_study(inp, settings)
                 except Exception as exc:  # noqa: BLE001 - keep the library usable; say why

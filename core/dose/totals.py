@@ -31,6 +31,7 @@ class PatientTotals:
     per_year: dict[int, float] = field(default_factory=dict)
     exams_without_estimate: int = 0
     exams_with_estimate: int = 0
+    exams_not_counted: int = 0  # probable QA/phantom scans (or the user's choice): in no figure above
     undated_msv: float = 0.0  # part of the cumulative from exams without a date
     points: list[TotalsPoint] = field(default_factory=list)
 
@@ -55,14 +56,17 @@ def _date_key(date: str | None) -> str | None:
     return None
 
 
-def patient_totals(estimates: list[tuple[str | None, StudyEstimate]]) -> PatientTotals:
+def patient_totals(estimates: list[tuple[str | None, StudyEstimate]]
+                   | list[tuple[str | None, StudyEstimate, bool]]) -> PatientTotals:
     """Cumulative effective dose of one patient's exams.
 
     Parameters
     ----------
-    estimates : list of (date, StudyEstimate)
+    estimates : list of (date, StudyEstimate) or (date, StudyEstimate, counted)
         One entry per exam; the date is ISO ``YYYY-MM-DD`` (or DICOM DA) or
-        None.
+        None. ``counted`` (default True) is False for an exam kept out of
+        the total (a probable QA/phantom scan the user has not counted): it
+        adds to nothing but ``exams_not_counted``.
 
     Returns
     -------
@@ -80,7 +84,12 @@ def patient_totals(estimates: list[tuple[str | None, StudyEstimate]]) -> Patient
     by_date: dict[str, list[tuple[float, float, float]]] = {}
     undated: list[float] = []
     without = 0
-    for date, est in estimates:
+    not_counted = 0
+    for entry in estimates:
+        date, est = entry[0], entry[1]
+        if len(entry) > 2 and not entry[2]:
+            not_counted += 1
+            continue
         value = est.effective_dose_msv
         if value is None:
             if est.ionising is not False:
@@ -103,6 +112,7 @@ def patient_totals(estimates: list[tuple[str | None, StudyEstimate]]) -> Patient
         per_year={y: math.fsum(v) for y, v in sorted(per_year.items())},
         exams_without_estimate=without,
         exams_with_estimate=len(values),
+        exams_not_counted=not_counted,
         undated_msv=math.fsum(undated),
     )
     running: list[tuple[float, float, float]] = []

@@ -25,6 +25,7 @@ TIME_S = "time_s"
 ACTIVITY_MBQ = "activity_mbq"
 EFFECTIVE_DOSE_MSV = "effective_dose_msv"
 KVP_KV = "kvp_kv"
+MASS_KG = "mass_kg"
 
 #: Factors to the target unit of each quantity, keyed by canonical unit code.
 FACTORS: dict[str, dict[str, float]] = {
@@ -67,6 +68,7 @@ FACTORS: dict[str, dict[str, float]] = {
     },
     EFFECTIVE_DOSE_MSV: {"mSv": 1.0, "Sv": 1e3, "uSv": 1e-3, "cSv": 10.0},
     KVP_KV: {"kV": 1.0, "kVp": 1.0, "V": 1e-3},
+    MASS_KG: {"kg": 1.0, "g": 1e-3, "lb_av": 0.45359237, "lb": 0.45359237},
 }
 
 _DROP = str.maketrans({c: None for c in " .*·^[]{}()"})

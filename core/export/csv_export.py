@@ -20,7 +20,7 @@ COLUMNS = [
     "ct_dlp_mgycm", "ct_ctdivol_mgy_max", "ct_irradiation_events", "dap_gycm2", "agd_mgy",
     "administered_activity_mbq", "radiopharmaceutical",
     "effective_dose_msv", "effective_dose_low_msv", "effective_dose_high_msv",
-    "method", "factor_set", "sources", "warnings",
+    "method", "factor_set", "sources", "warnings", "counted_in_total",
 ]
 
 
@@ -77,6 +77,6 @@ def export_csv(histories: list[PatientHistory]) -> str:
                 d.ct_dlp_mgycm, d.ct_ctdivol_mgy_max, d.ct_irradiation_events, d.dap_gycm2, d.agd_mgy,
                 d.administered_activity_mbq, d.radiopharmaceutical,
                 e.effective_dose_msv, rng[0], rng[1], e.method, e.factor_set, ";".join(e.sources),
-                " | ".join(e.warnings),
+                " | ".join(e.warnings), e.counted_in_total,
             ]])
     return buf.getvalue()

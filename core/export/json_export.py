@@ -43,6 +43,8 @@ def study_json(exam: ExamView) -> dict[str, Any]:
         "accession_number": exam.accession_number,
         "reported_effective_dose_msv": json_number(exam.reported_effective_dose_msv),
         "reference_levels": [asdict(f) for f in exam.reference_levels],
+        "counted_in_total": exam.counted_in_total,
+        "not_counted_reason": exam.not_counted_reason,
         "estimate_parts": [
             {**asdict(p), "range_msv": json_range(p.range_msv), "effective_dose_msv": json_number(p.effective_dose_msv)}
             for p in exam.parts
@@ -63,6 +65,9 @@ def patient_json(history: PatientHistory) -> dict[str, Any]:
         "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
         "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
         "exams_without_dose_estimate": p.exams_without_dose_estimate,
+        "exams_not_counted": p.exams_not_counted,
+        "height_m": json_number(p.height_m, 3),
+        "weight_kg": json_number(p.weight_kg, 3),
         "per_year_effective_dose_msv": {str(y): json_number(v) for y, v in history.per_year_msv.items()},
         "studies": [study_json(e) for e in history.exams],
         "warnings": [placeholder] if placeholder else [],

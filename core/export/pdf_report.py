@@ -51,6 +51,7 @@ from .report_text import (
     NBSP,
     SEX_LABELS,
     background_equivalent,
+    body_size_line,
     dose_figure_lines,
     exam_notes,
     exam_title,
@@ -191,6 +192,7 @@ def _identity(history: PatientHistory, styles, fonts) -> list:
         ("Birth date", markup(known_birth_date(p.birth_date) or "unknown", fonts)),
         ("Sex", SEX_LABELS.get(p.sex or "", "unknown")),
         ("Patient IDs", ids),
+        ("Height, weight", markup(body_size_line(p.height_m, p.weight_kg), fonts)),
     ]
     table = Table([[Paragraph(k, styles["cellb"]), Paragraph(v, styles["body"])] for k, v in rows],
                   colWidths=[28 * mm, None], hAlign="LEFT")
@@ -220,6 +222,8 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
     total = p.cumulative_effective_dose_msv
     low, high = p.cumulative_effective_dose_range_msv or (None, None)
     without = p.exams_without_dose_estimate
+    left_out = [x for x in exams if not x.counted_in_total]
+    exams = [x for x in exams if x.counted_in_total]  # probable QA/phantom scans are listed, not summed
     with_estimate = sum(1 for x in exams if x.effective_dose_msv is not None)
     non_ionising = sum(1 for x in exams if x.ionising is False)
     small = f"<font name='{fonts.regular}' size='9'>"
@@ -239,6 +243,9 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
                      "and not included in the total.")
     elif p.exam_count:
         lines.append("Every exam has a dose estimate (exams without a dose estimate: 0).")
+    if left_out:
+        lines.append(f"<b>{plural(len(left_out), 'exam')} not counted in the total</b> (probable QA/phantom "
+                     "or test scans, not of a person, or left out by the user); they are listed below.")
     if total > 0:
         lines.append(f"The total equals {background_equivalent(total, settings.background_msv_per_year)} "
                      f"of natural background radiation ({fmt_setting(settings.background_msv_per_year)}"
@@ -313,6 +320,8 @@ def _exam_row(exam: ExamView, styles, fonts, factor_set: str, widths: list[float
             if exam.effective_dose_range_msv:
                 effective += "<br/>" + _range_cell(exam.effective_dose_range_msv, widths[3],
                                                    styles["cell"])
+    if not exam.counted_in_total:
+        effective += "<br/><font color='#555555'>not counted in the total</font>"
     method = []
     if exam.method:
         method.append(keep_units(exam.method))

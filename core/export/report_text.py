@@ -26,6 +26,13 @@ def plural(n: int, word: str, shown: str | None = None) -> str:
     return f"{shown if shown is not None else n} {word}{'' if n == 1 else 's'}"
 
 
+def body_size_line(height_m: float | None, weight_kg: float | None) -> str:
+    """``"1.68 m, 73 kg"`` (the latest known values), ``"unknown"`` when neither is known."""
+    parts = ([f"{height_m:.2f} m"] if height_m is not None else []) + \
+        ([f"{round(weight_kg, 1):g} kg"] if weight_kg is not None else [])
+    return ", ".join(parts) or "unknown"
+
+
 def fmt_num(value: float | None) -> str:
     """Format a dose figure with three significant digits, trailing zeros kept.
 

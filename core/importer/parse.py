@@ -407,6 +407,11 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
         warnings=warnings + list(ds.__dict__.get("_dosetrail_warnings", [])),
     )
     rec.dose = _dose(ds, rec)
+    if rec.dose:  # a dose report's patient characteristics stand in for empty header fields
+        if rec.patient_size_m is None:
+            rec.patient_size_m = rec.dose.get("patient_height_m")
+        if rec.patient_weight_kg is None:
+            rec.patient_weight_kg = rec.dose.get("patient_weight_kg")
     return rec
 
 

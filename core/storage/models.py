@@ -73,6 +73,7 @@ class Study(Base):
     institution: Mapped[Optional[str]] = mapped_column(String(256))
     patient_age: Mapped[Optional[str]] = mapped_column(String(8))
     patient_weight_kg: Mapped[Optional[float]] = mapped_column(Float)
+    patient_size_m: Mapped[Optional[float]] = mapped_column(Float)  # PatientSize as given (migration 0003)
     modalities: Mapped[str] = mapped_column(String(128), default="")  # backslash-joined, sorted
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # dose estimate cache (recomputed from instance dose records, never re-imported)
@@ -82,6 +83,10 @@ class Study(Base):
     effective_dose_high_msv: Mapped[Optional[float]] = mapped_column(Float)
     estimate_factor_set: Mapped[Optional[str]] = mapped_column(String(32))
     estimate: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    # probable QA/phantom/test object: why (set with the estimate), and the user's choice to
+    # count the study in the patient's total anyway (True/False; None follows the detection)
+    test_object: Mapped[Optional[str]] = mapped_column(String(256))
+    count_in_total: Mapped[Optional[bool]] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     patient: Mapped[Patient] = relationship(back_populates="studies")

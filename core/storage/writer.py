@@ -31,7 +31,7 @@ MAX_UID_LENGTH = 64  # DICOM UI; the columns hold no more (cutting could make tw
 _STUDY_FIELDS = (
     ("date", "study_date"), ("time", "study_time"), ("description", "study_description"),
     ("accession_number", "accession_number"), ("institution", "institution"),
-    ("patient_age", "patient_age"), ("patient_weight_kg", "patient_weight_kg"),
+    ("patient_age", "patient_age"), ("patient_weight_kg", "patient_weight_kg"), ("patient_size_m", "patient_size_m"),
 )
 
 _STUDY_INSERT_COLUMNS = tuple(c.key for c in Study.__table__.columns if c.key not in ("id", "created_at"))

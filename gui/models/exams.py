@@ -45,10 +45,12 @@ def _flags_text(e: ExamView) -> str:
 
 def _effective_text(e: ExamView) -> str:
     if e.effective_dose_msv is None:
-        return "no estimate"
-    if is_typical_value(e):  # italic too, and the hollow marker on the timeline
-        return f"≈{fmt_number(e.effective_dose_msv)} typical"
-    return fmt_number(e.effective_dose_msv)
+        text = "no estimate"
+    elif is_typical_value(e):  # italic too, and the hollow marker on the timeline
+        text = f"≈{fmt_number(e.effective_dose_msv)} typical"
+    else:
+        text = fmt_number(e.effective_dose_msv)
+    return text if e.counted_in_total else f"{text} (not counted)"
 
 
 #: What a reader looks for first (date, exam, estimate) comes first, so that it is on screen
@@ -134,6 +136,9 @@ def exam_tooltip(e: ExamView) -> str:
         if f.exceeded:
             lines.append(f"{f.quantity} {fmt_number(f.value, 4)} above the {f.scheme} reference "
                          f"level {fmt_number(f.reference, 4)} ({f.exam})")
+    if not e.counted_in_total:
+        lines.append(f"Not counted in the total: {e.not_counted_reason or 'the user’s choice'} "
+                     "(right-click: Count in total)")
     lines.extend(f"Warning: {w}" for w in e.warnings)
     return "\n".join(lines)
 

@@ -128,7 +128,8 @@ class PatientTableModel(QAbstractTableModel):
             return [
                 display_name(p.name), fmt_birth_date(p.birth_date, ""), p.sex or "", _ids_text(p),
                 str(p.exam_count),
-                "unknown" if p.cumulative_effective_dose_msv is None else fmt_number(p.cumulative_effective_dose_msv),
+                "unknown" if p.cumulative_effective_dose_msv is None else "not counted"
+                if 0 < p.exam_count == p.exams_not_counted else fmt_number(p.cumulative_effective_dose_msv),
                 p.last_exam_date or "",
             ][col]
         if role == SortRole:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 from dosetrail.core.history import ExamView, PatientHistory
 
 from ..formatting import fmt_number, fmt_range, modality_label, plural
+from ..patient_facts import body_size_text, not_counted_text
 
 _DOSE_FIELDS = [
     ("ct_ctdivol_mgy_max", "CTDIvol, highest", "mGy"),
@@ -129,10 +130,12 @@ HIGH_CUMULATIVE_MSV = 100.0
 def patient_header_html(history: PatientHistory) -> str:
     """Totals of the patient with the factor set named (and the 100 mSv note)."""
     p = history.patient
+    facts = "".join(f" {escape(t)}." for t in (not_counted_text(p), body_size_text(p) and
+                                                  f"Height, weight: {body_size_text(p)}") if t)
     note = ""
     if p.cumulative_effective_dose_msv is None:
         return (f"<p><b>Cumulative effective dose:</b> unknown: none of the {plural(p.exam_count, 'exam')} "
-                f"has a dose estimate. <b>Factor set:</b> {escape(history.factor_set)}.</p>")
+                f"has a dose estimate. <b>Factor set:</b> {escape(history.factor_set)}.{facts}</p>")
     if p.cumulative_effective_dose_msv >= HIGH_CUMULATIVE_MSV:
         note = ("<p><b>Cumulative effective dose at or above 100 mSv</b>, the level used in the "
                 "IAEA work on recurrent imaging. For information: the decision to image rests on "
@@ -141,7 +144,7 @@ def patient_header_html(history: PatientHistory) -> str:
         f"<p><b>Cumulative effective dose:</b> {fmt_number(p.cumulative_effective_dose_msv)} mSv "
         f"(range {fmt_range(p.cumulative_effective_dose_range_msv)}) over {plural(p.exam_count, 'exam')}; "
         f"{p.exams_without_dose_estimate} without estimate. "
-        f"<b>Factor set:</b> {escape(history.factor_set)}.</p>"
+        f"<b>Factor set:</b> {escape(history.factor_set)}.{facts}</p>"
     )
 
 
@@ -170,6 +173,8 @@ def exam_html(exam: ExamView) -> str:
     if exam.reported_effective_dose_msv is not None:
         out.append(_row("Reported by the device",
                         escape(f"{fmt_number(exam.reported_effective_dose_msv, 3)} mSv")))
+    out.append(_row("Counted in total", "yes" if exam.counted_in_total
+                    else f"<b>no</b>: {escape(exam.not_counted_reason or '')}"))
     out.append(_row("Method", _value(exam.method)))
     out.append(_row("Factor set", _value(exam.factor_set)))
     out.append(_row("Dose sources", escape(", ".join(exam.sources)) or "<i>none</i>"))

@@ -34,6 +34,13 @@ def _exam_name(e: ExamView) -> str:
     return f"{what} ({e.date or 'date unknown'})"
 
 
+def _left_out_text(left_out: list[ExamView]) -> str:
+    names = "; ".join(_exam_name(e) for e in left_out[:4]) + ("; …" if len(left_out) > 4 else "")
+    one = len(left_out) == 1
+    return (f"{len(left_out)} {'exam is' if one else 'exams are'} not counted in the total (a quality-control "
+            f"or test scan, not of a person, or left out by choice): {names}.")
+
+
 def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) -> list[str]:
     """The patient view's text, one plain-language paragraph per item.
 
@@ -50,10 +57,13 @@ def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) 
         Paragraphs in reading order (plain text, no HTML).
     """
     p = history.patient
-    exams = history.exams
+    if not history.exams:
+        return ["There are no exams in this history yet."]
+    exams = [e for e in history.exams if e.counted_in_total]  # probable QA/phantom scans are said apart
+    left_out = [e for e in history.exams if not e.counted_in_total]
     n = len(exams)
     if n == 0:
-        return ["There are no exams in this history yet."]
+        return [_left_out_text(left_out), DECISIONS]
     years = sorted(e.date[:4] for e in exams if e.date)
     since = f" since {years[0]}" if years else ""
     total = p.cumulative_effective_dose_msv
@@ -100,6 +110,8 @@ def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) 
         parts = ", ".join(f"{_exam_name(e)} about {fmt_number(e.effective_dose_msv)} mSv"
                           for e in biggest)
         out.append(f"The largest parts of the total: {parts}.")
+    if left_out:
+        out.append(_left_out_text(left_out))
     out.append(WHAT_IT_MEANS)
     out.append(DECISIONS)
     return out

@@ -40,6 +40,7 @@ class MarkerInfo:
     modality: str
     tooltip: str
     typical: bool = False  # a typical value for the exam type (hollow marker in the modality's colour)
+    counted: bool = True  # False: a probable QA/phantom scan (or the user's choice) left out of the total
 
 
 LABEL_PLACES = ("left-above", "left-below", "right-above", "right-below")
@@ -165,7 +166,8 @@ def marker_infos(history: PatientHistory) -> list[MarkerInfo]:
         else:  # at the cumulative total reached on that date
             y = max([c for t, c in steps if t <= x], default=0.0)
         out.append(MarkerInfo(exam.study_instance_uid, x, y, exam.has_estimate,
-                              primary_modality(exam_modalities(exam)), _tooltip(exam, y), is_typical_value(exam)))
+                              primary_modality(exam_modalities(exam)), _tooltip(exam, y), is_typical_value(exam),
+                              exam.counted_in_total))
     return out
 
 
@@ -197,6 +199,8 @@ def _tooltip(exam: ExamView, cumulative: float) -> str:
             lines.append(f"A {TYPICAL_VALUE_TEXT}")
     else:
         lines.append("No estimate: the study does not carry the dose data needed")
+    if not exam.counted_in_total:
+        lines.append(f"Not counted in the total: {exam.not_counted_reason or 'the user’s choice'}")
     lines.append(f"Cumulative after this exam: {fmt_number(cumulative)} mSv")
     return "\n".join(lines)
 
@@ -448,7 +452,12 @@ class TimelineWidget(QWidget):
         spots = []
         seen: dict[str, dict] = {}
         for m in self._markers:
-            if m.typical:  # hollow, in the modality's colour: an estimate without the exam's own figures
+            if m.has_estimate and not m.counted:  # a hollow square in its modality's colour: not in the total
+                spot = {"pos": (m.x, m.y), "data": m.study_uid, "size": 12, "symbol": "s",
+                        "brush": pg.mkBrush(self._colors["background"]),
+                        "pen": pg.mkPen(modality_color(m.modality), width=2)}
+                seen.setdefault("not counted", spot)
+            elif m.typical:  # hollow, in the modality's colour: an estimate without the exam's own figures
                 spot = {"pos": (m.x, m.y), "data": m.study_uid, "size": 12, "symbol": "o",
                         "brush": pg.mkBrush(self._colors["background"]),
                         "pen": pg.mkPen(modality_color(m.modality), width=2.5)}
@@ -476,7 +485,11 @@ class TimelineWidget(QWidget):
         if self.step_curve is not None:
             entries.append((f'<span style="color:{self._colors["line"].name()}">&#9644;</span>',
                             "cumulative total (shaded: uncertainty range)"))
-        for name in sorted(seen, key=lambda n: (n in ("typical value", "no estimate"), n)):
+        for name in sorted(seen, key=lambda n: (n in ("typical value", "not counted", "no estimate"), n)):
+            if name == "not counted":
+                sym = f'<span style="color:{self._colors["foreground"].name()}">&#9633;</span>'
+                entries.append((sym, "square: not counted in the total (probable QA/phantom scan or your choice)"))
+                continue
             if name == "no estimate":
                 sym = f'<span style="color:{self._colors["no_estimate"].name()}">&#9675;</span>'
             elif name == "typical value":
@@ -519,6 +532,11 @@ class TimelineWidget(QWidget):
         if no_est:
             marker = "Hollow grey marker" if no_est == 1 else "Hollow grey markers"
             parts.append(f"{marker}: {plural(no_est, 'exam')} without a dose estimate (not in the total).")
+        left_out = sum(1 for m in self._markers if m.has_estimate and not m.counted)
+        if left_out:
+            marker = "Hollow coloured marker" if left_out == 1 else "Hollow coloured markers"
+            parts.append(f"{marker}: {plural(left_out, 'exam')} not counted in the total "
+                         "(probable QA/phantom scan or the user's choice).")
         if undated:
             verb = "is" if undated == 1 else "are"
             parts.append(f"{plural(undated, 'exam')} without a date {verb} listed in the table but not "

@@ -75,6 +75,8 @@ def make_rrdsr(
     route: Code = ("G-D101", "SRT", "Intravenous route"),
     implicit: bool = False,
     big_endian: bool = False,
+    height_cm: float | None = None,
+    weight_kg: float | None = None,
     **sr_kwargs: Any,
 ) -> Dataset:
     """A Radiopharmaceutical Radiation Dose SR (SOP 1.2.840.10008.5.1.4.1.1.88.68, TID 10021).
@@ -99,6 +101,9 @@ def make_rrdsr(
         private container when ``effective_dose_in_private_container``.
     start_datetime : str
         123003 Radiopharmaceutical Start DateTime.
+    height_cm, weight_kg : float or None
+        Patient Height (8302-2, LN, in cm) and Patient Weight (29463-7, LN, in kg)
+        in a Patient Characteristics container (TID 10023); omitted when None.
 
     Returns
     -------
@@ -141,6 +146,10 @@ def make_rrdsr(
         container(("113502", "DCM", "Radiopharmaceutical Administration"), admin),
         text(("121106", "DCM", "Comment"), "synthetic"),
     ]
+    characteristics = ([num(("8302-2", "LN", "Patient Height"), height_cm, "cm")] if height_cm is not None else []) \
+        + ([num(("29463-7", "LN", "Patient Weight"), weight_kg, "kg")] if weight_kg is not None else [])
+    if characteristics:
+        children.insert(-1, container(("121118", "DCM", "Patient Characteristics"), characteristics))
     return sr_document(
         patient, sop_class=RADIOPHARMACEUTICAL_RDSR,
         title=("113500", "DCM", "Radiopharmaceutical Radiation Dose Report"),
