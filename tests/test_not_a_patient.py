@@ -69,7 +69,7 @@ def test_qa_study_is_estimated_but_not_counted(library, capsys):
     assert main(["history", "PHY123"]) == 0
     assert "Cumulative effective dose: nothing counted: 1 exam not counted" in capsys.readouterr().out
     assert main(["patients"]) == 0
-    line = next(x for x in capsys.readouterr().out.splitlines() if "PHYSICS^CATPHAN" in x)
+    line = next(x for x in capsys.readouterr().out.splitlines() if "PHYSICS, CATPHAN" in x)
     assert "not counted" in line and "0.00 mSv" not in line
 
 

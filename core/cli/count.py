@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import sys
 
+from .terminal import terminal_print as print  # noqa: A001 - control characters escaped
+
 
 def add_parser(sub, common) -> None:
     """Register the ``count`` subcommand on ``sub`` (argparse subparsers)."""
     cnt = sub.add_parser("count", parents=[common],
                          help="count a study in its patient's total (--yes), leave it out (--no), "
                               "or follow the QA/phantom detection (--auto)")
-    cnt.add_argument("study_uid", metavar="STUDY_UID")
+    cnt.add_argument("study_uid", metavar="STUDY_UID", help="Study Instance UID of the exam (see history --json)")
     choice = cnt.add_mutually_exclusive_group(required=True)
     choice.add_argument("--yes", dest="counted", action="store_const", const=True,
                         help="count it, even a probable QA/phantom scan")
