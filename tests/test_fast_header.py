@@ -37,7 +37,11 @@ def _elements(ds: Dataset) -> list:
     for tag in list(ds._dict):
         # dcmread converts the character set, some file meta and undefined-length sequences
         # while reading (the fast reader keeps those sequences raw): compare what they convert to
-        converted = ds[tag]
+        try:
+            converted = ds[tag]
+        except Exception as exc:  # noqa: BLE001 - a damaged value both readers keep raw fails the same way
+            out.append((int(tag), "unreadable", type(exc).__name__))
+            continue
         out.append((int(tag), converted.VR, converted.is_undefined_length, repr(converted.value)))
     return out
 
