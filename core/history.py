@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
+from .dose.study import DoseFigures, EstimatePart, EventEstimate, ReferenceLevelFlag
 
 
 @dataclass
@@ -57,6 +57,8 @@ class ExamView:
     parts: list[EstimatePart] = field(default_factory=list)
     reported_effective_dose_msv: float | None = None
     series: list[SeriesView] = field(default_factory=list)
+    events: list[EventEstimate] = field(default_factory=list)  # per-event breakdown ([] for older estimates)
+    factor_status: str | None = None  # the weakest status of the factors behind the estimate
 
     @property
     def has_estimate(self) -> bool:

@@ -147,6 +147,8 @@ def exam_view(study: Study, series_counts: dict[int, int], birth_date: str | Non
         parts=list(est.parts) if est else [],
         reported_effective_dose_msv=est.reported_effective_dose_msv if est else None,
         series=series,
+        events=list(est.events) if est else [],
+        factor_status=est.factor_status if est else None,
     )
 
 

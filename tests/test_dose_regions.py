@@ -87,7 +87,7 @@ def test_unknown_code_and_topography_unknown_give_none():
                                                  ("ABDOMEN", "abdomen-pelvis", "abdomen"),
                                                  ("CSPINE", "spine", "cervical"), ("LSPINE", "spine", "lumbar"),
                                                  ("WHOLEBODY", "whole-body", ""), ("BREAST", "breast", ""),
-                                                 ("KNEE", "extremity", "")])
+                                                 ("KNEE", "extremity", "lower"), ("HAND", "extremity", "upper")])
 def test_body_part_examined(value, region, detail):
     found = body_part_region(value)
     assert (found.region, found.detail, found.basis) == (region, detail, "body-part")

@@ -158,6 +158,7 @@ class DoseRecord:
     image: ImageDose | None = None
     target_region_codes: list[Code] = field(default_factory=list)
     device: str | None = None  # manufacturer + model, for the record
+    procedure_description: str | None = None  # PerformedProcedureStepDescription (names the exam's region)
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

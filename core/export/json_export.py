@@ -19,6 +19,12 @@ def json_range(rng) -> list[float] | None:
     return [json_number(rng[0]), json_number(rng[1])] if rng else None
 
 
+def event_json(event) -> dict[str, Any]:
+    """One irradiation event of the per-event breakdown (figures rounded, null stays null)."""
+    return {k: (json_number(v) if isinstance(v, float) else json_range(v) if isinstance(v, tuple) else v)
+            for k, v in asdict(event).items()}
+
+
 def study_json(exam: ExamView) -> dict[str, Any]:
     dose = {k: (json_number(v) if isinstance(v, float) else v) for k, v in asdict(exam.dose).items()}
     out = {
@@ -42,6 +48,8 @@ def study_json(exam: ExamView) -> dict[str, Any]:
         "accession_number": exam.accession_number,
         "reported_effective_dose_msv": json_number(exam.reported_effective_dose_msv),
         "reference_levels": [asdict(f) for f in exam.reference_levels],
+        "factor_status": exam.factor_status,
+        "events": [event_json(e) for e in exam.events],
         "estimate_parts": [
             {**asdict(p), "range_msv": json_range(p.range_msv), "effective_dose_msv": json_number(p.effective_dose_msv)}
             for p in exam.parts
