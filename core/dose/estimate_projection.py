@@ -45,6 +45,8 @@ _DX_TYPICAL = {
     ("spine", "thoracic"): "radiography thoracic spine", ("spine", "lumbar"): "radiography lumbar spine",
     ("abdomen-pelvis", "abdomen"): "radiography abdomen", ("abdomen-pelvis", ""): "radiography abdomen",
     ("abdomen-pelvis", "pelvis"): "radiography pelvis/hip", ("head", ""): "radiography skull",
+    ("extremity", ""): "radiography other extremities", ("extremity", "lower"): "radiography other extremities",
+    ("extremity", "upper"): "radiography other extremities",
 }
 
 
