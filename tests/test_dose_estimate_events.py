@@ -80,6 +80,8 @@ def test_multi_region_procedure_sums_events_each_with_its_own_factor():
     assert est.effective_dose_range_msv[0] == A(low)
     assert est.factor_status == "proxy"  # the chest fluoroscopy row is borrowed from the heart
     assert "3 regions" in est.method
+    assert est.parts[0].inputs["effective_dose_by_region_msv"] == A(
+        {"chest": 3.0 * chest.value, "abdomen": 5.0 * abdomen.value, "lower limb": 4.0 * leg.value})
     assert sum(e.effective_dose_msv for e in est.events) == A(est.effective_dose_msv)
 
 

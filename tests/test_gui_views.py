@@ -196,3 +196,10 @@ def test_clinician_panel_says_when_no_breakdown_is_stored(qtbot):
     w.set_history(history)
     w.set_exam(exam)
     assert "No per-event breakdown stored" in w.plain_text()
+
+
+def test_clinician_panel_shows_a_multi_region_procedure_by_region():
+    from dosetrail.gui.widgets.clinician_panel import input_value_text
+
+    text = input_value_text("effective_dose_by_region_msv", {"chest": 0.9, "lower limb": 0.26})
+    assert text == "chest 0.9 mSv, lower limb 0.26 mSv"

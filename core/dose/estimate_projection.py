@@ -259,10 +259,16 @@ def _fill_part(result: ProjectionResult, res, context: Context, dap: float, sour
     part = result.part
     part.effective_dose_msv, part.range_msv = res.effective_dose_msv, res.range_msv
     regions: dict[str, int] = {}
+    per_region: dict[str, float] = {}
     for e in res.events:
-        regions[e.region or "unknown"] = regions.get(e.region or "unknown", 0) + 1
+        name = (e.region or "unknown").replace("_", " ")
+        regions[name] = regions.get(name, 0) + 1
+        if e.effective_dose_msv is not None:
+            per_region[name] = per_region.get(name, 0.0) + e.effective_dose_msv
     part.inputs = {"dap_gycm2": dap, "context": context.name + (f" ({context.variant})" if context.variant else ""),
                    "events": len(res.events), "regions": regions, "factor_status": result.factor_status}
+    if len(per_region) > 1:  # a multi-region procedure shows its parts
+        part.inputs["effective_dose_by_region_msv"] = per_region
     part.factor_reference = "; ".join(sorted({e.factor_source for e in res.events if e.factor_source}))
     if res.typical_exams and all(e.factor_unit != "mSv per Gy.cm2" for e in res.events):
         part.method, part.source = "typical value for exam type", SOURCE_TYPICAL

@@ -80,6 +80,8 @@ def _scalar_text(value: Any, unit: str = "") -> str:
 def input_value_text(key: str, value: Any) -> str:
     """One input's value as text with its unit; lists joined, records as ``k v`` pairs."""
     unit = input_unit(key)
+    if isinstance(value, dict) and unit and all(isinstance(v, (int, float)) for v in value.values()):
+        return ", ".join(f"{k} {_scalar_text(v, unit)}" for k, v in value.items())  # e.g. mSv per region
     if isinstance(value, dict):
         return _record_text(value)
     if isinstance(value, (list, tuple)):
