@@ -256,6 +256,7 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
             typical = _typical_part(region, source, warnings)
         if typical is not None:
             result.part = typical
+            result.factor_status = typical.inputs.get("status")
         else:
             warnings.append("no DLP for this CT: effective dose unknown")
         result.warnings = warnings
