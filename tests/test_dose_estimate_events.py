@@ -168,3 +168,32 @@ def test_child_ct_in_the_16_cm_phantom_without_region_stays_unknown():
     est = _ct("16", age=8.0)
     assert est.effective_dose_msv is None
     assert any("child's CT in the 16 cm phantom" in w for w in est.warnings)
+
+
+def _dx(**kwargs) -> StudyEstimate:
+    ds = synth.make_dx_image(**kwargs)
+    desc = kwargs.get("study_description")
+    return estimate(ds, modalities=("DX",), description=desc)
+
+
+def test_radiograph_region_from_the_anatomic_region_sequence_before_body_part_and_text():
+    est = _dx(dap_dgycm2=10.0, body_part="CHEST", anatomic_region=("T-D4000", "SNM3", "Abdomen"),
+              study_description="RX TORAX")
+    (event,) = est.events
+    assert (event.region, event.region_from, event.factor) == ("abdomen", "anatomic-region", 0.18)
+    assert est.effective_dose_msv == A(1.0 * 0.18)  # 10 dGy·cm² = 1 Gy·cm²
+
+
+def test_radiograph_region_from_body_part_then_description():
+    est = _dx(dap_dgycm2=10.0, body_part="LSPINE", study_description="RX TORAX")
+    assert [(e.region, e.region_from, e.factor) for e in est.events] == [("lumbar_spine", "body-part", 0.092)]
+    est = _dx(dap_dgycm2=10.0, body_part="", series_description="SERIE 1", study_description="RTG KLATKI PIERSIOWEJ")
+    assert [(e.region, e.region_from, e.factor) for e in est.events] == [("chest", "description", 0.16)]
+
+
+def test_knee_radiograph_keeps_the_knee_typical_value():
+    est = _dx(dap_dgycm2=1.0, body_part="KNEE", study_description="XR KNEE")
+    knee = factors.typical_dose("radiography knee")
+    assert est.effective_dose_msv == A(knee.msv)
+    assert est.factor_status == "check"
+    assert est.events[0].factor_unit.startswith("mSv per exam")

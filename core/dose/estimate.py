@@ -183,8 +183,12 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
         statuses.append(ct.factor_status)
     if nm_records or modalities & {"NM", "PT"}:
         events += nm_events
+    # Anatomic Region Sequence of the images; a report's anatomy codes that are not its events' own
+    anatomy = [c for r in records if r.image is not None for c in r.target_region_codes]
+    anatomy += [c for r in records if r.kind == "projection" and r.image is None for c in r.target_region_codes
+                if all(c != e.target_region for e in r.projection_events)]
     fallback = fallback_region(
-        [c for r in records if r.image is not None for c in r.target_region_codes],
+        anatomy,
         sorted({p for p in [s.body_part for s in inp.series] + [r.image.body_part for r in records
                                                                 if r.image is not None] if p}),
         texts)

@@ -147,7 +147,8 @@ class StudyEstimate:
         raw["dose"] = DoseFigures(**raw.get("dose", {}))
         raw["parts"] = [EstimatePart(**p) for p in raw.get("parts", [])]
         raw["reference_levels"] = [ReferenceLevelFlag(**f) for f in raw.get("reference_levels", [])]
-        raw["events"] = [EventEstimate(**e) for e in raw.get("events", [])]
+        known = EventEstimate.__dataclass_fields__
+        raw["events"] = [EventEstimate(**{k: v for k, v in e.items() if k in known}) for e in raw.get("events", [])]
         for e in raw["events"]:
             if e.effective_dose_range_msv:
                 e.effective_dose_range_msv = tuple(e.effective_dose_range_msv)

@@ -299,6 +299,7 @@ def make_dx_image(
     patient_age: str | None = None,
     manufacturer: str = "SYNTH MEDICAL",
     accession_number: str = "",
+    anatomic_region: Code | None = None,
 ) -> Dataset:
     """A DX (or CR) radiograph with its header dose.
 
@@ -313,6 +314,8 @@ def make_dx_image(
         CR uses Computed Radiography Image Storage.
     presentation_intent : {"FOR PRESENTATION", "FOR PROCESSING"}
         DX only: SOP class and (0008,0068).
+    anatomic_region : Code or None
+        (0008,2218) Anatomic Region Sequence, e.g. ``("T-D4000", "SNM3", "Abdomen")``.
 
     Returns
     -------
@@ -333,6 +336,8 @@ def make_dx_image(
         ds.ImageType = ["ORIGINAL", "PRIMARY", ""]
     ds.ViewPosition = view
     ds.ViewCodeSequence = code_seq(*_view_code(view))
+    if anatomic_region is not None:
+        ds.AnatomicRegionSequence = code_seq(*anatomic_region)
     if kvp is not None:
         ds.KVP = f"{kvp:g}"
     ds.ExposureTime = 10
