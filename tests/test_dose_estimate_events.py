@@ -197,3 +197,26 @@ def test_knee_radiograph_keeps_the_knee_typical_value():
     assert est.effective_dose_msv == A(knee.msv)
     assert est.factor_status == "check"
     assert est.events[0].factor_unit.startswith("mSv per exam")
+
+
+def test_events_without_dap_are_listed_and_the_total_is_counted_once():
+    events = [dict(dap_gycm2=2.0, region_code=synth.target_region("abdomen", "SRT")),
+              dict(dap_gycm2=None, region_code=synth.target_region("abdomen", "SRT"))]
+    ds = synth.make_projection_rdsr(kind="RF", events=events, accumulated=dict(dap_total_gycm2=5.0))
+    est = estimate(ds)
+    assert est.dose.dap_gycm2 == A(5.0)
+    assert est.effective_dose_msv == A(5.0 * 0.26)
+    listed = [e for e in est.events if e.kind != "accumulated"]
+    (total,) = [e for e in est.events if e.kind == "accumulated"]
+    assert {e.uid for e in listed} == {ev["event_uid"] for ev in events}
+    assert all(e.effective_dose_msv is None and e.factor is None for e in listed)
+    assert (total.region, total.dap_gycm2, total.factor) == ("abdomen", A(5.0), 0.26)
+    assert any("1 of 2 events give no DAP" in w for w in est.warnings)
+
+
+def test_a_total_beyond_the_events_is_estimated_as_an_accumulated_rest():
+    events = [dict(dap_gycm2=2.0, region_code=synth.target_region("chest", "SRT"))]
+    ds = synth.make_projection_rdsr(kind="RF", events=events, accumulated=dict(dap_total_gycm2=3.0))
+    est = estimate(ds)
+    assert [(e.kind, e.dap_gycm2) for e in est.events] == [("fluoroscopy", A(2.0)), ("accumulated", A(1.0))]
+    assert est.effective_dose_msv == A(3.0 * 0.30)

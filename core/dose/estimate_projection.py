@@ -189,7 +189,8 @@ def _raw_events(group: str, source: str, chosen: list[DoseRecord], fallback: Pro
         if raw:
             notes.append(f"{len(raw) - len(daps)} of {len(raw)} events give no DAP: the total DAP is estimated "
                          f"as one, with the events' most frequent region")
-        return [RawEvent(None, "accumulated", region, total)], total, notes
+        listed = [RawEvent(e.uid, e.kind, e.region, e.dap_gycm2, e.dose_rp_gy, counted=False) for e in raw]
+        return listed + [RawEvent(None, "accumulated", region, total)], total, notes
     covered = math.fsum(sorted(daps))
     if total > covered * 1.05:
         by_region: dict[str, float] = {}
@@ -240,9 +241,8 @@ def estimate_dap_part(group: str, records: list[DoseRecord], region: RegionResul
     result = ProjectionResult(EstimatePart(group, "DAP x coefficient per irradiation event", None, None, source),
                               dap_gycm2=dap)
     if dap is not None:
-        with_dap = [e for e in raw if e.dap_gycm2 is not None]
-        context = exam_context(group, texts, [e.region.region for e in with_dap])
-        res = estimate_events(with_dap, context, age)
+        context = exam_context(group, texts, [e.region.region for e in raw if e.dap_gycm2 is not None])
+        res = estimate_events(raw, context, age)
         warnings += res.warnings
         result.events = res.events
         result.factor_status = weakest_status(e.factor_status for e in res.events)

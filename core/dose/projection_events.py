@@ -44,6 +44,7 @@ class RawEvent:
     region: ProjectionRegion
     dap_gycm2: float | None = None
     dose_rp_gy: float | None = None
+    counted: bool = True  # False: listed only (its DAP is inside an accumulated total counted instead)
 
 
 @dataclass
@@ -155,7 +156,7 @@ def estimate_events(raw: list[RawEvent], context: Context, age: float | None) ->
     Parameters
     ----------
     raw : list of RawEvent
-        Every event with a DAP (an event without one cannot be estimated).
+        Every event; those without a DAP or not ``counted`` are listed only.
     context : Context
         The exam's context.
     age : float or None
@@ -167,6 +168,7 @@ def estimate_events(raw: list[RawEvent], context: Context, age: float | None) ->
         ``effective_dose_msv`` is None when any event has no estimate.
     """
     out = EventsResult()
+    counted: list[EventEstimate] = []
     unknown = 0
     typical_groups: dict[str, list[EventEstimate]] = {}
     for ev in raw:
@@ -178,8 +180,9 @@ def estimate_events(raw: list[RawEvent], context: Context, age: float | None) ->
         est = EventEstimate(ev.uid, ev.kind, region.region, region.region_from, dap_gycm2=ev.dap_gycm2,
                             dose_rp_gy=ev.dose_rp_gy)
         out.events.append(est)
-        if ev.dap_gycm2 is None:
+        if ev.dap_gycm2 is None or not ev.counted:
             continue
+        counted.append(est)
         row, warnings, is_unknown = choose_factor(region.region, context, age)
         out.warnings += warnings
         if row is None:
@@ -213,9 +216,9 @@ def estimate_events(raw: list[RawEvent], context: Context, age: float | None) ->
     if unknown:
         row = next(f for f in dap_factors() if f.region == UNKNOWN_ROW)
         lo, hi = row.range_msv_per_gycm2
-        out.warnings.append(f"region unknown for {unknown} of {len(raw)} events: the unknown-trunk factor "
+        out.warnings.append(f"region unknown for {unknown} of {len(counted)} events: the unknown-trunk factor "
                             f"{row.value:g} mSv/Gy·cm² (range {lo:g}-{hi:g}) is used")
-    with_dap = [e for e in out.events if e.dap_gycm2 is not None]
+    with_dap = counted
     if with_dap and all(e.effective_dose_msv is not None for e in with_dap):
         out.effective_dose_msv = math.fsum(sorted(e.effective_dose_msv for e in with_dap))
         out.range_msv = (math.fsum(sorted(e.effective_dose_range_msv[0] for e in with_dap)),
