@@ -95,6 +95,8 @@ def test_projection_study_region_factor_status_range(openrem_dir, studies, name,
     assert s["effective_dose_msv"] == A(_events_total(s), rel=1e-4, abs=1e-5)
     assert s["effective_dose_range_msv"] == A([covered * rng[0], covered * rng[1]], rel=1e-4, abs=1e-5)
     assert s["factor_status"] == status
+    if region == "heart":
+        assert s["body_region"] == "cardiac"
     if region is None:
         assert any("region unknown" in w and "unknown-trunk" in w for w in s["warnings"])
 

@@ -107,6 +107,7 @@ def test_cardiology_words_make_chest_events_heart(text):
     (event,) = est.events
     assert (event.region, event.factor, event.factor_status) == ("heart", 0.30, "verified")
     assert est.effective_dose_range_msv == A((1.6, 4.0))
+    assert est.body_region == "cardiac"  # the study coded chest is a cath-lab exam
 
 
 @pytest.mark.parametrize("age,group,value", [(0.2, "0-0.5y", 3.7), (3.0, "1y", 1.9), (7.0, "5y", 1.0),

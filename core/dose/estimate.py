@@ -221,6 +221,7 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     est.dose = dose
     est.parts = parts
     est.events = events
+    est.body_region = _projection_body_region(est.body_region, parts, events)
     est.factor_status = weakest_status(statuses)
     est.factor_set = _factor_set_label(parts, settings.factor_set if used_k else None)
     used_sources = {p.source for p in parts if p.effective_dose_msv is not None}
@@ -243,6 +244,31 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     warnings += check_effective(est.effective_dose_msv)
     est.warnings = list(dict.fromkeys(warnings))
     return est
+
+
+# DAP-factor region of projection events -> study region vocabulary
+_EVENT_TO_STUDY = {"head": "head", "neck": "neck", "chest": "chest", "heart": "cardiac", "abdomen": "abdomen-pelvis",
+                   "pelvis": "abdomen-pelvis", "cervical_spine": "spine", "thoracic_spine": "spine",
+                   "lumbar_spine": "spine", "spine": "spine", "upper_limb": "extremity", "lower_limb": "extremity",
+                   "limb": "extremity", "breast": "breast", "trunk": "chest-abdomen-pelvis"}
+
+
+def _projection_body_region(current: str | None, parts: list[EstimatePart], events: list[EventEstimate]) -> str | None:
+    """A radiography/fluoroscopy study's region from its events when the study's own says less.
+
+    Only for studies whose parts are all DX/RF/XA: events that all name one
+    region fill an unknown region, and a cath-lab exam coded chest becomes
+    cardiac.
+    """
+    if not parts or any(p.modality not in ("DX", "RF", "XA") for p in parts):
+        return current
+    named = {_EVENT_TO_STUDY.get(e.region or "") for e in events if e.region}
+    if len(named) != 1 or None in named:
+        return current
+    (found,) = named
+    if current is None or (current == "chest" and found == "cardiac"):
+        return found
+    return current
 
 
 # Every estimate names the set of factors behind it (the citations are in the parts).
