@@ -150,3 +150,11 @@ def test_projection_region_none_without_anatomy(text):
     from dosetrail.core.dose.projection_regions import text_dap_region
 
     assert text_dap_region(text) is None
+
+
+def test_leg_run_off_names_the_legs_for_projection_only():
+    from dosetrail.core.dose.projection_regions import text_dap_region
+
+    # a fluoroscopic run-off is lower-limb angiography; a CT run-off also covers abdomen and pelvis
+    assert text_dap_region("ANGIO RUN OFF") == "lower_limb"
+    assert text_region("CTA RUN OFF") is None

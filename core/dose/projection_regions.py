@@ -19,7 +19,7 @@ from typing import Iterable
 
 from .factors import normalise_scheme, region_codes
 from .records import Code
-from .region_words import CARDIOLOGY, INTERVENTIONAL, PCI, UROLOGY
+from .region_words import CARDIOLOGY, INTERVENTIONAL, PCI, PROJECTION_LOWER_LIMB, UROLOGY
 from .regions import RegionResult, body_part_region, code_region, normalise_text, text_region
 
 # region_codes.csv vocabulary -> DAP-factor region (None: says nothing about where)
@@ -48,6 +48,7 @@ _CARDIOLOGY = re.compile(_W.format(CARDIOLOGY))
 _PCI = re.compile(_W.format(PCI))
 _UROLOGY = re.compile(_W.format(UROLOGY))
 _INTERVENTIONAL = re.compile(_W.format(INTERVENTIONAL))
+_LEG_ANGIO = re.compile(_W.format(PROJECTION_LOWER_LIMB))
 
 FROM_CODE = "target-region-code"
 FROM_ANATOMY = "anatomic-region"
@@ -94,6 +95,8 @@ def body_part_dap_region(body_part: str | None) -> str | None:
 
 def text_dap_region(text: str | None) -> str | None:
     """DAP-factor region named by a description in any supported language, or None."""
+    if text and _LEG_ANGIO.search(normalise_text(text)):
+        return "lower_limb"
     return _from_study_region(text_region(text))
 
 

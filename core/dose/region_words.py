@@ -37,8 +37,8 @@ EXTRA_TERMS: dict[str, str] = {
               r"HYSTEROSALPING\w*|UAE|UTERINE ARTER\w*|CYSTOGRA\w*|MCU|VCUG|MICTIE\w*|URETHROGRA\w*|"
               r"BLAAS|BLASA|BLAERE|VIRTSARAKKO|PECHERZ\w*",
     "lower_limb": r"KNEES?|ANKLES?|FOOT|FEET|FEMUR|TIBIA|FIBULA|LEGS?|LOWER LIMBS?|LOWER EXTREMIT\w*|CALF|THIGH|"
-                  r"RUN ?OFF|LEG ANGIO\w*|PERIPHERAL ANGIO\w*|FEMORAL ANGIO\w*|FEMOROPOPLIT\w*|POPLIT\w*|"
-                  r"BEEN|BENEN|KNIE|ENKEL|VOET|BEENANGIO\w*|BEN|KNA|FOT|FOTLED|KNAE|FOD|ANKEL|KNE|"
+                  r"LEG ANGIO\w*|POPLIT\w*|"
+                  r"BEEN|BENEN|KNIE|ENKEL|VOET|BEN|KNA|FOT|FOTLED|KNAE|FOD|ANKEL|KNE|"
                   r"ALARAAJ\w*|POLVI\w*|NILKK\w*|JALKA\w*|JALKATER\w*|REISI\w*|NOGA|NOGI|PERONE|KOLAN\w*|STOPA|STOPY|"
                   r"UDO|KOSTK\w*|KONCZYN\w* DOLN\w*|RODILLAS?|TOBILLOS?|PIES?|CALCANE\w*|GENOU|CHEVILLE|PIED|"
                   r"KNIEGELENK|SPRUNGGELENK|FUSS|OBERSCHENKEL|UNTERSCHENKEL|BEIN\w*|GINOCCHIO|CAVIGLIA|PIEDE|"
@@ -52,6 +52,11 @@ EXTRA_TERMS: dict[str, str] = {
     "limb": r"EXTREMIT(?:Y|IES|AT|ATEN|E|A)|EXTREMIDAD(?:ES)?|EXTREMITAT|MIEMBROS?|LIMBS?|LEDEMATEN|LEDEMAAT|"
             r"EXTREMITET\w*|EKSTREMITET\w*|RAAJA\w*|RAAJOJEN|KONCZYN\w*|ARTHRO\w*|ARTRO\w*|FEMORAL",
 }
+
+#: Leg angiography words read only for projection exams: on a CT the same words
+#: (run-off, peripheral angiography) cover the abdomen and pelvis too.
+PROJECTION_LOWER_LIMB = (r"RUN ?OFF|PERIPHERAL ANGIO\w*|FEMORAL ANGIO\w*|FEMOROPOPLIT\w*|BEENANGIO\w*|"
+                         r"ANGIO\w* (?:OF THE |DER |VAN DE )?(?:LEGS?|BEINE|BENEN)")
 
 #: Words that make a fluoroscopy exam cardiology (cath lab) rather than general fluoroscopy.
 CARDIOLOGY = (r"CARDIAC|HEART|CORONAR\w*|CORONARIOGRAF\w*|CARDIO\w*|KARDIO\w*|KORONAR\w*|HERZ\w*|"
