@@ -158,3 +158,8 @@ def test_leg_run_off_names_the_legs_for_projection_only():
     # a fluoroscopic run-off is lower-limb angiography; a CT run-off also covers abdomen and pelvis
     assert text_dap_region("ANGIO RUN OFF") == "lower_limb"
     assert text_region("CTA RUN OFF") is None
+
+
+@pytest.mark.parametrize("text", ["CT AORTIC ANEURYSM", "CT FISTULA"])
+def test_procedure_words_that_name_no_single_region_stay_unknown(text):
+    assert text_region(text) is None
