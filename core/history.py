@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
+from .dose.study import DoseFigures, EstimatePart, EventEstimate, ReferenceLevelFlag
 
 
 @dataclass
@@ -66,6 +66,8 @@ class ExamView:
     not_counted_reason: str | None = None
     test_object: str | None = None
     count_override: bool | None = None
+    events: list[EventEstimate] = field(default_factory=list)  # per-event breakdown ([] for older estimates)
+    factor_status: str | None = None  # the weakest status of the factors behind the estimate
 
     @property
     def has_estimate(self) -> bool:

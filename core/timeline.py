@@ -169,6 +169,8 @@ def exam_view(study: Study, series_counts: dict[int, int], birth_date: str | Non
         not_counted_reason=not_counted_reason,
         test_object=study.test_object,
         count_override=study.count_in_total,
+        events=list(est.events) if est else [],
+        factor_status=est.factor_status if est else None,
     )
 
 

@@ -142,6 +142,7 @@ def test_ct_without_dose_data_uses_flagged_typical_value():
     assert est.effective_dose_msv == typical.msv
     assert est.sources == ["typical-value"]
     assert est.method == "typical value for exam type"
+    assert est.factor_status == typical.status == "secondary"
     assert any("typical value for CT head" in w for w in est.warnings)
 
 

@@ -115,3 +115,33 @@ def test_factor_set_switch_changes_ct_dose_by_ratio_of_factors(region_code, k_re
     assert icrp.effective_dose_msv / aapm.effective_dose_msv == pytest.approx(ratio)
     assert aapm.factor_set == "AAPM-96" and icrp.factor_set == "ICRP-103-NCI"
     assert "ICRP-103-NCI" in icrp.parts[0].factor_reference
+
+
+def test_limb_radiography_typical_values_pinned():
+    rows = {e: factors.typical_dose(f"radiography {e}") for e in ("shoulder", "knee", "other extremities")}
+    assert {e: (t.msv, t.status, t.column) for e, t in rows.items()} == {
+        "shoulder": (0.01, "check", "mettler2008_msv"), "knee": (0.005, "check", "mettler2008_msv"),
+        "other extremities": (0.001, "check", "mettler2008_msv")}
+
+
+def test_dap_factor_ranges_follow_the_status():
+    for row in factors.dap_factors():
+        lo, hi = row.range_msv_per_gycm2
+        assert lo <= row.value <= hi, row
+        assert row.source and row.status in ("verified", "secondary", "proxy"), row
+        if row.status != "verified":
+            assert lo <= row.value / 2 + 1e-12 and hi >= row.value * 2 - 1e-12, row
+    heart = factors.dap_factor("heart", "cardiology")
+    assert (heart.value, heart.range_msv_per_gycm2, heart.status) == (0.30, (0.16, 0.40), "verified")
+    unknown = factors.dap_factor("unknown-trunk", "any")
+    assert (unknown.value, unknown.range_msv_per_gycm2, unknown.status) == (0.26, (0.065, 0.57), "proxy")
+    assert factors.status_range(0.2, 0.15, 0.25, "verified") == (0.15, 0.25)
+    assert factors.status_range(0.2, 0.15, 0.25, "secondary") == (0.1, 0.4)
+
+
+def test_region_codes_every_generation():
+    codes = factors.region_codes()
+    assert codes[("SRT", "T-D3000")].region == "chest"
+    assert codes[("SCT", "51185008")].region == "chest"
+    assert codes[("SCT", "816094009")].region == "chest"
+    assert codes[("SRT", "T-D0010")].region == "whole_body"

@@ -87,7 +87,7 @@ def test_unknown_code_and_topography_unknown_give_none():
                                                  ("ABDOMEN", "abdomen-pelvis", "abdomen"),
                                                  ("CSPINE", "spine", "cervical"), ("LSPINE", "spine", "lumbar"),
                                                  ("WHOLEBODY", "whole-body", ""), ("BREAST", "breast", ""),
-                                                 ("KNEE", "extremity", "")])
+                                                 ("KNEE", "extremity", "lower"), ("HAND", "extremity", "upper")])
 def test_body_part_examined(value, region, detail):
     found = body_part_region(value)
     assert (found.region, found.detail, found.basis) == (region, detail, "body-part")
@@ -101,3 +101,65 @@ def test_combine_regions():
     assert combine_regions([head, neck]).region == "head-neck"
     assert combine_regions([chest, chest, head]).region == "chest"
     assert combine_regions([]) is None
+
+
+# Dutch, Swedish, Danish, Norwegian, Finnish, Polish: every region and cardiology; procedure words that name a region
+MORE_LANGUAGES = {
+    # Dutch
+    "CT HOOFD": "head", "THORAX": "chest", "BUIK OVERZICHT": "abdomen", "BEKKEN": "pelvis",
+    "WERVELKOLOM LUMBAAL": "lumbar_spine", "CWK": "cervical_spine", "KNIE LINKS": "lower_limb",
+    "POLS RECHTS": "upper_limb", "HALS": "neck", "HARTKATHETERISATIE": "heart",
+    "Functieonderzoek t.b.v. HCK": "heart", "LONGEN": "chest", "SCHOUDER": "upper_limb", "ENKEL": "lower_limb",
+    # Swedish
+    "DT HJÄRNA": "head", "LUNGOR": "chest", "BUK": "abdomen", "BÄCKEN": "pelvis", "LÄNDRYGG": "lumbar_spine",
+    "HALSRYGG": "cervical_spine", "BRÖSTRYGG": "thoracic_spine", "KNÄ": "lower_limb", "HANDLED": "upper_limb",
+    "HJÄRTA": "heart", "KRANSKÄRLSRÖNTGEN": "heart", "SKÖLDKÖRTEL": "neck",
+    # Danish
+    "HOVED": "head", "BRYSTKASSE": "chest", "MAVE": "abdomen", "BÆKKEN": "pelvis", "LÆNDERYG": "lumbar_spine",
+    "KNÆ": "lower_limb", "SKULDER": "upper_limb", "HJERTE": "heart", "KAG": "heart",
+    # Norwegian
+    "HODE": "head", "LUNGER": "chest", "MAGE": "abdomen", "HOFTE": "pelvis", "KORSRYGG": "lumbar_spine",
+    "KNE": "lower_limb", "HÅND": "upper_limb", "HJERTEKATETERISERING": "heart",
+    # Finnish
+    "PÄÄN TT": "head", "KEUHKOT": "chest", "VATSA": "abdomen", "LANTIO": "pelvis", "LANNERANKA": "lumbar_spine",
+    "KAULARANKA": "cervical_spine", "RINTARANKA": "thoracic_spine", "POLVI": "lower_limb", "RANNE": "upper_limb",
+    "SEPELVALTIMOIDEN VARJOAINEKUVAUS": "heart", "SYDÄN": "heart", "liuotushoidon raajojen": "limb",
+    "ALARAAJOJEN ANGIOGRAFIA": "lower_limb", "YLÄRAAJA": "upper_limb", "KAULA": "neck",
+    # Polish
+    "TK GŁOWY": "head", "RTG KLATKI PIERSIOWEJ": "chest", "JAMY BRZUSZNEJ": "abdomen", "MIEDNICY": "pelvis",
+    "KRĘGOSŁUP LĘDŹWIOWY": "lumbar_spine", "KRĘGOSŁUP SZYJNY": "cervical_spine",
+    "KRĘGOSŁUP PIERSIOWY": "thoracic_spine", "KOLANO": "lower_limb", "NADGARSTEK": "upper_limb",
+    "KORONAROGRAFIA": "heart", "SERCE": "heart", "TARCZYCA": "neck", "ANGIOGRAFIA KOŃCZYN DOLNYCH": "lower_limb",
+    # procedure words that name a region
+    "CORONARY ANGIOGRAPHY": "heart", "PCI RCA": "heart", "PACEMAKER": "heart", "LEG ANGIOGRAPHY": "lower_limb",
+    "ERCP": "abdomen", "BARIUM MEAL": "abdomen", "BARIUM SWALLOW": "chest", "HSG": "pelvis",
+    "NEPHROSTOMY": "abdomen", "CEREBRAL ANGIOGRAPHY": "head", "EVAR": "abdomen", "RUN OFF": "lower_limb",
+    "FISTULOGRAM ARM": "upper_limb",
+}
+
+
+@pytest.mark.parametrize("text,region", sorted(MORE_LANGUAGES.items()))
+def test_projection_region_in_more_languages_and_procedure_words(text, region):
+    from dosetrail.core.dose.projection_regions import text_dap_region
+
+    assert text_dap_region(text) == region
+
+
+@pytest.mark.parametrize("text", ["hardware removal", "Z_Physics Test", "AEC", "NOG EEN KEER", "EXPLORACION"])
+def test_projection_region_none_without_anatomy(text):
+    from dosetrail.core.dose.projection_regions import text_dap_region
+
+    assert text_dap_region(text) is None
+
+
+def test_leg_run_off_names_the_legs_for_projection_only():
+    from dosetrail.core.dose.projection_regions import text_dap_region
+
+    # a fluoroscopic run-off is lower-limb angiography; a CT run-off also covers abdomen and pelvis
+    assert text_dap_region("ANGIO RUN OFF") == "lower_limb"
+    assert text_region("CTA RUN OFF") is None
+
+
+@pytest.mark.parametrize("text", ["CT AORTIC ANEURYSM", "CT FISTULA"])
+def test_procedure_words_that_name_no_single_region_stay_unknown(text):
+    assert text_region(text) is None

@@ -155,3 +155,51 @@ def test_clinician_panel_shows_inputs_readably(qtbot):
     assert input_label("some_new_total_mgy") == "some new total"
     assert input_value_text("k_region", ["chest", "head"]) == "chest, head"
     assert input_value_text("exposures", None) == "not given"
+
+
+def test_clinician_panel_shows_the_per_event_breakdown_as_a_table(qtbot):
+    from dosetrail.core.dose.study import EventEstimate
+
+    history = build_history()
+    exam = next(e for e in history.exams if e.has_estimate)
+    exam.factor_status = "proxy"
+    exam.events = [
+        EventEstimate("1.2.3.4.5.6.7.8.9.10.11.12", "fluoroscopy", "heart", "target-region-code", dap_gycm2=12.5,
+                      dose_rp_gy=0.21, factor=0.30, factor_unit="mSv per Gy.cm2", factor_status="verified",
+                      factor_source="heart cardiology adult: Brambilla M et al. Phys Med 2017",
+                      effective_dose_msv=3.75),
+        EventEstimate(None, "accumulated", None, "unknown", dap_gycm2=1.0, factor=0.26,
+                      factor_unit="mSv per Gy.cm2", factor_status="proxy",
+                      factor_source="unknown-trunk any adult: spans every adult trunk and limb factor",
+                      effective_dose_msv=0.26),
+    ]
+    w = ClinicianPanel()
+    qtbot.addWidget(w)
+    w.set_history(history)
+    w.set_exam(exam)
+    text = w.plain_text()
+    assert "Irradiation events (2)" in text and "Factor status" in text
+    assert "heart (target-region-code)" in text and "unknown (unknown)" in text
+    assert "DAP 12.5 Gy·cm², dose at RP 0.21 Gy" in text
+    assert "0.3 mSv per Gy·cm²" in text and "verified" in text and "proxy" in text
+    assert "[1] heart cardiology adult: Brambilla" in text and "[2] unknown-trunk" in text
+    assert "3.75 mSv" in text
+    assert w.text.document().toHtml().count("<tr") >= 3  # a table, a row per event
+
+
+def test_clinician_panel_says_when_no_breakdown_is_stored(qtbot):
+    history = build_history()
+    exam = next(e for e in history.exams if e.has_estimate)
+    exam.events = []
+    w = ClinicianPanel()
+    qtbot.addWidget(w)
+    w.set_history(history)
+    w.set_exam(exam)
+    assert "No per-event breakdown stored" in w.plain_text()
+
+
+def test_clinician_panel_shows_a_multi_region_procedure_by_region():
+    from dosetrail.gui.widgets.clinician_panel import input_value_text
+
+    text = input_value_text("effective_dose_by_region_msv", {"chest": 0.9, "lower limb": 0.26})
+    assert text == "chest 0.9 mSv, lower limb 0.26 mSv"

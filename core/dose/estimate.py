@@ -16,11 +16,12 @@ from .dedupe import canonical_records
 from .estimate_ct import estimate_ct, main_scans
 from .estimate_nm import estimate_nm
 from .estimate_projection import estimate_dap_part, estimate_mg, group_of
+from .projection_regions import fallback_region
 from .plausibility import check_effective
 from .records import (SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_RDSR, SOURCE_RRDSR, SOURCE_TYPICAL,
                       DoseRecord)
 from .regions import RegionResult, body_part_region, code_region, combine_regions, first_text_region
-from .study import DoseFigures, EstimatePart, StudyDoseInput, StudyEstimate
+from .study import DoseFigures, EstimatePart, EventEstimate, StudyDoseInput, StudyEstimate, weakest_status
 from .uncertainty import sum_ranges
 
 IONISING = {"CT", "NM", "PT", "MG", "DX", "CR", "PX", "IO", "RF", "XA", "RG", "DXA", "BMD", "BI"}
@@ -51,6 +52,7 @@ def is_ionising(modalities: set[str], records: list[DoseRecord]) -> bool | None:
 def _texts(inp: StudyDoseInput, records: list[DoseRecord]) -> list[str]:
     texts = [inp.description]
     texts += [s.description for s in inp.series] + [s.protocol_name for s in inp.series]
+    texts += [rec.procedure_description for rec in records]
     for rec in records:
         if rec.image is not None:
             texts += [rec.image.series_description, rec.image.protocol_name]
@@ -135,6 +137,9 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     dose = DoseFigures()
     texts = _texts(inp, records)
     used_k = False
+    events: list[EventEstimate] = []  # per-event breakdown, CT then NM then projection
+    statuses: list[str | None] = []  # status of every factor used
+    nm_events: list[EventEstimate] = []
 
     ct_records = [r for r in records if r.kind == "ct"]
     if ct_records or "CT" in modalities:
@@ -152,6 +157,14 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
         nm = estimate_nm(nm_records, modalities, settings.default_uncertainty)
         parts.append(nm.part)
         measured.append((nm.part, nm.activity_mbq is not None))
+        nm_inputs = nm.part.inputs.get("administrations", [])
+        nm_events = [EventEstimate(None, "administration", None, "unknown", factor=a["msv_per_mbq"],
+                                   factor_unit="mSv per MBq", factor_status=a.get("status"),
+                                   factor_source=f"{a['radiopharmaceutical']}: {a.get('source', '')}",
+                                   effective_dose_msv=a["activity_mbq"] * a["msv_per_mbq"],
+                                   administered_activity_mbq=a["activity_mbq"]) for a in nm_inputs]
+        if nm.part.effective_dose_msv is not None:
+            statuses += [e.factor_status for e in nm_events]
         warnings += nm.warnings
         dose.administered_activity_mbq, dose.radiopharmaceutical = nm.activity_mbq, nm.radiopharmaceutical
         est.reported_effective_dose_msv = nm.reported_msv
@@ -165,13 +178,33 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
         if group:
             groups.setdefault(group, [])
     daps: list[float] = []
+    if ct_records or "CT" in modalities:
+        events += ct.events_detail
+        statuses.append(ct.factor_status)
+    if nm_records or modalities & {"NM", "PT"}:
+        events += nm_events
+    # Anatomic Region Sequence of the images; a report's anatomy codes that are not its events' own
+    anatomy = [c for r in records if r.image is not None for c in r.target_region_codes]
+    anatomy += [c for r in records if r.kind == "projection" and r.image is None for c in r.target_region_codes
+                if all(c != e.target_region for e in r.projection_events)]
+    fallback = fallback_region(
+        anatomy,
+        sorted({p for p in [s.body_part for s in inp.series] + [r.image.body_part for r in records
+                                                                if r.image is not None] if p}),
+        texts)
     for group in sorted(groups, key=PART_ORDER.index):
         if group == "MG":
             res = estimate_mg(groups[group], settings.default_uncertainty)
             dose.agd_mgy = res.agd_mgy
+            if res.part.effective_dose_msv is not None:
+                statuses.append(res.part.inputs.get("status", "verified"))
+            events += res.events
         else:
             res = estimate_dap_part(group, groups[group], region, texts, settings.default_uncertainty,
-                                    adult=inp.age_years is None or inp.age_years >= 18)
+                                    adult=inp.age_years is None or inp.age_years >= 18, age=inp.age_years,
+                                    fallback=fallback)
+            events += res.events
+            statuses.append(res.factor_status)
         if res.dap_gycm2 is not None:
             daps.append(res.dap_gycm2)
         parts.append(res.part)
@@ -187,6 +220,9 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
             part.method = "not estimated"
     est.dose = dose
     est.parts = parts
+    est.events = events
+    est.body_region = _projection_body_region(est.body_region, parts, events)
+    est.factor_status = weakest_status(statuses)
     est.factor_set = _factor_set_label(parts, settings.factor_set if used_k else None)
     used_sources = {p.source for p in parts if p.effective_dose_msv is not None}
     for part, has_figures in measured:
@@ -208,6 +244,31 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     warnings += check_effective(est.effective_dose_msv)
     est.warnings = list(dict.fromkeys(warnings))
     return est
+
+
+# DAP-factor region of projection events -> study region vocabulary
+_EVENT_TO_STUDY = {"head": "head", "neck": "neck", "chest": "chest", "heart": "cardiac", "abdomen": "abdomen-pelvis",
+                   "pelvis": "abdomen-pelvis", "cervical_spine": "spine", "thoracic_spine": "spine",
+                   "lumbar_spine": "spine", "spine": "spine", "upper_limb": "extremity", "lower_limb": "extremity",
+                   "limb": "extremity", "breast": "breast", "trunk": "chest-abdomen-pelvis"}
+
+
+def _projection_body_region(current: str | None, parts: list[EstimatePart], events: list[EventEstimate]) -> str | None:
+    """A radiography/fluoroscopy study's region from its events when the study's own says less.
+
+    Only for studies whose parts are all DX/RF/XA: events that all name one
+    region fill an unknown region, and a cath-lab exam coded chest becomes
+    cardiac.
+    """
+    if not parts or any(p.modality not in ("DX", "RF", "XA") for p in parts):
+        return current
+    named = {_EVENT_TO_STUDY.get(e.region or "") for e in events if e.region}
+    if len(named) != 1 or None in named:
+        return current
+    (found,) = named
+    if current is None or (current == "chest" and found == "cardiac"):
+        return found
+    return current
 
 
 # Every estimate names the set of factors behind it (the citations are in the parts).

@@ -14,7 +14,7 @@ from .factors import ADULT_AGE, KFactor, drl_row, k_factor, typical_dose
 from .plausibility import check_ctdivol, check_event_dlp
 from .records import SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_RDSR, SOURCE_TYPICAL, CTEvent, DoseRecord
 from .regions import RegionResult, code_region
-from .study import EstimatePart, ReferenceLevelFlag
+from .study import EstimatePart, EventEstimate, ReferenceLevelFlag, weakest_status
 from .uncertainty import factor_range, relative_range
 
 PHANTOM_WARNING = ("paediatric k-factors assume CTDIvol measured in the 16 cm phantom, but this child's CT "
@@ -76,6 +76,33 @@ class CTResult:
     warnings: list[str] = field(default_factory=list)
     flags: list[ReferenceLevelFlag] = field(default_factory=list)
     used_k: bool = False
+    events_detail: list[EventEstimate] = field(default_factory=list)
+    factor_status: str | None = None
+
+
+K_UNIT = "mSv per mGy.cm"
+_CT_KINDS = {"spiral": "CT helical", "sequenced": "CT axial", "stationary": "CT axial", "localizer": "CT localizer"}
+_FROM_BASIS = {"code": "target-region-code", "body-part": "body-part", "text": "description"}
+PHANTOM_REGION = {16: ("head", "head"), 32: ("trunk", "chest-abdomen-pelvis")}
+
+
+def phantom_region(events: list[CTEvent], age: float | None) -> tuple[int | None, list[str]]:
+    """The CTDI phantom (16 or 32 cm) of a CT whose body region is unknown, and warnings.
+
+    The scans' phantom tells a head (16 cm) from a body (32 cm) scan for
+    adults; a child's body scan may be referenced to 16 cm, so a child's
+    16 cm phantom tells nothing.
+    """
+    scans = [e for e in events if e.acquisition_type != "localizer"] or events
+    phantoms = {e.phantom_cm for e in scans if e.phantom_cm in PHANTOM_REGION}
+    if len(phantoms) != 1:
+        return None, (["body region unknown and the scans name no single CTDI phantom"] if scans else [])
+    cm = phantoms.pop()
+    if cm == 16 and age is not None and age < ADULT_AGE:
+        return None, ["body region unknown: a child's CT in the 16 cm phantom may be a head or a body scan"]
+    label, k_region = PHANTOM_REGION[cm]
+    return cm, [f"body region unknown: the CTDI phantom of the scans ({cm} cm, "
+                f"{'head' if cm == 16 else 'body'}) picks the {k_region} k-factor; range widened to x/÷2"]
 
 
 def resolve_k(factor_set: str, region: RegionResult | None, age: float | None
@@ -229,6 +256,7 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
             typical = _typical_part(region, source, warnings)
         if typical is not None:
             result.part = typical
+            result.factor_status = typical.inputs.get("status")
         else:
             warnings.append("no DLP for this CT: effective dose unknown")
         result.warnings = warnings
@@ -251,6 +279,15 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
         warnings += kw
         if k is not None:
             terms.append((dlp, k, region.region if region else "unknown"))
+    phantom_cm = None
+    if not terms and (region is None or region.region == "unknown") and not any(r for _, r in per_event):
+        phantom_cm, pw = phantom_region(events, age)
+        k = k_factor(settings.factor_set, PHANTOM_REGION[phantom_cm][1], age) if phantom_cm else None
+        if k is not None:
+            warnings = [w for w in warnings if w != "body region unknown: no CT k-factor can be chosen"] + pw
+            terms.append((dlp, k, PHANTOM_REGION[phantom_cm][0]))
+        else:
+            warnings += pw
     if not terms:
         warnings.append("effective dose unknown: no k-factor for this CT")
         result.warnings = sorted(set(warnings), key=warnings.index)
@@ -262,6 +299,8 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
         method += " (per-event regions)"
     if from_length:
         method += " (DLP from CTDIvol x imaged length)"
+    if phantom_cm:
+        method += f" (region from the {phantom_cm} cm CTDI phantom)"
     if paediatric:
         labels = sorted({k.column_label for _, k, _ in terms})
         method += f"; age {age:.1f} y -> {', '.join(labels)} column (nearest lower)"
@@ -269,7 +308,8 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
             warnings.append(PHANTOM_WARNING)
     elif age is None:
         warnings.append("age unknown: adult k-factors used")
-    rng = factor_range(effective) if paediatric else relative_range(effective, settings.default_uncertainty)
+    wide = paediatric or phantom_cm is not None
+    rng = factor_range(effective) if wide else relative_range(effective, settings.default_uncertainty)
     inputs = {"dlp_mgycm": dlp, "factor_set": settings.factor_set,
               "k_msv_per_mgycm": ks[0][3] if len(ks) == 1 else [k[3] for k in ks],
               "k_region": ks[0][1] if len(ks) == 1 else [k[1] for k in ks],
@@ -282,6 +322,10 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
     citation = "; ".join(sorted({f"{k[0]} {k[1]}: {k[4]}" for k in ks}))
     result.part = EstimatePart("CT", method, effective, rng, source, inputs, citation)
     result.used_k = True
+    result.factor_status = weakest_status(k.status for _, k, _ in terms)
+    inputs["factor_status"] = result.factor_status
+    result.events_detail = _event_details(events, per_event if use_events else None, terms, region, phantom_cm,
+                                          wide, settings.default_uncertainty)
     main = {id(e) for e in main_scans([ev for ev, _ in per_event])} if use_events else set()
     scans = [(ev, r or region) for ev, r in per_event if id(ev) in main]
     event_regions = {r.region for _, r in scans if r is not None}
@@ -295,6 +339,41 @@ def estimate_ct(records: list[DoseRecord], region: RegionResult | None, age: flo
         warnings += drl_warnings
     result.warnings = sorted(set(warnings), key=warnings.index)
     return result
+
+
+def _event_details(events: list[CTEvent], per_event, terms, region: RegionResult | None, phantom_cm: int | None,
+                   wide: bool, uncertainty: float) -> list[EventEstimate]:
+    """Every CT event with its region, k-factor and share of the estimate."""
+    own = {id(ev): r for ev, r in per_event} if per_event is not None else {}
+    by_event = {}
+    if per_event is not None:
+        with_dlp = [ev for ev, _ in per_event]
+        by_event = {id(ev): term for ev, term in zip(with_dlp, terms)}
+    out = []
+    for ev in events:
+        term = by_event.get(id(ev)) or (terms[0] if per_event is None and len(terms) == 1 else None)
+        mine = own.get(id(ev)) if per_event is not None else None
+        if phantom_cm:
+            where, name = "phantom", PHANTOM_REGION[phantom_cm][0]
+        elif mine is not None and code_region(ev.target_region) is not None:
+            where, name = "target-region-code", mine.region
+        elif region is not None:
+            where, name = _FROM_BASIS.get(region.basis, "description"), region.region
+        else:
+            where, name = "unknown", None
+        detail = EventEstimate(ev.event_uid, _CT_KINDS.get(ev.acquisition_type or "", "CT"), name, where,
+                               ct_dlp_mgycm=ev.dlp_mgycm, ct_ctdivol_mgy=ev.ctdivol_mgy)
+        if term is not None:
+            k = term[1]
+            detail.region = term[2] if not phantom_cm else name
+            detail.factor, detail.factor_unit, detail.factor_status = k.value, K_UNIT, k.status
+            detail.factor_source = f"{k.factor_set} {k.region} {k.column_label}: {k.source}"
+            if ev.dlp_mgycm is not None:
+                e = ev.dlp_mgycm * k.value
+                detail.effective_dose_msv = e
+                detail.effective_dose_range_msv = factor_range(e) if wide else relative_range(e, uncertainty)
+        out.append(detail)
+    return out
 
 
 def ct_events_regions(events: list[CTEvent]) -> list[RegionResult]:

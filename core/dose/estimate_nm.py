@@ -167,7 +167,8 @@ def estimate_nm(records: list[DoseRecord], modalities: set[str], default_uncerta
         citations.add(f"{coefficient.radiopharmaceutical}: {coefficient.source}")
         inputs.append({"radiopharmaceutical": coefficient.radiopharmaceutical, "activity_mbq": adm.activity_mbq,
                        "msv_per_mbq": coefficient.msv_per_mbq, "basis": coefficient.basis,
-                       "start_datetime": adm.start_datetime})
+                       "start_datetime": adm.start_datetime, "status": coefficient.status,
+                       "source": coefficient.source})
     activities = [a.activity_mbq for a in admins if a.activity_mbq is not None]
     reported = [a.reported_effective_dose_msv for a in admins if a.reported_effective_dose_msv is not None]
     result = NMResult(EstimatePart(modality, "activity x coefficient", None, None, source),

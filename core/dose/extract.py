@@ -77,6 +77,7 @@ def new_record(ds: Dataset, source: str, kind: str) -> DoseRecord:
     record.content_datetime = sr.date_time_iso(_text(ds, "ContentDate"), _text(ds, "ContentTime"))
     device = " ".join(part for part in (_text(ds, "Manufacturer"), _text(ds, "ManufacturerModelName")) if part)
     record.device = device or None
+    record.procedure_description = _text(ds, "PerformedProcedureStepDescription") or None
     return record
 
 

@@ -1,7 +1,7 @@
 """Load the project's dose reference figures (``core/data/*.csv``).
 
-Every figure keeps its citation and status (``verified``, ``check`` or
-``secondary``) so an estimate can say where its factor came from. The files
+Every figure keeps its citation and status (``verified``, ``check``,
+``secondary`` or ``proxy``) so an estimate can say where its factor came from. The files
 are package data; they are read once and cached.
 """
 from __future__ import annotations
@@ -64,12 +64,28 @@ class NMCoefficient:
 
 
 @dataclass(frozen=True)
-class DapCoefficient:
-    procedure: str
-    msv_per_gycm2: float
-    status: str
+class DapFactor:
+    """Effective dose per DAP (mSv per Gy·cm²) for a region, context and age group.
+
+    ``range_msv_per_gycm2`` is the published spread for ``verified`` rows and
+    at least a factor of 2 either way for ``secondary`` and ``proxy`` rows.
+    """
+
+    region: str
+    context: str  # radiography, fluoroscopy, interventional, cardiology, any
+    age_group: str  # adult, adult-PCI, adult-urology, 0-0.5y, 1y, 8-10y, ...
+    value: float
+    range_msv_per_gycm2: tuple[float, float]
+    basis: str
+    status: str  # verified, secondary, proxy
     source: str
     notes: str
+
+    @property
+    def age_lower(self) -> float | None:
+        """Lower bound of a paediatric age group in years; None for adult rows."""
+        match = re.match(r"([0-9.]+)", self.age_group)
+        return float(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)
@@ -197,20 +213,45 @@ def name_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
                  for m in radiopharmaceutical_matches() if m.match == "name")
 
 
+def status_range(value: float, low: float | None, high: float | None, status: str) -> tuple[float, float]:
+    """The range of a factor: published for ``verified``, at least x/÷2 otherwise.
+
+    Parameters
+    ----------
+    value : float
+        The factor.
+    low, high : float or None
+        The spread given with it (None: not given).
+    status : str
+        ``verified`` keeps ``(low, high)`` (±50 % when not given);
+        ``secondary``, ``proxy`` and ``check`` widen to at least
+        ``(value / 2, value x 2)``.
+    """
+    lo = value if low is None else min(low, value)
+    hi = value if high is None else max(high, value)
+    if status == "verified":
+        return (lo, hi) if (low is not None or high is not None) else (value * 0.5, value * 1.5)
+    return (min(lo, value / 2.0), max(hi, value * 2.0))
+
+
 @lru_cache(maxsize=1)
-def dap_coefficients() -> tuple[DapCoefficient, ...]:
-    """Effective dose per DAP rows (``dap_coefficients.csv``)."""
+def dap_factors() -> tuple[DapFactor, ...]:
+    """Effective dose per DAP rows (``dap_coefficients.csv``), file order."""
     out = []
     for row in _read("dap_coefficients.csv"):
         value = _float(row["msv_per_gycm2"])
-        if value is not None and row["status"] in ("verified", "check"):
-            out.append(DapCoefficient(row["procedure"], value, row["status"], row["source"], row.get("notes", "")))
+        if value is None:
+            continue
+        rng = status_range(value, _float(row["range_low"]), _float(row["range_high"]), row["status"])
+        out.append(DapFactor(row["region"], row["context"], row["age_group"], value, rng, row["basis"],
+                             row["status"], row["source"], row.get("notes", "")))
     return tuple(out)
 
 
-def dap_coefficient(procedure: str) -> DapCoefficient | None:
-    """The DAP coefficient for a procedure name exactly as in the file."""
-    return next((c for c in dap_coefficients() if c.procedure == procedure), None)
+def dap_factor(region: str, context: str, age_group: str = "adult") -> DapFactor | None:
+    """The row for a region, context and age group exactly as in the file, or None."""
+    return next((f for f in dap_factors()
+                 if (f.region, f.context, f.age_group) == (region, context, age_group)), None)
 
 
 def _parse_range(text: str) -> tuple[float, float] | None:
@@ -271,5 +312,26 @@ def anatomy_codes() -> dict[tuple[str, str], AnatomyCode]:
     out = {}
     for r in _read("anatomy_codes.csv"):
         code = AnatomyCode(normalise_scheme(r["scheme"]), r["code"].upper(), r["meaning"], r["region"], r["detail"])
+        out[(code.scheme, code.code)] = code
+    return out
+
+
+@dataclass(frozen=True)
+class RegionCode:
+    """A code or Body Part Examined term mapped to a DAP-factor region."""
+
+    scheme: str  # SRT, SCT or BodyPartExamined
+    code: str
+    meaning: str
+    region: str  # head, chest, heart, abdomen, pelvis, lower_limb, ..., whole_body, not_applicable
+
+
+@lru_cache(maxsize=1)
+def region_codes() -> dict[tuple[str, str], RegionCode]:
+    """``region_codes.csv`` keyed by (normalised scheme, upper-case code)."""
+    out = {}
+    for r in _read("region_codes.csv"):
+        scheme = normalise_scheme(r["scheme"]) if r["scheme"] != "BodyPartExamined" else "BodyPartExamined"
+        code = RegionCode(scheme, r["code"].upper(), r["meaning"], r["region"])
         out[(code.scheme, code.code)] = code
     return out

@@ -161,6 +161,7 @@ class DoseRecord:
     # SR patient characteristics (e.g. TID 10023), when the report gives them
     patient_height_m: float | None = None
     patient_weight_kg: float | None = None
+    procedure_description: str | None = None  # PerformedProcedureStepDescription (names the exam's region)
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

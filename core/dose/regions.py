@@ -4,8 +4,10 @@ Vocabulary: ``head``, ``neck``, ``head-neck``, ``chest``, ``cardiac``,
 ``abdomen-pelvis``, ``chest-abdomen-pelvis``, ``spine``, ``extremity``,
 ``breast``, ``whole-body``, ``unknown``. An abdomen alone is
 ``abdomen-pelvis`` (with detail ``abdomen``); chest and abdomen together are
-``chest-abdomen-pelvis``. Descriptions are read in English, Spanish,
-Catalan, German, French, Italian and Portuguese, ignoring case and accents.
+``chest-abdomen-pelvis``; an extremity has detail ``lower``, ``upper`` or
+``""``. Descriptions are read in English, Spanish, Catalan, German, French,
+Italian, Portuguese, Dutch, Swedish, Danish, Norwegian, Finnish and Polish
+(:mod:`core.dose.region_words`), ignoring case and accents.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Iterable
 
 from .factors import anatomy_codes, normalise_scheme
 from .records import Code
+from .region_words import EXTRA_TERMS
 
 REGIONS = ("head", "neck", "head-neck", "chest", "cardiac", "abdomen-pelvis", "chest-abdomen-pelvis",
            "spine", "extremity", "breast", "whole-body", "unknown")
@@ -41,9 +44,13 @@ class RegionResult:
         return None
 
 
+_SPELLED = str.maketrans({"ß": "SS", "ẞ": "SS", "Ł": "L", "ł": "L", "Ø": "O", "ø": "O", "Æ": "AE",
+                          "æ": "AE", "Œ": "OE", "œ": "OE", "Đ": "D", "đ": "D"})
+
+
 def normalise_text(text: str) -> str:
     """Upper case, accents removed, every non-alphanumeric run one space."""
-    text = text.replace("ß", "SS").replace("ẞ", "SS")
+    text = text.translate(_SPELLED)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " " + re.sub(r"[^A-Z0-9]+", " ", stripped.upper()).strip() + " "
@@ -85,16 +92,12 @@ _TERMS: dict[str, str] = {
               r"MALUC|PROSTAT\w*|VEJIGA|BLADDER",
     "cap": r"TAP|CTAP|TORACOABDOMINAL\w*|THORACOABDOMINAL\w*|TORACO ABDOMINO PELVIC\w*|"
            r"THORAX ABDOMEN BECKEN|TORACO ABDOMINAL\w*|THORACO ABDOMINAL\w*|TRONCO",
-    "extremity": r"KNEES?|RODILLAS?|GENOLL|KNIE|GENOU|GINOCCHIO|JOELHO|ANKLES?|TOBILLOS?|TURMELL|"
-                 r"SPRUNGGELENK|CHEVILLE|CAVIGLIA|TORNOZELO|FOOT|FEET|PIES?|PEU|FUSS|PIED|PIEDE|HANDS?|"
-                 r"MANOS?|MAIN|MANO|MAO|WRISTS?|MUNECAS?|CANELL|HANDGELENK|POIGNET|POLSO|PUNHO|"
-                 r"SHOULDERS?|HOMBROS?|ESPATLLA|SCHULTER|EPAULE|SPALLA|OMBRO|ELBOWS?|CODOS?|COLZE|"
-                 r"ELLENBOGEN|COUDE|GOMITO|COTOVELO|FEMUR|FEMORAL|TIBIA|FIBULA|PERONE|HUMER(?:US|O)|"
-                 r"EXTREMIT(?:Y|IES|AT|ATEN|E|A)|EXTREMIDAD(?:ES)?|EXTREMITAT|MIEMBROS?|ARTHRO\w*|ARTRO\w*|"
-                 r"UPPER LIMB|LOWER LIMB|LEG|ARM|FOREARM|ANTEBRAZO|CALCANE\w*",
     "breast": r"BREASTS?|MAMMO\w*|MAMOGRAF\w*|MAMA|MAMAS|MAMELLE|MAMMELLA|SEIN|TOMOSYNTHESIS|TOMOSINTESIS",
 }
+for _name, _extra in EXTRA_TERMS.items():
+    _TERMS[_name] = f"{_TERMS[_name]}|{_extra}" if _name in _TERMS else _extra
 _PATTERNS = {name: re.compile(_W.format(p)) for name, p in _TERMS.items()}
+_LIMBS = ("lower_limb", "upper_limb", "limb")
 _CAP = re.compile(_W.format("CAP"))
 # Catalan "TC (DE) CAP (I COLL)" is a head CT; English "CT CAP" is chest-abdomen-pelvis
 _CATALAN_CAP = re.compile(_W.format(r"TC|DE CAP|CAP I|CRANI\w*|ENCEFAL\w*"))
@@ -115,11 +118,14 @@ _BODY_PART: dict[str, tuple[str, str]] = {
 
 
 def _spine_detail(norm: str) -> str:
-    if re.search(_W.format(r"CERVICAL(?:ES)?|C SPINE|CSPINE|HWS|CERVICALE|ZERVIKAL"), norm):
+    if re.search(_W.format(r"CERVICAL(?:ES)?|C SPINE|CSPINE|HWS|CERVICALE|ZERVIKAL|CERVICAAL|CWK|HALSRYGG|"
+                           r"HALSRYG|NAKKE|KAULARANKA|SZYJN\w*"), norm):
         return "cervical"
-    if re.search(_W.format(r"LUMBAR\w*|LOMBA\w*|LWS|L SPINE|LSPINE|SACR\w*|LUMBO\w*"), norm):
+    if re.search(_W.format(r"LUMBAR\w*|LOMBA\w*|LWS|L SPINE|LSPINE|SACR\w*|LUMBO\w*|LUMBAAL|LWK|LANDRYGG|"
+                           r"LAENDERYG|KORSRYGG|LANNERANKA|LEDZWIOW\w*"), norm):
         return "lumbar"
-    if re.search(_W.format(r"DORSAL\w*|THORACIC|TORACICA|BWS|T SPINE|TSPINE|DORSO\w*"), norm):
+    if re.search(_W.format(r"DORSAL\w*|THORACIC|TORACICA|BWS|T SPINE|TSPINE|DORSO\w*|THORACAAL|TWK|"
+                           r"BROSTRYGG|BRYSTRYG|RINTARANKA|PIERSIOW\w*"), norm):
         return "thoracic"
     return ""
 
@@ -179,8 +185,11 @@ def text_region(text: str | None) -> RegionResult | None:
         return result("neck", "cervical" if re.search(_W.format("CERVICAL(?:ES)?"), norm) else "")
     if "breast" in hits:
         return result("breast")
-    if "extremity" in hits:
-        return result("extremity")
+    limbs = [name for name in _LIMBS if name in hits]
+    if limbs:
+        return result("extremity", {"lower_limb": "lower", "upper_limb": "upper"}.get(limbs[0], "")
+                      if len(limbs) == 1 or limbs == ["lower_limb", "limb"] or limbs == ["upper_limb", "limb"]
+                      else "")
     return None
 
 

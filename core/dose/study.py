@@ -67,6 +67,50 @@ class EstimatePart:
 
 
 @dataclass
+class EventEstimate:
+    """One irradiation event of the estimate: where its dose went and which factor it got.
+
+    The contract's per-event breakdown (``events`` of a study in ``export``
+    and ``history --json``). ``kind``: ``CT helical``, ``CT axial``,
+    ``CT localizer``, ``CT`` (type not given), ``fluoroscopy``,
+    ``acquisition``, ``projection``, ``accumulated`` (a total without
+    events, or the part of the total the events do not cover),
+    ``administration``. ``region_from``: ``target-region-code``,
+    ``anatomic-region``, ``body-part``, ``description``, ``phantom``,
+    ``study`` (the study's region) or ``unknown``.
+    """
+
+    uid: str | None
+    kind: str
+    region: str | None
+    region_from: str
+    ct_dlp_mgycm: float | None = None
+    ct_ctdivol_mgy: float | None = None
+    dap_gycm2: float | None = None
+    dose_rp_gy: float | None = None
+    factor: float | None = None
+    factor_unit: str | None = None
+    factor_status: str | None = None  # verified, secondary, proxy, check
+    factor_source: str | None = None
+    effective_dose_msv: float | None = None
+    effective_dose_range_msv: tuple[float, float] | None = None
+    administered_activity_mbq: float | None = None  # NM/PET administrations
+    agd_mgy: float | None = None  # mammography views
+
+
+#: Factor statuses, best known first (a study's status is its weakest factor's).
+STATUS_ORDER = ("verified", "check", "secondary", "proxy")
+
+
+def weakest_status(statuses) -> str | None:
+    """The least well-known of several factor statuses (None when none is given)."""
+    known = [s for s in statuses if s]
+    if not known:
+        return None
+    return max(known, key=lambda s: STATUS_ORDER.index(s) if s in STATUS_ORDER else len(STATUS_ORDER))
+
+
+@dataclass
 class ReferenceLevelFlag:
     scheme: str  # UK-2022
     exam: str  # "chest (lung cancer)"
@@ -90,6 +134,9 @@ class StudyEstimate:
     parts: list[EstimatePart] = field(default_factory=list)
     reference_levels: list[ReferenceLevelFlag] = field(default_factory=list)
     reported_effective_dose_msv: float | None = None  # e.g. from an RRDSR, shown beside
+    # per-event breakdown and the weakest factor status (estimates stored before these existed lack them)
+    events: list[EventEstimate] = field(default_factory=list)
+    factor_status: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +147,11 @@ class StudyEstimate:
         raw["dose"] = DoseFigures(**raw.get("dose", {}))
         raw["parts"] = [EstimatePart(**p) for p in raw.get("parts", [])]
         raw["reference_levels"] = [ReferenceLevelFlag(**f) for f in raw.get("reference_levels", [])]
+        known = EventEstimate.__dataclass_fields__
+        raw["events"] = [EventEstimate(**{k: v for k, v in e.items() if k in known}) for e in raw.get("events", [])]
+        for e in raw["events"]:
+            if e.effective_dose_range_msv:
+                e.effective_dose_range_msv = tuple(e.effective_dose_range_msv)
         rng = raw.get("effective_dose_range_msv")
         raw["effective_dose_range_msv"] = tuple(rng) if rng else None
         for p in raw["parts"]:

@@ -20,6 +20,12 @@ def json_range(rng) -> list[float] | None:
     return [json_number(rng[0]), json_number(rng[1])] if rng else None
 
 
+def event_json(event) -> dict[str, Any]:
+    """One irradiation event of the per-event breakdown (figures rounded, null stays null)."""
+    return {k: (json_number(v) if isinstance(v, float) else json_range(v) if isinstance(v, tuple) else v)
+            for k, v in asdict(event).items()}
+
+
 def study_json(exam: ExamView) -> dict[str, Any]:
     dose = {k: (json_number(v) if isinstance(v, float) else v) for k, v in asdict(exam.dose).items()}
     out = {
@@ -45,6 +51,8 @@ def study_json(exam: ExamView) -> dict[str, Any]:
         "reference_levels": [asdict(f) for f in exam.reference_levels],
         "counted_in_total": exam.counted_in_total,
         "not_counted_reason": exam.not_counted_reason,
+        "factor_status": exam.factor_status,
+        "events": [event_json(e) for e in exam.events],
         "estimate_parts": [
             {**asdict(p), "range_msv": json_range(p.range_msv), "effective_dose_msv": json_number(p.effective_dose_msv)}
             for p in exam.parts

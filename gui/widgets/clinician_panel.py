@@ -81,6 +81,8 @@ def _scalar_text(value: Any, unit: str = "") -> str:
 def input_value_text(key: str, value: Any) -> str:
     """One input's value as text with its unit; lists joined, records as ``k v`` pairs."""
     unit = input_unit(key)
+    if isinstance(value, dict) and unit and all(isinstance(v, (int, float)) for v in value.values()):
+        return ", ".join(f"{k} {_scalar_text(v, unit)}" for k, v in value.items())  # e.g. mSv per region
     if isinstance(value, dict):
         return _record_text(value)
     if isinstance(value, (list, tuple)):
@@ -148,6 +150,49 @@ def patient_header_html(history: PatientHistory) -> str:
     )
 
 
+def _event_figures(event) -> str:
+    """The measured figures of one event, with units (CT: DLP and CTDIvol; projection: DAP and dose at RP)."""
+    parts = []
+    for key, label, unit in (("ct_dlp_mgycm", "DLP", "mGy·cm"), ("ct_ctdivol_mgy", "CTDIvol", "mGy"),
+                             ("dap_gycm2", "DAP", "Gy·cm²"), ("dose_rp_gy", "dose at RP", "Gy"),
+                             ("agd_mgy", "AGD", "mGy"), ("administered_activity_mbq", "activity", "MBq")):
+        value = getattr(event, key, None)
+        if value is not None:
+            parts.append(f"{label} {fmt_number(value, 4)} {unit}")
+    return ", ".join(parts) or "not given"
+
+
+def events_html(exam: ExamView) -> str:
+    """The per-event breakdown as a table: what each irradiation got and from which factor.
+
+    Sources are numbered below the table (one line each) so the rows stay short.
+    """
+    if not exam.events:
+        return ("<h4>Irradiation events</h4><p><i>No per-event breakdown stored for this exam "
+                "(estimated by an older version, or no dose events).</i></p>")
+    sources: list[str] = []
+    head = "".join(f"<th align='left' style='padding-right:8px'>{h}</th>" for h in (
+        "#", "UID (end)", "Type", "Region (from)", "Measured", "Factor", "Status", "Source", "Effective dose"))
+    rows = [f"<h4>Irradiation events ({len(exam.events)})</h4>", "<table cellspacing='0'>", f"<tr>{head}</tr>"]
+    for i, e in enumerate(exam.events, 1):
+        if e.factor_source and e.factor_source not in sources:
+            sources.append(e.factor_source)
+        ref = f"[{sources.index(e.factor_source) + 1}]" if e.factor_source else ""
+        unit = (e.factor_unit or "").replace("Gy.cm2", "Gy·cm²").replace("mGy.cm", "mGy·cm")
+        factor = f"{fmt_number(e.factor, 4)} {unit}" if e.factor is not None else "none"
+        dose = f"{fmt_number(e.effective_dose_msv, 3)} mSv" if e.effective_dose_msv is not None else "unknown"
+        region = f"{(e.region or 'unknown').replace('_', ' ')} ({e.region_from})"
+        uid = ("…" + e.uid[-14:] if len(e.uid) > 15 else e.uid) if e.uid else "—"
+        cells = (str(i), uid, e.kind, region, _event_figures(e), factor, e.factor_status or "—", ref, dose)
+        rows.append("<tr>" + "".join(f"<td style='padding-right:8px'>{escape(c)}</td>" for c in cells)
+                    + "</tr>")
+    rows.append("</table>")
+    if sources:
+        rows.append("<p><i>Factor sources</i><br>" + "<br>".join(
+            f"[{n}] {escape(src)}" for n, src in enumerate(sources, 1)) + "</p>")
+    return "\n".join(rows)
+
+
 def exam_html(exam: ExamView) -> str:
     """Every figure of one exam as HTML: dose indices, estimate, method, factor set,
     parts with inputs and citations, warnings and reference-level flags."""
@@ -177,6 +222,7 @@ def exam_html(exam: ExamView) -> str:
                     else f"<b>no</b>: {escape(exam.not_counted_reason or '')}"))
     out.append(_row("Method", _value(exam.method)))
     out.append(_row("Factor set", _value(exam.factor_set)))
+    out.append(_row("Factor status", _value(exam.factor_status)))
     out.append(_row("Dose sources", escape(", ".join(exam.sources)) or "<i>none</i>"))
     out.append("</table>")
     if exam.parts:
@@ -190,6 +236,7 @@ def exam_html(exam: ExamView) -> str:
                 f"<br><i>inputs</i><br>{inputs_html(part.inputs)}"
                 f"<br>factor: {escape(part.factor_reference or 'not cited')}</li>")
         out.append("</ul>")
+    out.append(events_html(exam))
     if exam.reference_levels:
         out.append("<h4>Diagnostic reference levels</h4><ul>")
         for f in exam.reference_levels:

@@ -40,7 +40,8 @@ from .media import (
 )
 from .nm import F18, F18_SCT, FDG, FDG_SCT, TC99M, make_nm_image, make_pt_series, make_rrdsr
 from .other import make_mr_series, make_philips_dose_screen, make_us_image
-from .projection import DAP_UNIT_SCALE, make_dx_image, make_mg_image, make_projection_rdsr
+from .projection import (CODE_GENERATIONS, DAP_UNIT_SCALE, TARGET_REGIONS, make_dx_image, make_mg_image,
+                         make_projection_rdsr, target_region)
 from .rdsr import ct_events, make_ct_rdsr, make_cumulative_ct_rdsrs, make_split_ct_rdsrs
 from .sr import COMPREHENSIVE_SR, ENHANCED_SR, RADIOPHARMACEUTICAL_RDSR, XRAY_RDSR
 
@@ -53,7 +54,7 @@ __all__ = [
     "make_ct_rdsr", "make_ct_reconstruction", "make_edge_patients", "make_ct_series", "make_cumulative_ct_rdsrs",
     "make_dx_image", "make_encrypted_zip", "make_mg_image", "make_mixed_patient_history",
     "make_mr_series", "make_nested_zip", "make_nm_image", "make_philips_dose_screen",
-    "make_projection_rdsr", "make_pt_series", "make_rrdsr", "make_split_ct_rdsrs",
+    "make_projection_rdsr", "target_region", "TARGET_REGIONS", "CODE_GENERATIONS", "make_pt_series", "make_rrdsr", "make_split_ct_rdsrs",
     "make_stale_dicomdir", "make_us_image", "make_zip", "make_zip_bomb", "make_zip_slip",
     "new_uid", "no_preamble_dicom", "no_uid_dicom", "set_uid_seed", "truncated_file",
     "write_dataset", "write_dicomdir_media", "write_study",

@@ -79,6 +79,34 @@ _REGION: dict[str, Code] = {
 }
 
 
+#: Target Region codes of one place in every generation real RDSRs carry: SNOMED-RT in scheme SRT and
+#: (some vendors) SNM3, SNOMED CT as in DICOM before 2020 and since (CID 4031; only chest changed code).
+TARGET_REGIONS: dict[str, dict[str, Code]] = {
+    "chest": {"SRT": ("T-D3000", "SRT", "Chest"), "SNM3": ("T-D3000", "SNM3", "Chest"),
+              "SCT-2019": ("51185008", "SCT", "Chest"), "SCT": ("816094009", "SCT", "Chest")},
+    "head": {"SRT": ("T-D1100", "SRT", "Head"), "SNM3": ("T-D1100", "SNM3", "Head"),
+             "SCT-2019": ("69536005", "SCT", "Head"), "SCT": ("69536005", "SCT", "Head")},
+    "abdomen": {"SRT": ("T-D4000", "SRT", "Abdomen"), "SNM3": ("T-D4000", "SNM3", "Abdomen"),
+                "SCT-2019": ("113345001", "SCT", "Abdomen"), "SCT": ("818981001", "SCT", "Abdomen")},
+    "femur": {"SRT": ("T-12710", "SRT", "Femur"), "SNM3": ("T-12710", "SNM3", "Femur"),
+              "SCT-2019": ("71341001", "SCT", "Femur"), "SCT": ("71341001", "SCT", "Femur")},
+    "knee": {"SRT": ("T-D9200", "SRT", "Knee"), "SNM3": ("T-D9200", "SNM3", "Knee"),
+             "SCT-2019": ("72696002", "SCT", "Knee"), "SCT": ("72696002", "SCT", "Knee")},
+    "heart": {"SRT": ("T-32000", "SRT", "Heart"), "SNM3": ("T-32000", "SNM3", "Heart"),
+              "SCT-2019": ("80891009", "SCT", "Heart"), "SCT": ("80891009", "SCT", "Heart")},
+    "entire body": {"SRT": ("T-D0010", "SRT", "Entire body"), "SNM3": ("T-D0010", "SNM3", "Entire body"),
+                    "SCT-2019": ("38266002", "SCT", "Entire body"), "SCT": ("38266002", "SCT", "Entire body")},
+    "topography unknown": {"SRT": ("T-D0001", "SRT", "Topography unknown"),
+                           "SNM3": ("T-D0001", "SNM3", "Topography unknown")},
+}
+CODE_GENERATIONS = ("SRT", "SNM3", "SCT-2019", "SCT")
+
+
+def target_region(place: str, generation: str = "SRT") -> Code:
+    """The Target Region code of ``place`` (a key of :data:`TARGET_REGIONS`) in one code generation."""
+    return TARGET_REGIONS[place][generation]
+
+
 def _view_code(view: str | Code) -> Code:
     if isinstance(view, tuple):
         return view
@@ -271,6 +299,7 @@ def make_dx_image(
     patient_age: str | None = None,
     manufacturer: str = "SYNTH MEDICAL",
     accession_number: str = "",
+    anatomic_region: Code | None = None,
 ) -> Dataset:
     """A DX (or CR) radiograph with its header dose.
 
@@ -285,6 +314,8 @@ def make_dx_image(
         CR uses Computed Radiography Image Storage.
     presentation_intent : {"FOR PRESENTATION", "FOR PROCESSING"}
         DX only: SOP class and (0008,0068).
+    anatomic_region : Code or None
+        (0008,2218) Anatomic Region Sequence, e.g. ``("T-D4000", "SNM3", "Abdomen")``.
 
     Returns
     -------
@@ -305,6 +336,8 @@ def make_dx_image(
         ds.ImageType = ["ORIGINAL", "PRIMARY", ""]
     ds.ViewPosition = view
     ds.ViewCodeSequence = code_seq(*_view_code(view))
+    if anatomic_region is not None:
+        ds.AnatomicRegionSequence = code_seq(*anatomic_region)
     if kvp is not None:
         ds.KVP = f"{kvp:g}"
     ds.ExposureTime = 10
