@@ -360,14 +360,20 @@ class _ZipHandle:
         self.close()
 
 
+def _copy_member(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None,
+                 limits: ArchiveLimits, budget: _Budget, label: str, sink) -> int:
+    """Stream a member's bytes into ``sink`` (1 MiB at a time); returns the count."""
+    try:
+        with handle.open(info, pwd) as fh:
+            return _copy_capped(fh, sink, info, limits, budget, label)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear reason
+        raise MemberReadError(_describe_read_error(exc)) from exc
+
+
 def _read_member(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None,
                  limits: ArchiveLimits, budget: _Budget, label: str) -> bytes:
     parts: list[bytes] = []
-    try:
-        with handle.open(info, pwd) as fh:
-            _copy_capped(fh, parts.append, info, limits, budget, label)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear reason
-        raise MemberReadError(_describe_read_error(exc)) from exc
+    _copy_member(handle, info, pwd, limits, budget, label, parts.append)
     return b"".join(parts)
 
 
@@ -523,14 +529,17 @@ def iter_zip(
                 yield from _iter_nested(handle, info, pwd, mlabel, limits, origin, depth, budget)
                 continue
             if names.is_gzip_name(name):
-                from .gzip_source import gunzip_capped  # local: avoids an import cycle
+                from .gzip_source import gunzip_capped, gunzip_stream_to  # local: avoids an import cycle
 
                 data_reader = partial(_read_member, handle, info, pwd, limits, budget, mlabel)
+                packed = partial(_copy_member, handle, info, pwd, limits, budget, mlabel)
                 yield SourceItem(label=mlabel, read=lambda r=data_reader: gunzip_capped(r(), limits),
-                                 size=None, origin=origin)
+                                 size=None, origin=origin,
+                                 copy_to=lambda sink, p=packed: gunzip_stream_to(p, limits, sink))
                 continue
             reader = partial(_read_member, handle, info, pwd, limits, budget, mlabel)
-            yield SourceItem(label=mlabel, read=reader, size=info.file_size, origin=origin)
+            yield SourceItem(label=mlabel, read=reader, size=info.file_size, origin=origin,
+                             copy_to=partial(_copy_member, handle, info, pwd, limits, budget, mlabel))
 
 
 def _iter_nested(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None, label: str,

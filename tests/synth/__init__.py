@@ -7,6 +7,7 @@ Usage from a test (pytest puts ``tests/`` on ``sys.path``)::
 Everything is written with pydicom; UIDs are random unless
 :func:`set_uid_seed` was called or explicit UIDs are passed.
 """
+from .big import make_big_stored_zip, write_big_dicom
 from .bulk import generate_many
 from .common import (
     JAPANESE_PATIENT,
@@ -49,10 +50,10 @@ __all__ = [
     "XRAY_RDSR", "PatientSpec",
     "corrupt_dicomdir", "ct_events", "garbage_file", "generate_many", "history_patients",
     "make_ct_rdsr", "make_ct_reconstruction", "make_ct_series", "make_cumulative_ct_rdsrs",
-    "make_dx_image", "make_encrypted_zip", "make_mg_image", "make_mixed_patient_history",
+    "make_big_stored_zip", "make_dx_image", "make_encrypted_zip", "make_mg_image", "make_mixed_patient_history",
     "make_mr_series", "make_nested_zip", "make_nm_image", "make_philips_dose_screen",
     "make_projection_rdsr", "make_pt_series", "make_rrdsr", "make_split_ct_rdsrs",
     "make_stale_dicomdir", "make_us_image", "make_zip", "make_zip_bomb", "make_zip_slip",
     "new_uid", "no_preamble_dicom", "no_uid_dicom", "set_uid_seed", "truncated_file",
-    "write_dataset", "write_dicomdir_media", "write_study",
+    "write_big_dicom", "write_dataset", "write_dicomdir_media", "write_study",
 ]
