@@ -111,14 +111,14 @@ def _member_task(event: SourceItem, spool_folder: _SpoolFolder) -> tuple[Task, i
 
 def _iter_tasks(paths: Iterable[str], password: str | None, link: bool,
                 problems: list[Rejection], spool_folder: _SpoolFolder | None = None,
-                ) -> Iterator[tuple["Task | SourceProgress", int]]:
+                cancel: Event | None = None) -> Iterator[tuple["Task | SourceProgress", int]]:
     """Tasks from every source, in order; source problems go to ``problems``."""
     from ..sources.discover import iter_source
 
     spool_folder = spool_folder or _SpoolFolder()
     for path in paths:
         try:
-            for event in iter_source(str(path), password=password, link_mode=link):
+            for event in iter_source(str(path), password=password, link_mode=link, cancel=cancel):
                 if isinstance(event, SourceItem):
                     if event.local_path is not None:
                         yield Task(event.label, local_path=event.local_path), 0
@@ -219,7 +219,7 @@ def import_paths(
         parse_problems.clear()
 
     spool_folder = _SpoolFolder()
-    tasks = _iter_tasks(paths, password, link, problems, spool_folder)
+    tasks = _iter_tasks(paths, password, link, problems, spool_folder, cancel)
     buffered: list[Task] = []
     pool_needed = False
     try:
@@ -227,6 +227,8 @@ def import_paths(
         for task, nbytes in tasks:
             if isinstance(task, SourceProgress):
                 yield ImportProgress(summary.files_seen, summary.bytes_read, "", task.message)
+                if cancel.is_set():  # e.g. Ctrl-C during a download: stop reading sources
+                    break
                 continue
             summary.bytes_read += nbytes
             buffered.append(task)
@@ -243,6 +245,8 @@ def import_paths(
                 take(process_chunk([task], store, link)[0])
                 yield ImportProgress(summary.files_seen, summary.bytes_read, task.label)
             flush()
+            if cancel.is_set():
+                status = "cancelled"
         else:
             yield from _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flush,
                                  lambda: len(pending) >= WRITE_BATCH)
