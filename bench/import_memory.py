@@ -3,6 +3,7 @@
 
     python bench/import_memory.py                 # 800 MiB ZIP of 20 files, 2 GiB file
     python bench/import_memory.py --zip-gib 4     # also a 4 GiB ZIP (20 files)
+    python bench/import_memory.py --many-gib 2    # also a 2 GiB ZIP of 10 MiB files (200)
     python bench/import_memory.py --src DIR       # the code in DIR/dosetrail (e.g. an older tree)
 
 Builds synthetic inputs in a temporary folder (tests/synth/big.py: multi-frame
@@ -101,6 +102,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--zip-mib", type=int, default=800, help="size of the stored ZIP of 20 files")
     ap.add_argument("--zip-gib", type=float, default=0, help="also a ZIP of this many GiB (20 files)")
+    ap.add_argument("--many-gib", type=float, default=0, help="also a ZIP of this many GiB in 10 MiB files")
     ap.add_argument("--file-mib", type=int, default=2048, help="size of the single big file")
     ap.add_argument("--src", default=None, help="folder holding the dosetrail package to measure")
     ap.add_argument("--tmp", default=None, help="where the inputs and libraries go")
@@ -115,8 +117,12 @@ def main() -> int:
         zips = [(args.zip_mib * MIB, f"stored ZIP, 20 files, {args.zip_mib} MiB")]
         if args.zip_gib:
             zips.append((int(args.zip_gib * 1024) * MIB, f"stored ZIP, 20 files, {args.zip_gib:g} GiB"))
-        for i, (size, name) in enumerate(zips):
-            z = make_big_stored_zip(root / f"in{i}.zip", 20, size // 20)
+        shapes = [(size, 20, name) for size, name in zips]
+        if args.many_gib:
+            many = int(args.many_gib * 1024) // 10
+            shapes.append((many * 10 * MIB, many, f"stored ZIP, {many} files, {args.many_gib:g} GiB"))
+        for i, (size, count, name) in enumerate(shapes):
+            z = make_big_stored_zip(root / f"in{i}.zip", count, size // count)
             inputs.append((name, [z]))
         big = write_big_dicom(root / "bigfile" / "big.dcm", args.file_mib * MIB)
         inputs.append((f"single file, {args.file_mib} MiB", [big]))

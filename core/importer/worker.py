@@ -1,11 +1,12 @@
 """Work done per file in the import's worker processes.
 
-A file on disk is never read whole: its header is parsed in place and, in
-copy mode, the file is copied to the managed store in chunks (memory stays
-bounded whatever its size). An archive member small enough to travel in
-memory is parsed and written from those bytes; a bigger one arrives as a
-temporary file (``spooled``) and is handled like a file on disk, then
-removed. In ``--link`` mode only the header is read.
+A small file is read once: the same bytes are parsed and, in copy mode,
+written to the managed store. A big file (over :data:`READ_WHOLE_UP_TO`) is
+never read whole: its header is parsed in place and the file is copied to
+the store in chunks, so memory stays bounded whatever its size. An archive
+member small enough to travel in memory is handled like a small file; a
+bigger one arrives as a temporary file (``spooled``), is handled like a big
+file, then removed. In ``--link`` mode only the header is read.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class Task:
 
 
 Outcome = tuple["ParsedInstance | Rejection", int]  # (result, bytes read from the source)
+READ_WHOLE_UP_TO = 4 << 20  # a file on disk up to this size is read once, whole; a bigger one streams
 
 
 def init_worker() -> None:
@@ -96,12 +98,18 @@ def _process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
 
 
 def _process(task: Task, store_root: str | None, link: bool) -> Outcome:
-    if task.data is None and task.local_path:
-        return _process_file(task, store_root, link)
-    data = task.data or b""  # archive members were counted when the main process read them
+    nbytes = 0  # archive members were counted when the main process read them
+    data = task.data
+    if data is None and task.local_path:
+        if link or task.spooled or os.path.getsize(task.local_path) > READ_WHOLE_UP_TO:
+            return _process_file(task, store_root, link)
+        with open(task.local_path, "rb") as fh:  # small: one read serves the parse and the copy
+            data = fh.read()
+        nbytes = len(data)
+    data = data or b""
     ds, rejection = parse_bytes(task.label, data)
     if ds is None:
-        return rejection, 0
+        return rejection, nbytes
     rec = describe(ds, task.label)
     rec.size = len(data)
     if store_root is not None:
@@ -110,7 +118,7 @@ def _process(task: Task, store_root: str | None, link: bool) -> Outcome:
         rel = store_path_for(rec.sop_instance_uid)
         write_atomic(Path(store_root), rel, data, keep_existing=_intact)
         rec.stored_path = rel
-    return rec, 0
+    return rec, nbytes
 
 
 def _process_file(task: Task, store_root: str | None, link: bool) -> Outcome:
