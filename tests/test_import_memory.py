@@ -85,3 +85,20 @@ def test_small_members_in_flight_are_bounded_by_bytes(tmp_path, monkeypatch):
         lib.close()
     assert summary.instances_imported == 40, summary.files_rejected
     assert peak < 40 * MIB  # read ahead by bytes (8 MiB), not by file count (48 files)
+
+
+def test_a_huge_value_in_the_header_is_not_read_into_memory(tmp_path):
+    from synth import make_ct_series, truncated_file, write_dataset
+
+    ds = make_ct_series(n_slices=1)[0]
+    ds.add_new(0x00091010, "OB", bytes(64 * MIB))  # a private value before the pixel data
+    src = write_dataset(ds, tmp_path / "src" / "IM1.dcm")
+    store = tmp_path / "store"
+    (rec, nbytes), peak = _peak(lambda: process_task(Task(str(src), local_path=str(src)), str(store), False))
+    assert isinstance(rec, ParsedInstance), rec
+    assert rec.sop_instance_uid == ds.SOPInstanceUID and nbytes == os.path.getsize(src)
+    assert filecmp.cmp(src, resolve(store, rec.stored_path), shallow=False)
+    assert peak < 24 * MIB  # the value is 64 MiB
+    cut = truncated_file(src, tmp_path / "cut.dcm", 40 * MIB)  # ends inside that value
+    rejection, _ = process_task(Task("cut", local_path=str(cut)), str(store), False)
+    assert rejection.reason == "truncated file: the file ends inside a header element"
