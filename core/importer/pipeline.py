@@ -233,6 +233,8 @@ def import_paths(
             summary.bytes_read += nbytes
             buffered.append(task)
             held += task.weight
+            if cancel.is_set():
+                break
             if len(buffered) >= INLINE_THRESHOLD or held >= IN_FLIGHT_BYTES:
                 pool_needed = True  # many files, or big ones: parse in parallel, read ahead by bytes
                 break
