@@ -60,6 +60,8 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(0.05)
             except OSError:
                 pass
+        elif self.path == "/silent":  # connects, then says nothing (until it gives up)
+            time.sleep(TRICKLE_SECONDS)
         elif self.path == "/gzip.zip":
             body = gzip.compress(ZIP)
             self.send_response(200)
@@ -124,6 +126,15 @@ def test_cancel_stops_a_download_at_once(server, dl_dir):
     events = list(iter_link(f"{server}/trickle.zip", timeout=30, cancel=cancel, temp_dir=str(dl_dir)))
     # no error: the download stopped before the server gave up (that would be "cut off")
     assert all(isinstance(e, SourceProgress) for e in events)
+    assert os.listdir(dl_dir) == []
+
+
+def test_a_server_that_never_answers_is_stopped_by_cancel_or_deadline(server, dl_dir):
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    assert list(iter_link(f"{server}/silent", timeout=30, cancel=cancel, temp_dir=str(dl_dir))) == []
+    with pytest.raises(SourceError, match=r"^the download did not finish within 0.5 s \(0 bytes received\)"):
+        list(iter_link(f"{server}/silent", timeout=30, deadline=0.5, temp_dir=str(dl_dir)))
     assert os.listdir(dl_dir) == []
 
 

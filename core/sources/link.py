@@ -137,15 +137,32 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
+def _watched(handler_class, watch: "_Watch"):
+    """An http(s) handler whose connections hand their socket to ``watch`` once connected."""
+
+    class Watched(handler_class):
+        def do_open(self, http_class, req, **kwargs):
+            class Connection(http_class):
+                def connect(self):
+                    super().connect()
+                    watch.sock = self.sock  # a redirect's new connection replaces the old one
+
+            return super().do_open(Connection, req, **kwargs)
+
+    return Watched
 
 
-def _open(url: str, timeout: float):
+def _opener(watch: "_Watch"):
+    return urllib.request.build_opener(_HttpOnlyRedirects, _watched(urllib.request.HTTPHandler, watch),
+                                       _watched(urllib.request.HTTPSHandler, watch))
+
+
+def _open(url: str, timeout: float, opener=None):
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     shown = display_url(url)
     host = urllib.parse.urlsplit(url).hostname or shown
     try:
-        return _OPENER.open(request, timeout=timeout)  # http(s) only, redirects too
+        return (opener or _opener(_Watch(None, DEFAULT_DEADLINE))).open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         exc.close()
         raise SourceError(f"HTTP {exc.code} {exc.reason} for {shown}") from None
@@ -166,7 +183,8 @@ class _Watch:
     """Stops a download from another thread: on cancel, or past the whole-download deadline.
 
     A read blocked on a silent or trickling server does not return by itself
-    before its timeout; shutting the socket down makes it return at once.
+    before its timeout; shutting the connection's socket down (``sock``, set
+    once connected) makes it return at once.
     """
 
     def __init__(self, cancel: threading.Event | None, deadline: float) -> None:
@@ -174,10 +192,12 @@ class _Watch:
         self.deadline = deadline
         self.ends_at = time.monotonic() + deadline
         self.why: str | None = None  # "cancel" or "deadline" once fired
+        self.sock = None
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
 
     def check(self) -> str | None:
+        """Why the download must stop now (``"cancel"``, ``"deadline"``), or ``None``."""
         if self.why is None:
             if self.cancel is not None and self.cancel.is_set():
                 self.why = "cancel"
@@ -188,24 +208,27 @@ class _Watch:
     def remaining(self) -> float:
         return max(self.ends_at - time.monotonic(), 0.001)
 
-    def attach(self, response) -> None:
-        sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
-        if sock is None:  # another response type: cancel and deadline are seen between reads
-            return
-        self._thread = threading.Thread(target=self._run, args=(sock,), name="dosetrail-download-watch",
-                                        daemon=True)
+    def deadline_error(self, received: int, shown: str) -> SourceError:
+        return SourceError(f"the download did not finish within {self.deadline:g} s "
+                           f"({human_bytes(received)} received) ({shown})")
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="dosetrail-download-watch", daemon=True)
         self._thread.start()
 
-    def _run(self, sock) -> None:
+    def _run(self) -> None:
         while not self._done.wait(_WATCH_EVERY):
             if self.check():
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                sock = self.sock
+                if sock is not None:
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
                 return
 
     def stop(self) -> None:
+        """End the watching thread (before the archive is read: no thread outlives the download)."""
         self._done.set()
         if self._thread is not None:
             self._thread.join()
@@ -259,46 +282,41 @@ def _download(response, url: str, out, max_bytes: int, timeout: float,
     received = written = 0  # bytes off the wire, bytes of the archive (decoded)
     head = b""
     last_bytes, last_time = 0, time.monotonic()
-    watch.attach(response)
-    try:
-        while True:
-            error = None
-            try:
-                chunk = response.read1(MIB) if hasattr(response, "read1") else response.read(MIB)
-            except (TimeoutError, socket.timeout):
-                error = (f"the download stalled: no data for {timeout:g} s "
-                         f"after {human_bytes(received)} ({shown})")
-            except (HTTPException, OSError) as exc:
-                error = f"the download was cut off after {human_bytes(received)}: {exc} ({shown})"
-            why = watch.check()
-            if why == "cancel":
-                return
-            if why == "deadline":
-                raise SourceError(f"the download did not finish within {watch.deadline:g} s "
-                                  f"({human_bytes(received)} received) ({shown})")
-            if error:
-                raise SourceError(error)
-            if not chunk:
-                break
-            received += len(chunk)
-            for piece in _decoded(decoder, chunk):
-                if len(head) < 4:
-                    head += piece[:4 - len(head)]
-                    if len(head) >= 4 and head[:4] not in ZIP_MAGIC:
-                        ctype = response.headers.get_content_type()
-                        raise SourceError(f"the link did not return a ZIP archive (got {ctype}): portal "
-                                          f"links often need a browser login; download the archive "
-                                          f"there and import the file ({shown})")
-                written += len(piece)
-                if written > max_bytes:
-                    raise SourceError(f"the download exceeds the {human_bytes(max_bytes)} limit ({shown})")
-                out.write(piece)
-            now = time.monotonic()
-            if received - last_bytes >= _PROGRESS_EVERY_BYTES or now - last_time >= _PROGRESS_EVERY_SECONDS:
-                last_bytes, last_time = received, now
-                yield SourceProgress(f"downloading {name}", received, total)
-    finally:
-        watch.stop()
+    while True:
+        error = None
+        try:
+            chunk = response.read1(MIB) if hasattr(response, "read1") else response.read(MIB)
+        except (TimeoutError, socket.timeout):
+            error = (f"the download stalled: no data for {timeout:g} s "
+                     f"after {human_bytes(received)} ({shown})")
+        except (HTTPException, OSError) as exc:
+            error = f"the download was cut off after {human_bytes(received)}: {exc} ({shown})"
+        why = watch.check()
+        if why == "cancel":
+            return
+        if why == "deadline":
+            raise watch.deadline_error(received, shown)
+        if error:
+            raise SourceError(error)
+        if not chunk:
+            break
+        received += len(chunk)
+        for piece in _decoded(decoder, chunk):
+            if len(head) < 4:
+                head += piece[:4 - len(head)]
+                if len(head) >= 4 and head[:4] not in ZIP_MAGIC:
+                    ctype = response.headers.get_content_type()
+                    raise SourceError(f"the link did not return a ZIP archive (got {ctype}): portal "
+                                      f"links often need a browser login; download the archive "
+                                      f"there and import the file ({shown})")
+            written += len(piece)
+            if written > max_bytes:
+                raise SourceError(f"the download exceeds the {human_bytes(max_bytes)} limit ({shown})")
+            out.write(piece)
+        now = time.monotonic()
+        if received - last_bytes >= _PROGRESS_EVERY_BYTES or now - last_time >= _PROGRESS_EVERY_SECONDS:
+            last_bytes, last_time = received, now
+            yield SourceProgress(f"downloading {name}", received, total)
     if total is not None and received < total:
         raise SourceError(f"the download was cut off after {human_bytes(received)} of "
                           f"{human_bytes(total)} ({shown})")
@@ -365,9 +383,21 @@ def iter_link(
     response = None
     try:
         with os.fdopen(fd, "wb") as out:
-            response = _open(url, min(timeout, watch.remaining()))
-            name = link_file_name(url, response.headers.get("Content-Disposition"))
-            yield from _download(response, url, out, max_bytes, timeout, watch)
+            watch.start()
+            try:
+                try:
+                    response = _open(url, min(timeout, watch.remaining()), _opener(watch))
+                except SourceError:
+                    if watch.check() == "deadline":
+                        raise watch.deadline_error(0, display_url(url)) from None
+                    if watch.why is None:
+                        raise
+                if watch.check() == "cancel":
+                    return
+                name = link_file_name(url, response.headers.get("Content-Disposition"))
+                yield from _download(response, url, out, max_bytes, timeout, watch)
+            finally:
+                watch.stop()
         if watch.why == "cancel":
             return
         response.close()
