@@ -25,7 +25,7 @@ from functools import partial
 from typing import IO, Iterator
 
 from . import names
-from .base import SourceError, SourceEvent, SourceItem, SourceProblem
+from .base import SourceEvent, SourceItem, SourceProblem
 from .limits import MIB, ArchiveLimits, UnpackGuard, human_bytes
 from .zip_guard import (OVERLAP, OVERLAPS_LISTED, Budget, MemberReadError, declared_entries,
                         declared_problem, overlapping_entries)

@@ -7,7 +7,6 @@ data is a repeated pseudo-random block, so it does not compress away.
 from __future__ import annotations
 
 import io
-import os
 import random
 import struct
 import zipfile
@@ -100,8 +99,3 @@ def make_big_stored_zip(zip_path: Path | str, members: int, member_bytes: int) -
                 out.write(header)
                 _write_pixels(out, length, m)
     return zip_path
-
-
-def file_size(path: Path | str) -> int:
-    """Size of a file in bytes (for reports)."""
-    return os.path.getsize(path)
