@@ -95,7 +95,7 @@ def run_import(paths: list[Path], home: Path, src: str | None) -> dict:
     lines = (out.strip().splitlines() or [""])[:1] + [ln for ln in err.strip().splitlines() if ln][-1:]
     return {"rc": proc.returncode, "tree_peak_mib": peak / 1024, "processes": procs,
             "max_process_mib": max_proc / 1024,
-            "seconds": seconds, "first_line": lines[0]}
+            "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "first_line": lines[0]}
 
 
 def main() -> int:
