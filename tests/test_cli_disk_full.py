@@ -160,3 +160,23 @@ def test_export_to_a_full_disk_is_exit_3_and_leaves_no_half_file(argv, tmp_path,
         assert main([*argv, "-o", str(target)]) == 3
         assert _one_line(capsys.readouterr().err).endswith(f"the disk is full (No space left on device): {target}")
         assert not target.exists()
+
+
+def test_store_disk_full_for_a_big_file_is_not_a_file_problem(tmp_path, monkeypatch, capsys):
+    """A file over the worker's whole-read size is copied in chunks (copy_atomic): a full store
+    there stops the import the same way, without blaming the file."""
+    from dosetrail.core.importer import worker
+    from dosetrail.core.storage import filestore
+
+    _study(tmp_path, n=2, rows=16)
+    monkeypatch.setattr(worker, "READ_WHOLE_UP_TO", 0)  # every file takes the streaming path
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(filestore, "copy_atomic", full)
+    assert main(["import", str(tmp_path / "src")]) == 3
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("dosetrail import: the file store is full (No space left on device)")
+    run = _last_run(capsys)
+    assert run["status"] == "failed" and run["files_rejected"] == []

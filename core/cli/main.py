@@ -145,6 +145,12 @@ def cmd_import(args) -> int:
 
     for path in args.paths:
         is_url = path.lower().startswith(("http://", "https://"))
+        if is_url:
+            from ..sources.link import url_problem
+
+            problem = url_problem(path)
+            if problem:
+                raise UsageError(problem)
         if not is_url and not os.path.exists(path):
             raise UsageError(f"no such file or folder: {path}")
         if args.link and _is_archive_or_link(path):

@@ -88,6 +88,8 @@ def _parse(label: str, fh: Any, size: int, tail,
 
 
 FAST_CHUNK = 32768  # first read of a file in --link mode: most headers end well before
+FAST_LIMIT = 8 << 20  # a header longer than this (a huge private or document value) goes to dcmread
+DEFER_SIZE = 1 << 20  # dcmread on a file leaves values bigger than this on disk (read if ever used)
 
 
 def _fast_read(fh: Any, size: int, data: bytes | None):
@@ -107,6 +109,9 @@ def _fast_read(fh: Any, size: int, data: bytes | None):
             result = read_header(buf, size)
             break
         except NeedMore:
+            if len(buf) >= FAST_LIMIT:  # the header alone would cost its size in memory, twice
+                result = None
+                break
             more = fh.read(max(len(buf), FAST_CHUNK))
             if not more:
                 result = None
@@ -117,8 +122,10 @@ def _fast_read(fh: Any, size: int, data: bytes | None):
 
 
 def _dcmread(label: str, fh: Any, part10: bool) -> tuple[Dataset | None, Rejection | None]:
+    # a file on disk: big values stay there (pydicom reads one again by name if it is ever used)
+    defer = DEFER_SIZE if isinstance(getattr(fh, "name", None), str) else None
     try:
-        return pydicom.dcmread(fh, stop_before_pixels=True, force=not part10), None
+        return pydicom.dcmread(fh, stop_before_pixels=True, force=not part10, defer_size=defer), None
     except zlib.error as exc:  # deflated data set: the compressed stream is cut short or damaged
         if part10:
             return None, Rejection(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -26,27 +28,108 @@ from .worker import Task, init_worker, process_chunk
 INLINE_THRESHOLD = 48  # fewer files than this are parsed in-process (no pool start-up)
 CHUNK = 48  # files per worker task
 WRITE_BATCH = 500  # instances per database transaction
+MIB = 1 << 20
+# Memory is bounded by bytes, not by file counts. An archive member up to MEMBER_IN_MEMORY
+# travels to a worker in memory; a bigger one (or one of unknown size past that) is streamed
+# to a temporary file that the worker parses in place and copies in chunks.
+MEMBER_IN_MEMORY = 4 * MIB
+CHUNK_BYTES = 16 * MIB  # in-memory bytes per worker task (a chunk closes at CHUNK files or this)
+IN_FLIGHT_BYTES = 48 * MIB  # in-memory bytes read ahead (buffered, queued or being parsed)
+IN_FLIGHT_DISK_BYTES = 1 << 30  # temporary copies of big members waiting for a worker
+
+
+class _Spool:
+    """Collects one member's bytes: in memory up to ``limit``, then in a temporary file."""
+
+    def __init__(self, folder: "_SpoolFolder", limit: int) -> None:
+        self._folder, self._limit = folder, limit
+        self._parts: list[bytes] = []
+        self._held = 0
+        self._fh = None
+        self.path: str | None = None
+
+    def write(self, chunk: bytes) -> None:
+        if self._fh is None and self._held + len(chunk) <= self._limit:
+            self._parts.append(chunk)
+            self._held += len(chunk)
+            return
+        if self._fh is None:
+            fd, self.path = tempfile.mkstemp(prefix="member-", suffix=".dcm", dir=self._folder.path())
+            self._fh = os.fdopen(fd, "wb")
+            for part in self._parts:
+                self._fh.write(part)
+            self._parts.clear()
+        self._fh.write(chunk)
+
+    def task(self, label: str) -> "Task":
+        """The task for the collected bytes (closes the temporary file)."""
+        if self._fh is None:
+            return Task(label, data=b"".join(self._parts))
+        self._fh.close()
+        return Task(label, local_path=self.path, spooled=True)
+
+    def discard(self) -> None:
+        self._parts.clear()
+        if self._fh is not None:
+            self._fh.close()
+            try:
+                os.unlink(self.path)  # type: ignore[arg-type]
+            except OSError:
+                pass
+
+
+class _SpoolFolder:
+    """A private temporary folder for big members, made on first use, removed at the end."""
+
+    def __init__(self) -> None:
+        self._path: str | None = None
+
+    def path(self) -> str:
+        if self._path is None:
+            self._path = tempfile.mkdtemp(prefix="dosetrail-members-")
+        return self._path
+
+    def remove(self) -> None:
+        if self._path is not None:
+            shutil.rmtree(self._path, ignore_errors=True)
+            self._path = None
+
+
+def _member_task(event: SourceItem, spool_folder: _SpoolFolder) -> tuple[Task, int]:
+    """An archive member as a task: streamed (``copy_to``) into memory or a temporary file."""
+    if event.copy_to is None:
+        data = event.read() if event.read else b""
+        return Task(event.label, data=data), len(data)
+    spool = _Spool(spool_folder, MEMBER_IN_MEMORY)
+    try:
+        n = event.copy_to(spool.write)
+    except BaseException:
+        spool.discard()
+        raise
+    return spool.task(event.label), n
 
 
 def _iter_tasks(paths: Iterable[str], password: str | None, link: bool,
-                problems: list[Rejection]) -> Iterator[tuple["Task | SourceProgress", int]]:
+                problems: list[Rejection], spool_folder: _SpoolFolder | None = None,
+                cancel: Event | None = None) -> Iterator[tuple["Task | SourceProgress", int]]:
     """Tasks from every source, in order; source problems go to ``problems``."""
     from ..sources.discover import iter_source
 
+    spool_folder = spool_folder or _SpoolFolder()
     for path in paths:
         try:
-            for event in iter_source(str(path), password=password, link_mode=link):
+            for event in iter_source(str(path), password=password, link_mode=link, cancel=cancel):
                 if isinstance(event, SourceItem):
                     if event.local_path is not None:
                         yield Task(event.label, local_path=event.local_path), 0
                     else:
                         try:
-                            data = event.read() if event.read else b""
+                            task, nbytes = _member_task(event, spool_folder)
                         except Exception as exc:  # noqa: BLE001 - archive member errors
                             _raise_if_disk_full(exc)
                             problems.append(Rejection(event.label, str(exc) or type(exc).__name__))
                             continue
-                        yield Task(event.label, data=data), len(data)
+                        yield task, nbytes
                 elif isinstance(event, SourceProblem):
                     kind = "skipped" if event.kind == "skipped" else "rejected"
                     problems.append(Rejection(event.label, event.reason, kind=kind))
@@ -149,18 +232,26 @@ def import_paths(
         problems.clear()
         parse_problems.clear()
 
-    tasks = _iter_tasks(paths, password, link, problems)
+    spool_folder = _SpoolFolder()
+    tasks = _iter_tasks(paths, password, link, problems, spool_folder, cancel)
     buffered: list[Task] = []
+    pool_needed = False
     try:
+        held = 0
         for task, nbytes in tasks:
             if isinstance(task, SourceProgress):
                 yield ImportProgress(summary.files_seen, summary.bytes_read, "", task.message)
+                if cancel.is_set():  # e.g. Ctrl-C during a download: stop reading sources
+                    break
                 continue
             summary.bytes_read += nbytes
             buffered.append(task)
-            if len(buffered) >= INLINE_THRESHOLD:
+            held += task.weight
+            if cancel.is_set():
                 break
-        pool_needed = len(buffered) >= INLINE_THRESHOLD
+            if len(buffered) >= INLINE_THRESHOLD or held >= IN_FLIGHT_BYTES:
+                pool_needed = True  # many files, or big ones: parse in parallel, read ahead by bytes
+                break
         if not pool_needed:
             for task in buffered:
                 if cancel.is_set():
@@ -170,6 +261,8 @@ def import_paths(
                 take(process_chunk([task], store, link)[0])
                 yield ImportProgress(summary.files_seen, summary.bytes_read, task.label)
             flush()
+            if cancel.is_set():
+                status = "cancelled"
         else:
             yield from _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flush,
                                  lambda: len(pending) >= WRITE_BATCH)
@@ -181,6 +274,8 @@ def import_paths(
         flush_safely(flush)
         raise
     finally:
+        tasks.close()  # a source's temporary files (a download) go now
+        spool_folder.remove()
         drain_problems()
         summary.files_seen += source_problems[0]
         summary.cancelled = status == "cancelled"
@@ -208,29 +303,48 @@ def flush_safely(flush: Callable[[], None]) -> None:
         pass
 
 
+def _next_chunk(source: Iterator[Task]) -> tuple[list[Task], int, int, bool]:
+    """(tasks, bytes in memory, bytes on disk, source used up) for one worker task.
+
+    A chunk closes at :data:`CHUNK` files, :data:`CHUNK_BYTES` in memory or one
+    big spooled member's worth on disk, so a chunk of big members is small.
+    """
+    chunk: list[Task] = []
+    mem = disk = 0
+    for task in source:
+        chunk.append(task)
+        if task.spooled:
+            disk += task.weight
+        else:
+            mem += task.weight
+        if len(chunk) >= CHUNK or mem >= CHUNK_BYTES or disk:
+            return chunk, mem, disk, False
+    return chunk, mem, disk, True
+
+
 def _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flush, batch_full):
     n = workers or max(1, min(os.cpu_count() or 1, 8))
     ctx = multiprocessing.get_context(_start_method())
-    in_flight: deque[tuple[Future, list[Task]]] = deque()
+    in_flight: deque[tuple[Future, list[Task], int, int]] = deque()
     limit = n * 6  # chunks queued ahead: workers keep busy while this process writes a batch
     source = _chain(buffered, tasks, summary)
     last = time.monotonic()
+    mem_ahead = disk_ahead = 0  # bytes read ahead: in memory, and in temporary copies
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=init_worker) as pool:
         exhausted = False
         while True:
-            while not exhausted and len(in_flight) < limit and not cancel.is_set():
-                chunk = []
-                for task in source:
-                    chunk.append(task)
-                    if len(chunk) >= CHUNK:
-                        break
-                if len(chunk) < CHUNK:
-                    exhausted = True
+            while (not exhausted and len(in_flight) < limit and not cancel.is_set()
+                   and (not in_flight or (mem_ahead < IN_FLIGHT_BYTES and disk_ahead < IN_FLIGHT_DISK_BYTES))):
+                chunk, mem, disk, exhausted = _next_chunk(source)
                 if chunk:
-                    in_flight.append((pool.submit(process_chunk, chunk, store, link), chunk))
+                    mem_ahead += mem
+                    disk_ahead += disk
+                    in_flight.append((pool.submit(process_chunk, chunk, store, link), chunk, mem, disk))
             if not in_flight:
                 break
-            future, chunk = in_flight.popleft()
+            future, chunk, mem, disk = in_flight.popleft()
+            mem_ahead -= mem
+            disk_ahead -= disk
             for outcome in future.result():
                 summary.files_seen += 1
                 take(outcome)
@@ -241,9 +355,9 @@ def _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flus
                 last = now
                 yield ImportProgress(summary.files_seen, summary.bytes_read, chunk[-1].label)
             if cancel.is_set():
-                for f, _ in in_flight:
+                for f, *_ in in_flight:
                     f.cancel()
-                for f, ch in in_flight:  # finish what already started; count the rest as not seen
+                for f, *_ in in_flight:  # finish what already started; count the rest as not seen
                     if not f.cancelled():
                         for outcome in f.result():
                             summary.files_seen += 1

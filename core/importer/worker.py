@@ -1,10 +1,16 @@
 """Work done per file in the import's worker processes.
 
-Each task is read once: the same bytes are parsed and, in copy mode, written
-to the managed store. In ``--link`` mode only the header is read.
+A small file is read once: the same bytes are parsed and, in copy mode,
+written to the managed store. A big file (over :data:`READ_WHOLE_UP_TO`) is
+never read whole: its header is parsed in place and the file is copied to
+the store in chunks, so memory stays bounded whatever its size. An archive
+member small enough to travel in memory is handled like a small file; a
+bigger one arrives as a temporary file (``spooled``), is handled like a big
+file, then removed. In ``--link`` mode only the header is read.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from dataclasses import dataclass
@@ -17,12 +23,32 @@ from .parse import describe, parse_bytes, parse_path
 
 @dataclass
 class Task:
+    """One file for a worker: on disk (``local_path``) or in memory (``data``).
+
+    ``spooled`` marks a temporary copy of an archive member: it is never
+    linked (``--link``) and the worker removes it when done.
+    """
+
     label: str
     local_path: str | None = None
     data: bytes | None = None
+    spooled: bool = False
+
+    @property
+    def weight(self) -> int:
+        """Bytes this task holds in memory (its data) or on disk (a spooled copy), for in-flight caps."""
+        if self.data is not None:
+            return len(self.data)
+        if self.spooled and self.local_path:
+            try:
+                return os.path.getsize(self.local_path)
+            except OSError:
+                return 0
+        return 0
 
 
 Outcome = tuple["ParsedInstance | Rejection", int]  # (result, bytes read from the source)
+READ_WHOLE_UP_TO = 4 << 20  # a file on disk up to this size is read once, whole; a bigger one streams
 
 
 def init_worker() -> None:
@@ -50,6 +76,17 @@ def init_worker() -> None:
 def process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
     """Parse one file and (copy mode) store its bytes; never raises."""
     try:
+        return _process_task(task, store_root, link)
+    finally:
+        if task.spooled and task.local_path:
+            try:
+                os.unlink(task.local_path)
+            except OSError:
+                pass
+
+
+def _process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
+    try:
         with warnings.catch_warnings():
             # pydicom warns about every non-conformant value; the import reports its own reasons
             warnings.simplefilter("ignore")
@@ -65,21 +102,15 @@ def process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
 
 
 def _process(task: Task, store_root: str | None, link: bool) -> Outcome:
-    if link and task.local_path:
-        ds, rejection, size = parse_path(task.label, task.local_path)
-        if ds is None:
-            return rejection, 0
-        rec = describe(ds, task.label)
-        rec.stored_path = os.path.abspath(task.local_path)  # no realpath: one lstat per component per file
-        rec.linked = True
-        rec.size = size
-        return rec, 0
-    data = task.data
     nbytes = 0  # archive members were counted when the main process read them
-    if data is None:
-        with open(task.local_path, "rb") as fh:  # type: ignore[arg-type]
+    data = task.data
+    if data is None and task.local_path:
+        if link or task.spooled or os.path.getsize(task.local_path) > READ_WHOLE_UP_TO:
+            return _process_file(task, store_root, link)
+        with open(task.local_path, "rb") as fh:  # small: one read serves the parse and the copy
             data = fh.read()
         nbytes = len(data)
+    data = data or b""
     ds, rejection = parse_bytes(task.label, data)
     if ds is None:
         return rejection, nbytes
@@ -89,14 +120,47 @@ def _process(task: Task, store_root: str | None, link: bool) -> Outcome:
         from ..storage.filestore import store_path_for, write_atomic
 
         rel = store_path_for(rec.sop_instance_uid)
-        try:
+        with _store_faults(store_root):
             write_atomic(Path(store_root), rel, data, keep_existing=_intact)
-        except OSError as exc:
-            if is_write_fault(exc):  # disk full, read-only: the library's fault, never the file's
-                raise write_fault(exc, "the file store", store_root) from None
-            raise
         rec.stored_path = rel
     return rec, nbytes
+
+
+def _process_file(task: Task, store_root: str | None, link: bool) -> Outcome:
+    """A file on disk: header parsed in place, then (copy mode) copied to the store in chunks."""
+    path: str = task.local_path  # type: ignore[assignment]
+    ds, rejection, size = parse_path(task.label, path)
+    nbytes = 0 if (link or task.spooled) else size  # spooled members were counted when read
+    if ds is None:
+        return rejection, nbytes
+    rec = describe(ds, task.label)
+    rec.size = size
+    if link and not task.spooled:
+        rec.stored_path = os.path.abspath(path)  # no realpath: one lstat per component per file
+        rec.linked = True
+        return rec, 0
+    if store_root is not None:
+        from ..storage.filestore import copy_atomic, store_path_for
+
+        rel = store_path_for(rec.sop_instance_uid)
+        with open(path, "rb"):  # a source that cannot be opened is the file's fault, not the store's
+            pass
+        with _store_faults(store_root):
+            copy_atomic(Path(store_root), rel, path, keep_existing=_intact)
+        rec.stored_path = rel
+    return rec, nbytes
+
+
+@contextlib.contextmanager
+def _store_faults(store_root: str):
+    """A store write that fails for a full disk or a read-only place is the library's fault,
+    never the file's: it becomes a :class:`LibraryError` that stops the import."""
+    try:
+        yield
+    except OSError as exc:
+        if is_write_fault(exc):
+            raise write_fault(exc, "the file store", store_root) from None
+        raise
 
 
 def _intact(path: Path) -> bool:

@@ -26,8 +26,10 @@ from typing import IO, Iterator
 
 from ..library_errors import FULL
 from . import names
-from .base import SourceError, SourceEvent, SourceItem, SourceProblem
+from .base import SourceEvent, SourceItem, SourceProblem
 from .limits import MIB, ArchiveLimits, UnpackGuard, human_bytes
+from .zip_guard import (OVERLAP, OVERLAPS_LISTED, Budget, MemberReadError, declared_entries,
+                        declared_problem, overlapping_entries)
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 AES_METHOD = 99
@@ -41,27 +43,8 @@ _SPOOL_IN_MEMORY = 32 * MIB
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-class MemberReadError(SourceError):
-    """An archive member could not be read (damaged, too large, bad password)."""
-
-
 class _CannotOpen(MemberReadError):
     """The archive's table of contents cannot be read."""
-
-
-class _Budget:
-    """Decompressed bytes used by one archive and the archives inside it."""
-
-    def __init__(self, limits: ArchiveLimits) -> None:
-        self.limits = limits
-        self.used = 0
-
-    def add(self, n: int, label: str) -> None:
-        self.used += n
-        if self.used > self.limits.max_total_bytes:
-            raise MemberReadError(
-                f"the archive unpacks to more than the {human_bytes(self.limits.max_total_bytes)} "
-                f"total limit (zip bomb?); stopped at {label}")
 
 
 def unsafe_member_name(name: str) -> bool:
@@ -268,7 +251,7 @@ def _read_head(fh, n: int) -> bytes:
 
 
 def _copy_capped(fh, sink, info: zipfile.ZipInfo, limits: ArchiveLimits,
-                 budget: _Budget, label: str) -> int:
+                 budget: Budget, label: str) -> int:
     """Copy a member stream into ``sink`` (``write``) enforcing every cap.
 
     The ratio is checked against the compressed bytes used so far as well as
@@ -361,29 +344,21 @@ class _ZipHandle:
         self.close()
 
 
-def _read_member(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None,
-                 limits: ArchiveLimits, budget: _Budget, label: str) -> bytes:
-    parts: list[bytes] = []
+def _copy_member(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None,
+                 limits: ArchiveLimits, budget: Budget, label: str, sink) -> int:
+    """Stream a member's bytes into ``sink`` (1 MiB at a time); returns the count."""
     try:
         with handle.open(info, pwd) as fh:
-            _copy_capped(fh, parts.append, info, limits, budget, label)
+            return _copy_capped(fh, sink, info, limits, budget, label)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one clear reason
         raise MemberReadError(_describe_read_error(exc)) from exc
+
+
+def _read_member(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None,
+                 limits: ArchiveLimits, budget: Budget, label: str) -> bytes:
+    parts: list[bytes] = []
+    _copy_member(handle, info, pwd, limits, budget, label, parts.append)
     return b"".join(parts)
-
-
-def _declared_problem(info: zipfile.ZipInfo, limits: ArchiveLimits, budget: _Budget) -> str | None:
-    size, packed = info.file_size, max(info.compress_size, 1)
-    if size > limits.max_member_bytes:
-        return (f"member declares {human_bytes(size)}, more than the "
-                f"{human_bytes(limits.max_member_bytes)} per-file limit (zip bomb?)")
-    if size > limits.ratio_floor_bytes and size > limits.max_ratio * packed:
-        return (f"member declares a compression ratio of {size / packed:.0f}:1, more than "
-                f"{limits.max_ratio:g}:1 (zip bomb?)")
-    if budget.used + size > limits.max_total_bytes:
-        return (f"the archive unpacks to more than the {human_bytes(limits.max_total_bytes)} "
-                "total limit (zip bomb?)")
-    return None
 
 
 def _skip_reason(name: str, handle: _ZipHandle, info: zipfile.ZipInfo) -> str | None:
@@ -421,6 +396,10 @@ def _looks_like_zip(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None
 
 
 def _open_zip(source: str | IO[bytes], label: str, limits: ArchiveLimits) -> zipfile.ZipFile:
+    declared = declared_entries(source)
+    if declared is not None and declared > limits.max_members:
+        raise MemberReadError(f"archive lists {declared} entries, more than the limit of "
+                              f"{limits.max_members} (zip bomb?)")
     try:
         zf = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
@@ -445,7 +424,7 @@ def iter_zip(
     limits: ArchiveLimits | None = None,
     origin: str = "zip",
     depth: int = 1,
-    budget: _Budget | None = None,
+    budget: Budget | None = None,
 ) -> Iterator[SourceEvent]:
     """Yield the members of a ZIP archive (and of ZIPs inside it).
 
@@ -475,7 +454,7 @@ def iter_zip(
         problem labelled ``label``.
     """
     limits = limits or ArchiveLimits()
-    budget = budget or _Budget(limits)
+    budget = budget or Budget(limits)
     try:
         zf = _open_zip(source, label, limits)
     except MemberReadError as exc:
@@ -491,13 +470,25 @@ def iter_zip(
     pwd = password.encode("utf-8") if password else None
     handle = _ZipHandle(zf, source)
     with zf, handle:
-        for info in zf.infolist():
+        try:
+            overlapping = overlapping_entries(zf)
+        except OSError as exc:
+            yield SourceProblem(label, f"cannot read archive: {exc.strerror or exc}")
+            return
+        if len(overlapping) > OVERLAPS_LISTED:
+            yield SourceProblem(label, f"{len(overlapping)} of the archive's {len(zf.infolist())} entries "
+                                       "overlap one another (a zip bomb technique): the archive is refused")
+            return
+        for index, info in enumerate(zf.infolist()):
             if info.is_dir():
                 continue
             name = info.filename
             mlabel = f"{label}!{name}"
             if unsafe_member_name(name):
                 yield SourceProblem(mlabel, f"unsafe path in archive (leaves the archive's folder): {name}")
+                continue
+            if index in overlapping:
+                yield SourceProblem(mlabel, OVERLAP)
                 continue
             encrypted = bool(info.flag_bits & 0x1)
             reason = _skip_reason(name, handle, info)
@@ -516,7 +507,7 @@ def iter_zip(
                 if problem:
                     yield SourceProblem(mlabel, problem)
                     continue
-            problem = _declared_problem(info, limits, budget)
+            problem = declared_problem(info, limits, budget)
             if problem:
                 yield SourceProblem(mlabel, problem)
                 continue
@@ -524,18 +515,21 @@ def iter_zip(
                 yield from _iter_nested(handle, info, pwd, mlabel, limits, origin, depth, budget)
                 continue
             if names.is_gzip_name(name):
-                from .gzip_source import gunzip_capped  # local: avoids an import cycle
+                from .gzip_source import gunzip_capped, gunzip_stream_to  # local: avoids an import cycle
 
                 data_reader = partial(_read_member, handle, info, pwd, limits, budget, mlabel)
+                packed = partial(_copy_member, handle, info, pwd, limits, budget, mlabel)
                 yield SourceItem(label=mlabel, read=lambda r=data_reader: gunzip_capped(r(), limits),
-                                 size=None, origin=origin)
+                                 size=None, origin=origin,
+                                 copy_to=lambda sink, p=packed: gunzip_stream_to(p, limits, sink))
                 continue
             reader = partial(_read_member, handle, info, pwd, limits, budget, mlabel)
-            yield SourceItem(label=mlabel, read=reader, size=info.file_size, origin=origin)
+            yield SourceItem(label=mlabel, read=reader, size=info.file_size, origin=origin,
+                             copy_to=partial(_copy_member, handle, info, pwd, limits, budget, mlabel))
 
 
 def _iter_nested(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None, label: str,
-                 limits: ArchiveLimits, origin: str, depth: int, budget: _Budget) -> Iterator[SourceEvent]:
+                 limits: ArchiveLimits, origin: str, depth: int, budget: Budget) -> Iterator[SourceEvent]:
     if depth >= limits.max_nesting:
         yield SourceProblem(label, f"archives nested more than {limits.max_nesting} levels deep (zip bomb?)")
         return

@@ -29,6 +29,11 @@ class SourceItem:
         size-capped). ``None`` when ``local_path`` is set.
     size
         Size in bytes when known.
+    copy_to
+        For members of archives: streams the same bytes as ``read()`` into a
+        sink (called with each chunk, at most a few MiB) and returns how many
+        were written, so a big member never has to be held in memory. The
+        same caps and checks apply; ``None`` when the source has no stream.
     origin
         ``"folder"``, ``"dicomdir"``, ``"zip"``, ``"gzip"`` or ``"link"``.
     """
@@ -38,6 +43,7 @@ class SourceItem:
     read: Callable[[], bytes] | None = field(default=None, repr=False)
     size: int | None = None
     origin: str = "folder"
+    copy_to: Callable[[Callable[[bytes], object]], int] | None = field(default=None, repr=False)
 
 
 @dataclass

@@ -6,6 +6,7 @@ DICOMDIR medium, folder or single file) and yields its events.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Iterator
 
 from . import names
@@ -97,6 +98,7 @@ def iter_source(
     password: str | None = None,
     limits: ArchiveLimits | None = None,
     link_mode: bool = False,
+    cancel: threading.Event | None = None,
 ) -> Iterator[SourceEvent]:
     """Yield the candidate files of one import source.
 
@@ -115,6 +117,9 @@ def iter_source(
     link_mode
         ``--link``: files are kept where they are, so archives and links
         are refused.
+    cancel
+        The import's cancel event: a download in progress stops at once
+        when it is set (other sources are stopped by the caller between files).
 
     Yields
     ------
@@ -135,7 +140,8 @@ def iter_source(
     if link_mode and kind in ("link", "zip", "gzip"):
         raise SourceError(LINK_MODE_REFUSED)
     if kind == "link":
-        yield from iter_link(path, password=password, limits=limits, max_bytes=limits.max_total_bytes)
+        yield from iter_link(path, password=password, limits=limits, max_bytes=limits.max_total_bytes,
+                             cancel=cancel)
         return
     full = os.path.abspath(path)
     handler = _archive_handler(password, limits, link_mode)

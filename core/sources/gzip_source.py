@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import zlib
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .archive import MemberReadError
 from .base import SourceEvent, SourceItem
@@ -29,8 +30,14 @@ def _trailer_size(fh, packed_size: int) -> int | None:
     return int.from_bytes(tail, "little") if len(tail) == 4 else None
 
 
-def _gunzip_stream(fh, packed_size: int, limits: ArchiveLimits) -> bytes:
-    """Inflate a gzip stream (one member or several) checking the caps as it goes.
+Sink = Callable[[bytes], object]
+_SPOOL_IN_MEMORY = 8 * MIB
+
+
+def _gunzip_stream(fh, packed_size: int, limits: ArchiveLimits, sink: Sink) -> int:
+    """Inflate a gzip stream (one member or several) into ``sink``, checking the caps as it goes.
+
+    Returns the number of bytes unpacked; at most 1 MiB is held at a time.
 
     zlib is driven directly rather than through :class:`gzip.GzipFile` so the
     compressed bytes used so far are known exactly: a bomb is refused once its
@@ -40,7 +47,6 @@ def _gunzip_stream(fh, packed_size: int, limits: ArchiveLimits) -> bytes:
     """
     # the trailer's size is only a hint (a bomb can forge it): past it the strict check applies
     guard = UnpackGuard(limits, packed_size, "gzip file", declared_size=_trailer_size(fh, packed_size))
-    parts: list[bytes] = []
     out = read_in = 0
     inflater = None  # decompressor of the current member; None between members
     pending = b""  # compressed bytes read but not yet used
@@ -73,9 +79,15 @@ def _gunzip_stream(fh, packed_size: int, limits: ArchiveLimits) -> bytes:
             if problem:
                 raise MemberReadError(problem)
             if piece:
-                parts.append(piece)
+                sink(piece)
     except zlib.error as exc:
         raise MemberReadError(f"damaged or not gzip data ({exc})") from exc
+    return out
+
+
+def _collect(stream: Callable[[Sink], int]) -> bytes:
+    parts: list[bytes] = []
+    stream(parts.append)
     return b"".join(parts)
 
 
@@ -99,7 +111,43 @@ def gunzip_capped(data: bytes, limits: ArchiveLimits) -> bytes:
     MemberReadError
         When the data is damaged, truncated or exceeds a limit.
     """
-    return _gunzip_stream(io.BytesIO(data), len(data), limits)
+    return _collect(lambda sink: _gunzip_stream(io.BytesIO(data), len(data), limits, sink))
+
+
+def gunzip_stream_to(copy_packed: Callable[[Sink], int], limits: ArchiveLimits, sink: Sink) -> int:
+    """Unpack gzip data that is itself streamed (an archive member) into ``sink``.
+
+    The compressed bytes go to a spooled temporary file first (in memory up
+    to 8 MiB), so neither the packed nor the unpacked file is held whole.
+
+    Parameters
+    ----------
+    copy_packed
+        Streams the compressed bytes into the sink it is given.
+    limits
+        The caps to enforce while decompressing.
+    sink
+        Called with each unpacked chunk.
+
+    Returns
+    -------
+    int
+        Bytes unpacked.
+    """
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY, prefix="dosetrail-gz-") as spool:
+        packed = copy_packed(spool.write)
+        spool.seek(0)
+        return _gunzip_stream(spool, packed, limits, sink)
+
+
+def copy_gzip_file(path: str, limits: ArchiveLimits, sink: Sink) -> int:
+    """Unpack a ``.gz`` file on disk into ``sink`` within the limits (see :func:`read_gzip_file`)."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            return _gunzip_stream(fh, size, limits, sink)
+    except OSError as exc:
+        raise MemberReadError(f"cannot read file: {exc.strerror or exc}") from exc
 
 
 def read_gzip_file(path: str, limits: ArchiveLimits) -> bytes:
@@ -122,12 +170,7 @@ def read_gzip_file(path: str, limits: ArchiveLimits) -> bytes:
     MemberReadError
         When the file is damaged, truncated, unreadable or too large.
     """
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
-            return _gunzip_stream(fh, size, limits)
-    except OSError as exc:
-        raise MemberReadError(f"cannot read file: {exc.strerror or exc}") from exc
+    return _collect(lambda sink: copy_gzip_file(path, limits, sink))
 
 
 def iter_gzip(path: str, label: str, *, limits: ArchiveLimits | None = None) -> Iterator[SourceEvent]:
@@ -149,7 +192,8 @@ def iter_gzip(path: str, label: str, *, limits: ArchiveLimits | None = None) -> 
         :class:`MemberReadError` with a clear reason when it cannot.
     """
     limits = limits or ArchiveLimits()
-    yield SourceItem(label=label, read=lambda: read_gzip_file(path, limits), size=None, origin="gzip")
+    yield SourceItem(label=label, read=lambda: read_gzip_file(path, limits), size=None, origin="gzip",
+                     copy_to=lambda sink: copy_gzip_file(path, limits, sink))
 
 
 def is_gzip_file(path: str) -> bool:

@@ -24,9 +24,17 @@ class ArchiveLimits:
     max_nesting
         Deepest chain of archives inside archives (``a.zip!b.zip`` is 2).
     max_members
-        Most entries one archive may list; more refuses the whole archive.
+        Most entries one archive may list; more refuses the whole archive
+        (checked on the archive's end record, before its table of contents
+        is read into memory).
     ratio_floor_bytes
-        Members smaller than this are not checked for their ratio.
+        Members larger than this are refused above ``max_ratio``.
+    small_ratio_allowance_bytes
+        Members up to ``ratio_floor_bytes`` that exceed ``max_ratio`` (a
+        blank image can legitimately compress far better than 200:1) are
+        accepted until their unpacked sizes add up to this much per archive;
+        past it they are refused too (a thousand 1 MiB blocks of zeros is a
+        bomb, not a study).
     running_ratio_floor_bytes
         Once a member has unpacked more than this, its ratio so far (bytes
         out / compressed bytes used) is held to ``max_ratio`` too, so a bomb
@@ -43,8 +51,9 @@ class ArchiveLimits:
     max_total_bytes: int = 20 * GIB
     max_ratio: float = 200.0
     max_nesting: int = 4
-    max_members: int = 500_000
+    max_members: int = 100_000
     ratio_floor_bytes: int = MIB
+    small_ratio_allowance_bytes: int = 16 * MIB
     running_ratio_floor_bytes: int = 32 * MIB
 
 

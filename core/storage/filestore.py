@@ -103,6 +103,69 @@ def write_atomic(root: Path, rel: str, data: bytes,
         raise
 
 
+COPY_CHUNK = 1 << 20  # bytes copied at a time by :func:`copy_atomic`
+
+
+def copy_atomic(root: Path, rel: str, src: str | Path,
+                keep_existing: Callable[[Path], bool] | None = None) -> str | None:
+    """Copy the file ``src`` to ``root / rel`` atomically, in chunks.
+
+    The streaming twin of :func:`write_atomic` (same rules for a file already
+    there): at most :data:`COPY_CHUNK` bytes are held at a time whatever the
+    file's size, and the SHA-256 of the bytes is computed while they are
+    copied (no second read).
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The store's root folder (created when missing).
+    rel : str
+        Store-relative path, e.g. from :func:`store_path_for`.
+    src : str or pathlib.Path
+        The file to copy.
+    keep_existing : callable or None
+        As for :func:`write_atomic`.
+
+    Returns
+    -------
+    str or None
+        The hex SHA-256 of the copied bytes, or ``None`` when the copy already
+        in the store was kept (nothing written).
+    """
+    dest = resolve(Path(root), rel)
+    with open(src, "rb") as fin:
+        length = os.fstat(fin.fileno()).st_size
+        try:
+            size = dest.stat().st_size
+        except FileNotFoundError:
+            size = None
+        if size == length:
+            return None
+        if size and keep_existing is not None and keep_existing(dest):
+            return None
+        if dest.parent not in _made_dirs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _made_dirs.add(dest.parent)
+        digest = hashlib.sha256()
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                while True:
+                    chunk = fin.read(COPY_CHUNK)
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    fh.write(chunk)
+            os.replace(tmp, dest)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+    return digest.hexdigest()
+
+
 def resolve(root: Path, rel_or_abs: str | Path) -> Path:
     """Return the file an instance path refers to.
 

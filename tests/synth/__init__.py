@@ -7,6 +7,7 @@ Usage from a test (pytest puts ``tests/`` on ``sys.path``)::
 Everything is written with pydicom; UIDs are random unless
 :func:`set_uid_seed` was called or explicit UIDs are passed.
 """
+from .big import make_big_stored_zip, write_big_dicom
 from .bulk import generate_many
 from .common import (
     JAPANESE_PATIENT,
@@ -24,6 +25,8 @@ from .hostile import (
     garbage_file,
     make_encrypted_zip,
     make_nested_zip,
+    make_overlap_bomb,
+    make_small_members_bomb,
     make_zip_bomb,
     make_zip_slip,
     no_preamble_dicom,
@@ -51,12 +54,12 @@ __all__ = [
     "JAPANESE_PATIENT", "RADIOPHARMACEUTICAL_RDSR", "SLIP_MEMBERS", "TC99M", "UID_PREFIX",
     "XRAY_RDSR", "PatientSpec",
     "corrupt_dicomdir", "ct_events", "garbage_file", "generate_many", "history_patients",
-    "make_ct_rdsr", "make_ct_reconstruction", "make_edge_patients", "make_ct_series", "make_cumulative_ct_rdsrs",
-    "make_dx_image", "make_encrypted_zip", "make_mg_image", "make_mixed_patient_history",
-    "make_mr_series", "make_nested_zip", "make_nm_image", "make_philips_dose_screen",
-    "make_projection_rdsr", "target_region", "TARGET_REGIONS", "CODE_GENERATIONS", "make_pt_series", "make_rrdsr", "make_split_ct_rdsrs",
-    "make_stale_dicomdir", "make_us_image", "make_zip", "make_zip_bomb", "make_zip_slip",
-    "new_uid", "no_preamble_dicom", "no_uid_dicom", "set_uid_seed", "truncated_file",
-    "write_dataset", "write_dicomdir_media", "write_study",
-    "CONTROL_MEMBERS", "make_control_char_zip",
+    "CODE_GENERATIONS", "CONTROL_MEMBERS", "make_big_stored_zip", "make_control_char_zip", "make_ct_rdsr",
+    "make_ct_reconstruction", "make_ct_series", "make_cumulative_ct_rdsrs", "make_dx_image",
+    "make_edge_patients", "make_encrypted_zip", "make_mg_image", "make_mixed_patient_history",
+    "make_mr_series", "make_nested_zip", "make_nm_image", "make_overlap_bomb", "make_philips_dose_screen",
+    "make_projection_rdsr", "make_pt_series", "make_rrdsr", "make_small_members_bomb", "make_split_ct_rdsrs",
+    "make_stale_dicomdir", "make_us_image", "make_zip", "make_zip_bomb", "make_zip_slip", "new_uid",
+    "no_preamble_dicom", "no_uid_dicom", "set_uid_seed", "target_region", "TARGET_REGIONS", "truncated_file",
+    "write_big_dicom", "write_dataset", "write_dicomdir_media", "write_study",
 ]

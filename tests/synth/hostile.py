@@ -12,6 +12,7 @@ from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID
 from .ct import make_ct_series
 
 __all__ = ["make_zip_slip", "make_zip_bomb", "make_nested_zip", "make_encrypted_zip",
+           "make_overlap_bomb", "make_small_members_bomb",
            "truncated_file", "garbage_file", "no_preamble_dicom", "no_uid_dicom",
            "SLIP_MEMBERS"]
 
@@ -75,6 +76,97 @@ def make_zip_bomb(zip_path: Path | str, *, size_mb: int = 50, members: int = 1,
                     out.write(chunk)
     if lie_about_size:
         _declare_small_sizes(zip_path)
+    return zip_path
+
+
+def make_overlap_bomb(zip_path: Path | str, *, entries: int = 1000, kernel_kib: int = 1024,
+                      same_names: bool = False, quoted: bool = False) -> Path:
+    """A "zip bomb without recursion": many entries share one compressed kernel.
+
+    One block of ``kernel_kib`` KiB of zeros is deflated once (about 1 KiB).
+    By default (full overlap) the central directory lists ``entries``
+    entries that all point at the one local header: 1,000 entries make a
+    ~50 KB archive that unpacks to 1,000 MiB. Central names are
+    ``f00000.dcm``... (the local header says ``kernel.dcm``) unless
+    ``same_names``.
+
+    With ``quoted`` (D. Fifield's construction) every entry has its own
+    local header, with a name that matches: entry *i*'s deflate data is a
+    stored block quoting the local header of entry *i+1*, then continues
+    with entry *i+1*'s data, and so on down to the kernel. Every entry is a
+    valid member that unpacks to the following headers plus the kernel.
+
+    Returns
+    -------
+    Path
+    """
+    import struct
+    import zlib
+
+    zip_path = Path(zip_path)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    raw = bytes(kernel_kib << 10)
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    kernel = comp.compress(raw) + comp.flush()
+
+    def local(name: bytes, crc: int, csize: int, usize: int) -> bytes:
+        return struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, csize, usize,
+                           len(name), 0) + name
+
+    def cdir(name: bytes, crc: int, csize: int, usize: int, offset: int) -> bytes:
+        return struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, csize, usize,
+                           len(name), 0, 0, 0, 0, 0, offset) + name
+
+    out, central = bytearray(), bytearray()
+    if quoted:
+        # built from the last entry back: each one quotes the header of the one after it
+        tail = kernel  # compressed bytes from just after the current header to the end
+        quoted_headers = b""  # what the current entry unpacks to before the kernel
+        pieces: list[tuple[bytes, bytes, int, int, int]] = []  # (name, header, crc, csize, usize)
+        for i in range(entries - 1, -1, -1):
+            name = f"q{i:05d}.dcm".encode()
+            crc = zlib.crc32(raw, zlib.crc32(quoted_headers))
+            usize = len(quoted_headers) + len(raw)
+            header = local(name, crc, len(tail), usize)
+            pieces.append((name, header, crc, len(tail), usize))
+            if i:
+                block = struct.pack("<BHH", 0, len(header), 0xFFFF ^ len(header))  # stored, not final
+                tail = block + header + tail
+                quoted_headers = header + quoted_headers
+        pieces.reverse()
+        offset = 0
+        for name, header, crc, csize, usize in pieces:
+            central += cdir(name, crc, csize, usize, offset)
+            offset += len(header) + 5
+        first = pieces[0][1]
+        out += first + tail
+    else:
+        crc = zlib.crc32(raw)
+        out += local(b"kernel.dcm", crc, len(kernel), len(raw)) + kernel
+        for i in range(entries):
+            name = b"kernel.dcm" if same_names else f"f{i:05d}.dcm".encode()
+            central += cdir(name, crc, len(kernel), len(raw), 0)
+    eocd = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, entries, entries, len(central), len(out), 0)
+    zip_path.write_bytes(bytes(out + central + eocd))
+    return zip_path
+
+
+def make_small_members_bomb(zip_path: Path | str, *, members: int = 200, member_kib: int = 1024) -> Path:
+    """Many separate small members of zeros (``member_kib`` KiB each, about 1,000:1).
+
+    Each member stays under the 1 MiB size from which the per-member ratio
+    used to be checked; together they unpack to ``members * member_kib`` KiB.
+
+    Returns
+    -------
+    Path
+    """
+    zip_path = Path(zip_path)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    data = bytes(member_kib << 10)
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for m in range(members):
+            zf.writestr(f"zeros/{m:05d}.dcm", data)
     return zip_path
 
 
