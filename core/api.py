@@ -65,6 +65,9 @@ class Library:
         self.store_root = store_dir(self.home)
         self.engine, self.session_factory = open_library(self.db_url)
         self._settings = Settings.load(self.home)
+        from .dose.service import refresh_stale_estimates
+
+        refresh_stale_estimates(self.session_factory, self._settings)  # estimates a killed import left out
 
     # -- settings -------------------------------------------------------
     @property

@@ -174,11 +174,13 @@ def import_paths(
         summary.patients_touched = list(patients)
         record_issues(session_factory, run_id, summary.files_rejected + summary.files_skipped_not_dicom)
         finish_run(session_factory, run_id, summary, status)
+    from ..dose.service import refresh_estimates, refresh_stale_estimates
+
     if summary.studies_touched:
         yield ImportProgress(summary.files_seen, summary.bytes_read, "", "estimating doses")
-        from ..dose.service import refresh_estimates
-
         refresh_estimates(session_factory, summary.studies_touched, settings)
+    # and any study an earlier, killed import stored without estimating (one query when none)
+    refresh_stale_estimates(session_factory, settings)
     yield ImportProgress(summary.files_seen, summary.bytes_read, "", "done", done=True)
     return summary
 

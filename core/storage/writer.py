@@ -298,7 +298,12 @@ class LibraryWriter:
 
     def _update_study(self, session: Session, group: list[ParsedInstance], study: Study,
                       pairs: dict[int, tuple[str, str]]) -> None:
-        """Fill the study's empty fields, modalities and warnings from its new files."""
+        """Fill the study's empty fields, modalities and warnings from its new files.
+
+        The study's estimate is marked not current (``estimate_factor_set`` cleared, in this
+        transaction): if the import dies before it estimates, the next open or import does.
+        """
+        study.estimate_factor_set = None
         lengths, _ = LIMITS[Study]
         modalities = {m for m in (study.modalities or "").split("\\") if m}
         warnings = list(study.warnings or [])
