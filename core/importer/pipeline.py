@@ -14,7 +14,8 @@ import sys
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from threading import Event
 from typing import Callable, Generator, Iterable, Iterator
@@ -192,48 +193,116 @@ def flush_safely(flush: Callable[[], None]) -> None:
         pass
 
 
+WORKER_DIED = "the reader process died on this file"
+
+
 def _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flush, batch_full):
+    """Parse in worker processes; a worker that dies costs only the file it was reading.
+
+    When a worker dies (killed, out of memory, a crash in a decoder) the pool is
+    broken and every chunk still in flight fails. Those files are read again, one
+    at a time in a new pool: the file on which a worker dies again is rejected
+    (:data:`WORKER_DIED`), the pool is rebuilt and the import goes on.
+    """
     n = workers or max(1, min(os.cpu_count() or 1, 8))
     ctx = multiprocessing.get_context(_start_method())
+    state = _PoolState(_chain(buffered, tasks, summary))
+    while True:
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=init_worker)
+        try:
+            finished = yield from _pump(pool, n, state, store, link, cancel, summary, take, flush, batch_full)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if finished:
+            return
+
+
+class _PoolState:
+    """What outlives one process pool: the task source and the files to retry one by one."""
+
+    def __init__(self, source: Iterator[Task]) -> None:
+        self.source = source
+        self.exhausted = False
+        self.suspects: deque[Task] = deque()  # in flight when a worker died
+        self.died_alone: set[int] = set()  # ids of tasks a worker died on when read alone
+        self.last = time.monotonic()
+
+
+def _pump(pool, n, state: _PoolState, store, link, cancel, summary, take, flush, batch_full):
+    """Feed ``pool`` until the tasks run out (returns True) or a worker dies (returns False)."""
     in_flight: deque[tuple[Future, list[Task]]] = deque()
     limit = n * 6  # chunks queued ahead: workers keep busy while this process writes a batch
-    source = _chain(buffered, tasks, summary)
-    last = time.monotonic()
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=init_worker) as pool:
-        exhausted = False
-        while True:
-            while not exhausted and len(in_flight) < limit and not cancel.is_set():
+    while True:
+        if state.suspects:  # one file at a time, so that a death names its file
+            if not in_flight and not cancel.is_set():
+                task = state.suspects.popleft()
+                in_flight.append((pool.submit(process_chunk, [task], store, link), [task]))
+        else:
+            while not state.exhausted and len(in_flight) < limit and not cancel.is_set():
                 chunk = []
-                for task in source:
+                for task in state.source:
                     chunk.append(task)
                     if len(chunk) >= CHUNK:
                         break
                 if len(chunk) < CHUNK:
-                    exhausted = True
+                    state.exhausted = True
                 if chunk:
                     in_flight.append((pool.submit(process_chunk, chunk, store, link), chunk))
-            if not in_flight:
-                break
-            future, chunk = in_flight.popleft()
-            for outcome in future.result():
-                summary.files_seen += 1
-                take(outcome)
-            if batch_full():
-                flush()
-            now = time.monotonic()
-            if now - last > 0.05 or not in_flight:
-                last = now
-                yield ImportProgress(summary.files_seen, summary.bytes_read, chunk[-1].label)
-            if cancel.is_set():
-                for f, _ in in_flight:
-                    f.cancel()
-                for f, ch in in_flight:  # finish what already started; count the rest as not seen
-                    if not f.cancelled():
-                        for outcome in f.result():
-                            summary.files_seen += 1
-                            take(outcome)
-                in_flight.clear()
-                break
+        if not in_flight:
+            return True
+        future, chunk = in_flight.popleft()
+        try:
+            outcomes = future.result()
+        except BrokenProcessPool:
+            if len(chunk) == 1 and not in_flight:  # read alone: the worker died on this file
+                task = chunk[0]
+                if id(task) in state.died_alone:  # twice: not a stray kill, the file does it
+                    summary.files_seen += 1
+                    take((Rejection(task.label, WORKER_DIED), 0))
+                else:
+                    state.died_alone.add(id(task))
+                    state.suspects.appendleft(task)
+            else:
+                state.suspects.extend(chunk)
+            _salvage(in_flight, state, summary, take)
+            return False
+        for outcome in outcomes:
+            summary.files_seen += 1
+            take(outcome)
+        if batch_full():
+            flush()
+        now = time.monotonic()
+        if now - state.last > 0.05 or not in_flight:
+            state.last = now
+            yield ImportProgress(summary.files_seen, summary.bytes_read, chunk[-1].label)
+        if cancel.is_set():
+            for f, _ in in_flight:
+                f.cancel()
+            for f, _ch in in_flight:  # finish what already started; count the rest as not seen
+                if not f.cancelled():
+                    try:
+                        outcomes = f.result()
+                    except BrokenProcessPool:
+                        continue
+                    for outcome in outcomes:
+                        summary.files_seen += 1
+                        take(outcome)
+            state.suspects.clear()
+            return True
+
+
+def _salvage(in_flight, state: _PoolState, summary, take) -> None:
+    """After a worker died: keep the results that were complete, queue the other files again."""
+    for f, ch in in_flight:
+        try:
+            outcomes = f.result()
+        except (BrokenProcessPool, CancelledError):
+            state.suspects.extend(ch)
+            continue
+        for outcome in outcomes:
+            summary.files_seen += 1
+            take(outcome)
+    in_flight.clear()
 
 
 def _start_method() -> str:
