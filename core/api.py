@@ -39,6 +39,8 @@ class ImportRunReport:
     files_rejected: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     files_skipped: list[tuple[str, str]] = field(default_factory=list)
     studies: list[StudyImportReport] = field(default_factory=list)
+    # (path, what it conflicted with and which copy was kept): bytes differing from the library's copy
+    instances_conflicting: list[tuple[str, str]] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[ImportProgress], None]

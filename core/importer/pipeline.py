@@ -91,6 +91,7 @@ def import_paths(
     cancel
         Set it to stop between files; what was imported stays.
     """
+    from ..storage.conflicts import conflict_issue
     from ..storage.writer import LibraryWriter, finish_run, record_issues, start_run
 
     cancel = cancel or Event()
@@ -124,6 +125,7 @@ def import_paths(
         summary.instances_imported += len(res.imported)
         summary.instances_already_present += len(res.already_present)
         parse_problems.extend(getattr(res, "rejected", []))  # files the database refused, with the reason
+        summary.instances_conflicting.extend(res.conflicts)
         for uid in res.studies_touched:
             studies.setdefault(uid)
         for key in res.patients_touched:
@@ -173,7 +175,8 @@ def import_paths(
         summary.cancelled = status == "cancelled"
         summary.studies_touched = list(studies)
         summary.patients_touched = list(patients)
-        record_issues(session_factory, run_id, summary.files_rejected + summary.files_skipped_not_dicom)
+        record_issues(session_factory, run_id, summary.files_rejected + summary.files_skipped_not_dicom
+                      + [conflict_issue(c) for c in summary.instances_conflicting])
         finish_run(session_factory, run_id, summary, status)
     from ..dose.service import refresh_estimates, refresh_stale_estimates
 
