@@ -75,7 +75,7 @@ def settle_conflicts(session_factory: sessionmaker, items: list[ParsedInstance],
 def conflict_issue(conflict: dict[str, Any]) -> Rejection:
     """The import-report row of a conflict (an ImportIssue of kind :data:`CONFLICT_KIND`)."""
     other = conflict.get("other_path") or "an earlier import"
-    kept = "this file" if conflict["kept"] == "new" else f"the copy from {other}"
-    return Rejection(conflict["path"], f"differs from the copy from {other} (SOP Instance UID "
-                                       f"{conflict['sop_instance_uid']}): {conflict['reason']}; kept: {kept}",
-                     kind=CONFLICT_KIND)
+    kept = f"this file, not the copy from {other}" if conflict["kept"] == "new" else \
+        f"the copy from {other}, not this file"
+    return Rejection(conflict["path"], f"kept {kept}: {conflict['reason']} "
+                                       f"(SOP Instance UID {conflict['sop_instance_uid']})", kind=CONFLICT_KIND)
