@@ -25,6 +25,7 @@ from dosetrail.core.storage.models import Study
 from dosetrail.core.storage.writer import LibraryWriter, start_run
 
 from synth import PatientSpec, make_ct_rdsr, make_ct_series, write_study
+from test_postgres import pg_url  # noqa: F401 - the throw-away PostgreSQL server fixture
 
 
 def _studies(root, n=3):
@@ -145,3 +146,27 @@ def test_kill_9_between_storing_and_estimating_is_repaired_by_the_next_run(tmp_p
     engine, factory = open_library(f"sqlite:///{dosetrail_home / 'dosetrail.db'}")
     assert all(_current(e) for e in _estimates(factory).values())
     engine.dispose()
+
+
+def test_stale_estimates_are_found_on_postgresql_too(tmp_path, pg_url):
+    from sqlalchemy import delete
+
+    from dosetrail.core.storage.models import ImportIssue, ImportRun, Instance, Patient, PatientIdentifier, Series
+
+    src = _studies(tmp_path / "src", n=2)
+    lib = Library(pg_url)
+    try:
+        with lib.session_factory() as s, s.begin():  # the server is shared by this module's tests
+            for model in (Instance, Series, Study, PatientIdentifier, Patient, ImportIssue, ImportRun):
+                s.execute(delete(model))
+        lib.run_import([str(src)])
+        with lib.session_factory() as s:
+            assert stale_study_ids(s, lib.settings) == []
+        _forget_estimates(lib.session_factory)
+        with lib.session_factory() as s:
+            assert len(stale_study_ids(s, lib.settings)) == 2
+    finally:
+        lib.close()
+    lib = Library(pg_url)
+    assert all(_current(e) for e in _estimates(lib.session_factory).values())
+    lib.close()
