@@ -89,3 +89,18 @@ def test_a_worker_killed_once_by_something_else_blames_no_file(tmp_path, monkeyp
     assert summary.files_rejected == []
     assert summary.instances_imported == N_FILES
     lib.close()
+
+
+def test_a_chunk_sent_to_a_pool_a_death_already_broke_fails_like_the_others():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(os._exit, 1).result(timeout=60)
+        failed = pipeline._submit(pool, [worker.Task("x.dcm", data=b"")], None, False)
+        assert isinstance(failed.exception(timeout=0), BrokenProcessPool)
+    finally:
+        pool.shutdown(wait=True)

@@ -239,7 +239,7 @@ def _pump(pool, n, state: _PoolState, store, link, cancel, summary, take, flush,
         if state.suspects:  # one file at a time, so that a death names its file
             if not in_flight and not cancel.is_set():
                 task = state.suspects.popleft()
-                in_flight.append((pool.submit(process_chunk, [task], store, link), [task]))
+                in_flight.append((_submit(pool, [task], store, link), [task]))
         else:
             while not state.exhausted and len(in_flight) < limit and not cancel.is_set():
                 chunk = []
@@ -250,7 +250,7 @@ def _pump(pool, n, state: _PoolState, store, link, cancel, summary, take, flush,
                 if len(chunk) < CHUNK:
                     state.exhausted = True
                 if chunk:
-                    in_flight.append((pool.submit(process_chunk, chunk, store, link), chunk))
+                    in_flight.append((_submit(pool, chunk, store, link), chunk))
         if not in_flight:
             return True
         future, chunk = in_flight.popleft()
@@ -292,6 +292,16 @@ def _pump(pool, n, state: _PoolState, store, link, cancel, summary, take, flush,
                         take(outcome)
             state.suspects.clear()
             return True
+
+
+def _submit(pool, chunk: list[Task], store, link) -> Future:
+    """``pool.submit`` of a chunk; a pool a worker death already broke gives a failed future."""
+    try:
+        return pool.submit(process_chunk, chunk, store, link)
+    except BrokenProcessPool as exc:
+        failed: Future = Future()
+        failed.set_exception(exc)
+        return failed
 
 
 def _salvage(in_flight, state: _PoolState, summary, take) -> None:
