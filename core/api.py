@@ -67,9 +67,14 @@ class Library:
         self.store_root = store_dir(self.home)
         self.engine, self.session_factory = open_library(self.db_url)
         self._settings = Settings.load(self.home)
+        from sqlalchemy.exc import OperationalError
+
         from .dose.service import refresh_stale_estimates
 
-        refresh_stale_estimates(self.session_factory, self._settings)  # estimates a killed import left out
+        try:
+            refresh_stale_estimates(self.session_factory, self._settings)  # estimates a killed import left out
+        except OperationalError:  # a read-only or busy library still opens; the next open or import retries
+            pass
 
     # -- settings -------------------------------------------------------
     @property

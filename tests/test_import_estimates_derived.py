@@ -170,3 +170,23 @@ def test_stale_estimates_are_found_on_postgresql_too(tmp_path, pg_url):
     lib = Library(pg_url)
     assert all(_current(e) for e in _estimates(lib.session_factory).values())
     lib.close()
+
+
+def test_a_library_that_cannot_be_written_still_opens(tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from dosetrail.core.dose import service
+
+    src = _studies(tmp_path / "src", n=1)
+    lib = Library()
+    lib.run_import([str(src)])
+    _forget_estimates(lib.session_factory)
+    lib.close()
+
+    def read_only(*args, **kwargs):
+        raise OperationalError("UPDATE study", {}, Exception("attempt to write a readonly database"))
+
+    monkeypatch.setattr(service, "_estimate_ids", read_only)
+    lib = Library()  # opens; the estimate waits for a writable open
+    assert lib.patient_count() == 1
+    lib.close()
