@@ -39,6 +39,8 @@ class ImportRunReport:
     files_rejected: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     files_skipped: list[tuple[str, str]] = field(default_factory=list)
     studies: list[StudyImportReport] = field(default_factory=list)
+    # (path, what it conflicted with and which copy was kept): bytes differing from the library's copy
+    instances_conflicting: list[tuple[str, str]] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[ImportProgress], None]
@@ -66,6 +68,14 @@ class Library:
         thumbnail_dir(self.home, create=True)
         self.engine, self.session_factory = open_library(self.db_url)
         self._settings = Settings.load(self.home)
+        from sqlalchemy.exc import OperationalError
+
+        from .dose.service import refresh_stale_estimates
+
+        try:
+            refresh_stale_estimates(self.session_factory, self._settings)  # estimates a killed import left out
+        except OperationalError:  # a read-only or busy library still opens; the next open or import retries
+            pass
 
     # -- settings -------------------------------------------------------
     @property

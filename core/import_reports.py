@@ -66,7 +66,8 @@ def import_report(session: Session, run_id: int) -> ImportRunReport:
     if run is None:
         raise KeyError(f"no import run {run_id}")
     rep = _run_header(run)
-    rep.files_rejected = [(i.path, i.reason) for i in run.issues if i.kind != "skipped"]
+    rep.files_rejected = [(i.path, i.reason) for i in run.issues if i.kind not in ("skipped", "conflict")]
+    rep.instances_conflicting = [(i.path, i.reason) for i in run.issues if i.kind == "conflict"]
     rep.files_skipped = [(i.path, i.reason) for i in run.issues if i.kind == "skipped"]
     uids = list(run.studies_touched or [])
     studies = []

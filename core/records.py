@@ -63,6 +63,9 @@ class ParsedInstance:
     stored_path: str | None = None  # path in the managed store, or the linked file
     linked: bool = False
     size: int | None = None
+    # set by the worker when the store already held different bytes for this instance:
+    # {"kept": "new" | "stored", "reason": str} (core.importer.worker.settle_stored_copy)
+    conflict: dict[str, str] | None = None
 
 
 @dataclass
@@ -97,6 +100,8 @@ class ImportSummary:
     cancelled: bool = False
     import_run_id: int | None = None
     bytes_read: int = 0
+    # instances whose bytes differed from the copy in the library (core.storage.conflicts)
+    instances_conflicting: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,4 +118,5 @@ class ImportSummary:
             "files_skipped": [{"path": r.label, "reason": r.reason} for r in self.files_skipped_not_dicom],
             "import_run_id": self.import_run_id,
             "bytes_read": self.bytes_read,
+            "instances_conflicting": [dict(c) for c in self.instances_conflicting],
         }

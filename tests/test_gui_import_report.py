@@ -163,3 +163,20 @@ def test_non_ionising_studies_are_not_flagged_for_missing_dose(qtbot):
         assert "no ionising radiation" in source.toolTip()
     angio = table.item(rows["ANGIO"], 3)  # ionising without dose figures: still stands out
     assert angio.text() == "none" and angio.foreground().color() == QColor(Qt.darkYellow)
+
+
+def test_conflicting_copies_are_listed_with_the_files(qtbot):
+    class ConflictLibrary(FakeLibrary):
+        def import_report(self, run_id: int) -> ImportRunReport:
+            rep = _report()
+            rep.instances_conflicting = [("/media/usb/IM1", "differs from the copy from /media/cdrom/IM1 "
+                                          "(SOP Instance UID 1.2.3.4): ...; kept: this file")]
+            return rep
+
+    dlg = ImportReportDialog(ConflictLibrary(), 7)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.report is not None, timeout=5000)
+    files = dlg.files_table
+    assert files.rowCount() == 4
+    assert (files.item(3, 0).text(), files.item(3, 1).text()) == ("conflict", "/media/usb/IM1")
+    assert dlg.tabs.tabText(1) == "Rejected, skipped and conflicting files (4)"

@@ -186,6 +186,11 @@ def cmd_import(args) -> int:
               f"{len(summary.files_skipped_not_dicom)} skipped (not DICOM)")
         for r in summary.files_rejected:
             print(f"rejected: {r.label}: {r.reason}")
+        if summary.instances_conflicting:
+            from ..storage.conflicts import conflict_issue
+
+            for c in summary.instances_conflicting:
+                print(f"conflict: {c['path']}: {conflict_issue(c).reason}")
         if summary.cancelled:
             print("import cancelled; what was imported stays (run the import again to complete it)")
     if summary.cancelled:
@@ -360,6 +365,8 @@ def cmd_import_report(args) -> int:
         print(f"  rejected  {path}: {reason}")
     for path, reason in rep.files_skipped:
         print(f"  skipped   {path}: {reason}")
+    for path, reason in rep.instances_conflicting:
+        print(f"  conflict  {path}: {reason}")
     for s in rep.studies:
         print(f"  study {s.date or '?'} {'/'.join(s.modalities)} {s.description or ''} [{', '.join(s.sources) or 'no dose source'}]")
         for m in s.missing:

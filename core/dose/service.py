@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..config import Settings
@@ -17,6 +17,7 @@ from ..storage.models import Instance, PatientIdentifier, Study
 from .records import DoseRecord
 from .study import SeriesText, StudyDoseInput, StudyEstimate
 from .test_objects import test_object_reason
+from .version import STAMP_KEY, estimate_stamp
 
 BATCH = 200
 
@@ -109,7 +110,39 @@ def apply_estimate(study: Study, est: StudyEstimate, settings: Settings) -> None
     study.effective_dose_low_msv = rng[0] if rng else None
     study.effective_dose_high_msv = rng[1] if rng else None
     study.estimate_factor_set = est.factor_set or settings.factor_set
-    study.estimate = est.to_dict()
+    study.estimate = {**est.to_dict(), STAMP_KEY: estimate_stamp(settings)}
+
+
+def stale_study_ids(session, settings: Settings) -> list[int]:
+    """Ids of the studies whose stored estimate is missing or not current.
+
+    Not current: made by another estimator version or with other settings
+    (:func:`core.dose.version.estimate_stamp`), or the study got instances
+    after it was estimated (the library writer clears ``estimate_factor_set``
+    in the transaction that adds them). One query.
+    """
+    stamp = func.coalesce(Study.estimate[STAMP_KEY].as_string(), "")
+    return list(session.scalars(select(Study.id).where(or_(
+        Study.estimate_factor_set.is_(None), stamp != estimate_stamp(settings))).order_by(Study.id)))
+
+
+def refresh_stale_estimates(session_factory, settings: Settings | None = None,
+                            progress: Callable[[int, int], None] | None = None) -> int:
+    """Estimate every study whose estimate is missing or stale (:func:`stale_study_ids`).
+
+    Called when a library opens and at the end of every import, so a study
+    stored by an import that was killed before it estimated the dose (or an
+    estimate made by an older version) is never left behind.
+
+    Returns
+    -------
+    int
+        The number of studies estimated.
+    """
+    settings = settings or Settings.load()
+    with session_factory() as session:
+        ids = stale_study_ids(session, settings)
+    return _estimate_ids(session_factory, ids, settings, progress) if ids else 0
 
 
 def not_a_patient_fields(study: Study, identifier: tuple[str, str] | None,
@@ -138,8 +171,6 @@ def refresh_estimates(session_factory, study_uids: Iterable[str] | None = None, 
 
     Returns the number of studies estimated.
     """
-    from .estimate import estimate_study
-
     settings = settings or Settings.load()
     with session_factory() as session:
         if study_uids is None:
@@ -149,6 +180,13 @@ def refresh_estimates(session_factory, study_uids: Iterable[str] | None = None, 
             ids = []
             for i in range(0, len(uids), 500):
                 ids += list(session.scalars(select(Study.id).where(Study.study_instance_uid.in_(uids[i:i + 500]))))
+    return _estimate_ids(session_factory, ids, settings, progress)
+
+
+def _estimate_ids(session_factory, ids: list[int], settings: Settings,
+                  progress: Callable[[int, int], None] | None) -> int:
+    from .estimate import estimate_study
+
     done = 0
     for i in range(0, len(ids), BATCH):
         with session_factory() as session:

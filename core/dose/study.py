@@ -6,7 +6,7 @@ whose fields are the contract's per-study export fields.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .records import DoseRecord
@@ -143,7 +143,8 @@ class StudyEstimate:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "StudyEstimate":
-        raw = dict(raw)
+        known = {f.name for f in fields(cls)}
+        raw = {k: v for k, v in raw.items() if k in known}  # e.g. the estimator stamp (core.dose.version)
         raw["dose"] = DoseFigures(**raw.get("dose", {}))
         raw["parts"] = [EstimatePart(**p) for p in raw.get("parts", [])]
         raw["reference_levels"] = [ReferenceLevelFlag(**f) for f in raw.get("reference_levels", [])]

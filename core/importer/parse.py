@@ -43,6 +43,15 @@ _KEYWORDS = (
 )
 _TAGS = {kw: tag_for_keyword(kw) for kw in _KEYWORDS}
 _ROWS, _COLUMNS, _PIXEL_DATA = 0x00280010, 0x00280011, 0x7FE00010
+_SAMPLES_PER_PIXEL, _PHOTOMETRIC, _NUMBER_OF_FRAMES, _BITS_ALLOCATED = 0x00280002, 0x00280004, 0x00280008, 0x00280100
+_CONTENT_SEQUENCE = 0x0040A730
+_ITEM_LE = b"\xfe\xff\x00\xe0"
+SR_STORAGE_PREFIX = "1.2.840.10008.5.1.4.1.1.88."  # every structured report SOP class (dose SRs included)
+# X-Ray, Radiopharmaceutical, Patient and Enhanced X-Ray Radiation Dose SR Storage
+DOSE_SR_CLASSES = frozenset(SR_STORAGE_PREFIX + n for n in ("67", "68", "73", "76"))
+# X-Ray / Radiopharmaceutical Radiation Dose Report (DCM 113701 / 113500): the document title
+DOSE_REPORT_TITLES = frozenset(("113701", "113500"))
+_CONCEPT_NAME_CODE_SEQUENCE, _CODE_VALUE = 0x0040A043, 0x00080100
 
 
 def has_dicm_marker(head: bytes) -> bool:
@@ -170,7 +179,23 @@ def _check(label: str, ds: Dataset, fh: Any, pixel_pos: int, part10: bool, size:
     problem = _pixel_data_problem(ds, stream, pos, stream_size, stream_tail, raw) if stream is not None else None
     if problem:
         return None, Rejection(label, problem)
+    if sop_class.startswith(SR_STORAGE_PREFIX) and _CONTENT_SEQUENCE not in ds and _dose_report(ds, sop_class):
+        # the content tree is the SR's last top-level element: a dose report cut at an element
+        # boundary before it parses cleanly and would be imported without its dose data
+        return None, Rejection(label, "truncated file: the dose report ends before its content tree")
     return ds, None
+
+
+def _dose_report(ds: Dataset, sop_class: str) -> bool:
+    """A radiation dose SR, by its SOP class or its document title (CT dose reports in generic SRs)."""
+    if sop_class in DOSE_SR_CLASSES:
+        return True
+    try:
+        title = fast.sequence(ds, _CONCEPT_NAME_CODE_SEQUENCE) or []
+        code = fast.text(title[0], _CODE_VALUE) if len(title) else None
+    except Exception:  # noqa: BLE001 - an unreadable title: not known to be a dose report
+        return False
+    return code in DOSE_REPORT_TITLES
 
 
 def _parsed_stream(ds: Dataset, fh: Any, pos: int, size: int, tail):
@@ -255,12 +280,50 @@ def _pixel_data_problem(ds: Dataset, fh: Any, pos: int, size: int, tail, raw) ->
             length = struct.unpack("<I" if little else ">I", head[8:12])[0]
             start = pos + 12
     if length == _UNDEFINED:
-        if _SEQ_DELIMITER_LE not in tail():
-            return "truncated file: compressed pixel data has no end (sequence delimiter missing)"
-        return None
+        if not little:  # encapsulated pixel data is always little endian: look for the delimiter
+            closed = _SEQ_DELIMITER_LE in tail()
+        else:
+            closed = _items_closed(fh, start, size)
+        return None if closed else "truncated file: compressed pixel data has no end (sequence delimiter missing)"
     if start + length > size:
         return f"truncated file: pixel data declares {length} bytes, only {max(0, size - start)} present"
+    if tag == (0x7FE0, 0x0010):
+        needed = _native_pixel_bytes(ds)
+        if needed is not None and length < needed:
+            return (f"truncated file: pixel data holds {length} bytes, its image size "
+                    f"(rows x columns x frames x samples x bits) needs {needed}")
     return None
+
+
+def _items_closed(fh: Any, pos: int, size: int) -> bool:
+    """Whether the items of encapsulated pixel data starting at ``pos`` end with the sequence delimiter.
+
+    Walks the item headers (8 bytes each, one read per fragment); the fragments are skipped.
+    """
+    while pos + 8 <= size:
+        fh.seek(pos)
+        head = fh.read(8)
+        if len(head) < 8:
+            return False
+        if head == _SEQ_DELIMITER_LE:
+            return True
+        if head[:4] != _ITEM_LE:
+            return False
+        pos += 8 + struct.unpack("<I", head[4:])[0]
+    return False
+
+
+def _native_pixel_bytes(ds: Dataset) -> int | None:
+    """Bytes native pixel data needs: rows x columns x frames x samples x bits allocated (None when unknown)."""
+    rows, columns, bits = fast.integer(ds, _ROWS), fast.integer(ds, _COLUMNS), fast.integer(ds, _BITS_ALLOCATED)
+    if not rows or not columns or not bits or rows < 0 or columns < 0 or bits < 0:
+        return None
+    frames = fast.integer(ds, _NUMBER_OF_FRAMES) or 1
+    samples = fast.integer(ds, _SAMPLES_PER_PIXEL) or 1
+    photometric = (fast.text(ds, _PHOTOMETRIC) or "").upper()
+    if photometric.startswith("YBR_") and photometric.endswith("_422") and samples == 3:
+        samples = 2  # two chroma samples shared by two pixels
+    return (rows * columns * max(frames, 1) * max(samples, 1) * bits + 7) // 8
 
 
 def _last_raw(ds: Dataset):

@@ -16,7 +16,8 @@ import tempfile
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from threading import Event
 from typing import Callable, Generator, Iterable, Iterator
@@ -187,6 +188,7 @@ def import_paths(
     cancel
         Set it to stop between files; what was imported stays.
     """
+    from ..storage.conflicts import conflict_issue
     from ..storage.writer import LibraryWriter, finish_run, record_issues, start_run
 
     cancel = cancel or Event()
@@ -220,6 +222,7 @@ def import_paths(
         summary.instances_imported += len(res.imported)
         summary.instances_already_present += len(res.already_present)
         parse_problems.extend(getattr(res, "rejected", []))  # files the database refused, with the reason
+        summary.instances_conflicting.extend(res.conflicts)
         for uid in res.studies_touched:
             studies.setdefault(uid)
         for key in res.patients_touched:
@@ -282,16 +285,19 @@ def import_paths(
         summary.studies_touched = list(studies)
         summary.patients_touched = list(patients)
         try:
-            record_issues(session_factory, run_id, summary.files_rejected + summary.files_skipped_not_dicom)
+            record_issues(session_factory, run_id, summary.files_rejected + summary.files_skipped_not_dicom
+                          + [conflict_issue(c) for c in summary.instances_conflicting])
             finish_run(session_factory, run_id, summary, status)
         except Exception:  # noqa: BLE001 - a full database: the fault that stopped the import is the news
             if status != "failed":
                 raise
+    from ..dose.service import refresh_estimates, refresh_stale_estimates
+
     if summary.studies_touched:
         yield ImportProgress(summary.files_seen, summary.bytes_read, "", "estimating doses")
-        from ..dose.service import refresh_estimates
-
         refresh_estimates(session_factory, summary.studies_touched, settings)
+    # and any study an earlier, killed import stored without estimating (one query when none)
+    refresh_stale_estimates(session_factory, settings)
     yield ImportProgress(summary.files_seen, summary.bytes_read, "", "done", done=True)
     return summary
 
@@ -322,48 +328,135 @@ def _next_chunk(source: Iterator[Task]) -> tuple[list[Task], int, int, bool]:
     return chunk, mem, disk, True
 
 
+WORKER_DIED = "the reader process died on this file"
+
+
 def _run_pool(buffered, tasks, store, link, workers, cancel, summary, take, flush, batch_full):
+    """Parse in worker processes; a worker that dies costs only the file it was reading.
+
+    When a worker dies (killed, out of memory, a crash in a decoder) the pool is
+    broken and every chunk still in flight fails. Those files are read again, one
+    at a time in a new pool: the file on which a worker dies again is rejected
+    (:data:`WORKER_DIED`), the pool is rebuilt and the import goes on.
+    """
     n = workers or max(1, min(os.cpu_count() or 1, 8))
     ctx = multiprocessing.get_context(_start_method())
-    in_flight: deque[tuple[Future, list[Task], int, int]] = deque()
+    state = _PoolState(_chain(buffered, tasks, summary))
+    while True:
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=init_worker)
+        try:
+            finished = yield from _pump(pool, n, state, store, link, cancel, summary, take, flush, batch_full)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if finished:
+            return
+
+
+class _PoolState:
+    """What outlives one process pool: the task source and the files to retry one by one."""
+
+    def __init__(self, source: Iterator[Task]) -> None:
+        self.source = source
+        self.exhausted = False
+        self.suspects: deque[Task] = deque()  # in flight when a worker died
+        self.mem_ahead = 0  # bytes read ahead: in memory, and in temporary copies of big members
+        self.disk_ahead = 0
+        self.died_alone: set[int] = set()  # ids of tasks a worker died on when read alone
+        self.last = time.monotonic()
+
+
+def _pump(pool, n, state: _PoolState, store, link, cancel, summary, take, flush, batch_full):
+    """Feed ``pool`` until the tasks run out (returns True) or a worker dies (returns False)."""
+    in_flight: deque[tuple[Future, list[Task]]] = deque()
     limit = n * 6  # chunks queued ahead: workers keep busy while this process writes a batch
-    source = _chain(buffered, tasks, summary)
-    last = time.monotonic()
-    mem_ahead = disk_ahead = 0  # bytes read ahead: in memory, and in temporary copies
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=init_worker) as pool:
-        exhausted = False
-        while True:
-            while (not exhausted and len(in_flight) < limit and not cancel.is_set()
-                   and (not in_flight or (mem_ahead < IN_FLIGHT_BYTES and disk_ahead < IN_FLIGHT_DISK_BYTES))):
-                chunk, mem, disk, exhausted = _next_chunk(source)
+    weights: dict[int, tuple[int, int]] = {}  # id(chunk) -> (bytes in memory, bytes on disk)
+    while True:
+        if state.suspects:  # one file at a time, so that a death names its file
+            if not in_flight and not cancel.is_set():
+                task = state.suspects.popleft()
+                in_flight.append((_submit(pool, [task], store, link), [task]))
+        else:
+            while (not state.exhausted and len(in_flight) < limit and not cancel.is_set()
+                   and (not in_flight or (state.mem_ahead < IN_FLIGHT_BYTES
+                                          and state.disk_ahead < IN_FLIGHT_DISK_BYTES))):
+                chunk, mem, disk, state.exhausted = _next_chunk(state.source)
                 if chunk:
-                    mem_ahead += mem
-                    disk_ahead += disk
-                    in_flight.append((pool.submit(process_chunk, chunk, store, link), chunk, mem, disk))
-            if not in_flight:
-                break
-            future, chunk, mem, disk = in_flight.popleft()
-            mem_ahead -= mem
-            disk_ahead -= disk
-            for outcome in future.result():
-                summary.files_seen += 1
-                take(outcome)
-            if batch_full():
-                flush()
-            now = time.monotonic()
-            if now - last > 0.05 or not in_flight:
-                last = now
-                yield ImportProgress(summary.files_seen, summary.bytes_read, chunk[-1].label)
-            if cancel.is_set():
-                for f, *_ in in_flight:
-                    f.cancel()
-                for f, *_ in in_flight:  # finish what already started; count the rest as not seen
-                    if not f.cancelled():
-                        for outcome in f.result():
-                            summary.files_seen += 1
-                            take(outcome)
-                in_flight.clear()
-                break
+                    state.mem_ahead += mem
+                    state.disk_ahead += disk
+                    weights[id(chunk)] = (mem, disk)
+                    in_flight.append((_submit(pool, chunk, store, link), chunk))
+        if not in_flight:
+            return True
+        future, chunk = in_flight.popleft()
+        mem, disk = weights.pop(id(chunk), (0, 0))  # retried suspects were counted when first read
+        state.mem_ahead -= mem
+        state.disk_ahead -= disk
+        try:
+            outcomes = future.result()
+        except BrokenProcessPool:
+            if len(chunk) == 1 and not in_flight:  # read alone: the worker died on this file
+                task = chunk[0]
+                if id(task) in state.died_alone:  # twice: not a stray kill, the file does it
+                    summary.files_seen += 1
+                    take((Rejection(task.label, WORKER_DIED), 0))
+                else:
+                    state.died_alone.add(id(task))
+                    state.suspects.appendleft(task)
+            else:
+                state.suspects.extend(chunk)
+            for _f, ch in in_flight:  # their bytes leave the read-ahead whatever becomes of them
+                mem, disk = weights.pop(id(ch), (0, 0))
+                state.mem_ahead -= mem
+                state.disk_ahead -= disk
+            _salvage(in_flight, state, summary, take)
+            return False
+        for outcome in outcomes:
+            summary.files_seen += 1
+            take(outcome)
+        if batch_full():
+            flush()
+        now = time.monotonic()
+        if now - state.last > 0.05 or not in_flight:
+            state.last = now
+            yield ImportProgress(summary.files_seen, summary.bytes_read, chunk[-1].label)
+        if cancel.is_set():
+            for f, _ in in_flight:
+                f.cancel()
+            for f, _ch in in_flight:  # finish what already started; count the rest as not seen
+                if not f.cancelled():
+                    try:
+                        outcomes = f.result()
+                    except BrokenProcessPool:
+                        continue
+                    for outcome in outcomes:
+                        summary.files_seen += 1
+                        take(outcome)
+            state.suspects.clear()
+            return True
+
+
+def _submit(pool, chunk: list[Task], store, link) -> Future:
+    """``pool.submit`` of a chunk; a pool a worker death already broke gives a failed future."""
+    try:
+        return pool.submit(process_chunk, chunk, store, link)
+    except BrokenProcessPool as exc:
+        failed: Future = Future()
+        failed.set_exception(exc)
+        return failed
+
+
+def _salvage(in_flight, state: _PoolState, summary, take) -> None:
+    """After a worker died: keep the results that were complete, queue the other files again."""
+    for f, ch in in_flight:
+        try:
+            outcomes = f.result()
+        except (BrokenProcessPool, CancelledError):
+            state.suspects.extend(ch)
+            continue
+        for outcome in outcomes:
+            summary.files_seen += 1
+            take(outcome)
+    in_flight.clear()
 
 
 def _start_method() -> str:

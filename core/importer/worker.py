@@ -11,10 +11,12 @@ file, then removed. In ``--link`` mode only the header is read.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 from ..library_errors import LibraryError, is_write_fault, write_fault
 from ..records import ParsedInstance, Rejection
@@ -117,11 +119,12 @@ def _process(task: Task, store_root: str | None, link: bool) -> Outcome:
     rec = describe(ds, task.label)
     rec.size = len(data)
     if store_root is not None:
-        from ..storage.filestore import store_path_for, write_atomic
+        from ..storage.filestore import resolve, store_path_for, write_atomic
 
         rel = store_path_for(rec.sop_instance_uid)
-        with _store_faults(store_root):
-            write_atomic(Path(store_root), rel, data, keep_existing=_intact)
+        with _store_faults(store_root):  # the copy in the store is read, replaced or written here
+            if settle_stored_copy(resolve(Path(store_root), rel), rec, lambda: io.BytesIO(data), len(data)):
+                write_atomic(Path(store_root), rel, data, keep_existing=lambda _path: False)
         rec.stored_path = rel
     return rec, nbytes
 
@@ -140,13 +143,14 @@ def _process_file(task: Task, store_root: str | None, link: bool) -> Outcome:
         rec.linked = True
         return rec, 0
     if store_root is not None:
-        from ..storage.filestore import copy_atomic, store_path_for
+        from ..storage.filestore import copy_atomic, resolve, store_path_for
 
         rel = store_path_for(rec.sop_instance_uid)
         with open(path, "rb"):  # a source that cannot be opened is the file's fault, not the store's
             pass
-        with _store_faults(store_root):
-            copy_atomic(Path(store_root), rel, path, keep_existing=_intact)
+        with _store_faults(store_root):  # the copy in the store is read, replaced or written here
+            if settle_stored_copy(resolve(Path(store_root), rel), rec, lambda: open(path, "rb"), size):
+                copy_atomic(Path(store_root), rel, path, keep_existing=lambda _path: False)
         rec.stored_path = rel
     return rec, nbytes
 
@@ -163,10 +167,61 @@ def _store_faults(store_root: str):
         raise
 
 
-def _intact(path: Path) -> bool:
-    """True when a stored copy parses as a whole DICOM file (it is kept; the library describes it)."""
-    ds, _rejection, _size = parse_path(str(path), str(path))
-    return ds is not None
+BOTH_COMPLETE = ("another object with this SOP Instance UID is already in the library: both copies are "
+                 "complete and their bytes differ; the copy imported first is kept")
+COMPARE_CHUNK = 1 << 20
+
+
+def settle_stored_copy(dest: Path, rec: ParsedInstance, open_new: Callable[[], BinaryIO], new_size: int) -> bool:
+    """Decide between the copy already in the store and a new, complete copy of the same instance.
+
+    Parameters
+    ----------
+    dest : pathlib.Path
+        Where the store keeps the instance.
+    rec : ParsedInstance
+        The new copy (it parsed completely); its ``conflict`` is set when the copies differ.
+    open_new : callable
+        Opens the new copy's bytes (read in chunks, only when the sizes are equal).
+    new_size : int
+
+    Returns
+    -------
+    bool
+        True when the new copy must be written: nothing (or an empty file) is stored, or the
+        stored copy is damaged (does not parse completely: conflict, ``kept`` "new"). False when
+        the stored bytes are the same, or a different complete copy is stored (conflict, ``kept``
+        "stored"): two objects sharing a SOP Instance UID, or two intact variants, are never
+        dropped silently.
+    """
+    try:
+        size = dest.stat().st_size
+    except FileNotFoundError:
+        return True
+    if size == 0:
+        return True  # left by a power cut: no copy to speak of
+    if size == new_size and _same_bytes(dest, open_new):
+        return False
+    ds, damage, _size = parse_path(str(dest), str(dest))
+    if ds is not None:
+        rec.conflict = {"kept": "stored", "reason": BOTH_COMPLETE}
+        return False
+    reason = damage.reason if damage is not None else "unreadable"
+    rec.conflict = {"kept": "new", "reason": f"the copy in the library was damaged ({reason}); this complete copy "
+                                             "replaced it"}
+    if size == new_size:
+        dest.unlink()  # the store skips a file of the same size; a crash here only loses the damaged copy
+    return True
+
+
+def _same_bytes(dest: Path, open_new: Callable[[], BinaryIO]) -> bool:
+    with open(dest, "rb") as old, open_new() as new:
+        while True:
+            a, b = old.read(COMPARE_CHUNK), new.read(COMPARE_CHUNK)
+            if a != b:
+                return False
+            if not a:
+                return True
 
 
 def process_chunk(tasks: list[Task], store_root: str | None, link: bool) -> list[Outcome]:

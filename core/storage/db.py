@@ -12,9 +12,10 @@ import json
 import math
 import os
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.engine import make_url
@@ -32,6 +33,7 @@ SCHEMA_HEAD = "0003"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_MIGRATION_LOCK = 0x646F7365  # pg_advisory_xact_lock key held while migrating ("dose")
 
 
 def _json_safe(value):
@@ -153,9 +155,40 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with migration_lock(engine), engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # held until this transaction ends; Alembic then reads the revision under the lock
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema migrations of one SQLite library between processes.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+
+    Notes
+    -----
+    For a SQLite file, a lock file next to it (``dosetrail.db.lock``, mode
+    0600, left in place) is held while the migrations run: processes that
+    open a new library at the same moment would otherwise all see an empty
+    database and all try to create the tables (``table import_run already
+    exists``). PostgreSQL takes a transaction-scoped advisory lock in
+    :func:`upgrade` instead; in-memory databases need no lock.
+    """
+    database = (engine.url.database or "") if engine.dialect.name == "sqlite" else ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    from filelock import FileLock
+
+    path = Path(database).expanduser()
+    with FileLock(str(path.with_name(path.name + ".lock")), mode=0o600):
+        yield
 
 
 def schema_is_current(engine: Engine) -> bool:

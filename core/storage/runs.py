@@ -10,6 +10,7 @@ from .db import process_owner
 from .values import storable_text
 
 RUN_STATUSES = ("running", "completed", "cancelled", "failed", "interrupted")
+ISSUE_KINDS = ("rejected", "skipped", "conflict")
 
 
 def start_run(session_factory: sessionmaker, sources: list[str], link_mode: bool) -> int:
@@ -77,12 +78,13 @@ def record_issues(session_factory: sessionmaker, run_id: int, rejections: list[R
     session_factory : sqlalchemy.orm.sessionmaker
     run_id : int
     rejections : list of core.records.Rejection
-        ``kind`` is ``"rejected"`` or ``"skipped"`` (anything else is
-        stored as ``"rejected"``).
+        ``kind`` is ``"rejected"``, ``"skipped"`` or ``"conflict"`` (an
+        instance whose bytes differed from the library's copy; anything else
+        is stored as ``"rejected"``).
     """
     if not rejections:
         return
     rows = [{"import_run_id": run_id, "path": storable_text(r.label), "reason": storable_text(r.reason),
-             "kind": r.kind if r.kind in ("rejected", "skipped") else "rejected"} for r in rejections]
+             "kind": r.kind if r.kind in ISSUE_KINDS else "rejected"} for r in rejections]
     with session_factory() as session, session.begin():
         session.execute(insert(ImportIssue), rows)

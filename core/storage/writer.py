@@ -73,6 +73,7 @@ class BatchResult:
     studies_touched: set[str] = field(default_factory=set)  # StudyInstanceUIDs that got new instances
     patients_touched: set[str] = field(default_factory=set)  # their patients' keys
     rejected: list[Rejection] = field(default_factory=list)  # items missing a UID (not written)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)  # see core.storage.conflicts
 
 
 class LibraryWriter:
@@ -153,6 +154,12 @@ class LibraryWriter:
         except BaseException:
             self._forget()
             raise
+        conflicted = [i for i in result.imported + result.already_present if i.conflict]
+        if conflicted:  # the store holds other bytes than a copy met before: say so, follow a replaced copy
+            from .conflicts import settle_conflicts
+
+            result.conflicts, replaced = settle_conflicts(self._session_factory, conflicted, self.run_id)
+            result.studies_touched |= replaced
         self.imported += len(result.imported)
         self.already_present += len(result.already_present)
         self.studies_touched |= result.studies_touched
@@ -298,7 +305,12 @@ class LibraryWriter:
 
     def _update_study(self, session: Session, group: list[ParsedInstance], study: Study,
                       pairs: dict[int, tuple[str, str]]) -> None:
-        """Fill the study's empty fields, modalities and warnings from its new files."""
+        """Fill the study's empty fields, modalities and warnings from its new files.
+
+        The study's estimate is marked not current (``estimate_factor_set`` cleared, in this
+        transaction): if the import dies before it estimates, the next open or import does.
+        """
+        study.estimate_factor_set = None
         lengths, _ = LIMITS[Study]
         modalities = {m for m in (study.modalities or "").split("\\") if m}
         warnings = list(study.warnings or [])

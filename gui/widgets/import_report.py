@@ -65,7 +65,7 @@ def report_rows(report) -> list[list[str]]:
     rows = [list(CSV_HEADER)]
     for bucket, count in bucket_counts(report):
         rows.append(["summary", bucket, str(count), "", "", "", "", "", ""])
-    for section, items in (("rejected", report.files_rejected), ("skipped", report.files_skipped)):
+    for section, items in _file_sections(report):
         for path, reason in items:
             rows.append([section, path, reason, "", "", "", "", "", ""])
     for st in report.studies:
@@ -73,6 +73,12 @@ def report_rows(report) -> list[list[str]]:
                      " ".join(st.modalities), "; ".join(st.sources), "; ".join(st.missing),
                      "; ".join(st.warnings), "; ".join(st.reference_level_flags)])
     return rows
+
+
+def _file_sections(report) -> tuple[tuple[str, list], ...]:
+    """(bucket, [(path, reason)]) of the files tab: rejected, skipped, and copies that conflicted."""
+    return (("rejected", report.files_rejected), ("skipped", report.files_skipped),
+            ("conflict", list(getattr(report, "instances_conflicting", []))))
 
 
 def bucket_counts(report) -> list[tuple[str, int]]:
@@ -231,8 +237,9 @@ class ImportReportDialog(QDialog):
         self._fill_files(report)
         self._fill_studies(report)
         self.tabs.setTabText(0, f"Studies ({len(report.studies)})")
-        n_files = len(report.files_rejected) + len(report.files_skipped)
-        self.tabs.setTabText(1, f"Rejected and skipped files ({n_files})")
+        n_files = sum(len(items) for _bucket, items in _file_sections(report))
+        conflicts = "Rejected, skipped and conflicting" if _file_sections(report)[2][1] else "Rejected and skipped"
+        self.tabs.setTabText(1, f"{conflicts} files ({n_files})")
         if report.files_rejected and not report.studies:
             self.tabs.setCurrentIndex(1)
         for b in (self.copy_button, self.save_button):
@@ -240,8 +247,7 @@ class ImportReportDialog(QDialog):
         self.loaded.emit()
 
     def _fill_files(self, report) -> None:
-        rows = [("rejected", p, r) for p, r in report.files_rejected]
-        rows += [("skipped", p, r) for p, r in report.files_skipped]
+        rows = [(bucket, p, r) for bucket, items in _file_sections(report) for p, r in items]
         table = self.files_table
         table.setRowCount(len(rows))
         for i, (bucket, path, reason) in enumerate(rows):

@@ -31,6 +31,7 @@ from .hostile import (
     make_zip_slip,
     no_preamble_dicom,
     no_uid_dicom,
+    small_encapsulated_image,
     truncated_file,
 )
 from .media import (
@@ -60,6 +61,7 @@ __all__ = [
     "make_mr_series", "make_nested_zip", "make_nm_image", "make_overlap_bomb", "make_philips_dose_screen",
     "make_projection_rdsr", "make_pt_series", "make_rrdsr", "make_small_members_bomb", "make_split_ct_rdsrs",
     "make_stale_dicomdir", "make_us_image", "make_zip", "make_zip_bomb", "make_zip_slip", "new_uid",
-    "no_preamble_dicom", "no_uid_dicom", "set_uid_seed", "target_region", "TARGET_REGIONS", "truncated_file",
-    "write_big_dicom", "write_dataset", "write_dicomdir_media", "write_study",
+    "no_preamble_dicom", "no_uid_dicom", "set_uid_seed", "small_encapsulated_image", "target_region",
+    "TARGET_REGIONS", "truncated_file", "write_big_dicom", "write_dataset", "write_dicomdir_media",
+    "write_study",
 ]

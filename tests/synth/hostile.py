@@ -9,12 +9,13 @@ from pydicom import dcmwrite
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID
 
+from .common import new_uid
 from .ct import make_ct_series
 
 __all__ = ["make_zip_slip", "make_zip_bomb", "make_nested_zip", "make_encrypted_zip",
            "make_overlap_bomb", "make_small_members_bomb",
            "truncated_file", "garbage_file", "no_preamble_dicom", "no_uid_dicom",
-           "SLIP_MEMBERS"]
+           "small_encapsulated_image", "SLIP_MEMBERS"]
 
 #: Member names of :func:`make_zip_slip` that escape the extraction folder.
 SLIP_MEMBERS = ("../../evil.dcm", "/abs/evil.dcm", "ok/../../../evil2.dcm")
@@ -307,3 +308,31 @@ def no_uid_dicom(path: Path | str, ds: Dataset | None = None) -> Path:
     dcmwrite(path, ds, enforce_file_format=False)
     return path
 
+
+
+def small_encapsulated_image(path: Path | str, *, fragment_size: int = 400) -> Path:
+    """A small JPEG-encapsulated CT image whose last element before the pixel data is a sequence
+    of undefined length: its delimiter lies within 1 KiB of any point inside the pixel data.
+
+    The one fragment holds placeholder bytes after a JPEG start marker (never decoded).
+    """
+    from pydicom.encaps import encapsulate
+    from pydicom.sequence import Sequence
+    from pydicom.uid import JPEGBaseline8Bit
+
+    ds = make_ct_series(n_slices=1, pixels=False)[0]
+    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.Rows = ds.Columns = 16
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ref = Dataset()
+    ref.ReferencedSOPClassUID, ref.ReferencedSOPInstanceUID = ds.SOPClassUID, new_uid()
+    ds.ReferencedImageSequence = Sequence([ref])
+    ds["ReferencedImageSequence"].is_undefined_length = True
+    ds.PixelData = encapsulate([b"\xff\xd8" + bytes(i % 256 for i in range(fragment_size))])
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(path, enforce_file_format=True)
+    return path
