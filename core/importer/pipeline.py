@@ -19,7 +19,7 @@ from pathlib import Path
 from threading import Event
 from typing import Callable, Generator, Iterable, Iterator
 
-from ..records import ImportProgress, ImportSummary, ParsedInstance, Rejection
+from ..records import ImportProgress, ImportSummary, ParsedInstance, Rejection, RejectionCode
 from ..sources.base import SourceError, SourceItem, SourceProblem, SourceProgress
 from .worker import Task, init_worker, process_chunk
 
@@ -44,16 +44,18 @@ def _iter_tasks(paths: Iterable[str], password: str | None, link: bool,
                             data = event.read() if event.read else b""
                         except Exception as exc:  # noqa: BLE001 - archive member errors
                             _raise_if_disk_full(exc)
-                            problems.append(Rejection(event.label, str(exc) or type(exc).__name__))
+                            problems.append(Rejection(event.label, str(exc) or type(exc).__name__,
+                                                      code=RejectionCode.SOURCE))
                             continue
                         yield Task(event.label, data=data), len(data)
                 elif isinstance(event, SourceProblem):
                     kind = "skipped" if event.kind == "skipped" else "rejected"
-                    problems.append(Rejection(event.label, event.reason, kind=kind))
+                    problems.append(Rejection(event.label, event.reason, kind=kind,
+                                              code=event.code or (None if kind == "skipped" else RejectionCode.SOURCE)))
                 elif isinstance(event, SourceProgress):
                     yield event, 0
         except SourceError as exc:
-            problems.append(Rejection(_display(str(path)), str(exc)))
+            problems.append(Rejection(_display(str(path)), str(exc), code=RejectionCode.SOURCE))
         except OSError as exc:
             _raise_if_disk_full(exc)
             raise

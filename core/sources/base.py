@@ -52,6 +52,7 @@ class SourceProblem:
     label: str
     reason: str
     kind: Literal["rejected", "skipped"] = "rejected"
+    code: str | None = None  # a core.records.RejectionCode value when the reason has one
 
 
 @dataclass
