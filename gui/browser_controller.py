@@ -9,8 +9,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QObject, Signal
 from PySide6.QtWidgets import QTableView
 
-from dosetrail.core.config import Settings
-from dosetrail.core.history import PatientHistory
+from dosetrail.core.api import PatientHistory, Settings
 
 from .models.exams import ExamRole, ExamTableModel, UidRole
 from .widgets.timeline import TimelineWidget

@@ -357,7 +357,7 @@ class ImportController(QObject):
 
     def _run(self, paths: list[str], password: str | None, cancel: threading.Event, progress=None) -> Any:
         """Worker thread: the blocking import, progress throttled."""
-        from dosetrail.core.sources.base import SourceError
+        from dosetrail.core.api import SourceError
 
         last = [0.0]
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
-from dosetrail.core.config import data_home
+from dosetrail.core.api import data_home
 
 from .dialogs.merge_split import MergePatientsDialog, SplitPatientDialog
 from .dialogs.settings import SettingsDialog

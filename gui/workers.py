@@ -17,7 +17,7 @@ from typing import Any, Callable
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
-from dosetrail.core.library_errors import LibraryError
+from dosetrail.core.api import LibraryError
 
 log = logging.getLogger(__name__)
 

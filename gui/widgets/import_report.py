@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dosetrail.core.dose.estimate import is_ionising
+from dosetrail.core.api import exam_is_ionising
 
 from ..workers import run_in_pool
 
@@ -255,7 +255,7 @@ class ImportReportDialog(QDialog):
         table = self.studies_table
         table.setRowCount(len(report.studies))
         for i, st in enumerate(report.studies):
-            needs_dose = is_ionising(set(st.modalities), []) is not False  # MR, US: no dose data to miss
+            needs_dose = exam_is_ionising(st.modalities) is not False  # MR, US: no dose data to miss
             if st.sources:
                 source = ", ".join(st.sources)
             else:
@@ -298,8 +298,7 @@ class ImportReportDialog(QDialog):
 
     def save_csv(self, path: str) -> None:
         """Write the report as a UTF-8 CSV file (mode 0600; no cell is a spreadsheet formula)."""
-        from dosetrail.core.export.csv_export import spreadsheet_safe
-        from dosetrail.core.private_files import write_private
+        from dosetrail.core.api import spreadsheet_safe, write_private
 
         buffer = io.StringIO()
         csv.writer(buffer).writerows([spreadsheet_safe(cell) for cell in row] for row in self.rows())
