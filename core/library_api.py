@@ -7,7 +7,6 @@ facade unnoticed.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from threading import Event
 from typing import TYPE_CHECKING, Callable, Generator, Protocol, runtime_checkable
 

@@ -166,7 +166,7 @@ def _print_report(history: PatientHistory, settings: Settings, printer: QPrinter
 
 def start_print(history: PatientHistory, settings: Settings, printer: QPrinter, *,
                 on_done: Callable[[int], None] | None = None,
-                on_error: Callable[[str], None] | None = None,
+                on_error: Callable[[BaseException], None] | None = None,
                 on_finished: Callable[[], None] | None = None) -> Worker:
     """Print the PDF report of ``history`` on a pool thread.
 
@@ -178,8 +178,8 @@ def start_print(history: PatientHistory, settings: Settings, printer: QPrinter, 
     printer : QPrinter
         Kept referenced by the job until it has finished.
     on_done, on_error, on_finished
-        GUI-thread slots: the number of pages printed; the error text
-        (``"Type: message"``); nothing, after either.
+        GUI-thread slots: the number of pages printed; the exception
+        (``workers.error_text`` words it); nothing, after either.
 
     Returns
     -------

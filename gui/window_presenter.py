@@ -169,9 +169,11 @@ class WindowPresenter(QObject):
         """Say that the print job has gone to the printer."""
         self.w.statusBar().showMessage(f"Dose report printed ({plural(pages, 'page')}).", 8000)
 
-    def print_failed(self, text: str) -> None:
+    def print_failed(self, exc: BaseException) -> None:
         """Say why the print job failed."""
-        self.show_failure(f"Printing failed: {text}")
+        from .workers import error_text
+
+        self.show_failure(f"Printing failed: {error_text(exc)}")
 
     def open_settings(self) -> None:
         """Show the settings dialog; apply dose settings in the pool."""

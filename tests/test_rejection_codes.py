@@ -7,7 +7,7 @@ import pytest
 
 from dosetrail.core.api import Library, RejectionCode
 from dosetrail.core.records import ImportSummary, Rejection
-from synth.hostile import garbage_file, make_encrypted_zip, truncated_file
+from synth.hostile import garbage_file, make_encrypted_zip
 
 
 @pytest.fixture

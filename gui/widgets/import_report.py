@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from dosetrail.core.api import exam_is_ionising
 
-from ..workers import run_in_pool
+from ..workers import error_text, run_in_pool
 
 FILE_COLUMNS = ["Bucket", "File", "Reason"]
 STUDY_COLUMNS = ["Date", "Description", "Modalities", "Dose source", "Missing", "Warnings", "Reference levels"]
@@ -212,8 +212,8 @@ class ImportReportDialog(QDialog):
             width, height = min(width, area.width() - 40), min(height, area.height() - 60)
         self.resize(max(width, 640), max(height, 400))
 
-    def _on_error(self, message: str) -> None:
-        self.header.setText(f"The import report could not be loaded: {message}")
+    def _on_error(self, exc: BaseException) -> None:
+        self.header.setText(f"The import report could not be loaded: {error_text(exc)}")
 
     def set_report(self, report) -> None:
         """Show an ``ImportRunReport``."""

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..workers import run_in_pool
+from ..workers import error_text, run_in_pool
 
 THUMB = 128
 #: Thumbnails are never drawn smaller than this (the strip's minimum height follows from it).
@@ -326,9 +326,9 @@ class SeriesPreviewPanel(QWidget):
                     on_result=lambda data, s=series: self._show(s, data),
                     on_error=self._open_failed, owner=self)
 
-    def _open_failed(self, message: str) -> None:
+    def _open_failed(self, exc: BaseException) -> None:
         self.unsetCursor()
-        self.status.setText(f"Cannot open this series: {message}")
+        self.status.setText(f"Cannot open this series: {error_text(exc)}")
 
     def _show(self, series, data) -> None:
         from .sr_tree import SRTreeDialog

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..workers import run_in_pool
+from ..workers import error_text, run_in_pool
 
 COLUMNS = ["Concept", "Value", "Code"]
 
@@ -152,7 +152,7 @@ class SRTreeDialog(QDialog):
         self.model = QStandardItemModel()
         self.view.setModel(self.model)
         self._worker = run_in_pool(_read_trees, library, list(paths), on_result=self.set_trees,
-                                   on_error=lambda msg: self.status.setText(f"Cannot read the report: {msg}"))
+                                   on_error=lambda exc: self.status.setText(f"Cannot read the report: {error_text(exc)}"))
 
     def set_trees(self, trees: list[tuple[str, object]]) -> None:
         """Show ``(path, SRNode or error text)`` pairs."""
