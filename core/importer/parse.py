@@ -421,10 +421,8 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
 
 
 def _dose(ds: Dataset, rec: ParsedInstance) -> dict | None:
-    try:
-        from ..dose.extract import extract_dose
-    except ImportError:  # dose engine not available in this build
-        return None
+    from ..dose.extract import extract_dose
+
     try:
         record = extract_dose(ds)
     except Exception as exc:  # noqa: BLE001 - a dose bug must not lose the file

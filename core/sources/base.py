@@ -9,7 +9,7 @@ pipeline turns each item into exactly one bucket.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Literal, Union
+from typing import Callable, Literal, Union
 
 
 @dataclass
@@ -65,7 +65,6 @@ class SourceProgress:
 
 
 SourceEvent = Union[SourceItem, SourceProblem, SourceProgress]
-SourceIterator = Iterator[SourceEvent]
 
 
 class SourceError(Exception):
