@@ -42,3 +42,20 @@ def test_a_broken_contract_fails(tmp_path):
     done = _lint_imports(config)
     assert done.returncode == 1, done.stdout[-4000:]
     assert "BROKEN" in done.stdout
+
+
+def test_the_gui_door_contract_covers_every_core_module():
+    # a forbidden contract lists modules by name: a new core module must be added to it (or be the door)
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"]
+                    if c["name"].startswith("the GUI enters core only through"))
+    listed = set(contract["forbidden_modules"])
+    doors = {"dosetrail.core.api", "dosetrail.core.wording"}
+    core = [p for p in (ROOT / "core").iterdir()
+            if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()]
+    modules = {f"dosetrail.core.{p.stem if p.suffix == '.py' else p.name}" for p in core}
+    assert modules - doors - listed == set(), "add these to the contract's forbidden_modules"
