@@ -1,6 +1,7 @@
 """A test double of ``dosetrail.core.api.Library`` for GUI tests.
 
-Same method signatures as the real facade, canned dataclasses, and a call log
+It satisfies ``core.library_api.LibraryAPI`` like the real facade (checked
+signature by signature in tests/test_library_api_protocol.py), canned dataclasses, and a call log
 (``calls``) so tests can check what the GUI asked for. Numbers are built from
 a few inputs (DLP x k, DAP, activity) so tests compute expectations from the
 data instead of hard-coding them.
@@ -261,16 +262,6 @@ class FakeLibrary:
         self.calls.append(("import_iter", list(paths), link))
         yield ImportProgress(files_seen=len(paths), done=True)
         return ImportSummary(files_seen=len(paths), import_run_id=1)
-
-    def run_import(self, paths: list[str], *, link: bool = False, password: str | None = None,
-                   progress: Callable[[ImportProgress], None] | None = None,
-                   cancel: threading.Event | None = None,
-                   workers: int | None = None) -> ImportSummary:
-        """``import_iter`` driven to its end (as ``Library.run_import``: not used by the GUI)."""
-        from dosetrail.core.importer.pipeline import drive
-
-        return drive(self.import_iter(paths, link=link, password=password, cancel=cancel, workers=workers),
-                     progress)
 
     def import_runs(self) -> list[ImportRunReport]:
         return [self.import_report(1)]
