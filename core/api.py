@@ -5,12 +5,61 @@ Nothing here returns pydicom or SQLAlchemy objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from threading import Event
-from typing import Callable
+from typing import Callable, Generator
 
-from .config import Settings
-from .history import PatientHistory, PatientSummary
-from .records import ImportProgress, ImportSummary
+# The one door into core for the GUI (issue 12): the plain data classes, errors and
+# small pure helpers it uses are re-exported here (import-linter checks it, pyproject.toml).
+from . import __version__
+from .birth_date import known_birth_date
+from .cli.errors import describe as describe_error
+from .cli.terminal import terminal_print
+from .config import DRL_SETS, FACTOR_SETS, Settings, data_home
+from .demo import DemoUnavailable, ensure_demo_library
+from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
+from .export.csv_export import spreadsheet_safe
+from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView
+from .library_api import LibraryAPI
+from .library_errors import LibraryError
+from .private_files import write_private
+from .records import ImportProgress, ImportSummary, Rejection, RejectionCode
+from .sources.base import SourceError
+from .storage.names import chart_name
+from .viewing.pixels import Volume
+from .viewing.sr_tree import SRNode
+from .viewing.windowing import CT_PRESETS, auto_window
+
+__all__ = [
+    "CT_PRESETS", "DRL_SETS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",
+    "EstimatePart", "ExamView", "ImportProgress", "ImportRunReport", "ImportSummary", "Library",
+    "LibraryAPI", "LibraryError", "PatientHistory", "PatientSummary", "ReferenceLevelFlag", "Rejection",
+    "RejectionCode", "SRNode", "SeriesView", "Settings", "SourceError", "StudyImportReport", "Volume",
+    "__version__", "auto_window", "chart_name", "data_home", "describe_error", "ensure_demo_library",
+    "exam_is_ionising", "known_birth_date", "run_cli", "spreadsheet_safe", "terminal_print",
+    "write_history_pdf", "write_private",
+]
+
+
+def exam_is_ionising(modalities: list[str] | set[str]) -> bool | None:
+    """Whether an exam of these modalities involves X-rays or radionuclides (None: cannot tell)."""
+    from .dose.estimate import is_ionising
+
+    return is_ionising(set(modalities), [])
+
+
+def write_history_pdf(history: PatientHistory, path: str | Path, settings: Settings) -> None:
+    """Write the PDF report of ``history`` (as ``Library.write_report_pdf`` does) to ``path``."""
+    from .export.pdf_report import write_report_pdf
+
+    write_report_pdf(history, path, settings=settings, software_version=__version__)
+
+
+def run_cli(argv: list[str]) -> int:
+    """Run the ``dosetrail`` command line (any command but ``gui``); its exit status."""
+    from .cli.main import main
+
+    return main(argv)
 
 
 @dataclass
@@ -139,9 +188,31 @@ class Library:
         with self.session_factory() as s:
             return study_files(s, self.store_root, study_uid)
 
+    # -- viewing (files from series_files) --------------------------------
+    def series_thumbnail(self, paths: list[str], size: int = 128) -> str | None:
+        """A PNG thumbnail of a series' files (cached), or None when none has an image."""
+        from .viewing.thumbnails import series_thumbnail
+
+        png = series_thumbnail(paths, size)
+        return str(png) if png else None
+
+    def load_series(self, paths: list[str], max_frames: int | None = None,
+                    max_bytes: int | None = None) -> Volume:
+        """Decode a series' files into a :class:`Volume` (for the image viewer)."""
+        from .viewing import pixels
+
+        return pixels.load_series(paths, max_frames=max_frames, max_bytes=max_bytes)
+
+    def sr_tree(self, path: str) -> SRNode:
+        """A structured report file as a tree of :class:`SRNode` (ValueError: not an SR)."""
+        from .viewing import sr_tree
+
+        return sr_tree.sr_tree(path)
+
     # -- importing ------------------------------------------------------
     def import_iter(self, paths: list[str], *, link: bool = False, password: str | None = None,
-                    cancel: Event | None = None, workers: int | None = None):
+                    cancel: Event | None = None,
+                    workers: int | None = None) -> Generator[ImportProgress, None, ImportSummary]:
         """The import as a generator of progress; its return value is the summary."""
         from .importer.pipeline import import_paths
 
@@ -228,7 +299,8 @@ class Library:
             return row[1]
 
     # -- media and reports ------------------------------------------------
-    def removable_media(self):
+    def removable_media(self) -> list:
+        """Mounted CDs, DVDs and USB sticks that hold DICOM (``RemovableVolume`` records)."""
         from .sources.media import list_removable_media
 
         return list_removable_media()

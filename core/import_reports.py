@@ -10,8 +10,6 @@ from .dose.study import StudyEstimate
 from .export.report_text import fmt_num
 from .storage.models import ImportRun, Study
 
-IONISING_IMAGE_MODALITIES = {"CT", "DX", "CR", "MG", "RF", "XA", "NM", "PT", "PX", "IO", "DG", "RG"}
-
 
 def missing_items(modalities: list[str], est: StudyEstimate | None) -> list[str]:
     """What the study's dose estimate lacked, in words a radiographer recognises."""

@@ -6,6 +6,7 @@ SQLAlchemy objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 
@@ -68,13 +69,41 @@ class ParsedInstance:
     conflict: dict[str, str] | None = None
 
 
+class RejectionCode(str, Enum):
+    """Why a file was not imported, for programs (``Rejection.reason`` is the sentence for people).
+
+    The values are the ``"code"`` of ``files_rejected`` / ``files_skipped`` in the
+    ``dosetrail.import/1`` summary.
+    """
+
+    NOT_DICOM = "not-dicom"  # skipped: not a DICOM file (or empty)
+    DICOMDIR = "dicomdir"  # skipped: the media index (the files it lists are imported)
+    UNREADABLE = "unreadable"  # DICOM, but its header is corrupt or truncated
+    INCOMPLETE = "incomplete"  # DICOM without the UIDs that place it in a study
+    TOO_LARGE = "too-large"  # too large to read into memory
+    READ_ERROR = "read-error"  # the operating system could not read it
+    PASSWORD_NEEDED = "password-needed"  # an encrypted archive member and no (or a wrong) password
+    SOURCE = "source"  # refused by its source: a link, an archive's limits, an unsafe name
+    READER_DIED = "reader-died"  # a reader (worker) process died on this file, twice
+    CONFLICT = "conflict"  # another copy of the same SOP Instance UID with other bytes (import report)
+    STORAGE = "storage"  # the library database refused its values (too long, invalid)
+    OTHER = "other"  # anything else (e.g. the database refused it); the reason says what
+
+
 @dataclass
 class Rejection:
-    """A file that is not imported, with a reason the user can act on."""
+    """A file that is not imported, with a reason the user can act on and a code for programs."""
 
     label: str
     reason: str
     kind: str = "rejected"  # "rejected" or "skipped" (not DICOM)
+    code: RejectionCode | None = None  # None: NOT_DICOM when skipped, else OTHER
+
+    def __post_init__(self) -> None:
+        if self.code is None:
+            self.code = RejectionCode.NOT_DICOM if self.kind == "skipped" else RejectionCode.OTHER
+        else:
+            self.code = RejectionCode(self.code)
 
 
 @dataclass
@@ -109,14 +138,19 @@ class ImportSummary:
             "files_seen": self.files_seen,
             "instances_imported": self.instances_imported,
             "instances_already_present": self.instances_already_present,
-            "files_rejected": [{"path": r.label, "reason": r.reason} for r in self.files_rejected],
+            "files_rejected": [_issue(r) for r in self.files_rejected],
             "files_skipped_not_dicom": len(self.files_skipped_not_dicom),
             "studies_touched": list(self.studies_touched),
             "patients_touched": list(self.patients_touched),
             "cancelled": self.cancelled,
             # additions to the contract (allowed: extend only by adding)
-            "files_skipped": [{"path": r.label, "reason": r.reason} for r in self.files_skipped_not_dicom],
+            "files_skipped": [_issue(r) for r in self.files_skipped_not_dicom],
             "import_run_id": self.import_run_id,
             "bytes_read": self.bytes_read,
             "instances_conflicting": [dict(c) for c in self.instances_conflicting],
         }
+
+
+def _issue(r: Rejection) -> dict[str, Any]:
+    # "code" is an addition to the contract (RejectionCode's value)
+    return {"path": r.label, "reason": r.reason, "code": RejectionCode(r.code).value}

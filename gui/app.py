@@ -30,7 +30,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def _demo_home() -> str | None:
     """The bundled demo library's home (imported from resources/demo the first time)."""
-    from dosetrail.core.demo import DemoUnavailable, ensure_demo_library
+    from dosetrail.core.api import DemoUnavailable, ensure_demo_library
 
     try:
         print("Preparing the demo library...", file=sys.stderr)
@@ -45,10 +45,9 @@ def _cannot_open_library(exc: BaseException) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
 
-    from dosetrail.core.cli.errors import describe
-    from dosetrail.core.cli.terminal import terminal_print
+    from dosetrail.core.api import describe_error, terminal_print
 
-    code, line = describe(exc, argparse.Namespace(db=None, output=None))
+    code, line = describe_error(exc, argparse.Namespace(db=None, output=None))
     terminal_print(f"dosetrail gui: {line}", file=sys.stderr)
     box = QMessageBox(QMessageBox.Icon.Critical, "DoseTrail", "The library cannot be opened.",
                       QMessageBox.StandardButton.Close)

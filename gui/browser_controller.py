@@ -9,12 +9,11 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QObject, Signal
 from PySide6.QtWidgets import QTableView
 
-from dosetrail.core.config import Settings
-from dosetrail.core.history import PatientHistory
+from dosetrail.core.api import PatientHistory, Settings
 
 from .models.exams import ExamRole, ExamTableModel, UidRole
 from .widgets.timeline import TimelineWidget
-from .workers import run_in_pool
+from .workers import error_text, run_in_pool
 
 
 class BrowserController(QObject):
@@ -56,9 +55,9 @@ class BrowserController(QObject):
             self._set_busy(-1)
             on_result(result)
 
-        def error(message: str) -> None:
+        def error(exc: BaseException) -> None:
             self._set_busy(-1)
-            self.failed.emit(f"{what} failed: {message}")
+            self.failed.emit(f"{what} failed: {error_text(exc)}")
 
         # closures: skipped once this controller is deleted (its window closed while the job ran)
         worker = run_in_pool(fn, *args, on_result=done, on_error=error, on_progress=on_progress, owner=self)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QTableView
 
-from dosetrail.core.history import ExamView
+from dosetrail.core.api import ExamView
 
 from .models.exams import ExamRole
 

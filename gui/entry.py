@@ -14,9 +14,9 @@ def main(argv: list[str] | None = None) -> int:
         from .app import run_gui  # Qt is imported only here
 
         return run_gui(argv[1:])
-    from dosetrail.core.cli.main import main as cli_main
+    from dosetrail.core.api import run_cli
 
-    return cli_main(argv)
+    return run_cli(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

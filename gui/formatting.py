@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from dosetrail.core.birth_date import known_birth_date
+from dosetrail.core.api import known_birth_date
 from dosetrail.core.export.report_text import plural  # noqa: F401 - shared with the PDF report
 
 

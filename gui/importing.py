@@ -1,8 +1,10 @@
 """The import flow of the desktop app: choose or drop sources, import, report.
 
 :class:`ImportController` owns no widgets of the main window: it opens the
-file dialogs, runs ``Library.run_import`` on the thread pool with a progress
-dialog (Cancel sets the ``threading.Event`` passed as ``cancel=``), asks for a
+file dialogs, drives the ``Library.import_iter`` generator from a
+:class:`~.workers.GeneratorWorker` on the thread pool with a progress dialog
+(one throttle; Cancel sets the ``threading.Event`` passed as ``cancel=``, seen
+by the import between files), asks for a
 password when an archive is encrypted and retries, explains a source that
 cannot be read at all, and ends with a short summary that opens the import
 report.
@@ -11,9 +13,7 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtWidgets import (
@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dosetrail.core.api import RejectionCode, SourceError
+
 from .formatting import plural
-from .workers import Worker, run_in_pool
+from .workers import GeneratorWorker, Worker, connect_and_start, error_text, run_in_pool
 
 #: Progress is forwarded to the GUI at most this often (seconds).
 PROGRESS_INTERVAL = 0.1
@@ -131,8 +133,8 @@ def nothing_imported(summary) -> bool:
 
 
 def needs_password(summary) -> bool:
-    """True when files were refused because an archive needs a password."""
-    return any("--password" in r.reason for r in summary.files_rejected)
+    """True when files were refused because an archive needs a password (their reason code says so)."""
+    return any(r.code == RejectionCode.PASSWORD_NEEDED for r in summary.files_rejected)
 
 
 def freeze_long_lived_objects() -> None:
@@ -305,8 +307,8 @@ class ImportController(QObject):
     def show_last_report(self) -> None:
         """Open the report of the newest import run (loaded in the background)."""
         run_in_pool(self.library.import_runs, on_result=self._open_newest,
-                    on_error=lambda msg: self._message(QMessageBox.Warning, "Import report",
-                                                       f"The import reports could not be read:\n{msg}"),
+                    on_error=lambda exc: self._message(QMessageBox.Warning, "Import report",
+                                                       f"The import reports could not be read:\n{error_text(exc)}"),
                     owner=self)
 
     def install_drop_target(self, widget: QWidget) -> None:
@@ -346,32 +348,15 @@ class ImportController(QObject):
         dialog.canceled.connect(self.cancel)
         dialog.show()
         self.progress_dialog = dialog
-        self.worker = run_in_pool(
-            self._run, paths, password, self._cancel,
+        self.worker = connect_and_start(
+            GeneratorWorker(self.library.import_iter, paths, link=self.link_files, password=password,
+                            cancel=self._cancel, throttle=PROGRESS_INTERVAL),
             on_progress=self._on_progress,
             on_result=lambda result, p=paths, a=attempt: self._on_result(result, p, a),
             on_error=self._on_error,
             on_finished=self._on_finished,
             owner=self,
         )
-
-    def _run(self, paths: list[str], password: str | None, cancel: threading.Event, progress=None) -> Any:
-        """Worker thread: the blocking import, progress throttled."""
-        from dosetrail.core.sources.base import SourceError
-
-        last = [0.0]
-
-        def forward(p) -> None:
-            now = time.monotonic()
-            if p.done or now - last[0] >= PROGRESS_INTERVAL:
-                last[0] = now
-                progress(p)
-
-        try:
-            return self.library.run_import(
-                paths, link=self.link_files, password=password, progress=forward, cancel=cancel)
-        except SourceError as exc:
-            return SourceFailure(str(exc))
 
     @Slot()
     def cancel(self) -> None:
@@ -438,13 +423,16 @@ class ImportController(QObject):
         self._show_summary(summary)
         self.importFinished.emit(summary)
 
-    def _on_error(self, message: str) -> None:
+    def _on_error(self, exc: BaseException) -> None:
+        if isinstance(exc, SourceError):  # a source that cannot be read at all: said, not an error
+            self._on_result(SourceFailure(str(exc)), [], 0)
+            return
         self._close_progress()
         if not self._shut_down:
-            self._show_error(message)
+            self._show_error(exc)
 
-    def _show_error(self, message: str) -> None:
-        self._message(QMessageBox.Critical, "Import failed", f"The import stopped with an error:\n{message}")
+    def _show_error(self, exc: BaseException) -> None:
+        self._message(QMessageBox.Critical, "Import failed", f"The import stopped with an error:\n{error_text(exc)}")
 
     def _on_finished(self) -> None:
         self.worker = None

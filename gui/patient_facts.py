@@ -1,7 +1,7 @@
 """Short texts about the patient that several widgets show (height, weight, exams not counted)."""
 from __future__ import annotations
 
-from dosetrail.core.history import PatientSummary
+from dosetrail.core.api import PatientSummary
 
 
 def body_size_text(p: PatientSummary) -> str:

@@ -21,8 +21,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtPrintSupport import QPrinter
 
-from dosetrail.core.config import Settings
-from dosetrail.core.history import PatientHistory
+from dosetrail.core.api import PatientHistory, Settings
 
 from .workers import Worker, run_in_pool
 
@@ -66,10 +65,9 @@ def report_settings(history: PatientHistory, background_msv_per_year: float) -> 
 
 def write_print_pdf(history: PatientHistory, settings: Settings, path: str | Path) -> None:
     """Write the report that is printed (the PDF export's report) to ``path``."""
-    from dosetrail.core import __version__
-    from dosetrail.core.export.pdf_report import write_report_pdf
+    from dosetrail.core.api import write_history_pdf
 
-    write_report_pdf(history, path, settings=settings, software_version=__version__)
+    write_history_pdf(history, path, settings)
 
 
 def print_pdf(pdf_path: str | Path, printer: QPrinter, dpi: int = PRINT_DPI) -> int:
@@ -168,7 +166,7 @@ def _print_report(history: PatientHistory, settings: Settings, printer: QPrinter
 
 def start_print(history: PatientHistory, settings: Settings, printer: QPrinter, *,
                 on_done: Callable[[int], None] | None = None,
-                on_error: Callable[[str], None] | None = None,
+                on_error: Callable[[BaseException], None] | None = None,
                 on_finished: Callable[[], None] | None = None) -> Worker:
     """Print the PDF report of ``history`` on a pool thread.
 
@@ -180,8 +178,8 @@ def start_print(history: PatientHistory, settings: Settings, printer: QPrinter, 
     printer : QPrinter
         Kept referenced by the job until it has finished.
     on_done, on_error, on_finished
-        GUI-thread slots: the number of pages printed; the error text
-        (``"Type: message"``); nothing, after either.
+        GUI-thread slots: the number of pages printed; the exception
+        (``workers.error_text`` words it); nothing, after either.
 
     Returns
     -------

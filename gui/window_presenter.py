@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
-from dosetrail.core.config import data_home
+from dosetrail.core.api import data_home
 
 from .dialogs.merge_split import MergePatientsDialog, SplitPatientDialog
 from .dialogs.settings import SettingsDialog
@@ -169,9 +169,11 @@ class WindowPresenter(QObject):
         """Say that the print job has gone to the printer."""
         self.w.statusBar().showMessage(f"Dose report printed ({plural(pages, 'page')}).", 8000)
 
-    def print_failed(self, text: str) -> None:
+    def print_failed(self, exc: BaseException) -> None:
         """Say why the print job failed."""
-        self.show_failure(f"Printing failed: {text}")
+        from .workers import error_text
+
+        self.show_failure(f"Printing failed: {error_text(exc)}")
 
     def open_settings(self) -> None:
         """Show the settings dialog; apply dose settings in the pool."""

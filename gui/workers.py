@@ -4,20 +4,26 @@ Modelled on the worker helpers of napari (``thread_worker``) and Orange3
 (``concurrent.FutureWatcher``): a :class:`Worker` wraps a plain callable, runs
 it on :meth:`QThreadPool.globalInstance`, and reports through
 :class:`WorkerSignals`, which live in the GUI thread so connected slots run
-there (queued connections). No ``processEvents()`` loops.
+there (queued connections). No ``processEvents()`` loops. A failure reaches the
+GUI as the exception object (Orange3's ``exceptionReady``), never as text to be
+searched; :func:`error_text` words it. A :class:`GeneratorWorker` drives a
+generator (superqt's ``GeneratorWorker``, napari's ``thread_worker``): what it
+yields is progress (throttled), what it returns is the result, and a cancel is
+seen at the next yield.
 """
 from __future__ import annotations
 
 import inspect
 import logging
 import threading
+import time
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Generator
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
-from dosetrail.core.library_errors import LibraryError
+from dosetrail.core.api import LibraryError
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +41,31 @@ class WorkerSignals(QObject):
 
     progress = Signal(object)
     result = Signal(object)
-    error = Signal(str)
+    error = Signal(object)  # the exception object (see error_text)
     finished = Signal()
 
 
-def _accepts_progress(fn: Callable) -> bool:
+def error_text(exc: BaseException) -> str:
+    """A worker's exception as the GUI words it.
+
+    A :class:`LibraryError` (full disk, read-only library) is its own one-line
+    message; anything else is ``"ExceptionType: message"``.
+    """
+    if isinstance(exc, LibraryError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _accepts(fn: Callable, name: str) -> bool:
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
-    return "progress" in params
+    return name in params
+
+
+def _accepts_progress(fn: Callable) -> bool:
+    return _accepts(fn, "progress")
 
 
 class Worker(QRunnable):
@@ -62,9 +83,8 @@ class Worker(QRunnable):
     Notes
     -----
     The result goes to ``signals.result``; an exception to ``signals.error``
-    as ``"ExceptionType: message"`` (the traceback is logged);
-    ``signals.finished`` follows either. :attr:`exception` keeps the raised
-    exception object for callers that need its type.
+    as the exception object (the traceback is logged; :func:`error_text` words
+    it); ``signals.finished`` follows either. :attr:`exception` keeps it too.
     """
 
     def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -83,21 +103,23 @@ class Worker(QRunnable):
     @Slot()
     def run(self) -> None:  # noqa: D102 - QRunnable API
         try:
-            self.result = self.fn(*self.args, **self.kwargs)
+            self.result = self._call()
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never lost
             self.exception = exc
             name = getattr(self.fn, "__name__", self.fn)
             if isinstance(exc, LibraryError):  # a full disk, a read-only library: one line, not a bug
                 log.warning("worker %r stopped: %s", name, exc)
-                self._emit(self.signals.error, str(exc))
             else:
                 log.error("worker %r failed:\n%s", name, traceback.format_exc())
-                self._emit(self.signals.error, f"{type(exc).__name__}: {exc}")
+            self._emit(self.signals.error, exc)
         else:
             self._emit(self.signals.result, self.result)
         finally:
             self._emit(self.signals.finished)
             self._done.set()
+
+    def _call(self) -> Any:
+        return self.fn(*self.args, **self.kwargs)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until :meth:`run` has returned (or ``timeout`` seconds); True when it has.
@@ -116,11 +138,69 @@ class Worker(QRunnable):
             pass
 
 
+class GeneratorWorker(Worker):
+    """Drive the generator ``fn(*args, **kwargs)`` returns, on a pool thread.
+
+    Each yielded value goes to ``signals.progress``, at most once per
+    ``throttle`` seconds (a value whose ``done`` attribute is true always goes);
+    the generator's return value goes to ``signals.result``.
+
+    Parameters
+    ----------
+    fn
+        A generator function (e.g. ``library.import_iter``). When it has a
+        ``cancel`` keyword parameter (and the caller did not pass one), it
+        receives :attr:`abort`, so it can end early and still return its
+        result (an import returns its summary, marked cancelled).
+    *args, **kwargs
+        Passed to ``fn``.
+    throttle
+        Seconds between progress signals (0: every value).
+
+    Notes
+    -----
+    :meth:`quit` sets :attr:`abort`; the worker looks at it at the next yield:
+    a generator that took ``cancel`` is driven on until it returns, any other
+    is closed there (its result is then None).
+    """
+
+    def __init__(self, fn: Callable[..., Generator], *args: Any, throttle: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(fn, *args, **kwargs)
+        self.throttle = throttle
+        self.abort = threading.Event()
+        self._passes_cancel = "cancel" not in kwargs and _accepts(fn, "cancel")
+        if self._passes_cancel:
+            self.kwargs["cancel"] = self.abort
+        elif isinstance(kwargs.get("cancel"), threading.Event):
+            self.abort = kwargs["cancel"]
+            self._passes_cancel = True
+
+    def quit(self) -> None:
+        """Ask the generator to stop (seen at its next yield)."""
+        self.abort.set()
+
+    def _call(self) -> Any:
+        gen = self.fn(*self.args, **self.kwargs)
+        last = None
+        while True:
+            try:
+                item = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            if self.abort.is_set() and not self._passes_cancel:
+                gen.close()
+                return None
+            now = time.monotonic()
+            if getattr(item, "done", False) or last is None or now - last >= self.throttle:
+                last = now
+                self._emit(self.signals.progress, item)
+
+
 def run_in_pool(
     fn: Callable[..., Any],
     *args: Any,
     on_result: Callable[[Any], None] | None = None,
-    on_error: Callable[[str], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
     on_progress: Callable[[Any], None] | None = None,
     on_finished: Callable[[], None] | None = None,
     owner: QObject | None = None,
@@ -131,12 +211,12 @@ def run_in_pool(
     Parameters
     ----------
     fn
-        A blocking callable (e.g. ``library.run_import``).
+        A blocking callable (e.g. ``library.import_report``).
     *args, **kwargs
         Its arguments.
     on_result, on_error, on_progress, on_finished
-        Slots called in the GUI thread with the result, the error text
-        (``"Type: message"``), each progress object, or nothing at the end.
+        Slots called in the GUI thread with the result, the exception object
+        (:func:`error_text` words it), each progress object, or nothing at the end.
     owner
         The QObject the slots belong to, when they are lambdas or closures:
         they are skipped once it has been deleted (its window closed while
@@ -150,7 +230,13 @@ def run_in_pool(
         emission is never delivered. To connect other slots, build a
         :class:`Worker`, connect, then call :func:`start_worker`.
     """
-    worker = Worker(fn, *args, **kwargs)
+    return connect_and_start(Worker(fn, *args, **kwargs), on_result=on_result, on_error=on_error,
+                             on_progress=on_progress, on_finished=on_finished, owner=owner)
+
+
+def connect_and_start(worker: Worker, *, on_result=None, on_error=None, on_progress=None, on_finished=None,
+                      owner: QObject | None = None) -> Worker:
+    """Connect the slots (see :func:`run_in_pool`) and start ``worker`` (any :class:`Worker`)."""
     if owner is not None:
         on_result, on_error, on_progress, on_finished = (
             _while_alive(owner, cb) for cb in (on_result, on_error, on_progress, on_finished))

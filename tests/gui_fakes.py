@@ -1,6 +1,7 @@
 """A test double of ``dosetrail.core.api.Library`` for GUI tests.
 
-Same method signatures as the real facade, canned dataclasses, and a call log
+It satisfies ``core.library_api.LibraryAPI`` like the real facade (checked
+signature by signature in tests/test_library_api_protocol.py), canned dataclasses, and a call log
 (``calls``) so tests can check what the GUI asked for. Numbers are built from
 a few inputs (DLP x k, DAP, activity) so tests compute expectations from the
 data instead of hard-coding them.
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Generator
 
-from dosetrail.core.api import ImportRunReport, StudyImportReport
+from dosetrail.core.api import ImportRunReport, SRNode, StudyImportReport, Volume
 from dosetrail.core.config import Settings
 from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from dosetrail.core.dose.test_objects import count_decision
@@ -255,13 +256,11 @@ class FakeLibrary:
         raise KeyError(f"unknown study {study_uid}")
 
     # import
-    def run_import(self, paths: list[str], *, link: bool = False, password: str | None = None,
-                   progress: Callable[[ImportProgress], None] | None = None,
-                   cancel: threading.Event | None = None,
-                   workers: int | None = None) -> ImportSummary:
-        self.calls.append(("run_import", list(paths), link))
-        if progress:
-            progress(ImportProgress(files_seen=len(paths), done=True))
+    def import_iter(self, paths: list[str], *, link: bool = False, password: str | None = None,
+                    cancel: threading.Event | None = None,
+                    workers: int | None = None) -> Generator[ImportProgress, None, ImportSummary]:
+        self.calls.append(("import_iter", list(paths), link))
+        yield ImportProgress(files_seen=len(paths), done=True)
         return ImportSummary(files_seen=len(paths), import_run_id=1)
 
     def import_runs(self) -> list[ImportRunReport]:
@@ -292,6 +291,24 @@ class FakeLibrary:
 
     def study_files(self, study_uid: str) -> list[str]:
         return []
+
+    # viewing: the real readers on the files series_files gives (none, unless a test overrides it)
+    def series_thumbnail(self, paths: list[str], size: int = 128) -> str | None:
+        from dosetrail.core.viewing.thumbnails import series_thumbnail
+
+        png = series_thumbnail(paths, size)
+        return str(png) if png else None
+
+    def load_series(self, paths: list[str], max_frames: int | None = None,
+                    max_bytes: int | None = None) -> Volume:
+        from dosetrail.core.viewing import pixels
+
+        return pixels.load_series(paths, max_frames=max_frames, max_bytes=max_bytes)
+
+    def sr_tree(self, path: str) -> SRNode:
+        from dosetrail.core.viewing import sr_tree
+
+        return sr_tree.sr_tree(path)
 
     def removable_media(self) -> list:
         return []

@@ -22,15 +22,19 @@ def test_closing_the_window_cancels_the_import_and_waits(qtbot, tmp_path, caplog
 
     generate_many(tmp_path / "cd", 10, files_per_series=20, series_per_study=1, seed="close")  # 200 files: the pool
     library = Library()
-    run_import = library.run_import
+    import_iter = library.import_iter
 
-    def slowed(paths, *, progress=None, **kwargs):  # still running when the window closes, however fast
-        def slow(p):
-            time.sleep(0.3)
-            progress(p)
-        return run_import(paths, progress=slow, **kwargs)
+    def slowed_with_summary(paths, *, link=False, password=None, cancel=None, workers=None):
+        gen = import_iter(paths, link=link, password=password, cancel=cancel, workers=workers)
+        while True:
+            try:
+                p = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            time.sleep(0.3)  # still running when the window closes, however fast
+            yield p
 
-    library.run_import = slowed
+    library.import_iter = slowed_with_summary
     win = MainWindow(library, SettingsStore.at_path(str(tmp_path / "ui.ini")), watch_media=False)
     qtbot.addWidget(win)
     win.show()

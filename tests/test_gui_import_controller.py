@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
-from dosetrail.core.records import ImportProgress, ImportSummary, Rejection
+from dosetrail.core.records import ImportProgress, ImportSummary, Rejection, RejectionCode
 from dosetrail.core.sources.base import SourceError
 from dosetrail.gui import importing
 from dosetrail.gui.importing import ImportController, paths_from_urls, summary_text
@@ -22,7 +22,7 @@ PASSWORD_REASON = "encrypted archive: give its password (--password)"
 
 
 class ImportLibrary(FakeLibrary):
-    """run_import that reads ``files`` fake files per path, honours cancel and passwords."""
+    """import_iter that reads ``files`` fake files per path, honours cancel and passwords."""
 
     def __init__(self, files: int = 5, delay: float = 0.0, password: str = "s3cret"):
         super().__init__()
@@ -30,14 +30,15 @@ class ImportLibrary(FakeLibrary):
         self.import_calls: list[dict] = []
         self.progress_threads: set[int] = set()
 
-    def run_import(self, paths, *, link=False, password=None, progress=None, cancel=None):
+    def import_iter(self, paths, *, link=False, password=None, cancel=None, workers=None):
         self.import_calls.append({"paths": list(paths), "password": password, "link": link})
         summary = ImportSummary(import_run_id=len(self.import_calls))
         for path in paths:
             if path.startswith("http://bad"):
                 raise SourceError(f"HTTP 404 Not Found: {path}")
             if path.endswith("secret.zip") and password != self.password:
-                summary.files_rejected.append(Rejection(path + "!a.dcm", PASSWORD_REASON))
+                summary.files_rejected.append(Rejection(path + "!a.dcm", PASSWORD_REASON,
+                                                        code=RejectionCode.PASSWORD_NEEDED))
                 continue
             for i in range(self.files):
                 if cancel is not None and cancel.is_set():
@@ -48,8 +49,7 @@ class ImportLibrary(FakeLibrary):
                 summary.bytes_read += 1000
                 summary.instances_imported += 1
                 self.progress_threads.add(threading.get_ident())
-                if progress:
-                    progress(ImportProgress(summary.files_seen, summary.bytes_read, f"{path}/f{i}.dcm"))
+                yield ImportProgress(summary.files_seen, summary.bytes_read, f"{path}/f{i}.dcm")
             summary.studies_touched.append(f"1.2.{len(summary.studies_touched)}")
             summary.patients_touched = ["P1"]
         summary.files_skipped_not_dicom.append(Rejection("AUTORUN.INF", "not DICOM", "skipped"))
@@ -159,7 +159,11 @@ def test_source_error_gives_clear_message(qtbot, window):
 
 def test_unexpected_error_is_shown_not_raised(qtbot, window, monkeypatch):
     lib = ImportLibrary()
-    monkeypatch.setattr(lib, "run_import", lambda *a, **k: 1 / 0)
+    def broken(*a, **k):
+        yield ImportProgress()
+        return 1 / 0
+
+    monkeypatch.setattr(lib, "import_iter", broken)
     ctl = ImportController(lib, window)
     ctl.import_paths(["/x"])
     qtbot.waitUntil(lambda: ctl.message_box is not None, timeout=3000)
@@ -268,13 +272,13 @@ def test_gc_is_tamed_during_import_and_restored(qtbot, window):
     lib = ImportLibrary(files=3, delay=0.01)
     ctl = ImportController(lib, window)
     seen = []
-    lib_run = lib.run_import
+    lib_run = lib.import_iter
 
     def spy(*a, **k):
         seen.append((gc.get_threshold(), gc.get_freeze_count()))
-        return lib_run(*a, **k)
+        return (yield from lib_run(*a, **k))
 
-    lib.run_import = spy
+    lib.import_iter = spy
     ctl.import_paths(["/a"])
     _finish(qtbot, ctl)
     qtbot.waitUntil(lambda: not ctl.busy, timeout=2000)
@@ -298,3 +302,10 @@ def test_show_last_report_when_reports_cannot_be_read(qtbot, window, monkeypatch
     monkeypatch.setattr(lib, "import_runs", lambda: [])
     ctl.show_last_report()
     qtbot.waitUntil(lambda: "Nothing has been imported" in ctl.message_box.text(), timeout=3000)
+
+
+def test_needs_password_reads_the_reason_code_not_the_text():
+    by_text = ImportSummary(files_rejected=[Rejection("a.zip!x", "something about --password")])
+    by_code = ImportSummary(files_rejected=[Rejection("a.zip!x", "locked", code=RejectionCode.PASSWORD_NEEDED)])
+    assert not importing.needs_password(by_text)
+    assert importing.needs_password(by_code)

@@ -13,10 +13,11 @@ from types import SimpleNamespace
 import pytest
 from PySide6.QtWidgets import QWidget
 
-import dosetrail.gui.importing as importing
+import dosetrail.gui.workers as workers
 from dosetrail.core.api import Library
-from dosetrail.core.records import ImportProgress
+from dosetrail.core.records import ImportProgress, ImportSummary
 from dosetrail.gui.importing import PROGRESS_INTERVAL, ImportController
+from gui_fakes import FakeLibrary
 from synth import generate_many
 
 pytestmark = pytest.mark.gui
@@ -37,13 +38,13 @@ def test_real_import_runs_off_the_gui_thread_and_progress_is_throttled(qtbot, tm
     library = Library()
     gui_thread = threading.get_ident()
     threads: list[int] = []
-    real_run_import = library.run_import
+    real_import_iter = library.import_iter
 
-    def recording_run_import(*args, **kwargs):
-        threads.append(threading.get_ident())
-        return real_run_import(*args, **kwargs)
+    def recording_import_iter(*args, **kwargs):
+        threads.append(threading.get_ident())  # where the generator runs
+        return (yield from real_import_iter(*args, **kwargs))
 
-    library.run_import = recording_run_import
+    library.import_iter = recording_import_iter
     try:
         controller = ImportController(library, _window(qtbot))
         delivered: list[float] = []
@@ -70,19 +71,21 @@ def test_real_import_runs_off_the_gui_thread_and_progress_is_throttled(qtbot, tm
 def test_progress_throttle_with_a_fake_clock(qtbot, monkeypatch):
     """1,000 progress reports 1 ms apart reach the event loop once per PROGRESS_INTERVAL."""
     clock = [1000.0]
-    monkeypatch.setattr(importing, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(workers, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     n, step = 1000, 0.001
 
-    class Library:
-        def run_import(self, paths, *, link=False, password=None, progress=None, cancel=None):
+    class Library(FakeLibrary):
+        def import_iter(self, paths, *, link=False, password=None, cancel=None, workers=None):
             for i in range(n):
                 clock[0] += step
-                progress(ImportProgress(files_seen=i + 1, bytes_read=0, current=f"f{i}", done=i == n - 1))
-            return SimpleNamespace(files_seen=n)
+                yield ImportProgress(files_seen=i + 1, bytes_read=0, current=f"f{i}", done=i == n - 1)
+            return ImportSummary(files_seen=n)
 
     controller = ImportController(Library(), _window(qtbot))
     forwarded: list[ImportProgress] = []
-    controller._run(["x"], None, threading.Event(), progress=forwarded.append)
+    controller._on_progress = forwarded.append
+    with qtbot.waitSignal(controller.importFinished, timeout=30_000):
+        controller.import_paths(["x"])
     expected = int(n * step / PROGRESS_INTERVAL)  # one per interval, the last (done) one included
     assert expected - 1 <= len(forwarded) <= expected + 1
     assert forwarded[-1].done and forwarded[-1].files_seen == n

@@ -6,7 +6,8 @@ import threading
 import pytest
 from PySide6.QtCore import QThread
 
-from dosetrail.gui.workers import Worker, active_workers, run_in_pool
+from dosetrail.core.api import LibraryError
+from dosetrail.gui.workers import GeneratorWorker, Worker, active_workers, connect_and_start, error_text, run_in_pool
 
 pytestmark = pytest.mark.gui
 
@@ -38,20 +39,19 @@ def test_error_is_reported_with_type(qtbot):
     errors = []
     worker = run_in_pool(boom, on_error=errors.append)
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
-    assert errors[0].startswith("KeyError") and "no such study" in errors[0]
-    assert isinstance(worker.exception, KeyError)
+    assert isinstance(errors[0], KeyError) and errors[0] is worker.exception  # the object, not text
+    assert error_text(errors[0]).startswith("KeyError") and "no such study" in error_text(errors[0])
 
 
 def test_a_library_fault_is_its_message_without_a_traceback(qtbot, caplog):
-    from dosetrail.core.library_errors import LibraryError
-
     def full():
         raise LibraryError("the file store is full (No space left on device): /lib/store")
 
     errors = []
     run_in_pool(full, on_error=errors.append)
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
-    assert errors == ["the file store is full (No space left on device): /lib/store"]
+    assert isinstance(errors[0], LibraryError)
+    assert [error_text(e) for e in errors] == ["the file store is full (No space left on device): /lib/store"]
     assert "Traceback" not in caplog.text and "file store is full" in caplog.text
 
 
@@ -91,3 +91,78 @@ def test_a_long_job_does_not_starve_short_ones(qtbot):
     assert long_done == []
     gate.set()
     qtbot.waitUntil(lambda: len(long_done) == 2, timeout=3000)
+
+
+def test_generator_worker_yields_progress_and_returns_the_result(qtbot):
+    def gen(n):
+        for i in range(n):
+            yield i
+        return "summary"
+
+    seen, results = [], []
+    worker = GeneratorWorker(gen, 5)
+    connect_and_start(worker, on_progress=seen.append, on_result=results.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert seen == [0, 1, 2, 3, 4] and results == ["summary"]  # throttle 0: every value
+
+
+def test_generator_worker_cancel_is_seen_at_the_next_yield(qtbot):
+    started, release = threading.Event(), threading.Event()
+    after_cancel = []
+
+    def with_cancel(cancel=None):  # takes cancel: driven on until it returns (an import's summary)
+        started.set()
+        release.wait(5)
+        yield 1
+        after_cancel.append(cancel.is_set())
+        return "cancelled" if cancel.is_set() else "done"
+
+    worker = GeneratorWorker(with_cancel)
+    results = []
+    connect_and_start(worker, on_result=results.append)
+    started.wait(5)
+    worker.quit()
+    release.set()
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert results == ["cancelled"] and after_cancel == [True]
+
+    closed = []
+
+    def without_cancel():  # no cancel parameter: closed at the next yield
+        try:
+            for i in range(10_000):
+                yield i
+                release.wait(0.001)
+        finally:
+            closed.append(True)
+        return "never"
+
+    worker = GeneratorWorker(without_cancel)
+    results.clear()
+    worker.quit()  # before it starts: stops at the first yield
+    connect_and_start(worker, on_result=results.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert results == [None] and closed == [True]
+
+
+def test_generator_worker_throttles_progress_with_a_fake_clock(qtbot, monkeypatch):
+    from types import SimpleNamespace
+
+    from dosetrail.gui import workers
+
+    clock = [1000.0]
+    monkeypatch.setattr(workers, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    n, step, interval = 1000, 0.001, 0.1
+
+    def gen():
+        for i in range(n):
+            clock[0] += step
+            yield SimpleNamespace(i=i, done=i == n - 1)
+
+    seen, finished = [], []
+    connect_and_start(GeneratorWorker(gen, throttle=interval), on_progress=seen.append,
+                      on_finished=lambda: finished.append(1))
+    qtbot.waitUntil(lambda: bool(finished), timeout=5000)
+    expected = int(n * step / interval)  # one per interval, the last (done) one included
+    assert expected - 1 <= len(seen) <= expected + 2
+    assert seen[-1].done

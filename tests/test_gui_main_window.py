@@ -253,20 +253,6 @@ def test_import_into_empty_library_shows_the_new_patient(qtbot, tmp_path):
     assert win.exam_model.rowCount() == len(lib.histories["P9"].exams)
 
 
-def test_fake_library_matches_the_real_facade():
-    import inspect
-
-    from dosetrail.core.api import Library
-
-    for name in ("update_settings", "patients", "patient_count", "history", "run_import",
-                 "import_runs", "import_report", "merge_patients", "split_patient", "series_files",
-                 "study_files", "removable_media", "write_report_pdf", "close"):
-        real = list(inspect.signature(getattr(Library, name)).parameters)
-        fake = list(inspect.signature(getattr(FakeLibrary, name)).parameters)
-        assert fake == real, name
-    assert isinstance(inspect.getattr_static(Library, "settings"), property)
-
-
 def test_tab_moves_from_search_to_patients_to_exams(window, qtbot):
     window.activateWindow()
     window.search.setFocus()

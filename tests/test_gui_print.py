@@ -134,4 +134,5 @@ def test_print_failure_is_reported(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setattr(printing, "print_pdf", broken)
     outcome = _print(qtbot, audit_history(), _pdf_printer(tmp_path / "x.pdf"))
-    assert "pages" not in outcome and "could not be started" in outcome["error"]
+    assert "pages" not in outcome and isinstance(outcome["error"], printing.PrintError)  # the exception itself
+    assert "could not be started" in str(outcome["error"])

@@ -13,6 +13,7 @@ from dosetrail.core.viewing.pixels import load_series
 from dosetrail.core.viewing.windowing import CT_PRESETS
 from dosetrail.gui.widgets.sr_tree import SRTreeDialog, build_model
 from dosetrail.gui.widgets.viewer import AUTO, FILE, ImageViewerDialog
+from gui_fakes import FakeLibrary
 
 pytestmark = pytest.mark.gui
 
@@ -132,7 +133,7 @@ def test_viewer_renders_offscreen(qtbot, tmp_path):
 
 def test_sr_dialog_tree_and_filter(qtbot, openrem_dir):
     path = str(openrem_dir / "CT-RDSR-Siemens_Flash-TAP-SS.dcm")
-    dialog = SRTreeDialog([path, __file__], title="dose")
+    dialog = SRTreeDialog([path, __file__], FakeLibrary(), title="dose")
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.loaded, timeout=5000):
         pass
@@ -220,7 +221,7 @@ def test_sr_filter_knows_dose_abbreviations(qtbot):
                                                         SRNode("Accumulated Average Glandular Dose", "1.2 mGy")]),
         SRNode("Comment", "computed tomography dose index volume as displayed"),
     ])
-    dialog = SRTreeDialog([], title="dose")
+    dialog = SRTreeDialog([], FakeLibrary(), title="dose")
     qtbot.addWidget(dialog)
     dialog.set_trees([("a.dcm", tree)])
     model, view = dialog.model, dialog.view

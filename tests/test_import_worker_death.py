@@ -64,7 +64,7 @@ def test_the_command_line_prints_the_summary_not_a_traceback(poisoned, capsys):
     assert code == 1
     assert "Traceback" not in out + err
     summary = json.loads(out)
-    assert summary["files_rejected"] == [{"path": str(poison), "reason": pipeline.WORKER_DIED}]
+    assert summary["files_rejected"] == [{"path": str(poison), "reason": pipeline.WORKER_DIED, "code": "reader-died"}]
     assert summary["instances_imported"] == N_FILES - 1
 
 

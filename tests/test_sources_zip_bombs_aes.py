@@ -347,5 +347,6 @@ def test_cli_refuses_a_gzip_bomb_with_its_reason(tmp_path, capsys):
     (code, doc), peak = _peak_of(lambda: _cli(capsys, "import", str(path), "--json"))
     assert code == 1
     assert doc["files_rejected"] == [{"path": str(path), "reason":
-                                      "gzip file unpacks more than 200 times its compressed size (zip bomb?)"}]
+                                      "gzip file unpacks more than 200 times its compressed size (zip bomb?)",
+                                      "code": "source"}]
     assert peak < BOUND

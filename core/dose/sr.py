@@ -162,11 +162,6 @@ def code_key(item: Dataset | None) -> CodeKey | None:
     return key_of(_first(item.get("ConceptCodeSequence")))
 
 
-def code_in(item: Dataset | None, *keys: CodeKey) -> bool:
-    """True when the CODE item's value is one of ``keys``."""
-    return code_key(item) in {(v, norm_scheme(s)) for v, s in keys}
-
-
 def text_of(item: Dataset | None) -> str | None:
     """TEXT value (stripped), ``None`` when absent or empty."""
     if item is None:

@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from .. import dicom_fast as fast
-from ..records import ParsedInstance, PatientInfo, Rejection
+from ..records import ParsedInstance, PatientInfo, Rejection, RejectionCode
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 IMPLICIT_LE = "1.2.840.10008.1.2"
@@ -138,15 +138,17 @@ def _dcmread(label: str, fh: Any, part10: bool) -> tuple[Dataset | None, Rejecti
     except zlib.error as exc:  # deflated data set: the compressed stream is cut short or damaged
         if part10:
             return None, Rejection(
-                label, f"truncated file: the deflate-compressed data set is cut short or corrupt ({_short(exc)})")
+                label, f"truncated file: the deflate-compressed data set is cut short or corrupt ({_short(exc)})",
+                code=RejectionCode.UNREADABLE)
         return None, Rejection(label, "not a DICOM file", kind="skipped")
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, struct.error, TypeError, AttributeError, IndexError, NotImplementedError) as exc:
         if part10:
-            return None, Rejection(label, f"unreadable DICOM file (truncated or corrupt header): {_short(exc)}")
+            return None, Rejection(label, f"unreadable DICOM file (truncated or corrupt header): {_short(exc)}",
+                                   code=RejectionCode.UNREADABLE)
         return None, Rejection(label, "not a DICOM file", kind="skipped")
     except Exception as exc:  # noqa: BLE001 - pydicom raises many kinds on garbage
         if part10:
-            return None, Rejection(label, f"unreadable DICOM file: {_short(exc)}")
+            return None, Rejection(label, f"unreadable DICOM file: {_short(exc)}", code=RejectionCode.UNREADABLE)
         return None, Rejection(label, "not a DICOM file", kind="skipped")
 
 
@@ -162,27 +164,31 @@ def _check(label: str, ds: Dataset, fh: Any, pixel_pos: int, part10: bool, size:
         # a file without preamble is accepted only when it parses and carries both UIDs
         return None, Rejection(label, "not a DICOM file", kind="skipped")
     if sop_class == MEDIA_STORAGE_DIRECTORY:
-        return None, Rejection(label, "DICOMDIR (media index; the files it lists are imported)", kind="skipped")
+        return None, Rejection(label, "DICOMDIR (media index; the files it lists are imported)", kind="skipped",
+                               code=RejectionCode.DICOMDIR)
     # offsets below are in the stream pydicom parsed (the inflated copy for a deflated file)
     stream, pos, stream_size, stream_tail = _parsed_stream(ds, fh, pixel_pos, size, tail)
     raw = _last_raw(ds)
     if stream is not None and _header_cut(raw, pos, stream_size):
         # before the UID checks: a cut header is missing whatever came after the cut
-        return None, Rejection(label, "truncated file: the file ends inside a header element")
+        return None, Rejection(label, "truncated file: the file ends inside a header element", code=RejectionCode.UNREADABLE)
     if not sop_inst:
-        return None, Rejection(label, "DICOM file without SOP Instance UID (incomplete header)")
+        return None, Rejection(label, "DICOM file without SOP Instance UID (incomplete header)",
+                               code=RejectionCode.INCOMPLETE)
     if not sop_class:
-        return None, Rejection(label, "DICOM file without SOP Class UID")
+        return None, Rejection(label, "DICOM file without SOP Class UID", code=RejectionCode.INCOMPLETE)
     for keyword in ("StudyInstanceUID", "SeriesInstanceUID"):
         if not _text(ds, keyword):
-            return None, Rejection(label, f"DICOM file without {keyword}: cannot be placed in a study")
+            return None, Rejection(label, f"DICOM file without {keyword}: cannot be placed in a study",
+                                   code=RejectionCode.INCOMPLETE)
     problem = _pixel_data_problem(ds, stream, pos, stream_size, stream_tail, raw) if stream is not None else None
     if problem:
-        return None, Rejection(label, problem)
+        return None, Rejection(label, problem, code=RejectionCode.UNREADABLE)
     if sop_class.startswith(SR_STORAGE_PREFIX) and _CONTENT_SEQUENCE not in ds and _dose_report(ds, sop_class):
         # the content tree is the SR's last top-level element: a dose report cut at an element
         # boundary before it parses cleanly and would be imported without its dose data
-        return None, Rejection(label, "truncated file: the dose report ends before its content tree")
+        return None, Rejection(label, "truncated file: the dose report ends before its content tree",
+                               code=RejectionCode.UNREADABLE)
     return ds, None
 
 
@@ -486,10 +492,8 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
 
 
 def _dose(ds: Dataset, rec: ParsedInstance) -> dict | None:
-    try:
-        from ..dose.extract import extract_dose
-    except ImportError:  # dose engine not available in this build
-        return None
+    from ..dose.extract import extract_dose
+
     try:
         record = extract_dose(ds)
     except Exception as exc:  # noqa: BLE001 - a dose bug must not lose the file

@@ -22,7 +22,7 @@ from pathlib import Path
 from threading import Event
 from typing import Callable, Generator, Iterable, Iterator
 
-from ..records import ImportProgress, ImportSummary, ParsedInstance, Rejection
+from ..records import ImportProgress, ImportSummary, ParsedInstance, Rejection, RejectionCode
 from ..sources.base import SourceError, SourceItem, SourceProblem, SourceProgress
 from .worker import Task, init_worker, process_chunk
 
@@ -128,16 +128,18 @@ def _iter_tasks(paths: Iterable[str], password: str | None, link: bool,
                             task, nbytes = _member_task(event, spool_folder)
                         except Exception as exc:  # noqa: BLE001 - archive member errors
                             _raise_if_disk_full(exc)
-                            problems.append(Rejection(event.label, str(exc) or type(exc).__name__))
+                            problems.append(Rejection(event.label, str(exc) or type(exc).__name__,
+                                                      code=RejectionCode.SOURCE))
                             continue
                         yield task, nbytes
                 elif isinstance(event, SourceProblem):
                     kind = "skipped" if event.kind == "skipped" else "rejected"
-                    problems.append(Rejection(event.label, event.reason, kind=kind))
+                    problems.append(Rejection(event.label, event.reason, kind=kind,
+                                              code=event.code or (None if kind == "skipped" else RejectionCode.SOURCE)))
                 elif isinstance(event, SourceProgress):
                     yield event, 0
         except SourceError as exc:
-            problems.append(Rejection(_display(str(path)), str(exc)))
+            problems.append(Rejection(_display(str(path)), str(exc), code=RejectionCode.SOURCE))
         except OSError as exc:
             _raise_if_disk_full(exc)
             raise
@@ -398,7 +400,7 @@ def _pump(pool, n, state: _PoolState, store, link, cancel, summary, take, flush,
                 task = chunk[0]
                 if id(task) in state.died_alone:  # twice: not a stray kill, the file does it
                     summary.files_seen += 1
-                    take((Rejection(task.label, WORKER_DIED), 0))
+                    take((Rejection(task.label, WORKER_DIED, code=RejectionCode.READER_DIED), 0))
                 else:
                     state.died_alone.add(id(task))
                     state.suspects.appendleft(task)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from ..library_errors import LibraryError, is_write_fault, write_fault
-from ..records import ParsedInstance, Rejection
+from ..records import ParsedInstance, Rejection, RejectionCode
 from .parse import describe, parse_bytes, parse_path
 
 
@@ -96,9 +96,9 @@ def _process_task(task: Task, store_root: str | None, link: bool) -> Outcome:
     except LibraryError:
         raise  # the store's disk is full or read-only: not this file's fault, the import stops
     except MemoryError:
-        return Rejection(task.label, "file too large to read into memory"), 0
+        return Rejection(task.label, "file too large to read into memory", code=RejectionCode.TOO_LARGE), 0
     except OSError as exc:
-        return Rejection(task.label, f"cannot read file: {exc.strerror or exc}"), 0
+        return Rejection(task.label, f"cannot read file: {exc.strerror or exc}", code=RejectionCode.READ_ERROR), 0
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the import
         return Rejection(task.label, f"unexpected error while reading: {type(exc).__name__}: {exc}"[:300]), 0
 

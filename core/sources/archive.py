@@ -500,7 +500,7 @@ def iter_zip(
                 yield SourceProblem(mlabel, unsupported)
                 continue
             if encrypted and pwd is None:
-                yield SourceProblem(mlabel, ENCRYPTED_NO_PASSWORD)
+                yield SourceProblem(mlabel, ENCRYPTED_NO_PASSWORD, code="password-needed")
                 continue
             if encrypted and info.compress_type == AES_METHOD:
                 problem = handle.aes_problem(info, pwd)

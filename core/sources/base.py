@@ -9,7 +9,7 @@ pipeline turns each item into exactly one bucket.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Literal, Union
+from typing import Callable, Literal, Union
 
 
 @dataclass
@@ -58,6 +58,7 @@ class SourceProblem:
     label: str
     reason: str
     kind: Literal["rejected", "skipped"] = "rejected"
+    code: str | None = None  # a core.records.RejectionCode value when the reason has one
 
 
 @dataclass
@@ -70,7 +71,6 @@ class SourceProgress:
 
 
 SourceEvent = Union[SourceItem, SourceProblem, SourceProgress]
-SourceIterator = Iterator[SourceEvent]
 
 
 class SourceError(Exception):

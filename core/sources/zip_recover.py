@@ -145,7 +145,7 @@ def _walk(fh: IO[bytes], label: str, password: str | None, limits: ArchiveLimits
         if flags & 0x1:
             reason = ENCRYPTED_NO_PASSWORD if password is None else \
                 "encrypted member of a damaged archive: cannot be read"
-            yield SourceProblem(mlabel, reason)
+            yield SourceProblem(mlabel, reason, code="password-needed" if password is None else None)
             if flags & 0x8:
                 return
             fh.seek(csize, io.SEEK_CUR)

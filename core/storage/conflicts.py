@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from ..records import ParsedInstance, Rejection
+from ..records import ParsedInstance, Rejection, RejectionCode
 from .models import Instance, Series, Study
 from .values import fit_row, storable_text
 
@@ -78,4 +78,5 @@ def conflict_issue(conflict: dict[str, Any]) -> Rejection:
     kept = f"this file, not the copy from {other}" if conflict["kept"] == "new" else \
         f"the copy from {other}, not this file"
     return Rejection(conflict["path"], f"kept {kept}: {conflict['reason']} "
-                                       f"(SOP Instance UID {conflict['sop_instance_uid']})", kind=CONFLICT_KIND)
+                                       f"(SOP Instance UID {conflict['sop_instance_uid']})", kind=CONFLICT_KIND,
+                     code=RejectionCode.CONFLICT)

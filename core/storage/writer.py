@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..records import ParsedInstance, Rejection
+from ..records import ParsedInstance, Rejection, RejectionCode
 from .models import Instance, Patient, PatientIdentifier, Series, Study
 from .patients import identifier_pair, note_study_identifier, reconcile_patients
 from .runs import RUN_STATUSES, finish_run, record_issues, start_run
@@ -146,7 +146,7 @@ class LibraryWriter:
             self._forget()
             if not _is_data_error(exc) or len(items) < 2:
                 if _is_data_error(exc):
-                    result = BatchResult(rejected=[Rejection(items[0].label, _storage_reason(exc))])
+                    result = BatchResult(rejected=[Rejection(items[0].label, _storage_reason(exc), code=RejectionCode.STORAGE)])
                 else:
                     raise
             else:
@@ -179,7 +179,7 @@ class LibraryWriter:
                 self._forget()
                 if not _is_data_error(exc):
                     raise
-                total.rejected.append(Rejection(item.label, _storage_reason(exc)))
+                total.rejected.append(Rejection(item.label, _storage_reason(exc), code=RejectionCode.STORAGE))
                 continue
             total.imported += part.imported
             total.already_present += part.already_present
@@ -200,10 +200,12 @@ class LibraryWriter:
             missing = [n for n, v in uids if not v]
             too_long = [n for n, v in uids if len(v) > MAX_UID_LENGTH]
             if missing:
-                result.rejected.append(Rejection(item.label, f"no {' / '.join(missing)} in the file"))
+                result.rejected.append(Rejection(item.label, f"no {' / '.join(missing)} in the file",
+                                                 code=RejectionCode.INCOMPLETE))
             elif too_long:
                 result.rejected.append(Rejection(
-                    item.label, f"{' / '.join(too_long)} longer than {MAX_UID_LENGTH} characters (invalid DICOM)"))
+                    item.label, f"{' / '.join(too_long)} longer than {MAX_UID_LENGTH} characters (invalid DICOM)",
+                    code=RejectionCode.STORAGE))
             elif sop in seen:
                 result.already_present.append(item)
             else:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dosetrail.core.history import PatientSummary
+from dosetrail.core.api import PatientSummary
 
 from ..formatting import fmt_birth_date, plural
 from ..models.patients import display_name

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dosetrail.core.config import DRL_SETS, FACTOR_SETS, Settings
+from dosetrail.core.api import DRL_SETS, FACTOR_SETS, Settings
 
 FACTOR_SET_HELP = {
     "AAPM-96": "AAPM Report 96 (2008) k-factors (ICRP 60 weights) – the default",

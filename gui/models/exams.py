@@ -7,7 +7,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
-from dosetrail.core.history import ExamView
+from dosetrail.core.api import ExamView
 
 from ..formatting import (TYPICAL_VALUE_TEXT, exam_kind, exam_modalities, fmt_number, fmt_range, is_typical_value,
                           modality_label)

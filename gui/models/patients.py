@@ -12,8 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
-from dosetrail.core.history import PatientSummary
-from dosetrail.core.storage.names import chart_name
+from dosetrail.core.api import PatientSummary, chart_name
 
 from ..formatting import fmt_birth_date, fmt_number, plural, total_text
 

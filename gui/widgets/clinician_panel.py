@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from dosetrail.core.history import ExamView, PatientHistory
+from dosetrail.core.api import ExamView, PatientHistory
 
 from ..formatting import fmt_number, fmt_range, modality_label, plural
 from ..patient_facts import body_size_text, not_counted_text

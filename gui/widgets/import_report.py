@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dosetrail.core.dose.estimate import is_ionising
+from dosetrail.core.api import exam_is_ionising
 
-from ..workers import run_in_pool
+from ..workers import error_text, run_in_pool
 
 FILE_COLUMNS = ["Bucket", "File", "Reason"]
 STUDY_COLUMNS = ["Date", "Description", "Modalities", "Dose source", "Missing", "Warnings", "Reference levels"]
@@ -218,8 +218,8 @@ class ImportReportDialog(QDialog):
             width, height = min(width, area.width() - 40), min(height, area.height() - 60)
         self.resize(max(width, 640), max(height, 400))
 
-    def _on_error(self, message: str) -> None:
-        self.header.setText(f"The import report could not be loaded: {message}")
+    def _on_error(self, exc: BaseException) -> None:
+        self.header.setText(f"The import report could not be loaded: {error_text(exc)}")
 
     def set_report(self, report) -> None:
         """Show an ``ImportRunReport``."""
@@ -261,7 +261,7 @@ class ImportReportDialog(QDialog):
         table = self.studies_table
         table.setRowCount(len(report.studies))
         for i, st in enumerate(report.studies):
-            needs_dose = is_ionising(set(st.modalities), []) is not False  # MR, US: no dose data to miss
+            needs_dose = exam_is_ionising(st.modalities) is not False  # MR, US: no dose data to miss
             if st.sources:
                 source = ", ".join(st.sources)
             else:
@@ -304,8 +304,7 @@ class ImportReportDialog(QDialog):
 
     def save_csv(self, path: str) -> None:
         """Write the report as a UTF-8 CSV file (mode 0600; no cell is a spreadsheet formula)."""
-        from dosetrail.core.export.csv_export import spreadsheet_safe
-        from dosetrail.core.private_files import write_private
+        from dosetrail.core.api import spreadsheet_safe, write_private
 
         buffer = io.StringIO()
         csv.writer(buffer).writerows([spreadsheet_safe(cell) for cell in row] for row in self.rows())

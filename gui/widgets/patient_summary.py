@@ -10,7 +10,7 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from dosetrail.core.history import ExamView, PatientHistory
+from dosetrail.core.api import ExamView, PatientHistory
 
 from ..formatting import background_equivalent, exam_kind, exam_modalities, fmt_number
 from ..style import large_font

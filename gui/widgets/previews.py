@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..workers import run_in_pool
+from ..workers import error_text, run_in_pool
 
 THUMB = 128
 #: Thumbnails are never drawn smaller than this (the strip's minimum height follows from it).
@@ -131,8 +131,6 @@ def _thumbnails(library, series: list[tuple[str, str]], generation: int, is_curr
 
     Stops early when ``is_current()`` turns false (another exam was selected).
     """
-    from dosetrail.core.viewing.thumbnails import series_thumbnail
-
     made = 0
     for uid, modality in series:
         if is_current is not None and not is_current():
@@ -142,7 +140,7 @@ def _thumbnails(library, series: list[tuple[str, str]], generation: int, is_curr
             kind = _report_kind_of(library, uid)
         elif modality not in REPORT_MODALITIES:
             try:
-                png = series_thumbnail(library.series_files(uid), THUMB)
+                png = library.series_thumbnail(library.series_files(uid), THUMB)
             except Exception:  # noqa: BLE001 - one bad series must not stop the others
                 png = None
         made += png is not None
@@ -153,11 +151,9 @@ def _thumbnails(library, series: list[tuple[str, str]], generation: int, is_curr
 
 def _report_kind_of(library, uid: str) -> str | None:
     """Pool thread: :func:`report_kind` of a report series' first file (None if unreadable)."""
-    from dosetrail.core.viewing.sr_tree import sr_tree
-
     try:
         paths = library.series_files(uid)
-        return report_kind(sr_tree(paths[0])) if paths else None
+        return report_kind(library.sr_tree(paths[0])) if paths else None
     except Exception:  # noqa: BLE001 - a tile without a kind keeps its generic caption
         return None
 
@@ -167,9 +163,7 @@ def _load_viewer_data(library, uid: str, modality: str):
     paths = library.series_files(uid)
     if modality in REPORT_MODALITIES:
         return ("sr", paths)
-    from dosetrail.core.viewing.pixels import load_series
-
-    return ("image", load_series(paths, max_frames=MAX_VIEWER_FRAMES, max_bytes=MAX_VIEWER_BYTES))
+    return ("image", library.load_series(paths, max_frames=MAX_VIEWER_FRAMES, max_bytes=MAX_VIEWER_BYTES))
 
 
 class SeriesPreviewPanel(QWidget):
@@ -332,9 +326,9 @@ class SeriesPreviewPanel(QWidget):
                     on_result=lambda data, s=series: self._show(s, data),
                     on_error=self._open_failed, owner=self)
 
-    def _open_failed(self, message: str) -> None:
+    def _open_failed(self, exc: BaseException) -> None:
         self.unsetCursor()
-        self.status.setText(f"Cannot open this series: {message}")
+        self.status.setText(f"Cannot open this series: {error_text(exc)}")
 
     def _show(self, series, data) -> None:
         from .sr_tree import SRTreeDialog
@@ -346,7 +340,7 @@ class SeriesPreviewPanel(QWidget):
         title = f"{number}{self._kinds.get(series.series_uid) or series.description or series.modality} " \
                 f"({series.modality})"
         if kind == "sr":
-            dialog = SRTreeDialog(payload, title=title, parent=self)
+            dialog = SRTreeDialog(payload, self.library, title=title, parent=self)
         else:
             dialog = ImageViewerDialog(payload, title=title, parent=self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)

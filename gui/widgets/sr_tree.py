@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..workers import run_in_pool
+from ..workers import error_text, run_in_pool
 
 COLUMNS = ["Concept", "Value", "Code"]
 
@@ -63,14 +63,12 @@ def matches(terms: list[str], *fields: str | None) -> bool:
     return any(term in text for term in terms for text in texts)
 
 
-def _read_trees(paths: list[str]) -> list[tuple[str, object]]:
-    """Pool thread: ``(path, SRNode or error text)`` per file."""
-    from dosetrail.core.viewing.sr_tree import sr_tree
-
+def _read_trees(library, paths: list[str]) -> list[tuple[str, object]]:
+    """Pool thread: ``(path, SRNode or error text)`` per file (``library.sr_tree`` reads them)."""
     out = []
     for path in paths:
         try:
-            out.append((path, sr_tree(path)))
+            out.append((path, library.sr_tree(path)))
         except ValueError as exc:
             out.append((path, str(exc)))
     return out
@@ -117,6 +115,8 @@ class SRTreeDialog(QDialog):
     ----------
     paths
         SR files (e.g. the files of a dose-report series).
+    library
+        ``dosetrail.core.api.Library`` (its ``sr_tree`` reads each file on a pool thread).
     title
         Window title.
     parent
@@ -125,7 +125,8 @@ class SRTreeDialog(QDialog):
 
     loaded = Signal()
 
-    def __init__(self, paths: list[str], title: str = "Dose report", parent: QWidget | None = None) -> None:
+    def __init__(self, paths: list[str], library, title: str = "Dose report",
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(820, 640)
@@ -150,8 +151,8 @@ class SRTreeDialog(QDialog):
         collapse.clicked.connect(lambda: (self.view.collapseAll(), self.view.expandToDepth(0)))
         self.model = QStandardItemModel()
         self.view.setModel(self.model)
-        self._worker = run_in_pool(_read_trees, list(paths), on_result=self.set_trees,
-                                   on_error=lambda msg: self.status.setText(f"Cannot read the report: {msg}"))
+        self._worker = run_in_pool(_read_trees, library, list(paths), on_result=self.set_trees,
+                                   on_error=lambda exc: self.status.setText(f"Cannot read the report: {error_text(exc)}"))
 
     def set_trees(self, trees: list[tuple[str, object]]) -> None:
         """Show ``(path, SRNode or error text)`` pairs."""

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from dosetrail.core.history import ExamView, PatientHistory
+from dosetrail.core.api import ExamView, PatientHistory
 
 from ..formatting import (TYPICAL_VALUE_TEXT, epoch_to_iso, exam_kind, exam_modalities, fmt_number,
                           is_typical_value, iso_to_epoch, modality_label, plural, primary_modality)

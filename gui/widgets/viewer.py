@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dosetrail.core.viewing.windowing import CT_PRESETS, auto_window
+from dosetrail.core.api import CT_PRESETS, auto_window
 
 from ..formatting import plural
 
