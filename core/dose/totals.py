@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 from .study import StudyEstimate
 
+#: Cumulative effective dose (mSv) from which the clinician is told: the level used in the IAEA work
+#: on recurrent imaging (context.md). The one definition; the window and the PDF import it.
+HIGH_CUMULATIVE_MSV = 100.0
+
 
 @dataclass
 class TotalsPoint:

@@ -256,7 +256,7 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
     out += [Paragraph(line, styles["body"]) for line in lines]
     note = high_cumulative_note(total)
     if note:
-        out.append(Paragraph(note, styles["flag"]))  # keep_units applied
+        out.append(Paragraph(keep_units(note), styles["flag"]))
     if history.per_year_msv:
         counts: dict[int, int] = {}
         for x in exams:

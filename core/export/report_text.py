@@ -12,18 +12,18 @@ import re
 
 from ..dose.study import DoseFigures
 from ..history import ExamView
-
-HIGH_CUMULATIVE_MSV = 100.0
-
-#: Between a number and its unit (``"9.6\u00a0mGy"``): a line never breaks there.
-NBSP = "\u00a0"
+from ..wording import (  # noqa: F401 - the report's numbers and sentences are worded in core.wording
+    HIGH_CUMULATIVE_MSV,
+    NBSP,
+    background_equivalent,
+    fmt_dose,
+    fmt_dose_range,
+    fmt_setting,
+    high_cumulative_note,
+    plural,
+)
 
 SEX_LABELS = {"M": "male", "F": "female", "O": "other"}
-
-
-def plural(n: int, word: str, shown: str | None = None) -> str:
-    """``"1 exam"``, ``"2 exams"`` (``shown`` replaces the number as written)."""
-    return f"{shown if shown is not None else n} {word}{'' if n == 1 else 's'}"
 
 
 def body_size_line(height_m: float | None, weight_kg: float | None) -> str:
@@ -33,48 +33,10 @@ def body_size_line(height_m: float | None, weight_kg: float | None) -> str:
     return ", ".join(parts) or "unknown"
 
 
-def fmt_num(value: float | None) -> str:
-    """Format a dose figure with three significant digits, trailing zeros kept.
-
-    Every dose figure of the report goes through here, so a column never mixes
-    ``"0.6"`` with ``"1.52"``.
-
-    Parameters
-    ----------
-    value
-        The number, or ``None`` (unknown).
-
-    Returns
-    -------
-    str
-        ``"812"``, ``"11.4"``, ``"0.600"``, ``"0.288"``, ``"1,234"``; ``"0"``
-        for zero, ``"<0.001"`` below that, ``"unknown"`` for None.
-    """
-    if value is None:
-        return "unknown"
-    if value == 0:
-        return "0"
-    if abs(value) < 0.001:
-        return "<0.001"
-    text = f"{value:#.3g}"  # "#": keep trailing zeros (0.6 -> "0.600")
-    if "e" in text or abs(value) >= 1000:  # 999.6 rounds to "1.00e+03"
-        return f"{value:,.0f}"
-    return text.rstrip(".")  # "812." -> "812"
-
-
-def fmt_setting(value: float) -> str:
-    """Format a value the user set or a literature constant (``2.4``, not ``2.40``).
-
-    Parameters
-    ----------
-    value
-        E.g. the natural background in mSv per year.
-
-    Returns
-    -------
-    str
-    """
-    return f"{value:g}"
+#: A dose figure, three significant digits (:func:`core.wording.fmt_dose`); None reads "unknown".
+fmt_num = fmt_dose
+#: An uncertainty range ``"5.69–17.1"`` (:func:`core.wording.fmt_dose_range`).
+fmt_range = fmt_dose_range
 
 
 # a number, spaces, then a unit: the spaces become one non-breaking space
@@ -104,55 +66,6 @@ def keep_units(text: str) -> str:
     """
     text = _NUMBER_UNIT.sub(NBSP, text)
     return _NUMBER_RELATION.sub(lambda m: f"{NBSP}{m.group(1)}{NBSP}", text)
-
-
-def fmt_range(rng: tuple[float, float] | None, unit: str = "") -> str:
-    """Format an uncertainty range as ``"5.69–17.1"``.
-
-    Parameters
-    ----------
-    rng
-        ``(low, high)`` in mSv, or ``None``.
-    unit
-        Appended after a non-breaking space when given (``"5.69–17.1\u00a0mSv"``).
-
-    Returns
-    -------
-    str
-        The formatted range; ``""`` when unknown.
-    """
-    if not rng:
-        return ""
-    text = f"{fmt_num(rng[0])}–{fmt_num(rng[1])}"
-    return f"{text}{NBSP}{unit}" if unit else text
-
-
-def background_equivalent(msv: float, per_year: float) -> str:
-    """Express a dose as a time of natural background radiation.
-
-    Parameters
-    ----------
-    msv
-        Effective dose in mSv.
-    per_year
-        Natural background in mSv per year (2.4 world average).
-
-    Returns
-    -------
-    str
-        E.g. ``"about 4.7 years"``, ``"about 3 months"``, ``"about 9 days"``
-        (a non-breaking space before the unit).
-    """
-    if per_year <= 0 or msv <= 0:
-        return "none"
-    years = msv / per_year
-    if years >= 1:
-        return f"about {years:.1f}{NBSP}years" if years < 10 else f"about {years:.0f}{NBSP}years"
-    months = years * 12
-    if months >= 1:
-        return f"about {months:.0f}{NBSP}month{'s' if round(months) != 1 else ''}"
-    days = max(1, round(years * 365))
-    return f"about {days}{NBSP}day{'s' if days != 1 else ''}"
 
 
 def dose_figure_lines(dose: DoseFigures) -> list[str]:
@@ -284,29 +197,6 @@ def explanation_paragraphs(background_msv_per_year: float, factor_set: str) -> l
         "that an exam should not be done.",
     ]
     return [keep_units(p) for p in paragraphs]
-
-
-def high_cumulative_note(total_msv: float) -> str | None:
-    """Information for the clinician when the cumulative total is high.
-
-    Parameters
-    ----------
-    total_msv
-        Cumulative effective dose in mSv.
-
-    Returns
-    -------
-    str or None
-        A neutral note at or above 100 mSv (the IAEA recurrent-imaging
-        level), else ``None``.
-    """
-    if total_msv < HIGH_CUMULATIVE_MSV:
-        return None
-    return keep_units(
-        f"The cumulative effective dose ({fmt_num(total_msv)} mSv) is at or above 100 mSv, "
-        "the level used in the IAEA work on recurrent imaging (in a study of about "
-        "2.5 million patients, 1.33 % reached it from CT). This is information for the "
-        "clinician, not a reason to withhold a clinically justified exam.")
 
 
 DRL_EXPLANATION = (

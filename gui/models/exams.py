@@ -76,19 +76,19 @@ COLUMNS: list[Column] = [
     Column("Institution", "Institution", lambda e: e.institution or "",
            lambda e: (e.institution or "").lower()),
     Column("CTDIvol (mGy)", "Highest CT dose index (volume) of the study, mGy",
-           lambda e: fmt_number(e.dose.ct_ctdivol_mgy_max, 3),
+           lambda e: fmt_number(e.dose.ct_ctdivol_mgy_max),
            lambda e: _num(e.dose.ct_ctdivol_mgy_max), technical=True, numeric=True),
     Column("DLP (mGy·cm)", "Total CT dose-length product, mGy·cm",
-           lambda e: fmt_number(e.dose.ct_dlp_mgycm, 4),
+           lambda e: fmt_number(e.dose.ct_dlp_mgycm),
            lambda e: _num(e.dose.ct_dlp_mgycm), technical=True, numeric=True),
     Column("DAP (Gy·cm²)", "Total dose-area product, Gy·cm²",
-           lambda e: fmt_number(e.dose.dap_gycm2, 3),
+           lambda e: fmt_number(e.dose.dap_gycm2),
            lambda e: _num(e.dose.dap_gycm2), technical=True, numeric=True),
     Column("AGD (mGy)", "Mammography average glandular dose, mGy",
-           lambda e: fmt_number(e.dose.agd_mgy, 3),
+           lambda e: fmt_number(e.dose.agd_mgy),
            lambda e: _num(e.dose.agd_mgy), technical=True, numeric=True),
     Column("Activity (MBq)", "Administered activity, MBq",
-           lambda e: fmt_number(e.dose.administered_activity_mbq, 4),
+           lambda e: fmt_number(e.dose.administered_activity_mbq),
            lambda e: _num(e.dose.administered_activity_mbq), technical=True, numeric=True),
     Column("Source", "Where the dose figures came from", lambda e: ", ".join(e.sources),
            lambda e: ", ".join(e.sources), technical=True),
@@ -134,8 +134,8 @@ def exam_tooltip(e: ExamView) -> str:
             lines.append(f"Method: {e.method}" + (f" ({e.factor_set})" if e.factor_set else ""))
     for f in e.reference_levels:
         if f.exceeded:
-            lines.append(f"{f.quantity} {fmt_number(f.value, 4)} above the {f.scheme} reference "
-                         f"level {fmt_number(f.reference, 4)} ({f.exam})")
+            lines.append(f"{f.quantity} {fmt_number(f.value)} above the {f.scheme} reference "
+                         f"level {fmt_number(f.reference)} ({f.exam})")
     if not e.counted_in_total:
         lines.append(f"Not counted in the total: {e.not_counted_reason or 'the user’s choice'} "
                      "(right-click: Count in total)")

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
 
+from dosetrail.core.wording import fmt_setting
+
 from ..formatting import background_equivalent, exam_kind, exam_modalities, fmt_number
 from ..style import large_font
 
@@ -84,10 +86,10 @@ def summary_paragraphs(history: PatientHistory, background_msv_per_year: float) 
         verb = "adds" if n == 1 else "add"
         out.append(
             f"Your {n} {word}{since} {verb} up to about {fmt_number(total)} mSv "
-            f"(probably between {fmt_number(low)} and {fmt_number(high)} mSv). That is roughly "
-            f"as much as {background_equivalent(total, background_msv_per_year)} of natural background "
+            f"(probably between {fmt_number(low)} and {fmt_number(high)} mSv). That is as much "
+            f"as {background_equivalent(total, background_msv_per_year)} of natural background "
             f"radiation, which everyone receives from the ground, the air and space "
-            f"(about {fmt_number(background_msv_per_year)} mSv a year).")
+            f"(about {fmt_setting(background_msv_per_year)} mSv a year).")
     else:
         out.append(f"You have {n} {word}{since}, but none of them carries the information "
                    "needed to estimate a dose.")

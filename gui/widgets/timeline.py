@@ -19,13 +19,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
+from dosetrail.core.wording import (HIGH_CUMULATIVE_MSV, background_years_label, high_cumulative_line_label,
+                                    unplaced_exams_note)
 
 from ..formatting import (TYPICAL_VALUE_TEXT, epoch_to_iso, exam_kind, exam_modalities, fmt_number,
                           is_typical_value, iso_to_epoch, modality_label, plural, primary_modality)
 from ..style import modality_color, plot_colors
 
 YEAR_S = 365.25 * 86400
-HIGH_CUMULATIVE_MSV = 100.0  # IAEA recurrent-imaging level (context.md)
 BACKGROUND_YEAR_STEPS = (1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000)
 
 
@@ -136,7 +137,7 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3,
     """
     chosen: list[tuple[float, str]] = []
     if clinician and top_msv >= HIGH_CUMULATIVE_MSV * 0.5:
-        chosen.append((HIGH_CUMULATIVE_MSV, "100 mSv: level used for recurrent imaging (IAEA)"))
+        chosen.append((HIGH_CUMULATIVE_MSV, high_cumulative_line_label()))
     span = max(top_msv * 1.2, max((y for y, _ in chosen), default=0.0))
     gap = span * 0.09  # labels need about this much room
     if msv_per_year > 0:
@@ -146,8 +147,7 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3,
             y = n * msv_per_year
             if added >= max_lines or any(abs(y - c) < gap for c, _ in chosen):
                 continue
-            word = "year" if n == 1 else "years"
-            chosen.append((y, f"{n} {word} of natural background ({fmt_number(y)} mSv)"))
+            chosen.append((y, background_years_label(n, y)))
             added += 1
     return sorted(chosen)
 

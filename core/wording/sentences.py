@@ -1,0 +1,76 @@
+"""Sentences about a patient's totals, worded once for the window and the PDF."""
+from __future__ import annotations
+
+from ..dose.totals import HIGH_CUMULATIVE_MSV
+from .locale_format import fmt_integer, gettext, ngettext
+from .numbers import fmt_dose, fmt_dose_range, plural
+
+
+def total_text(patient) -> str:
+    """A patient's cumulative dose as ``"about 14.0 mSv (6.80–20.0 mSv)"``, or that it is unknown.
+
+    Parameters
+    ----------
+    patient : PatientSummary
+        Its total is None when no exam has an estimate: that is said, never shown as 0.
+
+    Returns
+    -------
+    str
+        Also says how many exams lack an estimate and how many are not counted.
+    """
+    total, without = patient.cumulative_effective_dose_msv, patient.exams_without_dose_estimate
+    if total is None:
+        return gettext("dose unknown (no exam has an estimate)")
+    left_out = getattr(patient, "exams_not_counted", 0)
+    if total == 0 and not without:
+        if left_out:
+            return gettext("nothing counted ({scans} left out)").format(
+                scans=plural(left_out, gettext("probable QA/phantom scan"), gettext("probable QA/phantom scans")))
+        return gettext("no radiation dose (no X-rays or radioactive tracers)")
+    text = gettext("about {dose}\u00a0mSv ({range})").format(
+        dose=fmt_dose(total), range=fmt_dose_range(patient.cumulative_effective_dose_range_msv, "mSv"))
+    if without:  # a partial sum: say what it leaves out
+        text += " + " + ngettext("{n} exam without an estimate", "{n} exams without an estimate",
+                                 without).format(n=fmt_integer(without))
+    if left_out:
+        text += "; " + ngettext("{n} exam not counted", "{n} exams not counted", left_out).format(
+            n=fmt_integer(left_out))
+    return text
+
+
+def unplaced_exams_note(n: int) -> str:
+    """The timeline's note about exams whose date cannot be placed (missing or impossible)."""
+    return ngettext("{n} exam without a usable date is listed in the table but not on the timeline; "
+                    "its dose is in the total.",
+                    "{n} exams without a usable date are listed in the table but not on the timeline; "
+                    "their doses are in the total.", n).format(n=fmt_integer(n))
+
+
+def high_cumulative_note(total_msv: float | None) -> str | None:
+    """Information for the clinician when the cumulative total is high.
+
+    Parameters
+    ----------
+    total_msv : float or None
+        Cumulative effective dose in mSv.
+
+    Returns
+    -------
+    str or None
+        A neutral note at or above :data:`HIGH_CUMULATIVE_MSV` (100 mSv, the IAEA
+        recurrent-imaging level), else None.
+    """
+    if total_msv is None or total_msv < HIGH_CUMULATIVE_MSV:
+        return None
+    return gettext(
+        "The cumulative effective dose ({dose} mSv) is at or above {level} mSv, the level used in the IAEA "
+        "work on recurrent imaging (in a study of about 2.5 million patients, 1.33 % reached it from CT). "
+        "This is information for the clinician, not a reason to withhold a clinically justified exam."
+    ).format(dose=fmt_dose(total_msv), level=fmt_dose(HIGH_CUMULATIVE_MSV))
+
+
+def high_cumulative_line_label() -> str:
+    """The timeline's 100 mSv reference line."""
+    return gettext("{level} mSv: level used for recurrent imaging (IAEA)").format(
+        level=fmt_dose(HIGH_CUMULATIVE_MSV))
