@@ -1,6 +1,8 @@
 """core.wording: one rule for dose numbers, plurals and background equivalents, per locale."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from dosetrail.core import wording
@@ -42,8 +44,12 @@ def test_plurals():
     assert plural(1, "exam") == "1 exam" and plural(2, "exam") == "2 exams"
     assert plural(1234, "file") == "1,234 files" and plural(0, "exam") == "0 exams"
     assert plural(3, "comparison", shown="3 of 10") == "3 of 10 comparisons"
-    assert unplaced_exams_note(1).startswith("1 exam without a usable date is")
-    assert unplaced_exams_note(2).startswith("2 exams without a usable date are")
+    exam = SimpleNamespace(description="CT ABDOMEN", modalities=["CT"], date="2023-02-31")
+    undated = SimpleNamespace(description=None, modalities=["CR"], date=None)
+    assert unplaced_exams_note([exam]).startswith("1 exam without a usable date is listed")
+    assert "(CT ABDOMEN, date 2023-02-31)" in unplaced_exams_note([exam])
+    assert unplaced_exams_note([exam, undated]).startswith("2 exams without a usable date are")
+    assert "CR, no date" in unplaced_exams_note([exam, undated]) and unplaced_exams_note([]) == ""
 
 
 @pytest.mark.parametrize("msv, expected", [

@@ -21,11 +21,17 @@ from .numbers import (
     fmt_setting,
     plural,
 )
-from .sentences import high_cumulative_line_label, high_cumulative_note, total_text, unplaced_exams_note
+from .sentences import (
+    high_cumulative_line_label,
+    high_cumulative_note,
+    total_text,
+    unplaced_exams,
+    unplaced_exams_note,
+)
 
 __all__ = [
     "HIGH_CUMULATIVE_MSV", "NBSP", "background_equivalent", "background_years_label", "current_locale",
     "fmt_decimal", "fmt_dose", "fmt_dose_range", "fmt_dose_unit", "fmt_factor", "fmt_integer", "fmt_setting", "gettext",
     "high_cumulative_line_label", "high_cumulative_note", "ngettext", "plural", "set_locale", "total_text",
-    "unplaced_exams_note",
+    "unplaced_exams", "unplaced_exams_note",
 ]

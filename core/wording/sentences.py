@@ -1,7 +1,7 @@
 """Sentences about a patient's totals, worded once for the window and the PDF."""
 from __future__ import annotations
 
-from ..dose.totals import HIGH_CUMULATIVE_MSV
+from ..dose.totals import HIGH_CUMULATIVE_MSV, placed_date
 from .locale_format import fmt_integer, gettext, ngettext
 from .numbers import fmt_dose, fmt_dose_range, plural
 
@@ -39,12 +39,37 @@ def total_text(patient) -> str:
     return text
 
 
-def unplaced_exams_note(n: int) -> str:
-    """The timeline's note about exams whose date cannot be placed (missing or impossible)."""
-    return ngettext("{n} exam without a usable date is listed in the table but not on the timeline; "
-                    "its dose is in the total.",
-                    "{n} exams without a usable date are listed in the table but not on the timeline; "
-                    "their doses are in the total.", n).format(n=fmt_integer(n))
+def unplaced_exams(history) -> list:
+    """The exams of ``history`` (a ``PatientHistory``) whose date cannot be placed on a timeline:
+    missing, partial or impossible (``2023-02-31``); the totals count them all the same."""
+    return [e for e in history.exams if placed_date(e.date) is None]
+
+
+def unplaced_exams_note(exams: list) -> str:
+    """The timeline's note naming the exams it cannot place (:func:`unplaced_exams`).
+
+    Parameters
+    ----------
+    exams : list of ExamView
+        The exams without a usable date.
+
+    Returns
+    -------
+    str
+        ``"1 exam without a usable date is listed in the table but not on the timeline (CT ABDOMEN,
+        date 2023-02-31); its dose is in the total."``; ``""`` for none.
+    """
+    if not exams:
+        return ""
+    names = "; ".join(
+        (gettext("{exam}, date {date}") if e.date else gettext("{exam}, no date")).format(
+            exam=e.description or "/".join(e.modalities) or gettext("exam"), date=e.date)
+        for e in exams[:3]) + ("; …" if len(exams) > 3 else "")
+    return ngettext("{n} exam without a usable date is listed in the table but not on the timeline ({names}); "
+                    "its dose, if known, is in the total.",
+                    "{n} exams without a usable date are listed in the table but not on the timeline ({names}); "
+                    "their doses, if known, are in the total.", len(exams)).format(
+                        n=fmt_integer(len(exams)), names=names)
 
 
 def high_cumulative_note(total_msv: float | None) -> str | None:

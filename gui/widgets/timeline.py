@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWi
 
 from dosetrail.core.history import ExamView, PatientHistory
 from dosetrail.core.wording import (HIGH_CUMULATIVE_MSV, background_years_label, high_cumulative_line_label,
-                                    unplaced_exams_note)
+                                    unplaced_exams, unplaced_exams_note)
 
 from ..formatting import (TYPICAL_VALUE_TEXT, epoch_to_iso, exam_kind, exam_modalities, fmt_number,
                           is_typical_value, iso_to_epoch, modality_label, plural, primary_modality)
@@ -526,7 +526,7 @@ class TimelineWidget(QWidget):
         self.examSelected.emit(uid)
 
     def _set_note(self, h: PatientHistory) -> None:
-        undated = sum(1 for e in h.exams if not e.date)
+        unplaced = unplaced_exams(h)  # missing or impossible dates: in the total, not on the curve
         no_est = sum(1 for m in self._markers if not m.has_estimate)
         parts = []
         if no_est:
@@ -537,10 +537,8 @@ class TimelineWidget(QWidget):
             marker = "Hollow coloured marker" if left_out == 1 else "Hollow coloured markers"
             parts.append(f"{marker}: {plural(left_out, 'exam')} not counted in the total "
                          "(probable QA/phantom scan or the user's choice).")
-        if undated:
-            verb = "is" if undated == 1 else "are"
-            parts.append(f"{plural(undated, 'exam')} without a date {verb} listed in the table but not "
-                         "on the timeline.")
+        if unplaced:
+            parts.append(unplaced_exams_note(unplaced))
         self.note.setText(" ".join(parts))
         self.note.setVisible(bool(parts))
         last = h.cumulative[-1].cumulative_msv if h.cumulative else 0.0
