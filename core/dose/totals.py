@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date as _date
+from functools import lru_cache
 from typing import Iterable
 
 from .study import StudyEstimate
@@ -29,7 +30,7 @@ from .study import StudyEstimate
 HIGH_CUMULATIVE_MSV = 100.0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ExamDose:
     """What the totals need of one exam."""
 
@@ -91,6 +92,7 @@ class PatientTotals:
         return round(self.cumulative_msv, 6), (round(self.range_msv[0], 6), round(self.range_msv[1], 6))
 
 
+@lru_cache(maxsize=4096)  # a library has few distinct dates; the patient list places every study
 def placed_date(text: str | None) -> str | None:
     """The ISO date an exam is placed at, or None when it cannot be placed.
 
