@@ -9,6 +9,7 @@ formatted for the reader's locale (:func:`set_locale`); English today.
 from __future__ import annotations
 
 from ..dose.totals import HIGH_CUMULATIVE_MSV
+from .kinds import TYPICAL_VALUE_TEXT, exam_kind, exam_modalities, is_typical_value, modality_label
 from .locale_format import current_locale, fmt_decimal, fmt_integer, gettext, ngettext, set_locale
 from .numbers import (
     NBSP,
@@ -21,6 +22,7 @@ from .numbers import (
     fmt_setting,
     plural,
 )
+from .patient_view import DECISIONS, WHAT_IT_MEANS, exam_name, summary_paragraphs
 from .sentences import (
     high_cumulative_line_label,
     high_cumulative_note,
@@ -30,6 +32,8 @@ from .sentences import (
 )
 
 __all__ = [
+    "DECISIONS", "WHAT_IT_MEANS", "exam_name", "summary_paragraphs",
+    "TYPICAL_VALUE_TEXT", "exam_kind", "exam_modalities", "is_typical_value", "modality_label",
     "HIGH_CUMULATIVE_MSV", "NBSP", "background_equivalent", "background_years_label", "current_locale",
     "fmt_decimal", "fmt_dose", "fmt_dose_range", "fmt_dose_unit", "fmt_factor", "fmt_integer", "fmt_setting", "gettext",
     "high_cumulative_line_label", "high_cumulative_note", "ngettext", "plural", "set_locale", "total_text",
