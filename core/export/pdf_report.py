@@ -46,6 +46,7 @@ from ..private_files import write_private
 from ..storage.names import chart_name
 from .pdf_fonts import ReportFonts, markup, report_fonts
 from .report_plot import cumulative_drawing
+from ..wording import gettext
 from .report_text import (
     DRL_EXPLANATION,
     NBSP,
@@ -387,7 +388,7 @@ def _reference_levels(history: PatientHistory, styles, fonts) -> list:
         table.setStyle(_grid_style(fonts))
         out += [Paragraph(f"{len(exceeded)} of {plural(len(flags), 'comparison')} above the "
                           "reference level:", styles["body"]), table, Spacer(1, 2 * mm)]
-    out.append(Paragraph(DRL_EXPLANATION, styles["small"]))
+    out.append(Paragraph(gettext(DRL_EXPLANATION), styles["small"]))
     return out
 
 

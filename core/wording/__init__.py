@@ -23,6 +23,7 @@ from .numbers import (
     plural,
 )
 from .patient_view import DECISIONS, WHAT_IT_MEANS, exam_name, summary_paragraphs
+from .report import DRL_EXPLANATION, explanation_paragraphs
 from .sentences import (
     high_cumulative_line_label,
     high_cumulative_note,
@@ -32,6 +33,7 @@ from .sentences import (
 )
 
 __all__ = [
+    "DRL_EXPLANATION", "explanation_paragraphs",
     "DECISIONS", "WHAT_IT_MEANS", "exam_name", "summary_paragraphs",
     "TYPICAL_VALUE_TEXT", "exam_kind", "exam_modalities", "is_typical_value", "modality_label",
     "HIGH_CUMULATIVE_MSV", "NBSP", "background_equivalent", "background_years_label", "current_locale",
