@@ -17,9 +17,11 @@ from ..wording import (  # noqa: F401 - the report's numbers and sentences are w
     HIGH_CUMULATIVE_MSV,
     NBSP,
     background_equivalent,
+    body_size_text,
     fmt_dose,
     fmt_dose_range,
     fmt_setting,
+    gettext,
     high_cumulative_note,
     plural,
 )
@@ -30,9 +32,7 @@ SEX_LABELS = {"M": "male", "F": "female", "O": "other"}
 
 def body_size_line(height_m: float | None, weight_kg: float | None) -> str:
     """``"1.68 m, 73 kg"`` (the latest known values), ``"unknown"`` when neither is known."""
-    parts = ([f"{height_m:.2f} m"] if height_m is not None else []) + \
-        ([f"{round(weight_kg, 1):g} kg"] if weight_kg is not None else [])
-    return ", ".join(parts) or "unknown"
+    return body_size_text(height_m, weight_kg) or gettext("unknown")
 
 
 #: A dose figure, three significant digits (:func:`core.wording.fmt_dose`); None reads "unknown".

@@ -25,6 +25,8 @@ from .numbers import (
 from .patient_view import DECISIONS, WHAT_IT_MEANS, exam_name, summary_paragraphs
 from .report import DRL_EXPLANATION, explanation_paragraphs
 from .sentences import (
+    body_size_text,
+    not_counted_text,
     high_cumulative_line_label,
     high_cumulative_note,
     total_text,
@@ -33,6 +35,7 @@ from .sentences import (
 )
 
 __all__ = [
+    "body_size_text", "not_counted_text",
     "DRL_EXPLANATION", "explanation_paragraphs",
     "DECISIONS", "WHAT_IT_MEANS", "exam_name", "summary_paragraphs",
     "TYPICAL_VALUE_TEXT", "exam_kind", "exam_modalities", "is_typical_value", "modality_label",

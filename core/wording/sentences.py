@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..dose.totals import HIGH_CUMULATIVE_MSV, placed_date
 from .locale_format import fmt_integer, gettext, ngettext
+from .locale_format import fmt_decimal
 from .numbers import fmt_dose, fmt_dose_range, plural
 
 
@@ -99,3 +100,22 @@ def high_cumulative_line_label() -> str:
     """The timeline's 100 mSv reference line."""
     return gettext("{level} mSv: level used for recurrent imaging (IAEA)").format(
         level=fmt_dose(HIGH_CUMULATIVE_MSV))
+
+
+def body_size_text(height_m: float | None, weight_kg: float | None) -> str:
+    """``"1.68 m, 73 kg"`` from the latest known height and weight; ``""`` when neither is known."""
+    parts = []
+    if height_m is not None:
+        parts.append(gettext("{n} m").format(n=fmt_decimal(round(height_m, 2), 2, grouping=False)))
+    if weight_kg is not None:
+        w = round(weight_kg, 1)
+        parts.append(gettext("{n} kg").format(n=fmt_decimal(w, 0 if w == int(w) else 1, grouping=False)))
+    return gettext(", ").join(parts)
+
+
+def not_counted_text(n: int) -> str:
+    """``"1 exam not counted (probable QA/phantom scan or the user's choice)"``, or ``""``."""
+    if not n:
+        return ""
+    return ngettext("{n} exam not counted (probable QA/phantom scan or the user's choice)",
+                    "{n} exams not counted (probable QA/phantom scan or the user's choice)", n).format(n=fmt_integer(n))
