@@ -25,6 +25,9 @@ from .numbers import (
 from .patient_view import DECISIONS, WHAT_IT_MEANS, exam_name, summary_paragraphs
 from .report import DRL_EXPLANATION, explanation_paragraphs
 from .sentences import (
+    clinician_high_total_note,
+    clinician_total_text,
+    timeline_note,
     body_size_text,
     not_counted_text,
     high_cumulative_line_label,
@@ -35,6 +38,7 @@ from .sentences import (
 )
 
 __all__ = [
+    "clinician_high_total_note", "clinician_total_text", "timeline_note",
     "body_size_text", "not_counted_text",
     "DRL_EXPLANATION", "explanation_paragraphs",
     "DECISIONS", "WHAT_IT_MEANS", "exam_name", "summary_paragraphs",

@@ -119,3 +119,55 @@ def not_counted_text(n: int) -> str:
         return ""
     return ngettext("{n} exam not counted (probable QA/phantom scan or the user's choice)",
                     "{n} exams not counted (probable QA/phantom scan or the user's choice)", n).format(n=fmt_integer(n))
+
+
+def timeline_note(no_estimate: int, not_counted: int, unplaced: list) -> str:
+    """The note under the timeline: hollow markers and the exams it cannot place; ``""`` for none.
+
+    Parameters
+    ----------
+    no_estimate : int
+        Placed exams without a dose estimate (hollow grey markers).
+    not_counted : int
+        Placed exams with an estimate that are not counted (hollow coloured markers).
+    unplaced : list of ExamView
+        Exams whose date cannot be placed (:func:`unplaced_exams`).
+    """
+    parts = []
+    if no_estimate:
+        parts.append(ngettext("Hollow grey marker: {n} exam without a dose estimate (not in the total).",
+                              "Hollow grey markers: {n} exams without a dose estimate (not in the total).",
+                              no_estimate).format(n=fmt_integer(no_estimate)))
+    if not_counted:
+        parts.append(ngettext("Hollow coloured marker: {n} exam not counted in the total (probable QA/phantom "
+                              "scan or the user's choice).",
+                              "Hollow coloured markers: {n} exams not counted in the total (probable QA/phantom "
+                              "scan or the user's choice).", not_counted).format(n=fmt_integer(not_counted)))
+    if unplaced:
+        parts.append(unplaced_exams_note(unplaced))
+    return " ".join(parts)
+
+
+def clinician_total_text(patient) -> str:
+    """The clinician panel's total: ``"13.5 mSv (range 6.77–20.3 mSv) over 4 exams; 0 without estimate."``
+
+    Parameters
+    ----------
+    patient : PatientSummary
+        Its total is None when no exam has an estimate: then ``"unknown: none of the 4 exams has a
+        dose estimate."``.
+    """
+    if patient.cumulative_effective_dose_msv is None:
+        return ngettext("unknown: the exam has no dose estimate.",
+                        "unknown: none of the {n} exams has a dose estimate.",
+                        patient.exam_count).format(n=fmt_integer(patient.exam_count))
+    return gettext("{dose} mSv (range {range}) over {exams}; {without} without estimate.").format(
+        dose=fmt_dose(patient.cumulative_effective_dose_msv),
+        range=fmt_dose_range(patient.cumulative_effective_dose_range_msv, "mSv"),
+        exams=plural(patient.exam_count, gettext("exam"), gettext("exams")),
+        without=fmt_integer(patient.exams_without_dose_estimate))
+
+
+def clinician_high_total_note() -> str:
+    """The clinician panel's note at or above :data:`HIGH_CUMULATIVE_MSV` (bold heading, then the text)."""
+    return gettext("Cumulative effective dose at or above {level} mSv").format(level=fmt_dose(HIGH_CUMULATIVE_MSV))

@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from dosetrail.core.history import ExamView, PatientHistory
 
-from dosetrail.core.wording import HIGH_CUMULATIVE_MSV, fmt_factor
+from dosetrail.core.wording import HIGH_CUMULATIVE_MSV, clinician_high_total_note, clinician_total_text, fmt_factor
 
-from ..formatting import fmt_number, fmt_range, modality_label, plural
+from ..formatting import fmt_number, fmt_range, modality_label
 from ..patient_facts import body_size_text, not_counted_text
 
 _DOSE_FIELDS = [
@@ -133,17 +133,13 @@ def patient_header_html(history: PatientHistory) -> str:
     facts = "".join(f" {escape(t)}." for t in (not_counted_text(p), body_size_text(p) and
                                                   f"Height, weight: {body_size_text(p)}") if t)
     note = ""
-    if p.cumulative_effective_dose_msv is None:
-        return (f"<p><b>Cumulative effective dose:</b> unknown: none of the {plural(p.exam_count, 'exam')} "
-                f"has a dose estimate. <b>Factor set:</b> {escape(history.factor_set)}.{facts}</p>")
-    if p.cumulative_effective_dose_msv >= HIGH_CUMULATIVE_MSV:
-        note = (f"<p><b>Cumulative effective dose at or above {fmt_number(HIGH_CUMULATIVE_MSV)} mSv</b>, the level used in the "
+    total = p.cumulative_effective_dose_msv
+    if total is not None and total >= HIGH_CUMULATIVE_MSV:
+        note = (f"<p><b>{escape(clinician_high_total_note())}</b>, the level used in the "
                 "IAEA work on recurrent imaging. For information: the decision to image rests on "
                 "clinical grounds, not on the dose of prior exams (AAPM/ACR/HPS 2021).</p>")
     return note + (
-        f"<p><b>Cumulative effective dose:</b> {fmt_number(p.cumulative_effective_dose_msv)} mSv "
-        f"(range {fmt_range(p.cumulative_effective_dose_range_msv)}) over {plural(p.exam_count, 'exam')}; "
-        f"{p.exams_without_dose_estimate} without estimate. "
+        f"<p><b>Cumulative effective dose:</b> {escape(clinician_total_text(p))} "
         f"<b>Factor set:</b> {escape(history.factor_set)}.{facts}</p>"
     )
 

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWi
 
 from dosetrail.core.history import ExamView, PatientHistory
 from dosetrail.core.wording import (HIGH_CUMULATIVE_MSV, background_years_label, high_cumulative_line_label,
-                                    unplaced_exams, unplaced_exams_note)
+                                    timeline_note, unplaced_exams)
 
 from ..formatting import (TYPICAL_VALUE_TEXT, epoch_to_iso, exam_kind, exam_modalities, fmt_number,
-                          is_typical_value, iso_to_epoch, modality_label, plural, primary_modality)
+                          is_typical_value, iso_to_epoch, modality_label, primary_modality)
 from ..style import modality_color, plot_colors
 
 YEAR_S = 365.25 * 86400
@@ -526,21 +526,12 @@ class TimelineWidget(QWidget):
         self.examSelected.emit(uid)
 
     def _set_note(self, h: PatientHistory) -> None:
-        unplaced = unplaced_exams(h)  # missing or impossible dates: in the total, not on the curve
-        no_est = sum(1 for m in self._markers if not m.has_estimate)
-        parts = []
-        if no_est:
-            marker = "Hollow grey marker" if no_est == 1 else "Hollow grey markers"
-            parts.append(f"{marker}: {plural(no_est, 'exam')} without a dose estimate (not in the total).")
-        left_out = sum(1 for m in self._markers if m.has_estimate and not m.counted)
-        if left_out:
-            marker = "Hollow coloured marker" if left_out == 1 else "Hollow coloured markers"
-            parts.append(f"{marker}: {plural(left_out, 'exam')} not counted in the total "
-                         "(probable QA/phantom scan or the user's choice).")
-        if unplaced:
-            parts.append(unplaced_exams_note(unplaced))
-        self.note.setText(" ".join(parts))
-        self.note.setVisible(bool(parts))
+        note = timeline_note(  # unplaced: missing or impossible dates, in the total but not on the curve
+            no_estimate=sum(1 for m in self._markers if not m.has_estimate),
+            not_counted=sum(1 for m in self._markers if m.has_estimate and not m.counted),
+            unplaced=unplaced_exams(h))
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
         last = h.cumulative[-1].cumulative_msv if h.cumulative else 0.0
         self.plot.setAccessibleDescription(
             f"{len(self._markers)} exams from {epoch_to_iso(min(m.x for m in self._markers)) if self._markers else '-'}; "
