@@ -79,3 +79,23 @@ def test_catalogue_template_is_up_to_date():
         template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
     assert extracted == template
     assert "{n} exam without an estimate" in template
+
+
+def test_a_catalogue_translates_words_plurals_and_numbers(tmp_path, monkeypatch):
+    # a German catalogue compiled on the fly: the words, the plural forms and the numbers change
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="de", domain="dosetrail")
+    catalog.add(("about {n}\u00a0year", "about {n}\u00a0years"), ("etwa {n}\u00a0Jahr", "etwa {n}\u00a0Jahre"))
+    catalog.add(("exam", "exams"), ("Untersuchung", "Untersuchungen"))
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with open(folder / "dosetrail.mo", "wb") as f:
+        write_mo(f, catalog)
+    monkeypatch.setattr(wording.locale_format, "LOCALE_DIR", tmp_path)
+    assert set_locale("de") == "de"
+    assert background_equivalent(3.6, 2.4) == "etwa 1,5\u00a0Jahre"
+    assert background_equivalent(2.3, 2.4) == "etwa 1\u00a0Jahr"
+    assert plural(1234, "exam") == "1.234 Untersuchungen" and plural(1, "exam") == "1 Untersuchung"
+    assert background_equivalent(0.6, 2.4) == "about 3\u00a0months"  # not translated yet: English, never blank
