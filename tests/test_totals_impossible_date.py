@@ -54,3 +54,16 @@ def test_timeline_note_names_the_exam_it_cannot_place(history, qtbot):
     assert "CT ABDOMEN" in note and "2023-02-31" in note
     x, y = tl.step_curve.getData()
     assert y[-1] == pytest.approx(h.cumulative[-1].cumulative_msv)
+
+
+def test_pdf_says_the_same_about_the_exam(history, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    from dosetrail.core.config import Settings
+    from dosetrail.core.export.pdf_report import write_report_pdf
+
+    h, _ = history
+    path = tmp_path / "r.pdf"
+    write_report_pdf(h, path, settings=Settings(), software_version="1")
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(path)).pages).replace("\u00a0", " ").split())
+    assert "1 exam without a usable date is listed in the table but not on the timeline (CT ABDOMEN, date 2023-02-31)" \
+        in text

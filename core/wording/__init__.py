@@ -23,7 +23,7 @@ from .numbers import (
     plural,
 )
 from .patient_view import DECISIONS, WHAT_IT_MEANS, exam_name, summary_paragraphs
-from .report import DRL_EXPLANATION, explanation_paragraphs
+from .report import DRL_EXPLANATION, explanation_paragraphs, summary_lines
 from .sentences import (
     clinician_high_total_note,
     clinician_total_text,
@@ -40,7 +40,7 @@ from .sentences import (
 __all__ = [
     "clinician_high_total_note", "clinician_total_text", "timeline_note",
     "body_size_text", "not_counted_text",
-    "DRL_EXPLANATION", "explanation_paragraphs",
+    "DRL_EXPLANATION", "explanation_paragraphs", "summary_lines",
     "DECISIONS", "WHAT_IT_MEANS", "exam_name", "summary_paragraphs",
     "TYPICAL_VALUE_TEXT", "exam_kind", "exam_modalities", "is_typical_value", "modality_label",
     "HIGH_CUMULATIVE_MSV", "NBSP", "background_equivalent", "background_years_label", "current_locale",

@@ -8,8 +8,8 @@ risk; imaging decisions rest on clinical grounds; natural background is about
 from __future__ import annotations
 
 from .kinds import N_
-from .locale_format import gettext
-from .numbers import fmt_setting
+from .locale_format import fmt_integer, gettext, ngettext
+from .numbers import background_equivalent, fmt_setting, plural
 
 
 def explanation_paragraphs(background_msv_per_year: float, factor_set: str) -> list[str]:
@@ -57,3 +57,56 @@ DRL_EXPLANATION = N_(
     "of harm: larger patients and more complex exams need more dose. Flags are listed for the "
     "clinician's and the radiology department's information."
 )
+
+
+def summary_lines(patient, with_estimate: int, non_ionising: int, non_ionising_kinds: str, left_out: int,
+                  background_msv_per_year: float) -> list[tuple[str, str]]:
+    """The PDF summary's sentences as ``(bold head, rest)`` pairs (the head may be ``""``).
+
+    Parameters
+    ----------
+    patient : PatientSummary
+        Totals, exam count and period.
+    with_estimate, non_ionising : int
+        Counted exams with an estimate, and of those without ionising radiation.
+    non_ionising_kinds : str
+        What those were (``"MRI, ultrasound"``).
+    left_out : int
+        Exams not counted in the total.
+    background_msv_per_year : float
+        Natural background for the comparison.
+
+    Returns
+    -------
+    list of (str, str)
+    """
+    first = ngettext("{exams} in the history; {n} with a dose estimate",
+                     "{exams} in the history; {n} with a dose estimate",
+                     with_estimate).format(exams=plural(patient.exam_count, gettext("exam"), gettext("exams")),
+                                           n=fmt_integer(with_estimate))
+    if non_ionising:
+        first += gettext(" (of which {n} without ionising radiation: {kinds})").format(
+            n=fmt_integer(non_ionising), kinds=non_ionising_kinds)
+    lines = [("", first + ".")]
+    without = patient.exams_without_dose_estimate
+    if without:
+        lines.append((plural(without, gettext("exam without a dose estimate"),
+                             gettext("exams without a dose estimate")),
+                      gettext(": their dose is unknown and not included in the total.")))
+    elif patient.exam_count:
+        lines.append(("", gettext("Every exam has a dose estimate (exams without a dose estimate: 0).")))
+    if left_out:
+        lines.append((plural(left_out, gettext("exam not counted in the total"),
+                             gettext("exams not counted in the total")),
+                      gettext(" (probable QA/phantom or test scans, not of a person, or left out by the user); "
+                              "they are listed below.")))
+    total = patient.cumulative_effective_dose_msv
+    if total is not None and total > 0:
+        lines.append(("", gettext("The total equals {background} of natural background radiation "
+                                  "({rate}\u00a0mSv per year).").format(
+            background=background_equivalent(total, background_msv_per_year),
+            rate=fmt_setting(background_msv_per_year))))
+    if patient.first_exam_date:
+        lines.append(("", gettext("Period: {first} to {last}.").format(
+            first=patient.first_exam_date, last=patient.last_exam_date or patient.first_exam_date)))
+    return lines
