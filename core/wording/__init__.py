@@ -9,6 +9,7 @@ formatted for the reader's locale (:func:`set_locale`); English today.
 from __future__ import annotations
 
 from ..dose.totals import HIGH_CUMULATIVE_MSV
+from .exam_texts import exam_tooltip, marker_tooltip, nothing_to_place_text
 from .kinds import TYPICAL_VALUE_TEXT, exam_kind, exam_modalities, is_typical_value, modality_label
 from .locale_format import current_locale, fmt_decimal, fmt_integer, gettext, ngettext, set_locale
 from .numbers import (
@@ -38,6 +39,7 @@ from .sentences import (
 )
 
 __all__ = [
+    "exam_tooltip", "marker_tooltip", "nothing_to_place_text",
     "clinician_high_total_note", "clinician_total_text", "timeline_note",
     "body_size_text", "not_counted_text",
     "DRL_EXPLANATION", "explanation_paragraphs", "summary_lines",

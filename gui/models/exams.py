@@ -7,10 +7,10 @@ from typing import Any, Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
+from dosetrail.core import wording
 from dosetrail.core.history import ExamView
 
-from ..formatting import (TYPICAL_VALUE_TEXT, exam_kind, exam_modalities, fmt_number, fmt_range, is_typical_value,
-                          modality_label)
+from ..formatting import exam_kind, exam_modalities, fmt_number, fmt_range, is_typical_value, modality_label
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ExamRole = Qt.ItemDataRole.UserRole + 2
@@ -120,27 +120,8 @@ def plain_columns() -> list[int]:
 
 
 def exam_tooltip(e: ExamView) -> str:
-    """A plain-text summary of one exam for tooltips."""
-    lines = [f"{e.date or 'date unknown'} – {e.description or modality_label(e.modalities)}"]
-    if e.effective_dose_msv is None:
-        lines.append("No dose estimate: the study does not carry the data needed.")
-    else:
-        lines.append(f"Effective dose about {fmt_number(e.effective_dose_msv)} mSv"
-                     + (f" ({fmt_range(e.effective_dose_range_msv)})"
-                        if e.effective_dose_range_msv else ""))
-        if is_typical_value(e):
-            lines.append(f"A {TYPICAL_VALUE_TEXT}: hollow marker on the timeline.")
-        if e.method:
-            lines.append(f"Method: {e.method}" + (f" ({e.factor_set})" if e.factor_set else ""))
-    for f in e.reference_levels:
-        if f.exceeded:
-            lines.append(f"{f.quantity} {fmt_number(f.value)} above the {f.scheme} reference "
-                         f"level {fmt_number(f.reference)} ({f.exam})")
-    if not e.counted_in_total:
-        lines.append(f"Not counted in the total: {e.not_counted_reason or 'the user’s choice'} "
-                     "(right-click: Count in total)")
-    lines.extend(f"Warning: {w}" for w in e.warnings)
-    return "\n".join(lines)
+    """A plain-text summary of one exam for tooltips (:func:`core.wording.exam_tooltip`)."""
+    return wording.exam_tooltip(e)
 
 
 class ExamTableModel(QAbstractTableModel):

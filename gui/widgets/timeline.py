@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWi
 
 from dosetrail.core.history import ExamView, PatientHistory
 from dosetrail.core.wording import (HIGH_CUMULATIVE_MSV, background_years_label, high_cumulative_line_label,
-                                    timeline_note, unplaced_exams)
+                                    marker_tooltip, nothing_to_place_text, timeline_note, unplaced_exams)
 
 from ..formatting import (TYPICAL_VALUE_TEXT, epoch_to_iso, exam_kind, exam_modalities, fmt_number,
-                          is_typical_value, iso_to_epoch, modality_label, primary_modality)
+                          is_typical_value, iso_to_epoch, primary_modality)
 from ..style import modality_color, plot_colors
 
 YEAR_S = 365.25 * 86400
@@ -188,21 +188,7 @@ def fit_x_range(xs: list[float]) -> tuple[float, float]:
 
 
 def _tooltip(exam: ExamView, cumulative: float) -> str:
-    lines = [f"{exam.date}  {exam.description or modality_label(exam.modalities)}",
-             f"Modality: {modality_label(exam.modalities)}"]
-    if exam.has_estimate:
-        rng = exam.effective_dose_range_msv
-        lines.append(f"Effective dose: {fmt_number(exam.effective_dose_msv)} mSv"
-                     + (f" (range {fmt_number(rng[0])}–{fmt_number(rng[1])})" if rng else ""))
-        lines.append(f"Method: {exam.method or 'unknown'}")
-        if is_typical_value(exam):
-            lines.append(f"A {TYPICAL_VALUE_TEXT}")
-    else:
-        lines.append("No estimate: the study does not carry the dose data needed")
-    if not exam.counted_in_total:
-        lines.append(f"Not counted in the total: {exam.not_counted_reason or 'the user’s choice'}")
-    lines.append(f"Cumulative after this exam: {fmt_number(cumulative)} mSv")
-    return "\n".join(lines)
+    return marker_tooltip(exam, cumulative)
 
 
 class TimelineWidget(QWidget):
@@ -371,13 +357,7 @@ class TimelineWidget(QWidget):
         self._markers = marker_infos(h) if h is not None else []
         sentence = h is not None and not self._markers  # no exam, or only undated ones: not an empty axis
         if sentence:
-            n = len(h.exams)
-            self.undated.setText(
-                "No exams to show." if not n else
-                "This patient's only exam has no date, so it cannot be placed on the timeline. It is listed "
-                "in the table below." if n == 1 else
-                f"This patient's {n} exams have no date, so they cannot be placed on the timeline. They are "
-                "listed in the table below.")
+            self.undated.setText(nothing_to_place_text(len(h.exams)))
         self.undated.setVisible(sentence)
         self.plot.setVisible(not sentence)
         self.fit_button.setVisible(bool(self._markers))
