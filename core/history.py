@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .dose.study import DoseFigures, EstimatePart, EventEstimate, ReferenceLevelFlag
+from .dose.totals import ExamDose, PatientTotals, patient_totals
 
 
 @dataclass
@@ -90,3 +91,10 @@ class PatientHistory:
     cumulative: list[CumulativePoint]  # one point per exam with an estimate, oldest first
     per_year_msv: dict[int, float]
     factor_set: str
+
+
+def history_totals(exams: list[ExamView]) -> PatientTotals:
+    """The totals of a history's exams (oldest first) by the one aggregation
+    (:func:`core.dose.totals.patient_totals`, which the library's patient summaries also use)."""
+    return patient_totals(ExamDose(e.study_instance_uid, e.date, e.effective_dose_msv, e.effective_dose_range_msv,
+                                   e.ionising, e.counted_in_total) for e in exams)

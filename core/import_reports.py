@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, selectinload
 from .api import ImportRunReport, StudyImportReport
 from .dose.report_modality import shown_modalities
 from .dose.study import StudyEstimate
-from .export.report_text import fmt_num
+from .wording import fmt_dose as fmt_num
 from .storage.models import ImportRun, Study
 
 

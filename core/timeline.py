@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .config import Settings
@@ -13,7 +13,8 @@ from .dose.report_modality import shown_modalities
 from .dose.service import age_years
 from .dose.study import DoseFigures, StudyEstimate
 from .dose.test_objects import count_decision
-from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView
+from .dose.totals import ExamDose, PatientTotals, patient_totals
+from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView, history_totals
 from .storage.models import Instance, Patient, PatientIdentifier, Study
 
 
@@ -29,13 +30,19 @@ def _counted():
     return or_(Study.count_in_total.is_(True), and_(Study.count_in_total.is_(None), Study.test_object.is_(None)))
 
 
-def _without_estimate_expr():
-    return func.sum(case((and_(_counted(), Study.effective_dose_msv.is_(None),
-                               or_(Study.ionising.is_(None), Study.ionising.is_(True))), 1), else_=0))
-
-
-def _counted_sum(column):
-    return func.sum(case((_counted(), column), else_=None))  # NULL when no counted exam has a value
+def _patient_totals(session: Session, patient_ids: list[int]) -> dict[int, PatientTotals]:
+    """Each patient's totals by :func:`core.dose.totals.patient_totals` (the one aggregation)."""
+    exams: dict[int, list[ExamDose]] = defaultdict(list)
+    counted = _counted()
+    for i in range(0, len(patient_ids), 500):
+        rows = session.execute(
+            select(Study.patient_id, Study.study_instance_uid, Study.date, Study.effective_dose_msv,
+                   Study.effective_dose_low_msv, Study.effective_dose_high_msv, Study.ionising, counted)
+            .where(Study.patient_id.in_(patient_ids[i:i + 500])))  # totals do not depend on the order
+        for pid, uid, when, value, low, high, ionising, is_counted in rows:
+            rng = (low, high) if value is not None and low is not None and high is not None else None
+            exams[pid].append(ExamDose(uid, when, value, rng, ionising, bool(is_counted)))
+    return {pid: patient_totals(exams.get(pid, [])) for pid in patient_ids}
 
 
 def _search_clause(search: str):
@@ -68,13 +75,8 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
         select(
             Patient,
             func.count(Study.id),
-            _counted_sum(Study.effective_dose_msv),  # NULL when no counted exam has an estimate
-            _counted_sum(Study.effective_dose_low_msv),
-            _counted_sum(Study.effective_dose_high_msv),
-            func.coalesce(_without_estimate_expr(), 0),
             func.min(Study.date),
             func.max(Study.date),
-            func.coalesce(func.sum(case((_counted(), 0), else_=1)), 0),
         )
         .outerjoin(Study, Study.patient_id == Patient.id)
         .group_by(Patient.id)
@@ -96,19 +98,17 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
             .where(PatientIdentifier.patient_id.in_(pids[i:i + 500])).order_by(PatientIdentifier.id)
         ):
             idmap[pid_row[0]].append((pid_row[1], pid_row[2] or ""))
+    totals = _patient_totals(session, pids)
     out = []
-    for p, n, total, low, high, without, first, last, not_counted in rows:
-        if total is None and int(without) > 0:  # no exam has an estimate: the total is unknown, not 0
-            total_msv, range_msv = None, None
-        else:
-            total_msv = round(float(total or 0.0), 6)
-            range_msv = (round(float(low or 0.0), 6), round(float(high or 0.0), 6))
+    for p, n, first, last in rows:
+        t = totals[p.id]
+        total_msv, range_msv = t.summary_figures()  # None when no exam has an estimate: unknown, not 0
         out.append(PatientSummary(
             key=p.key, name=p.name, birth_date=p.birth_date, sex=p.sex, patient_ids=idmap.get(p.id, []),
             exam_count=int(n), cumulative_effective_dose_msv=total_msv,
             cumulative_effective_dose_range_msv=range_msv,
-            exams_without_dose_estimate=int(without), first_exam_date=first, last_exam_date=last,
-            exams_not_counted=int(not_counted)))
+            exams_without_dose_estimate=t.exams_without_estimate, first_exam_date=first, last_exam_date=last,
+            exams_not_counted=t.exams_not_counted))
     return out
 
 
@@ -189,22 +189,14 @@ def build_history(session: Session, patient: Patient, settings: Settings) -> Pat
             counts[sid] = n
     exams = [exam_view(st, counts, patient.birth_date) for st in studies]
     exams.sort(key=lambda e: (e.date is None, e.date or "", e.time or "", e.study_instance_uid))
-    cumulative: list[CumulativePoint] = []
-    total = low = high = 0.0
-    per_year: dict[int, float] = defaultdict(float)
-    for e in exams:
-        if e.effective_dose_msv is None or not e.date or not e.counted_in_total:
-            continue
-        total += e.effective_dose_msv
-        rng = e.effective_dose_range_msv or (e.effective_dose_msv, e.effective_dose_msv)
-        low += rng[0]
-        high += rng[1]
-        per_year[int(e.date[:4])] += e.effective_dose_msv
-        cumulative.append(CumulativePoint(e.date, e.study_instance_uid, round(total, 6), round(low, 6), round(high, 6)))
+    totals = history_totals(exams)
+    cumulative = [CumulativePoint(p.date, p.study_instance_uid, p.cumulative_msv, p.low_msv, p.high_msv)
+                  for p in totals.points]
     summary.height_m, summary.weight_kg = latest_body_size(studies)
     return PatientHistory(patient=summary, exams=exams, cumulative=cumulative,
-                          per_year_msv={y: round(v, 6) for y, v in sorted(per_year.items())},
+                          per_year_msv={y: round(v, 6) for y, v in totals.per_year.items()},
                           factor_set=settings.factor_set)
+
 
 
 def latest_body_size(studies) -> tuple[float | None, float | None]:

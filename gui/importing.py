@@ -89,7 +89,7 @@ def _elide(text: str, width: int = 70) -> str:
 def progress_text(progress) -> str:
     """The progress dialog's label for an ``ImportProgress``."""
     count = f"{progress.files_seen:,}".replace(",", "\u2009")  # thin space between thousands
-    head = f"{plural(progress.files_seen, 'file', count)} read, {_mb(progress.bytes_read)}"
+    head = f"{plural(progress.files_seen, 'file', shown=count)} read, {_mb(progress.bytes_read)}"
     lines = [head]
     if progress.message:
         lines.append(progress.message)

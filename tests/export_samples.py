@@ -12,6 +12,7 @@ from dosetrail.core.history import (
     PatientHistory,
     PatientSummary,
     SeriesView,
+    history_totals,
 )
 
 
@@ -116,29 +117,19 @@ def make_history(exams: list[ExamView], *, name: str = "MÜLLER^JOSÉ",
     """A PatientHistory whose totals are computed from ``exams``."""
     dated = sorted((x for x in exams if x.date), key=lambda x: x.date)
     ordered = dated + [x for x in exams if not x.date]
-    total = low = high = 0.0
-    cumulative: list[CumulativePoint] = []
-    per_year: dict[int, float] = {}
-    for x in ordered:
-        if x.effective_dose_msv is None or not x.counted_in_total:
-            continue
-        total += x.effective_dose_msv
-        rng = x.effective_dose_range_msv or (x.effective_dose_msv, x.effective_dose_msv)
-        low += rng[0]
-        high += rng[1]
-        if x.date:
-            cumulative.append(CumulativePoint(date=x.date, study_instance_uid=x.study_instance_uid,
-                                              cumulative_msv=total, low_msv=low, high_msv=high))
-            year = int(x.date[:4])
-            per_year[year] = per_year.get(year, 0.0) + x.effective_dose_msv
+    totals = history_totals(ordered)  # the library's one aggregation
+    total, (low, high) = totals.cumulative_msv, totals.range_msv
+    cumulative = [CumulativePoint(date=p.date, study_instance_uid=p.study_instance_uid, cumulative_msv=p.cumulative_msv,
+                                  low_msv=p.low_msv, high_msv=p.high_msv) for p in totals.points]
+    per_year = dict(totals.per_year)
     summary = PatientSummary(
         key=key, name=name, birth_date="1967-03-09", sex="M",
         patient_ids=patient_ids if patient_ids is not None else [("12345", "HOSP-A"),
                                                                    ("987-XY", "1.2.3.4.5")],
         exam_count=len(ordered), cumulative_effective_dose_msv=total,
         cumulative_effective_dose_range_msv=(low, high),
-        exams_without_dose_estimate=sum(1 for x in ordered if x.effective_dose_msv is None and x.counted_in_total),
-        exams_not_counted=sum(1 for x in ordered if not x.counted_in_total),
+        exams_without_dose_estimate=totals.exams_without_estimate,
+        exams_not_counted=totals.exams_not_counted,
         first_exam_date=dated[0].date if dated else None,
         last_exam_date=dated[-1].date if dated else None,
     )

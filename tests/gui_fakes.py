@@ -22,6 +22,7 @@ from dosetrail.core.history import (
     PatientHistory,
     PatientSummary,
     SeriesView,
+    history_totals,
 )
 from dosetrail.core.records import ImportProgress, ImportSummary
 
@@ -143,31 +144,21 @@ def with_qa_exam(history: PatientHistory) -> PatientHistory:
 
 def _history_from_exams(key: str, name: str, exams: list[ExamView],
                         factor_set: str) -> PatientHistory:
-    cumulative: list[CumulativePoint] = []
-    total = low = high = 0.0
-    per_year: dict[int, float] = {}
-    for ex in exams:
-        if ex.effective_dose_msv is None or ex.date is None or not ex.counted_in_total:
-            continue
-        total += ex.effective_dose_msv
-        lo, hi = ex.effective_dose_range_msv or (ex.effective_dose_msv, ex.effective_dose_msv)
-        low += lo
-        high += hi
-        cumulative.append(CumulativePoint(ex.date, ex.study_instance_uid, round(total, 4),
-                                          round(low, 4), round(high, 4)))
-        year = int(ex.date[:4])
-        per_year[year] = per_year.get(year, 0.0) + ex.effective_dose_msv
+    """A history of ``exams`` with the totals the library computes (core.history.history_totals)."""
+    totals = history_totals(exams)
+    total, rng = totals.summary_figures()
     dated = [e.date for e in exams if e.date]
     summary = PatientSummary(
         key=key, name=name, birth_date="1964-02-01", sex="F",
         patient_ids=[("12345", "HOSP-A"), ("A-778", "CLINIC-B")], exam_count=len(exams),
-        cumulative_effective_dose_msv=round(total, 4),
-        cumulative_effective_dose_range_msv=(round(low, 4), round(high, 4)),
-        exams_without_dose_estimate=sum(1 for e in exams if e.effective_dose_msv is None and e.counted_in_total),
+        cumulative_effective_dose_msv=total, cumulative_effective_dose_range_msv=rng,
+        exams_without_dose_estimate=totals.exams_without_estimate,
         first_exam_date=min(dated) if dated else None, last_exam_date=max(dated) if dated else None,
-        exams_not_counted=sum(1 for e in exams if not e.counted_in_total), height_m=1.68, weight_kg=64.5)
+        exams_not_counted=totals.exams_not_counted, height_m=1.68, weight_kg=64.5)
+    cumulative = [CumulativePoint(p.date, p.study_instance_uid, p.cumulative_msv, p.low_msv, p.high_msv)
+                  for p in totals.points]
     return PatientHistory(patient=summary, exams=exams, cumulative=cumulative,
-                          per_year_msv=per_year, factor_set=factor_set)
+                          per_year_msv={y: round(v, 6) for y, v in totals.per_year.items()}, factor_set=factor_set)
 
 
 def build_patients(n: int) -> list[PatientSummary]:

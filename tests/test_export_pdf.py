@@ -174,7 +174,7 @@ def test_markup_and_transliteration():
 
 
 def test_text_helpers():
-    assert background_equivalent(2.4, 2.4) == f"about 1.0{NBSP}years"
+    assert background_equivalent(2.4, 2.4) == f"about 1{NBSP}year"  # one rule with the window (core.wording)
     assert background_equivalent(0.2, 2.4) == f"about 1{NBSP}month"
     assert background_equivalent(0.02, 2.4) == f"about 3{NBSP}days"
     assert dose_figure_lines(DoseFigures()) == []  # unknown is left out, never "0"

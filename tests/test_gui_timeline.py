@@ -46,7 +46,7 @@ def test_one_marker_per_dated_exam_including_no_estimate(timeline):
         spot = next(p for p in spots if p.data() == uid)
         assert spot.brush().style() == Qt.BrushStyle.NoBrush  # hollow
     # the undated exam is explained, not silently dropped
-    assert "without a date" in timeline.note.text()
+    assert "without a usable date" in timeline.note.text()
 
 
 def test_step_line_ends_at_the_cumulative_total(timeline):

@@ -1,27 +1,63 @@
-"""A patient's cumulative effective dose over their exams.
+"""A patient's totals: the one aggregation of their exams' effective doses.
 
-Exams with an estimate add up (non-ionising exams count as 0.0); ionising
-or unknown exams without one are counted in ``exams_without_estimate`` and
-never treated as zero. Sums use :func:`math.fsum`, so the totals do not
-depend on the order of the exams.
+Used by the library's patient summaries (``core.timeline.patient_summaries``),
+by the history (``build_history``) and by the GUI tests' fake, so the patient
+list, the history, the window and the PDF all add up the same way:
+
+- exams with an estimate add up (non-ionising exams count as 0.0);
+- ionising or unknown exams without one are counted in
+  ``exams_without_estimate`` and never treated as zero;
+- an exam kept out of the total (a probable QA/phantom scan the user has not
+  counted) adds only to ``exams_not_counted``;
+- an exam whose date cannot be placed (missing, or impossible such as
+  2023-02-31) still counts in the total, but not per year nor on the
+  cumulative curve: ``exams_unplaced`` / ``undated_msv`` say so.
+
+Sums use :func:`math.fsum`, so the totals do not depend on the order of the exams.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date as _date
+from functools import lru_cache
+from typing import Iterable
 
 from .study import StudyEstimate
+
+#: Cumulative effective dose (mSv) from which the clinician is told: the level used in the IAEA work
+#: on recurrent imaging (context.md). The one definition; the window and the PDF import it.
+HIGH_CUMULATIVE_MSV = 100.0
+
+
+@dataclass(slots=True)
+class ExamDose:
+    """What the totals need of one exam."""
+
+    uid: str
+    date: str | None  # ISO yyyy-mm-dd (or DICOM DA); None or impossible: cannot be placed
+    effective_dose_msv: float | None
+    range_msv: tuple[float, float] | None = None
+    ionising: bool | None = True
+    counted: bool = True  # False: left out of the total (probable QA/phantom scan)
+
+    @classmethod
+    def from_estimate(cls, uid: str, date: str | None, est: StudyEstimate | None, counted: bool = True) -> ExamDose:
+        """An exam from its stored :class:`StudyEstimate` (None: not estimated yet)."""
+        if est is None:
+            return cls(uid, date, None, None, None, counted)
+        return cls(uid, date, est.effective_dose_msv, est.effective_dose_range_msv, est.ionising, counted)
 
 
 @dataclass
 class TotalsPoint:
-    """The cumulative total after the exams of one date (oldest first)."""
+    """The cumulative total after one placed exam (oldest first)."""
 
     date: str
+    study_instance_uid: str
     cumulative_msv: float
     low_msv: float
     high_msv: float
-    exams: int  # exams with an estimate on this date
 
 
 @dataclass
@@ -32,7 +68,8 @@ class PatientTotals:
     exams_without_estimate: int = 0
     exams_with_estimate: int = 0
     exams_not_counted: int = 0  # probable QA/phantom scans (or the user's choice): in no figure above
-    undated_msv: float = 0.0  # part of the cumulative from exams without a date
+    exams_unplaced: int = 0  # exams whose date cannot be placed (counted or not, estimated or not)
+    undated_msv: float = 0.0  # part of the cumulative from exams whose date cannot be placed
     points: list[TotalsPoint] = field(default_factory=list)
 
     @property
@@ -40,72 +77,88 @@ class PatientTotals:
         """Alias of ``range_msv``: (low, high) in mSv."""
         return self.range_msv
 
+    @property
+    def total_or_unknown(self) -> float | None:
+        """The cumulative total, or None when it is unknown: no exam has an estimate and some lack one."""
+        if self.exams_with_estimate == 0 and self.exams_without_estimate > 0:
+            return None
+        return self.cumulative_msv
 
-def _year(date: str | None) -> int | None:
-    if not date or len(date) < 4 or not date[:4].isdigit():
+    def summary_figures(self) -> tuple[float | None, tuple[float, float] | None]:
+        """``(total, (low, high))`` as a patient summary states them: rounded to 1e-6 mSv,
+        ``(None, None)`` when the total is unknown (:attr:`total_or_unknown`)."""
+        if self.total_or_unknown is None:
+            return None, None
+        return round(self.cumulative_msv, 6), (round(self.range_msv[0], 6), round(self.range_msv[1], 6))
+
+
+@lru_cache(maxsize=4096)  # a library has few distinct dates; the patient list places every study
+def placed_date(text: str | None) -> str | None:
+    """The ISO date an exam is placed at, or None when it cannot be placed.
+
+    Parameters
+    ----------
+    text : str or None
+        ``"2023-02-14"`` or DICOM DA ``"20230214"``.
+
+    Returns
+    -------
+    str or None
+        ``"2023-02-14"``; None for a missing, partial or impossible date (``"2023-02-31"``).
+    """
+    if not text:
         return None
-    return int(date[:4])
-
-
-def _date_key(date: str | None) -> str | None:
-    if not date:
+    digits = text.replace("-", "")[:8]
+    if len(digits) != 8 or not digits.isdigit():
         return None
-    digits = date.replace("-", "")[:8]
-    if len(digits) == 8 and digits.isdigit():
-        return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
-    return None
+    try:
+        return _date(int(digits[:4]), int(digits[4:6]), int(digits[6:])).isoformat()
+    except ValueError:
+        return None
 
 
-def patient_totals(estimates: list[tuple[str | None, StudyEstimate]]
-                   | list[tuple[str | None, StudyEstimate, bool]]) -> PatientTotals:
+def patient_totals(exams: Iterable[ExamDose]) -> PatientTotals:
     """Cumulative effective dose of one patient's exams.
 
     Parameters
     ----------
-    estimates : list of (date, StudyEstimate) or (date, StudyEstimate, counted)
-        One entry per exam; the date is ISO ``YYYY-MM-DD`` (or DICOM DA) or
-        None. ``counted`` (default True) is False for an exam kept out of
-        the total (a probable QA/phantom scan the user has not counted): it
-        adds to nothing but ``exams_not_counted``.
+    exams : iterable of ExamDose
+        One entry per exam, in the order the history lists them (oldest first).
 
     Returns
     -------
     PatientTotals
-        ``cumulative_msv`` and ``range_msv`` sum the exams that have an
-        estimate; ``per_year`` by exam year (dated exams only);
-        ``points``: the running total after each exam date, oldest first
-        (undated exams are in the totals and ``undated_msv`` but not in the
-        points).
+        ``cumulative_msv`` and ``range_msv`` sum the counted exams that have an
+        estimate; ``per_year`` by exam year (placed exams only); ``points``: the
+        running total after each placed, counted exam with an estimate, oldest
+        first (same-date exams in the given order).
     """
     values: list[float] = []
     lows: list[float] = []
     highs: list[float] = []
     per_year: dict[int, list[float]] = {}
-    by_date: dict[str, list[tuple[float, float, float]]] = {}
+    placed: list[tuple[str, int, ExamDose, float, float, float]] = []
     undated: list[float] = []
-    without = 0
-    not_counted = 0
-    for entry in estimates:
-        date, est = entry[0], entry[1]
-        if len(entry) > 2 and not entry[2]:
+    without = not_counted = unplaced = 0
+    for order, exam in enumerate(exams):
+        when = placed_date(exam.date)
+        unplaced += when is None
+        if not exam.counted:
             not_counted += 1
             continue
-        value = est.effective_dose_msv
+        value = exam.effective_dose_msv
         if value is None:
-            if est.ionising is not False:
-                without += 1
+            without += exam.ionising is not False
             continue
-        low, high = est.effective_dose_range_msv or (value, value)
+        low, high = exam.range_msv or (value, value)
         values.append(value)
         lows.append(low)
         highs.append(high)
-        key = _date_key(date)
-        year = _year(key)
-        if key is None or year is None:
+        if when is None:
             undated.append(value)
             continue
-        per_year.setdefault(year, []).append(value)
-        by_date.setdefault(key, []).append((value, low, high))
+        per_year.setdefault(int(when[:4]), []).append(value)
+        placed.append((when, order, exam, value, low, high))
     totals = PatientTotals(
         cumulative_msv=math.fsum(values),
         range_msv=(math.fsum(lows), math.fsum(highs)),
@@ -113,16 +166,11 @@ def patient_totals(estimates: list[tuple[str | None, StudyEstimate]]
         exams_without_estimate=without,
         exams_with_estimate=len(values),
         exams_not_counted=not_counted,
+        exams_unplaced=unplaced,
         undated_msv=math.fsum(undated),
     )
-    running: list[tuple[float, float, float]] = []
-    for key in sorted(by_date):
-        running.extend(by_date[key])
-        totals.points.append(TotalsPoint(
-            date=key,
-            cumulative_msv=math.fsum(v for v, _, _ in running),
-            low_msv=math.fsum(lo for _, lo, _ in running),
-            high_msv=math.fsum(hi for _, _, hi in running),
-            exams=len(by_date[key]),
-        ))
+    total = low_sum = high_sum = 0.0
+    for when, _, exam, value, low, high in sorted(placed, key=lambda p: (p[0], p[1])):
+        total, low_sum, high_sum = total + value, low_sum + low, high_sum + high
+        totals.points.append(TotalsPoint(when, exam.uid, round(total, 6), round(low_sum, 6), round(high_sum, 6)))
     return totals

@@ -44,13 +44,13 @@ from ..config import Settings
 from ..history import ExamView, PatientHistory
 from ..private_files import write_private
 from ..storage.names import chart_name
+from ..wording import gettext, summary_lines, unplaced_exams, unplaced_exams_note
 from .pdf_fonts import ReportFonts, markup, report_fonts
 from .report_plot import cumulative_drawing
 from .report_text import (
     DRL_EXPLANATION,
     NBSP,
     SEX_LABELS,
-    background_equivalent,
     body_size_line,
     dose_figure_lines,
     exam_notes,
@@ -59,7 +59,6 @@ from .report_text import (
     factor_set_label,
     fmt_num,
     fmt_range,
-    fmt_setting,
     high_cumulative_note,
     keep_units,
     plural,
@@ -145,6 +144,9 @@ def _write(history: PatientHistory, path: str | Path, *, settings: Settings,
     plot = cumulative_drawing(history, width, 62 * mm, font=fonts.regular)
     plot.initialFontName = fonts.regular  # the drawing's state default is Helvetica
     story.append(plot)
+    unplaced = unplaced_exams(history)  # the same note as under the window's timeline
+    if unplaced:
+        story.append(Paragraph(markup(keep_units(unplaced_exams_note(unplaced)), fonts), styles["small"]))
     story.append(Spacer(1, 4 * mm))
     story += _exam_table(history, styles, fonts, width, factor_set)
     story += _reference_levels(history, styles, fonts)
@@ -221,7 +223,6 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
     exams = history.exams
     total = p.cumulative_effective_dose_msv
     low, high = p.cumulative_effective_dose_range_msv or (None, None)
-    without = p.exams_without_dose_estimate
     left_out = [x for x in exams if not x.counted_in_total]
     exams = [x for x in exams if x.counted_in_total]  # probable QA/phantom scans are listed, not summed
     with_estimate = sum(1 for x in exams if x.effective_dose_msv is not None)
@@ -233,30 +234,14 @@ def _summary(history: PatientHistory, styles, fonts, settings: Settings, width: 
     else:  # nothing to add up: the total is unknown, not 0
         big = Paragraph(f"Unknown {small}cumulative effective dose: no exam has a dose estimate"
                         "</font>", styles["big"])
-    lines = [
-        f"{plural(p.exam_count, 'exam')} in the history; {with_estimate} with a dose estimate"
-        + (f" (of which {non_ionising} without ionising radiation: {_non_ionising_kinds(exams)})"
-           if non_ionising else "") + ".",
-    ]
-    if without:
-        lines.append(f"<b>{plural(without, 'exam')} without a dose estimate</b>: their dose is unknown "
-                     "and not included in the total.")
-    elif p.exam_count:
-        lines.append("Every exam has a dose estimate (exams without a dose estimate: 0).")
-    if left_out:
-        lines.append(f"<b>{plural(len(left_out), 'exam')} not counted in the total</b> (probable QA/phantom "
-                     "or test scans, not of a person, or left out by the user); they are listed below.")
-    if total > 0:
-        lines.append(f"The total equals {background_equivalent(total, settings.background_msv_per_year)} "
-                     f"of natural background radiation ({fmt_setting(settings.background_msv_per_year)}"
-                     f"{NBSP}mSv per year).")
-    if p.first_exam_date:
-        lines.append(f"Period: {p.first_exam_date} to {p.last_exam_date or p.first_exam_date}.")
+    lines = [f"<b>{head}</b>{rest}" if head else rest
+             for head, rest in summary_lines(p, with_estimate, non_ionising, _non_ionising_kinds(exams), len(left_out),
+                                             settings.background_msv_per_year)]
     out = [Paragraph("Summary", styles["h2"]), big]
     out += [Paragraph(line, styles["body"]) for line in lines]
     note = high_cumulative_note(total)
     if note:
-        out.append(Paragraph(note, styles["flag"]))  # keep_units applied
+        out.append(Paragraph(keep_units(note), styles["flag"]))
     if history.per_year_msv:
         counts: dict[int, int] = {}
         for x in exams:
@@ -387,7 +372,7 @@ def _reference_levels(history: PatientHistory, styles, fonts) -> list:
         table.setStyle(_grid_style(fonts))
         out += [Paragraph(f"{len(exceeded)} of {plural(len(flags), 'comparison')} above the "
                           "reference level:", styles["body"]), table, Spacer(1, 2 * mm)]
-    out.append(Paragraph(DRL_EXPLANATION, styles["small"]))
+    out.append(Paragraph(gettext(DRL_EXPLANATION), styles["small"]))
     return out
 
 

@@ -12,69 +12,33 @@ import re
 
 from ..dose.study import DoseFigures
 from ..history import ExamView
-
-HIGH_CUMULATIVE_MSV = 100.0
-
-#: Between a number and its unit (``"9.6\u00a0mGy"``): a line never breaks there.
-NBSP = "\u00a0"
+from ..wording import (  # noqa: F401 - the report's numbers and sentences are worded in core.wording
+    DRL_EXPLANATION,
+    HIGH_CUMULATIVE_MSV,
+    NBSP,
+    background_equivalent,
+    body_size_text,
+    fmt_dose,
+    fmt_dose_range,
+    fmt_setting,
+    gettext,
+    high_cumulative_note,
+    plural,
+)
+from ..wording import explanation_paragraphs as _explanation
 
 SEX_LABELS = {"M": "male", "F": "female", "O": "other"}
 
 
-def plural(n: int, word: str, shown: str | None = None) -> str:
-    """``"1 exam"``, ``"2 exams"`` (``shown`` replaces the number as written)."""
-    return f"{shown if shown is not None else n} {word}{'' if n == 1 else 's'}"
-
-
 def body_size_line(height_m: float | None, weight_kg: float | None) -> str:
     """``"1.68 m, 73 kg"`` (the latest known values), ``"unknown"`` when neither is known."""
-    parts = ([f"{height_m:.2f} m"] if height_m is not None else []) + \
-        ([f"{round(weight_kg, 1):g} kg"] if weight_kg is not None else [])
-    return ", ".join(parts) or "unknown"
+    return body_size_text(height_m, weight_kg) or gettext("unknown")
 
 
-def fmt_num(value: float | None) -> str:
-    """Format a dose figure with three significant digits, trailing zeros kept.
-
-    Every dose figure of the report goes through here, so a column never mixes
-    ``"0.6"`` with ``"1.52"``.
-
-    Parameters
-    ----------
-    value
-        The number, or ``None`` (unknown).
-
-    Returns
-    -------
-    str
-        ``"812"``, ``"11.4"``, ``"0.600"``, ``"0.288"``, ``"1,234"``; ``"0"``
-        for zero, ``"<0.001"`` below that, ``"unknown"`` for None.
-    """
-    if value is None:
-        return "unknown"
-    if value == 0:
-        return "0"
-    if abs(value) < 0.001:
-        return "<0.001"
-    text = f"{value:#.3g}"  # "#": keep trailing zeros (0.6 -> "0.600")
-    if "e" in text or abs(value) >= 1000:  # 999.6 rounds to "1.00e+03"
-        return f"{value:,.0f}"
-    return text.rstrip(".")  # "812." -> "812"
-
-
-def fmt_setting(value: float) -> str:
-    """Format a value the user set or a literature constant (``2.4``, not ``2.40``).
-
-    Parameters
-    ----------
-    value
-        E.g. the natural background in mSv per year.
-
-    Returns
-    -------
-    str
-    """
-    return f"{value:g}"
+#: A dose figure, three significant digits (:func:`core.wording.fmt_dose`); None reads "unknown".
+fmt_num = fmt_dose
+#: An uncertainty range ``"5.69–17.1"`` (:func:`core.wording.fmt_dose_range`).
+fmt_range = fmt_dose_range
 
 
 # a number, spaces, then a unit: the spaces become one non-breaking space
@@ -104,55 +68,6 @@ def keep_units(text: str) -> str:
     """
     text = _NUMBER_UNIT.sub(NBSP, text)
     return _NUMBER_RELATION.sub(lambda m: f"{NBSP}{m.group(1)}{NBSP}", text)
-
-
-def fmt_range(rng: tuple[float, float] | None, unit: str = "") -> str:
-    """Format an uncertainty range as ``"5.69–17.1"``.
-
-    Parameters
-    ----------
-    rng
-        ``(low, high)`` in mSv, or ``None``.
-    unit
-        Appended after a non-breaking space when given (``"5.69–17.1\u00a0mSv"``).
-
-    Returns
-    -------
-    str
-        The formatted range; ``""`` when unknown.
-    """
-    if not rng:
-        return ""
-    text = f"{fmt_num(rng[0])}–{fmt_num(rng[1])}"
-    return f"{text}{NBSP}{unit}" if unit else text
-
-
-def background_equivalent(msv: float, per_year: float) -> str:
-    """Express a dose as a time of natural background radiation.
-
-    Parameters
-    ----------
-    msv
-        Effective dose in mSv.
-    per_year
-        Natural background in mSv per year (2.4 world average).
-
-    Returns
-    -------
-    str
-        E.g. ``"about 4.7 years"``, ``"about 3 months"``, ``"about 9 days"``
-        (a non-breaking space before the unit).
-    """
-    if per_year <= 0 or msv <= 0:
-        return "none"
-    years = msv / per_year
-    if years >= 1:
-        return f"about {years:.1f}{NBSP}years" if years < 10 else f"about {years:.0f}{NBSP}years"
-    months = years * 12
-    if months >= 1:
-        return f"about {months:.0f}{NBSP}month{'s' if round(months) != 1 else ''}"
-    days = max(1, round(years * 365))
-    return f"about {days}{NBSP}day{'s' if days != 1 else ''}"
 
 
 def dose_figure_lines(dose: DoseFigures) -> list[str]:
@@ -248,70 +163,6 @@ def factor_set_label(label: str) -> str:
 
 
 def explanation_paragraphs(background_msv_per_year: float, factor_set: str) -> list[str]:
-    """The explanation of what effective dose is and is not (plain text).
-
-    Parameters
-    ----------
-    background_msv_per_year
-        The natural background used for comparisons.
-    factor_set
-        The conversion factor set the estimates use.
-
-    Returns
-    -------
-    list of str
-    """
-    bg = fmt_setting(background_msv_per_year)
-    paragraphs = [
-        "Effective dose (in millisievert, mSv) is a radiation protection quantity. It describes "
-        "the exposure of a reference person, averaged over ages and both sexes; it is a "
-        "population quantity, not a measurement on this patient and not a personal risk figure. "
-        "Risk coefficients derived for populations (ICRP's nominal 5.7 × 10⁻² per Sv) must not "
-        "be applied to an individual.",
-        "The figures in this report are estimates made by DoseTrail from the dose data the "
-        f"equipment recorded (DICOM dose reports and image headers) with published conversion "
-        f"factors (factor set {factor_set}). For a reference patient such estimates carry an "
-        "uncertainty of about ±40–50 %, shown as a range; the choice of factor set alone can "
-        "change a chest CT estimate by about 50 %. Exams without a dose estimate are not "
-        "included in the totals, which are then lower than the real exposure.",
-        (f"For comparison, natural background radiation gives on average about {bg} mSv per "
-         "year worldwide (UNSCEAR 2000)." if abs(background_msv_per_year - 2.4) < 1e-9 else
-         f"For comparison, natural background radiation gives about {bg} mSv per year (the "
-         "value chosen in the settings; world average 2.4 mSv, UNSCEAR 2000)."),
-        "The decision to perform an imaging exam should rest on clinical grounds, not on the "
-        "dose of prior exams (joint AAPM/ACR/HPS statement, 2021, endorsed by Image Wisely). "
-        "This report is information for the patient and the clinician; it is not a warning "
-        "that an exam should not be done.",
-    ]
-    return [keep_units(p) for p in paragraphs]
-
-
-def high_cumulative_note(total_msv: float) -> str | None:
-    """Information for the clinician when the cumulative total is high.
-
-    Parameters
-    ----------
-    total_msv
-        Cumulative effective dose in mSv.
-
-    Returns
-    -------
-    str or None
-        A neutral note at or above 100 mSv (the IAEA recurrent-imaging
-        level), else ``None``.
-    """
-    if total_msv < HIGH_CUMULATIVE_MSV:
-        return None
-    return keep_units(
-        f"The cumulative effective dose ({fmt_num(total_msv)} mSv) is at or above 100 mSv, "
-        "the level used in the IAEA work on recurrent imaging (in a study of about "
-        "2.5 million patients, 1.33 % reached it from CT). This is information for the "
-        "clinician, not a reason to withhold a clinically justified exam.")
-
-
-DRL_EXPLANATION = (
-    "Diagnostic reference levels (DRLs) are set for typical exams of standard-sized adults to "
-    "help hospitals optimise practice. A single exam above a DRL is not an error and not a sign "
-    "of harm: larger patients and more complex exams need more dose. Flags are listed for the "
-    "clinician's and the radiology department's information."
-)
+    """The explanation of what effective dose is and is not (:func:`core.wording.explanation_paragraphs`),
+    numbers joined to their units (:func:`keep_units`)."""
+    return [keep_units(p) for p in _explanation(background_msv_per_year, factor_set)]

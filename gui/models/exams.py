@@ -7,10 +7,10 @@ from typing import Any, Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
+from dosetrail.core import wording
 from dosetrail.core.api import ExamView
 
-from ..formatting import (TYPICAL_VALUE_TEXT, exam_kind, exam_modalities, fmt_number, fmt_range, is_typical_value,
-                          modality_label)
+from ..formatting import exam_kind, exam_modalities, fmt_number, fmt_range, is_typical_value, modality_label
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ExamRole = Qt.ItemDataRole.UserRole + 2
@@ -76,19 +76,19 @@ COLUMNS: list[Column] = [
     Column("Institution", "Institution", lambda e: e.institution or "",
            lambda e: (e.institution or "").lower()),
     Column("CTDIvol (mGy)", "Highest CT dose index (volume) of the study, mGy",
-           lambda e: fmt_number(e.dose.ct_ctdivol_mgy_max, 3),
+           lambda e: fmt_number(e.dose.ct_ctdivol_mgy_max),
            lambda e: _num(e.dose.ct_ctdivol_mgy_max), technical=True, numeric=True),
     Column("DLP (mGy·cm)", "Total CT dose-length product, mGy·cm",
-           lambda e: fmt_number(e.dose.ct_dlp_mgycm, 4),
+           lambda e: fmt_number(e.dose.ct_dlp_mgycm),
            lambda e: _num(e.dose.ct_dlp_mgycm), technical=True, numeric=True),
     Column("DAP (Gy·cm²)", "Total dose-area product, Gy·cm²",
-           lambda e: fmt_number(e.dose.dap_gycm2, 3),
+           lambda e: fmt_number(e.dose.dap_gycm2),
            lambda e: _num(e.dose.dap_gycm2), technical=True, numeric=True),
     Column("AGD (mGy)", "Mammography average glandular dose, mGy",
-           lambda e: fmt_number(e.dose.agd_mgy, 3),
+           lambda e: fmt_number(e.dose.agd_mgy),
            lambda e: _num(e.dose.agd_mgy), technical=True, numeric=True),
     Column("Activity (MBq)", "Administered activity, MBq",
-           lambda e: fmt_number(e.dose.administered_activity_mbq, 4),
+           lambda e: fmt_number(e.dose.administered_activity_mbq),
            lambda e: _num(e.dose.administered_activity_mbq), technical=True, numeric=True),
     Column("Source", "Where the dose figures came from", lambda e: ", ".join(e.sources),
            lambda e: ", ".join(e.sources), technical=True),
@@ -120,27 +120,8 @@ def plain_columns() -> list[int]:
 
 
 def exam_tooltip(e: ExamView) -> str:
-    """A plain-text summary of one exam for tooltips."""
-    lines = [f"{e.date or 'date unknown'} – {e.description or modality_label(e.modalities)}"]
-    if e.effective_dose_msv is None:
-        lines.append("No dose estimate: the study does not carry the data needed.")
-    else:
-        lines.append(f"Effective dose about {fmt_number(e.effective_dose_msv)} mSv"
-                     + (f" ({fmt_range(e.effective_dose_range_msv)})"
-                        if e.effective_dose_range_msv else ""))
-        if is_typical_value(e):
-            lines.append(f"A {TYPICAL_VALUE_TEXT}: hollow marker on the timeline.")
-        if e.method:
-            lines.append(f"Method: {e.method}" + (f" ({e.factor_set})" if e.factor_set else ""))
-    for f in e.reference_levels:
-        if f.exceeded:
-            lines.append(f"{f.quantity} {fmt_number(f.value, 4)} above the {f.scheme} reference "
-                         f"level {fmt_number(f.reference, 4)} ({f.exam})")
-    if not e.counted_in_total:
-        lines.append(f"Not counted in the total: {e.not_counted_reason or 'the user’s choice'} "
-                     "(right-click: Count in total)")
-    lines.extend(f"Warning: {w}" for w in e.warnings)
-    return "\n".join(lines)
+    """A plain-text summary of one exam for tooltips (:func:`core.wording.exam_tooltip`)."""
+    return wording.exam_tooltip(e)
 
 
 class ExamTableModel(QAbstractTableModel):

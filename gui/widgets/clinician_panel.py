@@ -8,7 +8,9 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from dosetrail.core.api import ExamView, PatientHistory
 
-from ..formatting import fmt_number, fmt_range, modality_label, plural
+from dosetrail.core.wording import HIGH_CUMULATIVE_MSV, clinician_high_total_note, clinician_total_text, fmt_factor
+
+from ..formatting import fmt_number, fmt_range, modality_label
 from ..patient_facts import body_size_text, not_counted_text
 
 _DOSE_FIELDS = [
@@ -26,7 +28,7 @@ def _value(v: Any, unit: str = "") -> str:
     if v is None:
         return "<i>not given</i>"
     if isinstance(v, float):
-        v = fmt_number(v, 4)
+        v = fmt_number(v)
     return escape(f"{v} {unit}".strip())
 
 
@@ -73,8 +75,8 @@ def _scalar_text(value: Any, unit: str = "") -> str:
         return "not given"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        value = fmt_number(value, 4)
+    if isinstance(value, float):  # a coefficient (a unit per unit) as published, a dose figure by the rule
+        value = fmt_factor(value) if "/" in unit else fmt_number(value)
     return f"{value} {unit}".strip()
 
 
@@ -126,8 +128,6 @@ def _row(label: str, value_html: str) -> str:
     return f"<tr><td style='padding-right:12px'><b>{escape(label)}</b></td><td>{value_html}</td></tr>"
 
 
-HIGH_CUMULATIVE_MSV = 100.0
-
 
 def patient_header_html(history: PatientHistory) -> str:
     """Totals of the patient with the factor set named (and the 100 mSv note)."""
@@ -135,17 +135,13 @@ def patient_header_html(history: PatientHistory) -> str:
     facts = "".join(f" {escape(t)}." for t in (not_counted_text(p), body_size_text(p) and
                                                   f"Height, weight: {body_size_text(p)}") if t)
     note = ""
-    if p.cumulative_effective_dose_msv is None:
-        return (f"<p><b>Cumulative effective dose:</b> unknown: none of the {plural(p.exam_count, 'exam')} "
-                f"has a dose estimate. <b>Factor set:</b> {escape(history.factor_set)}.{facts}</p>")
-    if p.cumulative_effective_dose_msv >= HIGH_CUMULATIVE_MSV:
-        note = ("<p><b>Cumulative effective dose at or above 100 mSv</b>, the level used in the "
+    total = p.cumulative_effective_dose_msv
+    if total is not None and total >= HIGH_CUMULATIVE_MSV:
+        note = (f"<p><b>{escape(clinician_high_total_note())}</b>, the level used in the "
                 "IAEA work on recurrent imaging. For information: the decision to image rests on "
                 "clinical grounds, not on the dose of prior exams (AAPM/ACR/HPS 2021).</p>")
     return note + (
-        f"<p><b>Cumulative effective dose:</b> {fmt_number(p.cumulative_effective_dose_msv)} mSv "
-        f"(range {fmt_range(p.cumulative_effective_dose_range_msv)}) over {plural(p.exam_count, 'exam')}; "
-        f"{p.exams_without_dose_estimate} without estimate. "
+        f"<p><b>Cumulative effective dose:</b> {escape(clinician_total_text(p))} "
         f"<b>Factor set:</b> {escape(history.factor_set)}.{facts}</p>"
     )
 
@@ -209,7 +205,7 @@ def exam_html(exam: ExamView) -> str:
     for name, label, unit in _DOSE_FIELDS:
         out.append(_row(label, _value(getattr(exam.dose, name), unit)))
     if exam.has_estimate:
-        est = f"{fmt_number(exam.effective_dose_msv, 3)} mSv"
+        est = f"{fmt_number(exam.effective_dose_msv)} mSv"
         if exam.effective_dose_range_msv:
             est += f" (range {fmt_range(exam.effective_dose_range_msv)})"
         out.append(_row("Effective dose", escape(est)))
@@ -217,7 +213,7 @@ def exam_html(exam: ExamView) -> str:
         out.append(_row("Effective dose", "<i>no estimate</i>"))
     if exam.reported_effective_dose_msv is not None:
         out.append(_row("Reported by the device",
-                        escape(f"{fmt_number(exam.reported_effective_dose_msv, 3)} mSv")))
+                        escape(f"{fmt_number(exam.reported_effective_dose_msv)} mSv")))
     out.append(_row("Counted in total", "yes" if exam.counted_in_total
                     else f"<b>no</b>: {escape(exam.not_counted_reason or '')}"))
     out.append(_row("Method", _value(exam.method)))
@@ -231,7 +227,7 @@ def exam_html(exam: ExamView) -> str:
             rng = f" (range {fmt_range(part.range_msv)})" if part.range_msv else ""
             out.append(
                 f"<li><b>{escape(part.modality)}</b>: {escape(part.method)} → "
-                f"{escape(fmt_number(part.effective_dose_msv, 3) or 'unknown')} mSv{escape(rng)}"
+                f"{escape(fmt_number(part.effective_dose_msv) or 'unknown')} mSv{escape(rng)}"
                 f"; source {escape(part.source)}"
                 f"<br><i>inputs</i><br>{inputs_html(part.inputs)}"
                 f"<br>factor: {escape(part.factor_reference or 'not cited')}</li>")
@@ -242,8 +238,8 @@ def exam_html(exam: ExamView) -> str:
         for f in exam.reference_levels:
             state = "<b>above</b>" if f.exceeded else "within"
             out.append(f"<li>{escape(f.scheme)} {escape(f.exam)}: {escape(f.quantity)} "
-                       f"{escape(fmt_number(f.value, 4))} {state} the reference level "
-                       f"{escape(fmt_number(f.reference, 4))}</li>")
+                       f"{escape(fmt_number(f.value))} {state} the reference level "
+                       f"{escape(fmt_number(f.reference))}</li>")
         out.append("</ul>")
     out.append("<h4>Warnings</h4>")
     if exam.warnings:

@@ -19,13 +19,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from dosetrail.core.api import ExamView, PatientHistory
+from dosetrail.core.wording import (HIGH_CUMULATIVE_MSV, background_years_label, high_cumulative_line_label,
+                                    marker_tooltip, nothing_to_place_text, timeline_note, unplaced_exams)
 
 from ..formatting import (TYPICAL_VALUE_TEXT, epoch_to_iso, exam_kind, exam_modalities, fmt_number,
-                          is_typical_value, iso_to_epoch, modality_label, plural, primary_modality)
+                          is_typical_value, iso_to_epoch, primary_modality)
 from ..style import modality_color, plot_colors
 
 YEAR_S = 365.25 * 86400
-HIGH_CUMULATIVE_MSV = 100.0  # IAEA recurrent-imaging level (context.md)
 BACKGROUND_YEAR_STEPS = (1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000)
 
 
@@ -136,7 +137,7 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3,
     """
     chosen: list[tuple[float, str]] = []
     if clinician and top_msv >= HIGH_CUMULATIVE_MSV * 0.5:
-        chosen.append((HIGH_CUMULATIVE_MSV, "100 mSv: level used for recurrent imaging (IAEA)"))
+        chosen.append((HIGH_CUMULATIVE_MSV, high_cumulative_line_label()))
     span = max(top_msv * 1.2, max((y for y, _ in chosen), default=0.0))
     gap = span * 0.09  # labels need about this much room
     if msv_per_year > 0:
@@ -146,8 +147,7 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3,
             y = n * msv_per_year
             if added >= max_lines or any(abs(y - c) < gap for c, _ in chosen):
                 continue
-            word = "year" if n == 1 else "years"
-            chosen.append((y, f"{n} {word} of natural background ({fmt_number(y)} mSv)"))
+            chosen.append((y, background_years_label(n, y)))
             added += 1
     return sorted(chosen)
 
@@ -188,21 +188,7 @@ def fit_x_range(xs: list[float]) -> tuple[float, float]:
 
 
 def _tooltip(exam: ExamView, cumulative: float) -> str:
-    lines = [f"{exam.date}  {exam.description or modality_label(exam.modalities)}",
-             f"Modality: {modality_label(exam.modalities)}"]
-    if exam.has_estimate:
-        rng = exam.effective_dose_range_msv
-        lines.append(f"Effective dose: {fmt_number(exam.effective_dose_msv)} mSv"
-                     + (f" (range {fmt_number(rng[0])}–{fmt_number(rng[1])})" if rng else ""))
-        lines.append(f"Method: {exam.method or 'unknown'}")
-        if is_typical_value(exam):
-            lines.append(f"A {TYPICAL_VALUE_TEXT}")
-    else:
-        lines.append("No estimate: the study does not carry the dose data needed")
-    if not exam.counted_in_total:
-        lines.append(f"Not counted in the total: {exam.not_counted_reason or 'the user’s choice'}")
-    lines.append(f"Cumulative after this exam: {fmt_number(cumulative)} mSv")
-    return "\n".join(lines)
+    return marker_tooltip(exam, cumulative)
 
 
 class TimelineWidget(QWidget):
@@ -371,13 +357,7 @@ class TimelineWidget(QWidget):
         self._markers = marker_infos(h) if h is not None else []
         sentence = h is not None and not self._markers  # no exam, or only undated ones: not an empty axis
         if sentence:
-            n = len(h.exams)
-            self.undated.setText(
-                "No exams to show." if not n else
-                "This patient's only exam has no date, so it cannot be placed on the timeline. It is listed "
-                "in the table below." if n == 1 else
-                f"This patient's {n} exams have no date, so they cannot be placed on the timeline. They are "
-                "listed in the table below.")
+            self.undated.setText(nothing_to_place_text(len(h.exams)))
         self.undated.setVisible(sentence)
         self.plot.setVisible(not sentence)
         self.fit_button.setVisible(bool(self._markers))
@@ -526,23 +506,12 @@ class TimelineWidget(QWidget):
         self.examSelected.emit(uid)
 
     def _set_note(self, h: PatientHistory) -> None:
-        undated = sum(1 for e in h.exams if not e.date)
-        no_est = sum(1 for m in self._markers if not m.has_estimate)
-        parts = []
-        if no_est:
-            marker = "Hollow grey marker" if no_est == 1 else "Hollow grey markers"
-            parts.append(f"{marker}: {plural(no_est, 'exam')} without a dose estimate (not in the total).")
-        left_out = sum(1 for m in self._markers if m.has_estimate and not m.counted)
-        if left_out:
-            marker = "Hollow coloured marker" if left_out == 1 else "Hollow coloured markers"
-            parts.append(f"{marker}: {plural(left_out, 'exam')} not counted in the total "
-                         "(probable QA/phantom scan or the user's choice).")
-        if undated:
-            verb = "is" if undated == 1 else "are"
-            parts.append(f"{plural(undated, 'exam')} without a date {verb} listed in the table but not "
-                         "on the timeline.")
-        self.note.setText(" ".join(parts))
-        self.note.setVisible(bool(parts))
+        note = timeline_note(  # unplaced: missing or impossible dates, in the total but not on the curve
+            no_estimate=sum(1 for m in self._markers if not m.has_estimate),
+            not_counted=sum(1 for m in self._markers if m.has_estimate and not m.counted),
+            unplaced=unplaced_exams(h))
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
         last = h.cumulative[-1].cumulative_msv if h.cumulative else 0.0
         self.plot.setAccessibleDescription(
             f"{len(self._markers)} exams from {epoch_to_iso(min(m.x for m in self._markers)) if self._markers else '-'}; "
