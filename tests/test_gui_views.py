@@ -181,7 +181,7 @@ def test_clinician_panel_shows_the_per_event_breakdown_as_a_table(qtbot):
     text = w.plain_text()
     assert "Irradiation events (2)" in text and "Factor status" in text
     assert "heart (target-region-code)" in text and "unknown (unknown)" in text
-    assert "DAP 12.5 Gy·cm², dose at RP 0.21 Gy" in text
+    assert "DAP 12.5 Gy·cm², dose at RP 0.210 Gy" in text
     assert "0.3 mSv per Gy·cm²" in text and "verified" in text and "proxy" in text
     assert "[1] heart cardiology adult: Brambilla" in text and "[2] unknown-trunk" in text
     assert "3.75 mSv" in text
@@ -203,4 +203,4 @@ def test_clinician_panel_shows_a_multi_region_procedure_by_region():
     from dosetrail.gui.widgets.clinician_panel import input_value_text
 
     text = input_value_text("effective_dose_by_region_msv", {"chest": 0.9, "lower limb": 0.26})
-    assert text == "chest 0.9 mSv, lower limb 0.26 mSv"
+    assert text == "chest 0.900 mSv, lower limb 0.260 mSv"

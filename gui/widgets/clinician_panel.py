@@ -154,7 +154,7 @@ def _event_figures(event) -> str:
                              ("agd_mgy", "AGD", "mGy"), ("administered_activity_mbq", "activity", "MBq")):
         value = getattr(event, key, None)
         if value is not None:
-            parts.append(f"{label} {fmt_number(value, 4)} {unit}")
+            parts.append(f"{label} {fmt_number(value)} {unit}")
     return ", ".join(parts) or "not given"
 
 
@@ -175,8 +175,8 @@ def events_html(exam: ExamView) -> str:
             sources.append(e.factor_source)
         ref = f"[{sources.index(e.factor_source) + 1}]" if e.factor_source else ""
         unit = (e.factor_unit or "").replace("Gy.cm2", "Gy·cm²").replace("mGy.cm", "mGy·cm")
-        factor = f"{fmt_number(e.factor, 4)} {unit}" if e.factor is not None else "none"
-        dose = f"{fmt_number(e.effective_dose_msv, 3)} mSv" if e.effective_dose_msv is not None else "unknown"
+        factor = f"{fmt_factor(e.factor)} {unit}" if e.factor is not None else "none"
+        dose = f"{fmt_number(e.effective_dose_msv)} mSv" if e.effective_dose_msv is not None else "unknown"
         region = f"{(e.region or 'unknown').replace('_', ' ')} ({e.region_from})"
         uid = ("…" + e.uid[-14:] if len(e.uid) > 15 else e.uid) if e.uid else "—"
         cells = (str(i), uid, e.kind, region, _event_figures(e), factor, e.factor_status or "—", ref, dose)
