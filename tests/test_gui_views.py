@@ -204,3 +204,15 @@ def test_clinician_panel_shows_a_multi_region_procedure_by_region():
 
     text = input_value_text("effective_dose_by_region_msv", {"chest": 0.9, "lower limb": 0.26})
     assert text == "chest 0.900 mSv, lower limb 0.260 mSv"
+
+
+def test_clinician_panel_counts_a_single_series_object_in_the_singular(qtbot):
+    history = build_history()
+    exam = next(e for e in history.exams if e.series)
+    exam.series[0].instance_count = 1
+    panel = ClinicianPanel()
+    qtbot.addWidget(panel)
+    panel.set_history(history)
+    panel.set_exam(exam)
+    text = panel.plain_text()
+    assert "1 object" in text and "1 objects" not in text

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from dosetrail.core.api import ExamView, PatientHistory
 
-from dosetrail.core.wording import HIGH_CUMULATIVE_MSV, clinician_high_total_note, clinician_total_text, fmt_factor
+from dosetrail.core.wording import HIGH_CUMULATIVE_MSV, clinician_high_total_note, clinician_total_text, fmt_factor, plural
 
 from ..formatting import fmt_number, fmt_range, modality_label
 from ..patient_facts import body_size_text, not_counted_text
@@ -250,7 +250,7 @@ def exam_html(exam: ExamView) -> str:
         out.append("<h4>Series</h4><ul>")
         for s in exam.series:
             out.append(f"<li>{escape(str(s.number or ''))} {escape(s.modality)} "
-                       f"{escape(s.description or '')} – {s.instance_count} objects</li>")
+                       f"{escape(s.description or '')} – {plural(s.instance_count, 'object')}</li>")
         out.append("</ul>")
     return "\n".join(out)
 

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dosetrail.core.wording import plural
+
 from ..workers import error_text, run_in_pool
 
 THUMB = 128
@@ -282,7 +284,7 @@ class SeriesPreviewPanel(QWidget):
             item.setText(self._caption_text(s, labels.get(s.series_uid)))
             kind = self._kinds.get(s.series_uid)
             item.setToolTip((f"{kind}\n" if kind else "")
-                            + f"{s.description or ''}\n{s.modality}, {s.instance_count} objects\n"
+                            + f"{s.description or ''}\n{s.modality}, {plural(s.instance_count, 'object')}\n"
                             f"body part: {s.body_part or 'unknown'}\nSeries UID {s.series_uid}")
 
     def item_for(self, series_uid: str) -> QListWidgetItem | None:
