@@ -9,6 +9,9 @@ from threading import Event
 from typing import Callable
 
 from .config import Settings
+from .dicom.dates import to_date  # noqa: F401 - the window reads stored dates with the one parser
+from .dicom.modalities import NON_IMAGE_OBJECTS, SUPPORTING_OBJECTS  # noqa: F401 - the window's modality words
+from .dicom.names import chart_name, search_fold  # noqa: F401 - the window's filter folds as the library's search
 from .history import PatientHistory, PatientSummary
 from .records import ImportProgress, ImportSummary
 

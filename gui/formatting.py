@@ -1,8 +1,9 @@
 """Number and date formatting shared by the GUI's models and widgets (no Qt)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
+from dosetrail.core.api import SUPPORTING_OBJECTS, to_date
 from dosetrail.core.birth_date import known_birth_date
 from dosetrail.core.export.report_text import plural  # noqa: F401 - shared with the PDF report
 
@@ -121,11 +122,8 @@ def background_equivalent(msv: float, msv_per_year: float) -> str:
 
 def iso_to_epoch(iso: str | None) -> float | None:
     """Seconds since 1970 (UTC midnight) of an ISO ``yyyy-mm-dd`` date, or None."""
-    if not iso:
-        return None
-    try:
-        d = date.fromisoformat(iso[:10])
-    except ValueError:
+    d = to_date(iso)
+    if d is None:
         return None
     return datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()
 
@@ -135,7 +133,7 @@ def epoch_to_iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).date().isoformat()
 
 
-_DOCUMENTS = ("SR", "PR", "KO", "DOC", "OT")  # dose reports, presentation states, key images...
+_DOCUMENTS = SUPPORTING_OBJECTS  # dose reports, presentation states, key images...
 
 
 def modality_label(modalities: list[str]) -> str:

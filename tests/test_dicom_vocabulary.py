@@ -1,7 +1,9 @@
 """core.dicom: the one home of DICOM dates, person-name folding, modality sets and code schemes."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +11,9 @@ from dosetrail.core.dicom import codes, modalities
 from dosetrail.core.dicom.dates import (age_string_years, date_time_iso, date_warning, dt_iso, is_iso_date, iso_date,
                                         iso_time, to_date, to_datetime, year_of)
 from dosetrail.core.dicom.names import fold, normalise_name, search_fold
+
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @pytest.mark.parametrize("raw, iso", [
     ("20230214", "2023-02-14"), ("2023-02-14", "2023-02-14"), ("2023.02.14", "2023-02-14"),
@@ -74,3 +79,22 @@ def test_code_schemes_and_generations():
         ["SRT", "SRT", "SRT", "SRT", "SCT", "DCM", ""]
     views = codes.MAMMOGRAPHY_VIEWS
     assert views[("R-10242", "SRT")] == views[("399162004", "SCT")] == "CC"
+
+
+def _definitions(pattern: str) -> list[str]:
+    rx = re.compile(pattern, re.MULTILINE)
+    return sorted(str(p.relative_to(ROOT)) for folder in ("core", "gui") for p in (ROOT / folder).rglob("*.py")
+                  if rx.search(p.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("pattern, home", [
+    (r"strptime\(|\.fromisoformat\(", "core/dicom/dates.py"),  # dates are parsed in one place
+    (r"^def (iso_date|iso_time|dt_iso|date_time_iso|parse_datetime)\(", "core/dicom/dates.py"),
+    (r"^def (_?fold|search_fold|normalise_name)\(", "core/dicom/names.py"),  # person names fold in one place
+    (r"^def (normalise_scheme|norm_scheme)\(", "core/dicom/codes.py"),
+    (r'\{"NM", "PT"\}|\("SR", "PR", "KO"|\{"SR", "KO", "PR"', "core/dicom/modalities.py"),
+    (r"^\w*IN_?\w*CHUNK\w* = 500|\b500\]", "core/config.py"),
+])
+def test_each_rule_has_one_home(pattern, home):
+    found = [p for p in _definitions(pattern) if p != "core/dose/test_objects.py"]  # folds exam words, not names
+    assert found == [home], found

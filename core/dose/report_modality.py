@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .estimate import DOCUMENTS
+from ..dicom.modalities import DOCUMENTS
 from .study import StudyEstimate
 
 

@@ -17,6 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from .. import dicom_fast as fast
+from ..dicom.dates import date_warning, iso_date, iso_time
 from ..records import ParsedInstance, PatientInfo, Rejection
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
@@ -393,31 +394,13 @@ def _person_name(value) -> str:
     return str(value or "").strip()
 
 
-def iso_date(value: str | None) -> str | None:
-    if not value:
-        return None
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) < 8:
-        return None
-    y, m, d = digits[:4], digits[4:6], digits[6:8]
-    if not ("01" <= m <= "12" and "01" <= d <= "31"):
-        return None
-    return f"{y}-{m}-{d}"
-
-
-def iso_time(value: str | None) -> str | None:
-    if not value:
-        return None
-    digits = value.split(".")[0].replace(":", "").strip()
-    if len(digits) < 2 or not digits.isdigit():
-        return None
-    digits = (digits + "0000")[:6]
-    return f"{digits[:2]}:{digits[2:4]}:{digits[4:6]}"
-
-
 def _sex(value: str | None) -> str | None:
     value = (value or "").strip().upper()[:1]
     return value if value in ("M", "F", "O") else None
+
+
+_DATES = (("birth date", "PatientBirthDate"), ("study date", "StudyDate"), ("series date", "SeriesDate"),
+          ("content date", "ContentDate"), ("acquisition date", "AcquisitionDate"))
 
 
 def describe(ds: Dataset, label: str) -> ParsedInstance:
@@ -429,6 +412,13 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
     except Exception:  # noqa: BLE001 - character set pydicom cannot decode
         name = ""
         warnings.append("patient name could not be decoded with the file's character set")
+    unreadable: set[str] = set()
+    for what, keyword in _DATES:  # an impossible date (20230231) is unknown, and said so once
+        value = _text(ds, keyword)
+        warning = date_warning(what, value)
+        if warning and value not in unreadable:
+            unreadable.add(value)
+            warnings.append(warning)
     patient = PatientInfo(
         patient_id=_text(ds, "PatientID") or "",
         issuer=_text(ds, "IssuerOfPatientID") or "",

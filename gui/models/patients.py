@@ -12,8 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
+from dosetrail.core.api import chart_name, search_fold
 from dosetrail.core.history import PatientSummary
-from dosetrail.core.storage.names import chart_name
 
 from ..formatting import fmt_birth_date, fmt_number, plural, total_text
 
@@ -42,7 +42,7 @@ def _search_text(p: PatientSummary) -> str:
     bd = p.birth_date or ""
     fields = [p.name, display_name(p.name), bd, bd.replace("-", "")]
     fields += [i for i, _ in p.patient_ids]
-    return "\x1f".join(fields).lower()
+    return "\x1f".join(search_fold(f) for f in fields)
 
 
 def _sort_key(p: PatientSummary, col: int) -> Any:
@@ -182,7 +182,7 @@ class PatientFilterProxy(QSortFilterProxyModel):
         text : str
             Name fragment, patient ID, or birth date (yyyy, yyyy-mm-dd, yyyymmdd).
         """
-        terms = [t.lower().replace(",", "") for t in text.split()]
+        terms = search_fold(text.replace(",", " ")).split()  # folded as the library's search folds
         if terms != self._terms:
             if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
                 self.beginFilterChange()

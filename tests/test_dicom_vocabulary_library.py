@@ -1,0 +1,88 @@
+"""The vocabulary as the library and the window see it: impossible dates, name search.
+
+Each test here failed before core/dicom/ became the one home of these rules
+(issue 12): an exam dated 20230231 was stored as "2023-02-31" and could not be
+placed; ``Library.patients("ЙОВАН")`` found nothing although the window's
+filter found the patient.
+"""
+from __future__ import annotations
+
+import pytest
+
+from dosetrail.core.api import Library
+
+from synth import PatientSpec, make_ct_rdsr, write_study
+
+
+@pytest.fixture
+def lib():
+    library = Library()
+    yield library
+    library.close()
+
+
+def _import(lib, tmp_path, datasets):
+    write_study(datasets, tmp_path / "src")
+    lib.run_import([str(tmp_path / "src")])
+
+
+def test_impossible_study_date_is_unknown_warned_and_still_counted(lib, tmp_path):
+    pat = PatientSpec(patient_id="FEB31", name="FEBRUARY^THIRTYFIRST", birth_date="19700101", sex="F")
+    odd = make_ct_rdsr(pat, content_datetime="20230231103000")
+    ok = make_ct_rdsr(pat, content_datetime="20220110103000")
+    _import(lib, tmp_path, [odd, ok])
+    history = lib.history("FEB31")
+    by_uid = {e.study_instance_uid: e for e in history.exams}
+    bad, good = by_uid[str(odd.StudyInstanceUID)], by_uid[str(ok.StudyInstanceUID)]
+    assert bad.date is None and good.date == "2022-01-10"
+    assert any("20230231" in w and "not a calendar date" in w for w in bad.warnings), bad.warnings
+    assert history.exams[-1] is bad  # listed last, as an exam without a date
+    assert bad.effective_dose_msv is not None
+    (summary,) = lib.patients("FEB31")
+    assert summary.cumulative_effective_dose_msv == pytest.approx(
+        bad.effective_dose_msv + good.effective_dose_msv, abs=1e-6)  # it still counts
+    assert summary.first_exam_date == summary.last_exam_date == "2022-01-10"
+
+
+def test_timeline_lists_the_impossible_date_exam_as_undated(lib, tmp_path, qtbot):
+    from dosetrail.gui.widgets.timeline import TimelineWidget
+
+    pat = PatientSpec(patient_id="FEB31", name="FEBRUARY^THIRTYFIRST", birth_date="19700101", sex="F")
+    _import(lib, tmp_path, [make_ct_rdsr(pat, content_datetime="20230231103000"),
+                            make_ct_rdsr(pat, content_datetime="20220110103000")])
+    w = TimelineWidget()
+    qtbot.addWidget(w)
+    w.set_history(lib.history("FEB31"))
+    assert len(w.marker_infos()) == 1  # the dated exam is placed
+    assert "1 exam without a date is listed in the table but not on the timeline" in w.note.text()
+
+
+@pytest.mark.parametrize("query", ["ЙОВАН", "йовановић", "jovanovic", "MILICA", "MULLER", "müller", "yamada", "山田"])
+def test_library_search_and_window_filter_agree_on_names(lib, tmp_path, qapp, query):
+    from dosetrail.gui.models.patients import PatientFilterProxy, PatientRole, PatientTableModel
+
+    people = [PatientSpec(patient_id="P1", name="ЙОВАНОВИЋ^МИЛИЦА", birth_date="19800101", sex="F",
+                          specific_character_set="ISO_IR 144"),
+              PatientSpec(patient_id="P2", name="JOVANOVIĆ^MILICA", birth_date="19800102", sex="F",
+                          specific_character_set="ISO_IR 192"),
+              PatientSpec(patient_id="P3", name="MÜLLER^JÜRGEN", birth_date="19600101", sex="M",
+                          specific_character_set="ISO_IR 100"),
+              PatientSpec(patient_id="P4", name="Yamada^Tarou=山田^太郎", birth_date="19500101", sex="M",
+                          specific_character_set="ISO_IR 192")]
+    _import(lib, tmp_path, [make_ct_rdsr(p) for p in people])
+    found = {p.patient_ids[0][0] for p in lib.patients(query)}
+    model = PatientTableModel()
+    model.set_patients(lib.patients())
+    proxy = PatientFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search(query)
+    shown = {proxy.index(r, 0).data(PatientRole).patient_ids[0][0] for r in range(proxy.rowCount())}
+    assert found == shown and found, (query, found, shown)
+
+
+def test_library_finds_a_cyrillic_name_by_its_start(lib, tmp_path):
+    pat = PatientSpec(patient_id="C1", name="ЙОВАНОВИЋ^МИЛИЦА", birth_date="19800101", sex="F",
+                      specific_character_set="ISO_IR 192")
+    _import(lib, tmp_path, [make_ct_rdsr(pat)])
+    assert [p.patient_ids[0][0] for p in lib.patients("ЙОВАН")] == ["C1"]
+    assert lib.patient_count("ЙОВАН") == 1
