@@ -98,3 +98,26 @@ def _definitions(pattern: str) -> list[str]:
 def test_each_rule_has_one_home(pattern, home):
     found = [p for p in _definitions(pattern) if p != "core/dose/test_objects.py"]  # folds exam words, not names
     assert found == [home], found
+
+
+def test_fold_regex_path_equals_the_character_loop():
+    import random
+    import unicodedata
+
+    from dosetrail.core.dicom import names
+
+    def by_character(text):  # the storage fold as it was written before the regex path
+        out, strip = [], False
+        for ch in unicodedata.normalize("NFKD", text.translate(names._EXTRA_FOLDS)):
+            if unicodedata.combining(ch):
+                if not strip:
+                    out.append(ch)
+                continue
+            strip = names._strips_marks(ch)
+            out.append(ch)
+        return unicodedata.normalize("NFC", "".join(out)).casefold()
+
+    rng = random.Random(12)
+    pool = [chr(c) for c in range(0x20, 0x3100) if unicodedata.category(chr(c))[0] in "LMNZP"] + list("ЙЈŁøÆ山田ダ")
+    samples = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 12))) for _ in range(5000)]
+    assert [names.fold(t) for t in samples] == [by_character(t) for t in samples]

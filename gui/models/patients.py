@@ -40,9 +40,9 @@ def _ids_text(p: PatientSummary) -> str:
 
 def _search_text(p: PatientSummary) -> str:
     bd = p.birth_date or ""
-    fields = [p.name, display_name(p.name), bd, bd.replace("-", "")]
-    fields += [i for i, _ in p.patient_ids]
-    return "\x1f".join(search_fold(f) for f in fields)
+    fields = [search_fold(p.name), bd, bd.replace("-", "")]  # every word of every name group, folded
+    fields += [search_fold(i) for i, _ in p.patient_ids]
+    return "\x1f".join(fields)
 
 
 def _sort_key(p: PatientSummary, col: int) -> Any:
