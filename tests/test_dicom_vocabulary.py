@@ -71,6 +71,7 @@ def test_modality_meanings():
     assert modalities.NUCLEAR <= modalities.IONISING and modalities.CT <= modalities.IONISING
     assert not modalities.IONISING & modalities.NON_IONISING
     assert modalities.NON_IMAGE_OBJECTS < modalities.SUPPORTING_OBJECTS <= modalities.DOCUMENTS
+    assert modalities.normalised(["ct ", "", None, "SR"]) == {"CT", "SR"}
     assert {"DX", "CR", "RF", "XA", "MG"} <= modalities.PROJECTION <= modalities.IONISING | {"DF", "DS"}
 
 

@@ -31,5 +31,16 @@ SUPPORTING_OBJECTS = NON_IMAGE_OBJECTS | {"OT"}
 
 
 def normalised(modalities) -> set[str]:
-    """Upper-case, stripped modality codes without blanks."""
+    """Upper-case, stripped modality codes without blanks.
+
+    Parameters
+    ----------
+    modalities : iterable of str or None
+        ``["ct ", "", "SR"]``.
+
+    Returns
+    -------
+    set of str
+        ``{"CT", "SR"}``.
+    """
     return {m.strip().upper() for m in modalities if m and m.strip()}

@@ -17,7 +17,7 @@ from .estimate_ct import estimate_ct, main_scans
 from .estimate_nm import estimate_nm
 from .estimate_projection import estimate_dap_part, estimate_mg, group_of
 from .projection_regions import fallback_region
-from ..dicom.modalities import DOCUMENTS, IONISING, NON_IONISING, NUCLEAR
+from ..dicom.modalities import DOCUMENTS, IONISING, NON_IONISING, NUCLEAR, normalised
 from .plausibility import check_effective
 from .records import (SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_RDSR, SOURCE_RRDSR, SOURCE_TYPICAL,
                       DoseRecord)
@@ -30,7 +30,7 @@ PART_ORDER = ("CT", "PT", "NM", "MG", "DX", "RF", "XA")
 
 
 def _modalities(inp: StudyDoseInput) -> set[str]:
-    return {m.strip().upper() for m in inp.modalities if m and m.strip()}
+    return normalised(inp.modalities)
 
 
 def is_ionising(modalities: set[str], records: list[DoseRecord]) -> bool | None:
