@@ -86,3 +86,16 @@ def test_library_finds_a_cyrillic_name_by_its_start(lib, tmp_path):
     _import(lib, tmp_path, [make_ct_rdsr(pat)])
     assert [p.patient_ids[0][0] for p in lib.patients("ЙОВАН")] == ["C1"]
     assert lib.patient_count("ЙОВАН") == 1
+
+
+@pytest.mark.parametrize("content_date, content_time, expected", [
+    ("20230231", "103000", None), ("20230231", "", None), ("20230228", "103000.5", "2023-02-28T10:30:00"),
+    ("20230228", "", "2023-02-28"), ("", "103000", None),
+])
+def test_instance_content_datetime_is_unknown_when_the_date_is(content_date, content_time, expected):
+    from dosetrail.core.importer.parse import describe
+
+    ds = make_ct_rdsr(PatientSpec(patient_id="X"), content_datetime="20230228103000")
+    ds.ContentDate, ds.ContentTime = content_date, content_time
+    ds.AcquisitionDate = ds.AcquisitionTime = ""
+    assert describe(ds, "x").content_datetime == expected

@@ -428,9 +428,9 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
     )
     content_date = _text(ds, "ContentDate") or _text(ds, "AcquisitionDate")
     content_time = _text(ds, "ContentTime") or _text(ds, "AcquisitionTime")
-    content_dt = None
-    if content_date:
-        content_dt = (iso_date(content_date) or "") + ("T" + iso_time(content_time) if iso_time(content_time) else "")
+    content_dt = iso_date(content_date)  # no date, no date-time (not "T10:30:00")
+    if content_dt and iso_time(content_time):
+        content_dt += "T" + iso_time(content_time)
     modality = (_text(ds, "Modality") or "OT").upper()
     rec = ParsedInstance(
         label=label,
