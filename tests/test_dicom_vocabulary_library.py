@@ -99,3 +99,28 @@ def test_instance_content_datetime_is_unknown_when_the_date_is(content_date, con
     ds.ContentDate, ds.ContentTime = content_date, content_time
     ds.AcquisitionDate = ds.AcquisitionTime = ""
     assert describe(ds, "x").content_datetime == expected
+
+
+def test_migration_0004_makes_stored_impossible_dates_unknown(tmp_path):
+    from sqlalchemy import select, text
+
+    from dosetrail.core.storage import db
+    from dosetrail.core.storage.models import Patient, Study
+
+    engine = db.open_engine(f"sqlite:///{tmp_path / 'lib.db'}")
+    db.upgrade(engine, "0003")
+    with engine.begin() as conn:  # what an older version stored for a file dated 20230231
+        conn.execute(text("INSERT INTO patient (id, key, name, name_normalised, birth_date, created_at) VALUES "
+                          "(1, 'k1', 'A^B', 'a^b', '1970-02-30', '2026-01-01 10:00:00'), "
+                          "(2, 'k2', 'C^D', 'c^d', '1970-02-28', '2026-01-01 10:00:00')"))
+        conn.execute(text("INSERT INTO study (id, study_instance_uid, patient_id, date, modalities, warnings, "
+                          "created_at) VALUES (1, '1.1', 1, '2023-02-31', 'CT', '[\"kept\"]', '2026-01-01 10:00:00'), "
+                          "(2, '1.2', 2, '2022-01-10', 'CT', '[]', '2026-01-01 10:00:00')"))
+    db.upgrade(engine)
+    assert db.current_revision(engine) == "0004"
+    with engine.connect() as conn:
+        studies = {uid: (d, w) for uid, d, w in conn.execute(select(Study.study_instance_uid, Study.date, Study.warnings))}
+        births = dict(conn.execute(select(Patient.key, Patient.birth_date)).all())
+    assert studies["1.1"] == (None, ["kept", "study date 20230231 is not a calendar date; the date is unknown"])
+    assert studies["1.2"] == ("2022-01-10", [])
+    assert births == {"k1": None, "k2": "1970-02-28"}
