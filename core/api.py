@@ -25,18 +25,20 @@ from .library_errors import LibraryError
 from .private_files import write_private
 from .records import ImportProgress, ImportSummary, Rejection, RejectionCode
 from .sources.base import SourceError
-from .storage.names import chart_name
+from .dicom.dates import to_date
+from .dicom.modalities import NON_IMAGE_OBJECTS, SUPPORTING_OBJECTS
+from .dicom.names import chart_name, search_fold
 from .viewing.pixels import Volume
 from .viewing.sr_tree import SRNode
 from .viewing.windowing import CT_PRESETS, auto_window
 
 __all__ = [
-    "CT_PRESETS", "DRL_SETS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",
+    "CT_PRESETS", "DRL_SETS", "NON_IMAGE_OBJECTS", "SUPPORTING_OBJECTS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",
     "EstimatePart", "ExamView", "ImportProgress", "ImportRunReport", "ImportSummary", "Library",
     "LibraryAPI", "LibraryError", "PatientHistory", "PatientSummary", "ReferenceLevelFlag", "Rejection",
     "RejectionCode", "SRNode", "SeriesView", "Settings", "SourceError", "StudyImportReport", "Volume",
     "__version__", "auto_window", "chart_name", "data_home", "describe_error", "ensure_demo_library",
-    "exam_is_ionising", "known_birth_date", "run_cli", "spreadsheet_safe", "terminal_print",
+    "exam_is_ionising", "known_birth_date", "run_cli", "search_fold", "spreadsheet_safe", "terminal_print", "to_date",
     "write_history_pdf", "write_private",
 ]
 

@@ -14,6 +14,9 @@ from pathlib import Path
 
 FACTOR_SETS = ("AAPM-96", "ICRP-103-NCI")
 DRL_SETS = ("UK-2022", "IE-2012")
+#: Values per SQL ``IN (...)`` list when the import, the estimation and the queries look rows up
+#: in batches: well under every backend's parameter limit (SQLite's is 999 in old builds).
+IN_LIST_CHUNK = 500
 
 
 def data_home() -> Path:

@@ -5,6 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .api import ImportRunReport, StudyImportReport
+from .config import IN_LIST_CHUNK
+from .dicom.modalities import NUCLEAR
 from .dose.report_modality import shown_modalities
 from .dose.study import StudyEstimate
 from .wording import fmt_dose as fmt_num
@@ -27,7 +29,7 @@ def missing_items(modalities: list[str], est: StudyEstimate | None) -> list[str]
         out.append("no CT Radiation Dose SR: figures come from " + ", ".join(est.sources))
     if "CT" in mods and d.ct_dlp_mgycm is None:
         out.append("no DLP")
-    if mods & {"NM", "PT"} and d.administered_activity_mbq is None:
+    if mods & NUCLEAR and d.administered_activity_mbq is None:
         out.append("no administered activity")
     if "MG" in mods and d.agd_mgy is None:
         out.append("no glandular dose")
@@ -69,8 +71,8 @@ def import_report(session: Session, run_id: int) -> ImportRunReport:
     rep.files_skipped = [(i.path, i.reason) for i in run.issues if i.kind == "skipped"]
     uids = list(run.studies_touched or [])
     studies = []
-    for i in range(0, len(uids), 500):
-        studies += session.scalars(select(Study).where(Study.study_instance_uid.in_(uids[i:i + 500]))
+    for i in range(0, len(uids), IN_LIST_CHUNK):
+        studies += session.scalars(select(Study).where(Study.study_instance_uid.in_(uids[i:i + IN_LIST_CHUNK]))
                                    .options(selectinload(Study.patient))).all()
     for st in sorted(studies, key=lambda s: (s.date or "", s.study_instance_uid)):
         est = StudyEstimate.from_dict(st.estimate) if st.estimate else None

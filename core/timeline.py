@@ -1,13 +1,14 @@
 """Build patient summaries and exposure histories from the library."""
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .config import Settings
+from .config import IN_LIST_CHUNK, Settings
+from .dicom.dates import iso_date
+from .dicom.names import search_fold
 from .dose.body_size import plausible_height, plausible_weight
 from .dose.report_modality import shown_modalities
 from .dose.service import age_years
@@ -16,13 +17,6 @@ from .dose.test_objects import count_decision
 from .dose.totals import ExamDose, PatientTotals, patient_totals
 from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView, history_totals
 from .storage.models import Instance, Patient, PatientIdentifier, Study
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form used for searching names."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.replace("^", " ").replace("=", " ").lower().split())
 
 
 def _counted():
@@ -45,6 +39,11 @@ def _patient_totals(session: Session, patient_ids: list[int]) -> dict[int, Patie
     return {pid: patient_totals(exams.get(pid, [])) for pid in patient_ids}
 
 
+def _spaced(key):
+    """SQL: a stored name key (already :func:`~core.dicom.names.normalise_name` folded), ``^`` read as a space."""
+    return func.replace(func.coalesce(key, ""), "^", " ")
+
+
 def _search_clause(search: str):
     search = (search or "").strip()
     if not search:
@@ -53,20 +52,23 @@ def _search_clause(search: str):
     clauses = []
     if digits.isdigit() and len(digits) in (4, 6, 8):
         if len(digits) == 8:
-            clauses.append(Patient.birth_date == f"{digits[:4]}-{digits[4:6]}-{digits[6:]}")
+            if iso_date(digits):  # 20230231 is no birth date
+                clauses.append(Patient.birth_date == iso_date(digits))
         elif len(digits) == 6:
             clauses.append(Patient.birth_date.like(f"{digits[:4]}-{digits[4:6]}-%"))
         else:
             clauses.append(Patient.birth_date.like(f"{digits}-%"))
-    folded = fold(search)
-    like = f"%{folded}%"
-    clauses.append(func.lower(Patient.name_normalised).like(like))
+    terms = search_fold(search).split()  # every term, in any order, as the window's filter reads them
+    if terms:
+        clauses.append(and_(*(_spaced(Patient.name_normalised).like(f"%{t}%") for t in terms)))
     clauses.append(func.lower(Patient.name).like(f"%{search.lower()}%"))
     clauses.append(Patient.key == search)
     ids = select(PatientIdentifier.patient_id).where(func.lower(PatientIdentifier.pid).like(f"%{search.lower()}%"))
     clauses.append(Patient.id.in_(ids))
-    names = select(PatientIdentifier.patient_id).where(func.lower(PatientIdentifier.name_normalised).like(like))
-    clauses.append(Patient.id.in_(names))
+    if terms:
+        names = select(PatientIdentifier.patient_id).where(
+            and_(*(_spaced(PatientIdentifier.name_normalised).like(f"%{t}%") for t in terms)))
+        clauses.append(Patient.id.in_(names))
     return or_(*clauses)
 
 
@@ -92,10 +94,10 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
     rows = session.execute(stmt).all()
     idmap: dict[int, list[tuple[str, str]]] = defaultdict(list)
     pids = [r[0].id for r in rows]
-    for i in range(0, len(pids), 500):
+    for i in range(0, len(pids), IN_LIST_CHUNK):
         for pid_row in session.execute(
             select(PatientIdentifier.patient_id, PatientIdentifier.pid, PatientIdentifier.issuer)
-            .where(PatientIdentifier.patient_id.in_(pids[i:i + 500])).order_by(PatientIdentifier.id)
+            .where(PatientIdentifier.patient_id.in_(pids[i:i + IN_LIST_CHUNK])).order_by(PatientIdentifier.id)
         ):
             idmap[pid_row[0]].append((pid_row[1], pid_row[2] or ""))
     totals = _patient_totals(session, pids)
@@ -181,9 +183,10 @@ def build_history(session: Session, patient: Patient, settings: Settings) -> Pat
     ).all()
     series_ids = [s.id for st in studies for s in st.series]
     counts: dict[int, int] = {}
-    for i in range(0, len(series_ids), 500):
+    for i in range(0, len(series_ids), IN_LIST_CHUNK):
         for sid, n in session.execute(
-            select(Instance.series_id, func.count(Instance.id)).where(Instance.series_id.in_(series_ids[i:i + 500]))
+            select(Instance.series_id, func.count(Instance.id))
+            .where(Instance.series_id.in_(series_ids[i:i + IN_LIST_CHUNK]))
             .group_by(Instance.series_id)
         ):
             counts[sid] = n

@@ -1,9 +1,9 @@
 """Dates, exam kinds and the window's forms of core.wording's numbers (no Qt)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
-from dosetrail.core.api import known_birth_date
+from dosetrail.core.api import known_birth_date, to_date
 from dosetrail.core.wording import (  # noqa: F401 - the words are core's, shared with the PDF report
     NBSP,
     background_equivalent,
@@ -42,11 +42,8 @@ def fmt_range(rng: tuple[float, float] | None) -> str:
 
 def iso_to_epoch(iso: str | None) -> float | None:
     """Seconds since 1970 (UTC midnight) of an ISO ``yyyy-mm-dd`` date, or None."""
-    if not iso:
-        return None
-    try:
-        d = date.fromisoformat(iso[:10])
-    except ValueError:
+    d = to_date(iso)
+    if d is None:
         return None
     return datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()
 

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Callable, Generator
 
-from dosetrail.core.api import ImportRunReport, SRNode, StudyImportReport, Volume
+from dosetrail.core.api import ImportRunReport, SRNode, StudyImportReport, Volume, search_fold
 from dosetrail.core.config import Settings
 from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from dosetrail.core.dose.test_objects import count_decision
@@ -216,7 +216,7 @@ class FakeLibrary:
                  limit: int | None = None) -> list[PatientSummary]:
         self.calls.append(("patients", search, offset, limit))
         s = search.lower().replace("-", "")
-        rows = [p for p in self._all() if not s or s in p.name.lower()
+        rows = [p for p in self._all() if not s or search_fold(search) in search_fold(p.name)  # as the library folds
                 or any(s in i.lower() for i, _ in p.patient_ids)
                 or (p.birth_date and p.birth_date.replace("-", "").startswith(s))]
         end = None if limit is None else offset + limit

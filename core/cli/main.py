@@ -104,7 +104,7 @@ def plural(n: int, word: str) -> str:
 def cli_name(dicom_name: str | None, width: int | None = None) -> str:
     """A patient name as the window shows it (``"DOE, JANE"``, ``"(no name)"``), cut to ``width``
     characters with an ellipsis."""
-    from ..storage.names import chart_name
+    from ..dicom.names import chart_name
 
     return cut(chart_name(dicom_name), width)
 

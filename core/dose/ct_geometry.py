@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..dicom.dates import to_datetime
 from .records import CTEvent, ImageDose
 
 DLP_FROM_LENGTH_WARNING = "DLP estimated from CTDIvol x imaged length; underestimates helical over-ranging"
@@ -61,7 +62,7 @@ class Scan:
 
     @property
     def times(self) -> list[datetime]:
-        return sorted(t for t in (parse_datetime(i.acquisition_datetime) for i in self.images) if t is not None)
+        return sorted(t for t in (to_datetime(i.acquisition_datetime) for i in self.images) if t is not None)
 
     @property
     def phantom_cm(self) -> int | None:
@@ -72,28 +73,6 @@ class Scan:
     def kvp(self) -> float | None:
         values = sorted({i.kvp for i in self.images if i.kvp})
         return values[-1] if values else None
-
-
-def parse_datetime(text: str | None) -> datetime | None:
-    """Parse ISO or DICOM DT (``YYYYMMDDHHMMSS.ffffff``) text; None if unreadable."""
-    if not text:
-        return None
-    raw = text.strip()
-    try:
-        return datetime.fromisoformat(raw)
-    except ValueError:
-        pass
-    digits = raw.split("+")[0].split("-")[0]
-    main, _, frac = digits.partition(".")
-    for fmt in ("%Y%m%d%H%M%S", "%Y%m%d%H%M", "%Y%m%d"):
-        try:
-            base = datetime.strptime(main, fmt)
-        except ValueError:
-            continue
-        if frac.isdigit():
-            base = base.replace(microsecond=int((frac + "000000")[:6]))
-        return base
-    return None
 
 
 def slice_normal(orientation: list[float] | None) -> tuple[float, float, float] | None:

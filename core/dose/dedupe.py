@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
-from .ct_geometry import parse_datetime
+from ..dicom.dates import to_datetime
 from .records import Accumulation, Administration, CTEvent, DoseRecord, ImageDose, ProjectionEvent
 
 T = TypeVar("T")
@@ -71,7 +71,7 @@ def canonical_records(records: Iterable[DoseRecord]) -> list[DoseRecord]:
 def _newest_first(reports: list[DoseRecord]) -> list[DoseRecord]:
     """Reports newest first (content datetime; ties by SOP UID, then content)."""
     def key(rec: DoseRecord) -> tuple[str, str, str]:
-        dt = parse_datetime(rec.content_datetime)
+        dt = to_datetime(rec.content_datetime)
         return (dt.isoformat() if dt else "", rec.sop_instance_uid,
                 json.dumps(rec.to_dict(), sort_keys=True, default=str))
     return sorted(reports, key=key, reverse=True)
@@ -242,7 +242,7 @@ def _same_exposure(a: ImageDose, b: ImageDose, value: Callable[[ImageDose], floa
     va, vb = value(a), value(b)
     if va is None or vb is None or abs(va - vb) > 1e-6 * max(abs(va), abs(vb), 1e-12):
         return False
-    ta, tb = parse_datetime(a.acquisition_datetime), parse_datetime(b.acquisition_datetime)
+    ta, tb = to_datetime(a.acquisition_datetime), to_datetime(b.acquisition_datetime)
     if ta is not None and tb is not None:
         return abs((ta - tb).total_seconds()) <= MG_TIME_TOLERANCE_S
     return (a.view or "") == (b.view or "")
@@ -273,7 +273,7 @@ def distinct_exposures(images: list[ImageDose], value: Callable[[ImageDose], flo
 
 def admin_key(adm: Administration, name: str | None) -> tuple[Any, ...]:
     """Identity of an administration: start datetime, activity, radiopharmaceutical."""
-    dt = parse_datetime(adm.start_datetime)
+    dt = to_datetime(adm.start_datetime)
     activity = None if adm.activity_mbq is None else round(adm.activity_mbq, 1)
     return (dt.isoformat() if dt else (adm.start_datetime or ""), activity, name or "")
 

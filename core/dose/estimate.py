@@ -17,6 +17,7 @@ from .estimate_ct import estimate_ct, main_scans
 from .estimate_nm import estimate_nm
 from .estimate_projection import estimate_dap_part, estimate_mg, group_of
 from .projection_regions import fallback_region
+from ..dicom.modalities import DOCUMENTS, IONISING, NON_IONISING, NUCLEAR, normalised
 from .plausibility import check_effective
 from .records import (SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_RDSR, SOURCE_RRDSR, SOURCE_TYPICAL,
                       DoseRecord)
@@ -24,18 +25,12 @@ from .regions import RegionResult, body_part_region, code_region, combine_region
 from .study import DoseFigures, EstimatePart, EventEstimate, StudyDoseInput, StudyEstimate, weakest_status
 from .uncertainty import sum_ranges
 
-IONISING = {"CT", "NM", "PT", "MG", "DX", "CR", "PX", "IO", "RF", "XA", "RG", "DXA", "BMD", "BI"}
-NON_IONISING = {"MR", "US", "ECG", "EPS", "HD", "IVUS", "OCT", "OP", "OPT", "OPM", "OPV", "OAM", "SM", "XC",
-                "ES", "GM", "OCT", "IVOCT", "EEG", "EMG", "RESP", "BDUS", "VA", "LEN", "KER", "SRF", "OPTBSV",
-                "OPTENF", "VF", "DMS", "AU", "TG", "HC", "POS", "FID", "M3D"}
-DOCUMENTS = {"SR", "KO", "PR", "OT", "DOC", "REG", "SEG", "RTSTRUCT", "RWV", "PLAN", "REGISTRATION", "FID",
-             "ASMT", "AR", "IOL"}
 SOURCE_ORDER = (SOURCE_RDSR, SOURCE_RRDSR, SOURCE_DOSE_SCREEN, SOURCE_IMAGE_HEADER, SOURCE_TYPICAL)
 PART_ORDER = ("CT", "PT", "NM", "MG", "DX", "RF", "XA")
 
 
 def _modalities(inp: StudyDoseInput) -> set[str]:
-    return {m.strip().upper() for m in inp.modalities if m and m.strip()}
+    return normalised(inp.modalities)
 
 
 def is_ionising(modalities: set[str], records: list[DoseRecord]) -> bool | None:
@@ -153,7 +148,7 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
         used_k = ct.used_k
 
     nm_records = [r for r in records if r.kind == "nm"]
-    if nm_records or modalities & {"NM", "PT"}:
+    if nm_records or modalities & NUCLEAR:
         nm = estimate_nm(nm_records, modalities, settings.default_uncertainty)
         parts.append(nm.part)
         measured.append((nm.part, nm.activity_mbq is not None))
@@ -181,7 +176,7 @@ def estimate_study(inp: StudyDoseInput, settings: Settings) -> StudyEstimate:
     if ct_records or "CT" in modalities:
         events += ct.events_detail
         statuses.append(ct.factor_status)
-    if nm_records or modalities & {"NM", "PT"}:
+    if nm_records or modalities & NUCLEAR:
         events += nm_events
     # Anatomic Region Sequence of the images; a report's anatomy codes that are not its events' own
     anatomy = [c for r in records if r.image is not None for c in r.target_region_codes]

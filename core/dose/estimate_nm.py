@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from .dedupe import distinct_administrations
-from .factors import NMCoefficient, name_patterns, nm_coefficient, normalise_scheme, radiopharmaceutical_matches
+from ..dicom.codes import normalise_scheme
+from .factors import NMCoefficient, name_patterns, nm_coefficient, radiopharmaceutical_matches
 from .plausibility import check_activity
 from .records import SOURCE_IMAGE_HEADER, SOURCE_RRDSR, Administration, DoseRecord
 from .regions import normalise_text

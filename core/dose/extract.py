@@ -18,6 +18,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
 from .. import dicom_fast as fast
+from ..dicom.dates import date_time_iso
 
 from . import sr
 from .extract_ct_sr import extract_ct_sr, is_ct_report
@@ -74,7 +75,7 @@ def new_record(ds: Dataset, source: str, kind: str) -> DoseRecord:
     record = DoseRecord(source=source, kind=kind)
     record.sop_instance_uid = _text(ds, "SOPInstanceUID")
     record.study_uid = _text(ds, "StudyInstanceUID")
-    record.content_datetime = sr.date_time_iso(_text(ds, "ContentDate"), _text(ds, "ContentTime"))
+    record.content_datetime = date_time_iso(_text(ds, "ContentDate"), _text(ds, "ContentTime"))
     device = " ".join(part for part in (_text(ds, "Manufacturer"), _text(ds, "ManufacturerModelName")) if part)
     record.device = device or None
     record.procedure_description = _text(ds, "PerformedProcedureStepDescription") or None

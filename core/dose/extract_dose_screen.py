@@ -13,10 +13,10 @@ import re
 from pydicom.dataset import Dataset
 
 from .. import dicom_fast as fast
+from ..dicom.dates import dt_iso
 
 from . import units
 from .records import CTEvent, DoseRecord
-from .sr import dt_iso
 
 ELSCINT = "ELSCINT1"
 ACQUISITION_TYPES = {

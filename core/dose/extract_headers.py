@@ -13,15 +13,14 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
 from .. import dicom_fast as fast
-
+from ..dicom.codes import MAMMOGRAPHY_VIEWS
+from ..dicom.dates import date_time_iso, dt_iso
+from ..dicom.modalities import CT, NUCLEAR, PROJECTION
 from . import units
 from .extract_rrdsr import nuclide_name
 from .records import Administration, Code, DoseRecord, ImageDose
-from .sr import date_time_iso, dt_iso, key_of
+from .sr import key_of
 
-CT_MODALITIES = {"CT"}
-PROJECTION_MODALITIES = {"DX", "CR", "PX", "RF", "XA", "MG", "IO", "DF", "DS"}
-NM_MODALITIES = {"NM", "PT"}
 PROCESSING_SOP = {
     "1.2.840.10008.5.1.4.1.1.1.1.1": "FOR PROCESSING",  # DX
     "1.2.840.10008.5.1.4.1.1.1.1": "FOR PRESENTATION",
@@ -31,23 +30,17 @@ PROCESSING_SOP = {
     "1.2.840.10008.5.1.4.1.1.1.3": "FOR PRESENTATION",
 }
 PHANTOMS_CM = {("113690", "DCM"): 16, ("113691", "DCM"): 32}
-VIEW_CODES = {
-    ("R-10242", "SRT"): "CC", ("399162004", "SCT"): "CC",
-    ("R-10226", "SRT"): "MLO", ("399368009", "SCT"): "MLO",
-    ("R-10224", "SRT"): "ML", ("R-10228", "SRT"): "LM", ("R-10230", "SRT"): "LMO",
-    ("R-1024A", "SRT"): "XCCL", ("R-1024B", "SRT"): "XCCM", ("R-10244", "SRT"): "FB",
-}
 MBQ_THRESHOLD_BQ = 1e4
 
 
 def header_kind(modality: str | None) -> str | None:
     """Record kind for an image modality (``None``: not an ionising image)."""
     mod = (modality or "").strip().upper()
-    if mod in CT_MODALITIES:
+    if mod in CT:
         return "ct"
-    if mod in PROJECTION_MODALITIES:
+    if mod in PROJECTION:
         return "projection"
-    if mod in NM_MODALITIES:
+    if mod in NUCLEAR:
         return "nm"
     return None
 
@@ -239,7 +232,7 @@ def _projection(ds: Dataset, image: ImageDose, record: DoseRecord) -> None:
         view_item = _first(_sequence(ds, "ViewCodeSequence"))
         code = _code(view_item)
         if code is not None:
-            image.view = VIEW_CODES.get(key_of(view_item)) or code.meaning or None
+            image.view = MAMMOGRAPHY_VIEWS.get(key_of(view_item)) or code.meaning or None
     image.exposure_time_s = _exposure_time_s(ds)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydicom.dataset import Dataset
 
+from ..dicom.codes import MAMMOGRAPHY_VIEWS
 from . import sr, units
 from .records import Accumulation, DoseRecord, ProjectionEvent
 
@@ -55,16 +56,6 @@ LATERALITIES = {
     ("G-A102", "SRT"): "B", ("51440002", "SCT"): "B",
     ("T-04030", "SRT"): "L", ("80248007", "SCT"): "L",  # left breast
     ("T-04020", "SRT"): "R", ("73056007", "SCT"): "R",  # right breast
-}
-VIEWS = {
-    ("R-10242", "SRT"): "CC", ("399162004", "SCT"): "CC",
-    ("R-10226", "SRT"): "MLO", ("399368009", "SCT"): "MLO",
-    ("R-10224", "SRT"): "ML",
-    ("R-10228", "SRT"): "LM",
-    ("R-10230", "SRT"): "LMO",
-    ("R-1024A", "SRT"): "XCCL",
-    ("R-1024B", "SRT"): "XCCM",
-    ("R-10244", "SRT"): "FB",
 }
 MAMMOGRAPHY_PROCEDURES = {("P5-40010", "SRT"), ("71651007", "SCT")}
 DEVICE_TYPE_MODALITY = {("113957", DCM): "RF", ("113958", DCM): "DX", ("113959", DCM): "DX"}
@@ -193,7 +184,7 @@ def _event(container: Dataset, warnings: list[str], label: str) -> ProjectionEve
     if view is not None:
         key = sr.code_key(view)
         code = sr.code_of(view)
-        event.view = VIEWS.get(key) or (code.meaning if code else None) or None
+        event.view = MAMMOGRAPHY_VIEWS.get(key) or (code.meaning if code else None) or None
     return event
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..dicom.codes import normalise_scheme
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # age columns of ct_k_factors.csv, youngest first: (column, lower bound in years, label)
@@ -295,15 +297,6 @@ def drl_rows() -> tuple[DrlRow, ...]:
 def drl_row(scheme: str, exam: str) -> DrlRow | None:
     """The DRL row of a scheme for an exam name exactly as in the file."""
     return next((d for d in drl_rows() if d.scheme == scheme and d.exam == exam), None)
-
-
-_SRT_ALIASES = {"SRT": "SRT", "SNM3": "SRT", "99SDM": "SRT", "SCT": "SCT"}
-
-
-def normalise_scheme(scheme: str | None) -> str:
-    """Map coding scheme designators to one name (SNM3 and 99SDM are SRT)."""
-    s = (scheme or "").strip().upper()
-    return _SRT_ALIASES.get(s, s)
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .factors import normalise_scheme, region_codes
+from ..dicom.codes import normalise_scheme
+from .factors import region_codes
 from .records import Code
 from .region_words import CARDIOLOGY, INTERVENTIONAL, PCI, PROJECTION_LOWER_LIMB, UROLOGY
 from .regions import RegionResult, body_part_region, code_region, normalise_text, text_region

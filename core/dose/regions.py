@@ -16,7 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
-from .factors import anatomy_codes, normalise_scheme
+from ..dicom.codes import normalise_scheme
+from .factors import anatomy_codes
 from .records import Code
 from .region_words import EXTRA_TERMS
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .estimate import DOCUMENTS
+from ..dicom.modalities import DOCUMENTS, normalised
 from .study import StudyEstimate
 
 
@@ -29,7 +29,7 @@ def shown_modalities(stored: Iterable[str], estimate: StudyEstimate | None) -> l
         ``stored`` (sorted, without blanks), plus the parts' modalities when
         every stored modality is a document (SR, KO, PR, ...).
     """
-    mods = {m.strip().upper() for m in stored if m and m.strip()}
+    mods = normalised(stored)
     if estimate is not None and mods and mods <= DOCUMENTS:
         mods |= {p.modality.strip().upper() for p in estimate.parts if p.modality and p.modality.strip()}
     return sorted(mods)

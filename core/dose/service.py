@@ -6,13 +6,13 @@ from the files), so a new factor set or reference-level set only needs
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Callable, Iterable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..config import Settings
+from ..config import IN_LIST_CHUNK, Settings
+from ..dicom.dates import age_string_years, to_date
 from ..storage.models import Instance, PatientIdentifier, Study
 from .records import DoseRecord
 from .study import SeriesText, StudyDoseInput, StudyEstimate
@@ -25,18 +25,10 @@ BATCH = 200
 def age_years(patient_age: str | None, birth_date: str | None, study_date: str | None) -> float | None:
     """Age at the study from the birth date (preferred) or the DICOM AS value (``051Y``)."""
     if birth_date and study_date:
-        try:
-            b = date.fromisoformat(birth_date)
-            s = date.fromisoformat(study_date)
-            if s >= b:
-                return round((s - b).days / 365.25, 2)
-        except ValueError:
-            pass
-    if patient_age and len(patient_age) >= 2 and patient_age[:-1].strip().isdigit():
-        n = int(patient_age[:-1])
-        unit = patient_age[-1].upper()
-        return round({"Y": n, "M": n / 12, "W": n * 7 / 365.25, "D": n / 365.25}.get(unit, n), 2)
-    return None
+        b, s = to_date(birth_date), to_date(study_date)
+        if b and s and s >= b:
+            return round((s - b).days / 365.25, 2)
+    return age_string_years(patient_age)
 
 
 def study_input(study: Study, doses: dict[int, list[dict]] | None = None,
@@ -83,8 +75,8 @@ def _series_doses(session, series_ids: list[int]) -> tuple[dict[int, list[dict]]
     """Dose dicts and instance counts per series, read as plain rows (no ORM objects)."""
     doses: dict[int, list[dict]] = {}
     counts: dict[int, int] = {}
-    for i in range(0, len(series_ids), 500):
-        chunk = series_ids[i:i + 500]
+    for i in range(0, len(series_ids), IN_LIST_CHUNK):
+        chunk = series_ids[i:i + IN_LIST_CHUNK]
         for sid, dose in session.execute(select(Instance.series_id, Instance.dose).where(Instance.series_id.in_(chunk))):
             counts[sid] = counts.get(sid, 0) + 1
             if dose:
@@ -95,10 +87,10 @@ def _series_doses(session, series_ids: list[int]) -> tuple[dict[int, list[dict]]
 def _identifiers(session, ids: list[int]) -> dict[int, tuple[str, str]]:
     """(name, Patient ID) of the given patient identifier rows."""
     out: dict[int, tuple[str, str]] = {}
-    for i in range(0, len(ids), 500):
+    for i in range(0, len(ids), IN_LIST_CHUNK):
         for row_id, name, pid in session.execute(select(PatientIdentifier.id, PatientIdentifier.name,
                                                         PatientIdentifier.pid)
-                                                 .where(PatientIdentifier.id.in_(ids[i:i + 500]))):
+                                                 .where(PatientIdentifier.id.in_(ids[i:i + IN_LIST_CHUNK]))):
             out[row_id] = (name, pid)
     return out
 
@@ -178,8 +170,9 @@ def refresh_estimates(session_factory, study_uids: Iterable[str] | None = None, 
         else:
             uids = list(study_uids)
             ids = []
-            for i in range(0, len(uids), 500):
-                ids += list(session.scalars(select(Study.id).where(Study.study_instance_uid.in_(uids[i:i + 500]))))
+            for i in range(0, len(uids), IN_LIST_CHUNK):
+                chunk = uids[i:i + IN_LIST_CHUNK]
+                ids += list(session.scalars(select(Study.id).where(Study.study_instance_uid.in_(chunk))))
     return _estimate_ids(session_factory, ids, settings, progress)
 
 

@@ -1,31 +1,22 @@
 """Structured Report traversal helpers (pure pydicom, no Qt).
 
 Concepts are matched on ``(CodeValue, CodingSchemeDesignator)`` only, never on
-the meaning string. SNOMED codes appear under several scheme designators
-(``SRT``, ``SNM3``, ``99SDM`` for the legacy SNOMED-RT ids, ``SCT`` for the
-SNOMED CT ids): :data:`SCHEME_ALIASES` folds the legacy designators onto
-``SRT``; SCT equivalents are listed explicitly by callers.
+the meaning string; scheme designators are folded by
+:func:`core.dicom.codes.normalise_scheme` (SNM3, 99SDM -> SRT).
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 
 from pydicom.dataset import Dataset
 
+from ..dicom.codes import normalise_scheme
+from ..dicom.dates import dt_iso
 from . import units
 from .records import Code
 
 CodeKey = tuple[str, str]
-
-SCHEME_ALIASES = {"SNM3": "SRT", "99SDM": "SRT", "SNOMED": "SRT"}
-
-
-def norm_scheme(scheme: str | None) -> str:
-    """Upper-case a coding scheme designator and fold legacy SNOMED aliases."""
-    text = (scheme or "").strip().upper()
-    return SCHEME_ALIASES.get(text, text)
 
 
 def _value(item: Dataset, tag: int):
@@ -51,7 +42,7 @@ def key_of(code_item: Dataset | None) -> CodeKey | None:
     value = _value(code_item, 0x00080100) or _value(code_item, 0x00080119) or _value(code_item, 0x00080120)
     if not value:
         return None
-    return (str(value).strip(), norm_scheme(_value(code_item, 0x00080102)))
+    return (str(value).strip(), normalise_scheme(_value(code_item, 0x00080102)))
 
 
 def _first(seq) -> Dataset | None:
@@ -73,7 +64,7 @@ def concept(item: Dataset) -> CodeKey | None:
 
 def is_concept(item: Dataset, *keys: CodeKey) -> bool:
     """True when the item's concept name is one of ``keys``."""
-    return concept(item) in {(v, norm_scheme(s)) for v, s in keys}
+    return concept(item) in {(v, normalise_scheme(s)) for v, s in keys}
 
 
 def children(item: Dataset) -> list[Dataset]:
@@ -131,9 +122,9 @@ def find_all(item: Dataset | Index, *keys: CodeKey) -> list[Dataset]:
     if isinstance(item, Index):
         found: list[Dataset] = []
         for value, scheme in keys:
-            found.extend(item.get((value, norm_scheme(scheme)), []))
+            found.extend(item.get((value, normalise_scheme(scheme)), []))
         return found
-    wanted = {(v, norm_scheme(s)) for v, s in keys}
+    wanted = {(v, normalise_scheme(s)) for v, s in keys}
     return [n for n in walk(item) if concept(n) in wanted]
 
 
@@ -185,57 +176,6 @@ def datetime_of(item: Dataset | None) -> str | None:
     if item is None:
         return None
     return dt_iso(item.get("DateTime"))
-
-
-def dt_iso(value) -> str | None:
-    """DICOM DT (``YYYYMMDDhhmmss.ffffff&ZZXX``) to ISO 8601.
-
-    Parameters
-    ----------
-    value : str or pydicom DT or None
-
-    Returns
-    -------
-    str or None
-        ``"2016-05-12T10:11:54"`` (with fraction and offset when present),
-        ``None`` when empty or unparsable.
-    """
-    text = str(value or "").strip()
-    if not text:
-        return None
-    offset = ""
-    for sign in "+-":
-        pos = text.find(sign, 4)
-        if pos > 0:
-            text, offset = text[:pos], text[pos:]
-            break
-    main, _, frac = text.partition(".")
-    if not main.isdigit() or len(main) < 8:
-        return None
-    main = main[:14].ljust(14, "0")
-    try:  # validates the calendar date and the time of day (the import runs this per file: no strptime)
-        datetime(int(main[:4]), int(main[4:6]), int(main[6:8]), int(main[8:10]), int(main[10:12]),
-                 int(main[12:14]))
-    except ValueError:
-        return None
-    iso = f"{main[:4]}-{main[4:6]}-{main[6:8]}T{main[8:10]}:{main[10:12]}:{main[12:14]}"
-    if frac.isdigit():
-        iso += "." + frac[:6]
-    if len(offset) == 5 and offset[1:].isdigit():
-        iso += f"{offset[:3]}:{offset[3:]}"
-    return iso
-
-
-def date_time_iso(date, time=None) -> str | None:
-    """DICOM DA (+ optional TM) to ISO 8601 (``None`` when the date is empty)."""
-    d = str(date or "").strip().replace("-", "")
-    if len(d) != 8 or not d.isdigit():
-        return None
-    t = str(time or "").strip().replace(":", "")
-    t_main, _, frac = t.partition(".")
-    if not t_main.isdigit():
-        t_main, frac = "", ""
-    return dt_iso(d + t_main + ("." + frac if frac.isdigit() and t_main else ""))
 
 
 def raw_numbers(item: Dataset) -> tuple[list[float], str | None]:
@@ -352,6 +292,6 @@ def add_region(record, code: Code | None) -> None:
     """
     if code is None:
         return
-    key = (code.value, norm_scheme(code.scheme))
-    if all((c.value, norm_scheme(c.scheme)) != key for c in record.target_region_codes):
+    key = (code.value, normalise_scheme(code.scheme))
+    if all((c.value, normalise_scheme(c.scheme)) != key for c in record.target_region_codes):
         record.target_region_codes.append(code)

@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..birth_date import known_birth_date
+from ..dicom.dates import is_iso_date
 from ..dose.study import DoseFigures
 from ..history import ExamView, PatientHistory
 
@@ -370,10 +371,4 @@ def _looks_like_oid(text: str) -> bool:
 
 
 def _is_fhir_date(text: str) -> bool:
-    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
-        try:
-            datetime.strptime(text, fmt)
-            return True
-        except ValueError:
-            continue
-    return False
+    return is_iso_date(text)

@@ -41,9 +41,10 @@ from reportlab.platypus import (
 
 from ..birth_date import known_birth_date
 from ..config import Settings
+from ..dicom.modalities import SUPPORTING_OBJECTS
+from ..dicom.names import chart_name
 from ..history import ExamView, PatientHistory
 from ..private_files import write_private
-from ..storage.names import chart_name
 from ..wording import gettext, summary_lines, unplaced_exams, unplaced_exams_note
 from .pdf_fonts import ReportFonts, markup, report_fonts
 from .report_plot import cumulative_drawing
@@ -214,7 +215,7 @@ _PLAIN_NON_IONISING = {"MR": "MRI", "US": "ultrasound", "OP": "eye photography",
 def _non_ionising_kinds(exams: list[ExamView]) -> str:
     """``"MRI, ultrasound"``: what the exams without ionising radiation were."""
     kinds = {_PLAIN_NON_IONISING.get(m, m) for e in exams if e.ionising is False
-             for m in e.modalities if m not in ("SR", "PR", "KO", "DOC", "OT")}
+             for m in e.modalities if m not in SUPPORTING_OBJECTS}
     return ", ".join(sorted(kinds)) or "no X-rays or tracers"
 
 

@@ -22,6 +22,7 @@ from reportlab.graphics.shapes import (
 )
 from reportlab.lib import colors
 
+from ..dicom.dates import to_date
 from ..history import PatientHistory
 
 LINE = colors.HexColor("#1f5f99")
@@ -53,10 +54,8 @@ def nice_step(span: float, target_ticks: int = 5) -> float:
 
 
 def _ordinal(iso: str) -> int | None:
-    try:
-        return date.fromisoformat(iso[:10]).toordinal()
-    except ValueError:
-        return None
+    d = to_date(iso)
+    return d.toordinal() if d else None
 
 
 def cumulative_drawing(history: PatientHistory, width: float, height: float, *,

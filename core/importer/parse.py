@@ -17,6 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from .. import dicom_fast as fast
+from ..dicom.dates import date_warning, iso_date, iso_time
 from ..records import ParsedInstance, PatientInfo, Rejection, RejectionCode
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
@@ -399,31 +400,13 @@ def _person_name(value) -> str:
     return str(value or "").strip()
 
 
-def iso_date(value: str | None) -> str | None:
-    if not value:
-        return None
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) < 8:
-        return None
-    y, m, d = digits[:4], digits[4:6], digits[6:8]
-    if not ("01" <= m <= "12" and "01" <= d <= "31"):
-        return None
-    return f"{y}-{m}-{d}"
-
-
-def iso_time(value: str | None) -> str | None:
-    if not value:
-        return None
-    digits = value.split(".")[0].replace(":", "").strip()
-    if len(digits) < 2 or not digits.isdigit():
-        return None
-    digits = (digits + "0000")[:6]
-    return f"{digits[:2]}:{digits[2:4]}:{digits[4:6]}"
-
-
 def _sex(value: str | None) -> str | None:
     value = (value or "").strip().upper()[:1]
     return value if value in ("M", "F", "O") else None
+
+
+_DATES = (("birth date", "PatientBirthDate"), ("study date", "StudyDate"), ("series date", "SeriesDate"),
+          ("content date", "ContentDate"), ("acquisition date", "AcquisitionDate"))
 
 
 def describe(ds: Dataset, label: str) -> ParsedInstance:
@@ -435,6 +418,13 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
     except Exception:  # noqa: BLE001 - character set pydicom cannot decode
         name = ""
         warnings.append("patient name could not be decoded with the file's character set")
+    unreadable: set[str] = set()
+    for what, keyword in _DATES:  # an impossible date (20230231) is unknown, and said so once
+        value = _text(ds, keyword)
+        warning = date_warning(what, value)
+        if warning and value not in unreadable:
+            unreadable.add(value)
+            warnings.append(warning)
     patient = PatientInfo(
         patient_id=_text(ds, "PatientID") or "",
         issuer=_text(ds, "IssuerOfPatientID") or "",
@@ -444,9 +434,9 @@ def describe(ds: Dataset, label: str) -> ParsedInstance:
     )
     content_date = _text(ds, "ContentDate") or _text(ds, "AcquisitionDate")
     content_time = _text(ds, "ContentTime") or _text(ds, "AcquisitionTime")
-    content_dt = None
-    if content_date:
-        content_dt = (iso_date(content_date) or "") + ("T" + iso_time(content_time) if iso_time(content_time) else "")
+    content_dt = iso_date(content_date)  # no date, no date-time (not "T10:30:00")
+    if content_dt and iso_time(content_time):
+        content_dt += "T" + iso_time(content_time)
     modality = (_text(ds, "Modality") or "OT").upper()
     rec = ParsedInstance(
         label=label,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
+from ..config import IN_LIST_CHUNK
 from ..records import ParsedInstance, Rejection, RejectionCode
 from .models import Instance, Series, Study
 from .values import fit_row, storable_text
@@ -50,10 +51,10 @@ def settle_conflicts(session_factory: sessionmaker, items: list[ParsedInstance],
     with session_factory() as session, session.begin():
         uids = sorted({i.sop_instance_uid.strip() for i in items})
         rows = {}
-        for k in range(0, len(uids), 500):
+        for k in range(0, len(uids), IN_LIST_CHUNK):
             for row in session.execute(select(Instance.id, Instance.sop_instance_uid, Instance.source_label,
                                               Instance.import_run_id, Instance.series_id)
-                                       .where(Instance.sop_instance_uid.in_(uids[k:k + 500]))):
+                                       .where(Instance.sop_instance_uid.in_(uids[k:k + IN_LIST_CHUNK]))):
                 rows[row.sop_instance_uid] = row
         for item in items:
             uid = item.sop_instance_uid.strip()

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from ..config import IN_LIST_CHUNK
+from ..dicom.names import normalise_name
 from ..records import PatientInfo
 from .models import Patient, PatientIdentifier, Study
-from .names import normalise_name
 
 
 # sexes that count as "present" for grouping by demographics: "O" (other) is
@@ -138,9 +139,9 @@ def prefetch_identifiers(session: Session, pairs: set[tuple[str, str]], known: K
     for pair in wanted:
         known[pair] = None
     pids = sorted({pid for pid, _ in wanted})
-    for i in range(0, len(pids), 500):
+    for i in range(0, len(pids), IN_LIST_CHUNK):
         for ident in session.scalars(select(PatientIdentifier).options(joinedload(PatientIdentifier.patient))
-                                     .where(PatientIdentifier.pid.in_(pids[i:i + 500]))):
+                                     .where(PatientIdentifier.pid.in_(pids[i:i + IN_LIST_CHUNK]))):
             if (ident.pid, ident.issuer) in wanted:
                 known[(ident.pid, ident.issuer)] = ident
 
@@ -149,8 +150,8 @@ def _demographic_candidates(session: Session, triples: set[Triple]) -> dict[Trip
     """Patients whose own or identifiers' (name, birth date, sex) equal each triple."""
     found: dict[Triple, set[int]] = {t: set() for t in triples}
     keys = sorted({t[0] for t in triples})
-    for i in range(0, len(keys), 500):
-        chunk = keys[i:i + 500]
+    for i in range(0, len(keys), IN_LIST_CHUNK):
+        chunk = keys[i:i + IN_LIST_CHUNK]
         rows = list(session.execute(select(Patient.id, Patient.name_normalised, Patient.birth_date, Patient.sex)
                                     .where(Patient.name_normalised.in_(chunk))))
         rows += session.execute(select(PatientIdentifier.patient_id, PatientIdentifier.name_normalised,

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..config import IN_LIST_CHUNK
 from ..records import ParsedInstance, Rejection, RejectionCode
 from .models import Instance, Patient, PatientIdentifier, Series, Study
 from .patients import identifier_pair, note_study_identifier, reconcile_patients
@@ -23,7 +24,7 @@ from .values import LIMITS, fit_row, storable_text
 
 __all__ = ["BatchResult", "LibraryWriter", "RUN_STATUSES", "finish_run", "record_issues", "start_run"]
 
-IN_CHUNK = 500  # values per IN (...) list: well under every backend's parameter limit
+IN_CHUNK = IN_LIST_CHUNK  # values per IN (...) list (one constant: core.config)
 MAX_STUDY_WARNINGS = 100
 MAX_UID_LENGTH = 64  # DICOM UI; the columns hold no more (cutting could make two UIDs one)
 

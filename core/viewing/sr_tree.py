@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..dicom.dates import dt_iso, iso_date, iso_time
+
 #: A guard against pathological nesting in malformed files.
 MAX_DEPTH = 64
 
@@ -109,18 +111,17 @@ def _value_text(item) -> str | None:
 
 
 def _format_dicom_time(text: str, vtype: str) -> str:
-    """DICOM DA/TM/DT as ISO-like text (``19970101000631.7`` -> ``1997-01-01 00:06:31``)."""
+    """DICOM DA/TM/DT as ISO-like text (``19970101000631.7`` -> ``1997-01-01 00:06:31``); as written
+    when it is not a date or time (the one parser: :mod:`core.dicom.dates`)."""
     raw = text.strip()
-    if vtype in ("DATE", "DATETIME") and len(raw) >= 8 and raw[:8].isdigit():
-        date = f"{raw[:4]}-{raw[4:6]}-{raw[6:8]}"
-        rest = raw[8:]
-        if vtype == "DATE" or not rest:
-            return date
-        return f"{date} {_format_dicom_time(rest, 'TIME')}"
-    if vtype == "TIME" and len(raw) >= 4 and raw[:4].isdigit():
-        clock = raw.split(".")[0].split("+")[0].split("-")[0]
-        return ":".join(clock[i:i + 2] for i in range(0, min(len(clock), 6), 2))
-    return raw
+    if vtype == "DATE":
+        return iso_date(raw) or raw
+    if vtype == "TIME":
+        return iso_time(raw) or raw
+    if len(raw.split(".")[0].split("+")[0]) <= 8:  # a DATETIME that gives only the day
+        return iso_date(raw[:8]) or raw
+    stamp = dt_iso(raw)
+    return stamp[:19].replace("T", " ") if stamp else raw
 
 
 def _node(item, depth: int) -> SRNode:

@@ -1,6 +1,7 @@
 """What kind of exam it is, in plain words (``["PT", "CT", "SR"]`` -> "PET-CT scan")."""
 from __future__ import annotations
 
+from ..dicom.modalities import SUPPORTING_OBJECTS
 from .locale_format import gettext
 
 
@@ -19,7 +20,7 @@ def is_typical_value(exam) -> bool:
 TYPICAL_VALUE_TEXT = N_("typical value for the exam type (the study has no dose figures)")
 
 
-_DOCUMENTS = ("SR", "PR", "KO", "DOC", "OT")  # dose reports, presentation states, key images...
+_DOCUMENTS = SUPPORTING_OBJECTS  # dose reports, presentation states, key images... (core.dicom)
 
 
 def modality_label(modalities: list[str]) -> str:

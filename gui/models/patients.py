@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
-from dosetrail.core.api import PatientSummary, chart_name
+from dosetrail.core.api import PatientSummary, chart_name, search_fold
 
 from ..formatting import fmt_birth_date, fmt_number, plural, total_text
 
@@ -39,9 +39,9 @@ def _ids_text(p: PatientSummary) -> str:
 
 def _search_text(p: PatientSummary) -> str:
     bd = p.birth_date or ""
-    fields = [p.name, display_name(p.name), bd, bd.replace("-", "")]
-    fields += [i for i, _ in p.patient_ids]
-    return "\x1f".join(fields).lower()
+    fields = [search_fold(p.name), bd, bd.replace("-", "")]  # every word of every name group, folded
+    fields += [search_fold(i) for i, _ in p.patient_ids]
+    return "\x1f".join(fields)
 
 
 def _sort_key(p: PatientSummary, col: int) -> Any:
@@ -181,7 +181,7 @@ class PatientFilterProxy(QSortFilterProxyModel):
         text : str
             Name fragment, patient ID, or birth date (yyyy, yyyy-mm-dd, yyyymmdd).
         """
-        terms = [t.lower().replace(",", "") for t in text.split()]
+        terms = search_fold(text.replace(",", " ")).split()  # folded as the library's search folds
         if terms != self._terms:
             if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
                 self.beginFilterChange()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dosetrail.core.api import NON_IMAGE_OBJECTS
 from dosetrail.core.wording import plural
 
 from ..workers import error_text, run_in_pool
@@ -27,7 +28,7 @@ THUMB = 128
 #: Thumbnails are never drawn smaller than this (the strip's minimum height follows from it).
 MIN_THUMB = 96
 #: Modalities whose objects are reports or documents, not images.
-REPORT_MODALITIES = {"SR", "KO", "PR", "DOC"}
+REPORT_MODALITIES = NON_IMAGE_OBJECTS
 SERIES_ROLE = Qt.UserRole + 1
 #: Width (pixels) of a tile's caption; tiles are at least this wide plus margins.
 CAPTION_WIDTH = 156
