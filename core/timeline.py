@@ -28,11 +28,11 @@ def _patient_totals(session: Session, patient_ids: list[int]) -> dict[int, Patie
     """Each patient's totals by :func:`core.dose.totals.patient_totals` (the one aggregation)."""
     exams: dict[int, list[ExamDose]] = defaultdict(list)
     counted = _counted()
-    for i in range(0, len(patient_ids), 500):
+    for i in range(0, len(patient_ids), IN_LIST_CHUNK):
         rows = session.execute(
             select(Study.patient_id, Study.study_instance_uid, Study.date, Study.effective_dose_msv,
                    Study.effective_dose_low_msv, Study.effective_dose_high_msv, Study.ionising, counted)
-            .where(Study.patient_id.in_(patient_ids[i:i + 500])))  # totals do not depend on the order
+            .where(Study.patient_id.in_(patient_ids[i:i + IN_LIST_CHUNK])))  # totals do not depend on the order
         for pid, uid, when, value, low, high, ionising, is_counted in rows:
             rng = (low, high) if value is not None and low is not None and high is not None else None
             exams[pid].append(ExamDose(uid, when, value, rng, ionising, bool(is_counted)))

@@ -54,7 +54,7 @@ def test_timeline_lists_the_impossible_date_exam_as_undated(lib, tmp_path, qtbot
     qtbot.addWidget(w)
     w.set_history(lib.history("FEB31"))
     assert len(w.marker_infos()) == 1  # the dated exam is placed
-    assert "1 exam without a date is listed in the table but not on the timeline" in w.note.text()
+    assert "1 exam without a usable date is listed in the table but not on the timeline" in w.note.text()
 
 
 @pytest.mark.parametrize("query", ["ЙОВАН", "йовановић", "jovanovic", "MILICA", "MULLER", "müller", "yamada", "山田"])
