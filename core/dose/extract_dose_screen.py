@@ -12,7 +12,7 @@ import re
 
 from pydicom.dataset import Dataset
 
-from .. import dicom_fast as fast
+from ..reading import raw_values as fast
 
 from . import units
 from .records import CTEvent, DoseRecord

@@ -12,7 +12,7 @@ import math
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
-from .. import dicom_fast as fast
+from ..reading import raw_values as fast
 
 from . import units
 from .extract_rrdsr import nuclide_name
@@ -85,7 +85,7 @@ def _tag(keyword: str) -> int:
 _TAG_CACHE: dict[str, int] = {}
 
 
-# Top-level header values go through core.dicom_fast: the import reads every
+# Top-level header values go through core.reading.raw_values: the import reads every
 # file's header here, and pydicom's first-access conversion costs more than
 # the parse itself.
 def _ftext(ds: Dataset, keyword: str) -> str | None:

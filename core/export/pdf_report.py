@@ -41,7 +41,7 @@ from reportlab.platypus import (
 
 from ..birth_date import known_birth_date
 from ..config import Settings
-from ..history import ExamView, PatientHistory
+from ..model.history import ExamView, PatientHistory
 from ..private_files import write_private
 from ..storage.names import chart_name
 from ..wording import gettext, summary_lines, unplaced_exams, unplaced_exams_note
@@ -90,7 +90,7 @@ def write_report_pdf(history: PatientHistory, path: str | Path, *, settings: Set
     Parameters
     ----------
     history
-        The patient's history (``core.history.PatientHistory``).
+        The patient's history (``core.model.history.PatientHistory``).
     path
         The PDF file to write (replaced if it exists).
     settings

@@ -1,6 +1,7 @@
-"""The library facade the GUI talks to: plain dataclasses in and out.
+"""The library facade: ``Library`` (import, history, export, settings) with plain dataclasses in and out.
 
-Nothing here returns pydicom or SQLAlchemy objects.
+Nothing here returns pydicom or SQLAlchemy objects. The GUI reaches it through
+:mod:`dosetrail.core.api` (the door that re-exports it with the data classes it needs).
 """
 from __future__ import annotations
 
@@ -9,57 +10,26 @@ from pathlib import Path
 from threading import Event
 from typing import Callable, Generator
 
-# The one door into core for the GUI (issue 12): the plain data classes, errors and
-# small pure helpers it uses are re-exported here (import-linter checks it, pyproject.toml).
-from . import __version__
-from .birth_date import known_birth_date
-from .cli.errors import describe as describe_error
-from .cli.terminal import terminal_print
-from .config import DRL_SETS, FACTOR_SETS, Settings, data_home
-from .demo import DemoUnavailable, ensure_demo_library
-from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
-from .export.csv_export import spreadsheet_safe
-from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView
-from .library_api import LibraryAPI
-from .library_errors import LibraryError
-from .private_files import write_private
-from .records import ImportProgress, ImportSummary, Rejection, RejectionCode
-from .sources.base import SourceError
-from .storage.names import chart_name
-from .viewing.pixels import Volume
-from .viewing.sr_tree import SRNode
-from .viewing.windowing import CT_PRESETS, auto_window
-
-__all__ = [
-    "CT_PRESETS", "DRL_SETS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",
-    "EstimatePart", "ExamView", "ImportProgress", "ImportRunReport", "ImportSummary", "Library",
-    "LibraryAPI", "LibraryError", "PatientHistory", "PatientSummary", "ReferenceLevelFlag", "Rejection",
-    "RejectionCode", "SRNode", "SeriesView", "Settings", "SourceError", "StudyImportReport", "Volume",
-    "__version__", "auto_window", "chart_name", "data_home", "describe_error", "ensure_demo_library",
-    "exam_is_ionising", "known_birth_date", "run_cli", "spreadsheet_safe", "terminal_print",
-    "write_history_pdf", "write_private",
-]
+from .. import __version__
+from ..config import Settings
+from ..model.history import PatientHistory, PatientSummary
+from ..model.import_records import ImportProgress, ImportSummary
+from ..viewing.pixels import Volume
+from ..viewing.sr_tree import SRNode
 
 
 def exam_is_ionising(modalities: list[str] | set[str]) -> bool | None:
     """Whether an exam of these modalities involves X-rays or radionuclides (None: cannot tell)."""
-    from .dose.estimate import is_ionising
+    from ..dose.estimate import is_ionising
 
     return is_ionising(set(modalities), [])
 
 
 def write_history_pdf(history: PatientHistory, path: str | Path, settings: Settings) -> None:
     """Write the PDF report of ``history`` (as ``Library.write_report_pdf`` does) to ``path``."""
-    from .export.pdf_report import write_report_pdf
+    from ..export.pdf_report import write_report_pdf
 
     write_report_pdf(history, path, settings=settings, software_version=__version__)
-
-
-def run_cli(argv: list[str]) -> int:
-    """Run the ``dosetrail`` command line (any command but ``gui``); its exit status."""
-    from .cli.main import main
-
-    return main(argv)
 
 
 @dataclass
@@ -108,8 +78,8 @@ class Library:
     """
 
     def __init__(self, db_url: str | None = None) -> None:
-        from .config import data_home, default_db_url, store_dir, thumbnail_dir
-        from .storage.db import open_library
+        from ..config import data_home, default_db_url, store_dir, thumbnail_dir
+        from ..storage.db import open_library
 
         self.home = data_home()
         self.db_url = db_url or default_db_url(self.home)
@@ -119,7 +89,7 @@ class Library:
         self._settings = Settings.load(self.home)
         from sqlalchemy.exc import OperationalError
 
-        from .dose.service import refresh_stale_estimates
+        from ..storage.estimates import refresh_stale_estimates
 
         try:
             refresh_stale_estimates(self.session_factory, self._settings)  # estimates a killed import left out
@@ -138,25 +108,25 @@ class Library:
         self.recompute_estimates(progress=progress)
 
     def recompute_estimates(self, progress: Callable[[int, int], None] | None = None) -> int:
-        from .dose.service import refresh_estimates
+        from ..storage.estimates import refresh_estimates
 
         return refresh_estimates(self.session_factory, None, self._settings, progress=progress)
 
     # -- reading --------------------------------------------------------
     def patients(self, search: str = "", offset: int = 0, limit: int | None = None) -> list[PatientSummary]:
-        from .timeline import patient_summaries
+        from .summaries import patient_summaries
 
         with self.session_factory() as s:
             return patient_summaries(s, search, offset, limit)
 
     def patient_count(self, search: str = "") -> int:
-        from .timeline import patient_count
+        from .summaries import patient_count
 
         with self.session_factory() as s:
             return patient_count(s, search)
 
     def history(self, patient: str) -> PatientHistory | None:
-        from .timeline import build_history, find_patient
+        from .summaries import build_history, find_patient
 
         with self.session_factory() as s:
             p = find_patient(s, patient)
@@ -166,8 +136,8 @@ class Library:
         """Every patient's history (or one patient's), for exports."""
         from sqlalchemy import select
 
-        from .storage.models import Patient
-        from .timeline import build_history, find_patient
+        from ..storage.models import Patient
+        from .summaries import build_history, find_patient
 
         with self.session_factory() as s:
             if patient is not None:
@@ -177,13 +147,13 @@ class Library:
                     for p in s.scalars(select(Patient).order_by(Patient.name_normalised, Patient.id))]
 
     def series_files(self, series_uid: str) -> list[str]:
-        from .library_files import series_files
+        from .files import series_files
 
         with self.session_factory() as s:
             return series_files(s, self.store_root, series_uid)
 
     def study_files(self, study_uid: str) -> list[str]:
-        from .library_files import study_files
+        from .files import study_files
 
         with self.session_factory() as s:
             return study_files(s, self.store_root, study_uid)
@@ -191,7 +161,7 @@ class Library:
     # -- viewing (files from series_files) --------------------------------
     def series_thumbnail(self, paths: list[str], size: int = 128) -> str | None:
         """A PNG thumbnail of a series' files (cached), or None when none has an image."""
-        from .viewing.thumbnails import series_thumbnail
+        from ..viewing.thumbnails import series_thumbnail
 
         png = series_thumbnail(paths, size)
         return str(png) if png else None
@@ -199,13 +169,13 @@ class Library:
     def load_series(self, paths: list[str], max_frames: int | None = None,
                     max_bytes: int | None = None) -> Volume:
         """Decode a series' files into a :class:`Volume` (for the image viewer)."""
-        from .viewing import pixels
+        from ..viewing import pixels
 
         return pixels.load_series(paths, max_frames=max_frames, max_bytes=max_bytes)
 
     def sr_tree(self, path: str) -> SRNode:
         """A structured report file as a tree of :class:`SRNode` (ValueError: not an SR)."""
-        from .viewing import sr_tree
+        from ..viewing import sr_tree
 
         return sr_tree.sr_tree(path)
 
@@ -214,7 +184,7 @@ class Library:
                     cancel: Event | None = None,
                     workers: int | None = None) -> Generator[ImportProgress, None, ImportSummary]:
         """The import as a generator of progress; its return value is the summary."""
-        from .importer.pipeline import import_paths
+        from ..importer.pipeline import import_paths
 
         return import_paths(self.session_factory, [str(p) for p in paths], store_root=self.store_root, link=link,
                             password=password, cancel=cancel, workers=workers, settings=self._settings)
@@ -223,7 +193,7 @@ class Library:
                    progress: ProgressCallback | None = None, cancel: Event | None = None,
                    workers: int | None = None) -> ImportSummary:
         """Import and block until done; ``progress`` is called from this thread."""
-        from .importer.pipeline import drive
+        from ..importer.pipeline import drive
 
         return drive(self.import_iter(paths, link=link, password=password, cancel=cancel, workers=workers), progress)
 
@@ -241,7 +211,7 @@ class Library:
 
     # -- patients -------------------------------------------------------
     def merge_patients(self, keep_key: str, other_key: str) -> None:
-        from .storage.patients import merge_patients
+        from ..storage.patients import merge_patients
 
         with self.session_factory() as s:
             merge_patients(s, keep_key, other_key)
@@ -250,8 +220,8 @@ class Library:
     def split_patient(self, key: str, identifiers: list[tuple[str, str]]) -> str:
         from sqlalchemy import select
 
-        from .storage.models import Patient, PatientIdentifier
-        from .storage.patients import split_patient
+        from ..storage.models import Patient, PatientIdentifier
+        from ..storage.patients import split_patient
 
         with self.session_factory() as s:
             wanted = {(pid, issuer or "") for pid, issuer in identifiers}
@@ -287,7 +257,7 @@ class Library:
         """
         from sqlalchemy import select
 
-        from .storage.models import Patient, Study
+        from ..storage.models import Patient, Study
 
         with self.session_factory() as s:
             row = s.execute(select(Study, Patient.key).join(Patient, Patient.id == Study.patient_id)
@@ -301,13 +271,13 @@ class Library:
     # -- media and reports ------------------------------------------------
     def removable_media(self) -> list:
         """Mounted CDs, DVDs and USB sticks that hold DICOM (``RemovableVolume`` records)."""
-        from .sources.media import list_removable_media
+        from ..sources.media import list_removable_media
 
         return list_removable_media()
 
     def write_report_pdf(self, patient: str, path: str) -> None:
-        from . import __version__
-        from .export.pdf_report import write_report_pdf
+        from .. import __version__
+        from ..export.pdf_report import write_report_pdf
 
         history = self.history(patient)
         if history is None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from ..records import ParsedInstance, Rejection, RejectionCode
+from ..model.import_records import ParsedInstance, Rejection, RejectionCode
 from .models import Instance, Series, Study
 from .values import fit_row, storable_text
 
@@ -31,7 +31,7 @@ def settle_conflicts(session_factory: sessionmaker, items: list[ParsedInstance],
     Parameters
     ----------
     session_factory : sqlalchemy.orm.sessionmaker
-    items : list of core.records.ParsedInstance
+    items : list of core.model.import_records.ParsedInstance
         Written or already present instances whose ``conflict`` is set.
     run_id : int
         The import run.

@@ -1,0 +1,39 @@
+"""The GUI's one door into core (issue 12): re-exports only, every name has its home elsewhere.
+
+The ``Library`` facade and its reports live in :mod:`dosetrail.core.library`, the plain data
+classes in :mod:`dosetrail.core.model`; the few pure helpers and errors the window needs
+come from their own layers. import-linter checks that the GUI imports nothing else of core
+but :mod:`dosetrail.core.wording` (pyproject.toml).
+"""
+from __future__ import annotations
+
+from . import __version__
+from .birth_date import known_birth_date
+from .cli.errors import describe as describe_error
+from .cli.main import main as run_cli
+from .cli.terminal import terminal_print
+from .config import DRL_SETS, FACTOR_SETS, Settings, data_home
+from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
+from .export.csv_export import spreadsheet_safe
+from .library.demo import DemoUnavailable, ensure_demo_library
+from .library.facade import ImportRunReport, Library, StudyImportReport, exam_is_ionising, write_history_pdf
+from .library.protocol import LibraryAPI
+from .model.errors import LibraryError
+from .model.history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView
+from .model.import_records import ImportProgress, ImportSummary, Rejection, RejectionCode
+from .private_files import write_private
+from .sources.base import SourceError
+from .storage.names import chart_name
+from .viewing.pixels import Volume
+from .viewing.sr_tree import SRNode
+from .viewing.windowing import CT_PRESETS, auto_window
+
+__all__ = [
+    "CT_PRESETS", "DRL_SETS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",
+    "EstimatePart", "ExamView", "ImportProgress", "ImportRunReport", "ImportSummary", "Library",
+    "LibraryAPI", "LibraryError", "PatientHistory", "PatientSummary", "ReferenceLevelFlag", "Rejection",
+    "RejectionCode", "SRNode", "SeriesView", "Settings", "SourceError", "StudyImportReport", "Volume",
+    "__version__", "auto_window", "chart_name", "data_home", "describe_error", "ensure_demo_library",
+    "exam_is_ionising", "known_birth_date", "run_cli", "spreadsheet_safe", "terminal_print",
+    "write_history_pdf", "write_private",
+]
