@@ -18,7 +18,7 @@ from .export.csv_export import spreadsheet_safe
 from .library.demo import DemoUnavailable, ensure_demo_library
 from .library.facade import ImportRunReport, Library, StudyImportReport, exam_is_ionising, write_history_pdf
 from .library.protocol import LibraryAPI
-from .model.errors import LibraryError
+from .model.library_errors import LibraryError
 from .model.history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView
 from .model.import_records import ImportProgress, ImportSummary, Rejection, RejectionCode
 from .private_files import write_private

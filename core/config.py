@@ -26,11 +26,11 @@ def data_home() -> Path:
 
     Raises
     ------
-    core.model.errors.LibraryError
+    core.model.library_errors.LibraryError
         When the folder cannot be created (a file is in the way, no
         permission) or cannot be written.
     """
-    from .model.errors import LibraryError
+    from .model.library_errors import LibraryError
     from .private_files import private_dir
 
     env = os.environ.get("DOSETRAIL_HOME")
@@ -70,7 +70,7 @@ def thumbnail_dir(home: Path | None = None, create: bool = False) -> Path:
 def _sub_dir(home: Path | None, name: str, create: bool) -> Path:
     path = (home or data_home()) / name
     if create:
-        from .model.errors import LibraryError
+        from .model.library_errors import LibraryError
         from .private_files import private_dir
 
         try:

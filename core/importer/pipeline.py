@@ -147,7 +147,7 @@ def _iter_tasks(paths: Iterable[str], password: str | None, link: bool,
 
 def _raise_if_disk_full(exc: BaseException) -> None:
     """A full disk while reading a source is the temporary folder's (downloads, nested archives)."""
-    from ..model.errors import FULL, write_fault
+    from ..model.library_errors import FULL, write_fault
 
     if isinstance(exc, OSError) and exc.errno in FULL:
         import tempfile

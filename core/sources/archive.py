@@ -24,7 +24,7 @@ import zlib
 from functools import partial
 from typing import IO, Iterator
 
-from ..model.errors import FULL
+from ..model.library_errors import FULL
 from . import skip_rules
 from .base import SourceEvent, SourceItem, SourceProblem
 from .limits import MIB, ArchiveLimits, UnpackGuard, human_bytes
