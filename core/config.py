@@ -29,11 +29,11 @@ def data_home() -> Path:
 
     Raises
     ------
-    core.library_errors.LibraryError
+    core.model.library_errors.LibraryError
         When the folder cannot be created (a file is in the way, no
         permission) or cannot be written.
     """
-    from .library_errors import LibraryError
+    from .model.library_errors import LibraryError
     from .private_files import private_dir
 
     env = os.environ.get("DOSETRAIL_HOME")
@@ -73,7 +73,7 @@ def thumbnail_dir(home: Path | None = None, create: bool = False) -> Path:
 def _sub_dir(home: Path | None, name: str, create: bool) -> Path:
     path = (home or data_home()) / name
     if create:
-        from .library_errors import LibraryError
+        from .model.library_errors import LibraryError
         from .private_files import private_dir
 
         try:

@@ -6,7 +6,7 @@ sums are computed from the exams, not typed in.
 from __future__ import annotations
 
 from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
-from dosetrail.core.history import (
+from dosetrail.core.model.history import (
     CumulativePoint,
     ExamView,
     PatientHistory,

@@ -1,6 +1,6 @@
 """A test double of ``dosetrail.core.api.Library`` for GUI tests.
 
-It satisfies ``core.library_api.LibraryAPI`` like the real facade (checked
+It satisfies ``core.library.protocol.LibraryAPI`` like the real facade (checked
 signature by signature in tests/test_library_api_protocol.py), canned dataclasses, and a call log
 (``calls``) so tests can check what the GUI asked for. Numbers are built from
 a few inputs (DLP x k, DAP, activity) so tests compute expectations from the
@@ -16,7 +16,7 @@ from dosetrail.core.api import ImportRunReport, SRNode, StudyImportReport, Volum
 from dosetrail.core.config import Settings
 from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from dosetrail.core.dose.test_objects import count_decision
-from dosetrail.core.history import (
+from dosetrail.core.model.history import (
     CumulativePoint,
     ExamView,
     PatientHistory,
@@ -24,7 +24,7 @@ from dosetrail.core.history import (
     SeriesView,
     history_totals,
 )
-from dosetrail.core.records import ImportProgress, ImportSummary
+from dosetrail.core.model.import_records import ImportProgress, ImportSummary
 
 K_CHEST = {"AAPM-96": 0.014, "ICRP-103-NCI": 0.0145}
 K_CAP = {"AAPM-96": 0.015, "ICRP-103-NCI": 0.0158}
@@ -144,7 +144,7 @@ def with_qa_exam(history: PatientHistory) -> PatientHistory:
 
 def _history_from_exams(key: str, name: str, exams: list[ExamView],
                         factor_set: str) -> PatientHistory:
-    """A history of ``exams`` with the totals the library computes (core.history.history_totals)."""
+    """A history of ``exams`` with the totals the library computes (core.model.history.history_totals)."""
     totals = history_totals(exams)
     total, rng = totals.summary_figures()
     dated = [e.date for e in exams if e.date]

@@ -9,7 +9,7 @@ import pytest
 
 from dosetrail.core.api import Library
 from dosetrail.core.config import default_db_url
-from dosetrail.core.demo import MARKER, demo_archive, ensure_demo_library
+from dosetrail.core.library.demo import MARKER, demo_archive, ensure_demo_library
 
 
 def _open(home):

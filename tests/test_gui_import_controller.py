@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
-from dosetrail.core.records import ImportProgress, ImportSummary, Rejection, RejectionCode
+from dosetrail.core.model.import_records import ImportProgress, ImportSummary, Rejection, RejectionCode
 from dosetrail.core.sources.base import SourceError
 from dosetrail.gui import importing
 from dosetrail.gui.importing import ImportController, paths_from_urls, summary_text

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QWidget
 
 import dosetrail.gui.workers as workers
 from dosetrail.core.api import Library
-from dosetrail.core.records import ImportProgress, ImportSummary
+from dosetrail.core.model.import_records import ImportProgress, ImportSummary
 from dosetrail.gui.importing import PROGRESS_INTERVAL, ImportController
 from gui_fakes import FakeLibrary
 from synth import generate_many

@@ -12,7 +12,7 @@ from pydicom.data import get_testdata_file
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from dosetrail.core.history import SeriesView
+from dosetrail.core.model.history import SeriesView
 from dosetrail.gui.formatting import iso_to_epoch
 from dosetrail.gui.models.exams import EFFECTIVE_COLUMN, ExamTableModel
 from dosetrail.gui.widgets import previews as previews_module

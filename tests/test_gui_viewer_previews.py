@@ -8,7 +8,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from dosetrail.core.config import thumbnail_dir
-from dosetrail.core.history import SeriesView
+from dosetrail.core.model.history import SeriesView
 from dosetrail.gui.widgets.previews import SERIES_ROLE, SeriesPreviewPanel, series_caption
 from dosetrail.gui.widgets.sr_tree import SRTreeDialog
 from dosetrail.gui.widgets.viewer import ImageViewerDialog

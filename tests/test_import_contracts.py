@@ -59,3 +59,23 @@ def test_the_gui_door_contract_covers_every_core_module():
             if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()]
     modules = {f"dosetrail.core.{p.stem if p.suffix == '.py' else p.name}" for p in core}
     assert modules - doors - listed == set(), "add these to the contract's forbidden_modules"
+
+
+def test_the_layers_contract_places_every_core_module():
+    # a layers contract leaves unlisted modules free: a new core module must be given its layer
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
+    placed = {name.strip() for layer in contract["layers"] for name in layer.replace(":", "|").split("|")}
+    core = [p for p in (ROOT / "core").iterdir()
+            if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()]
+    for p in core:
+        name = p.stem if p.suffix == ".py" else p.name
+        if name == "model":  # its modules sit in different layers
+            name = {f"model.{m.stem}" for m in p.glob("*.py") if m.stem != "__init__"}
+            assert name - placed == set(), "give these model modules their layer"
+        else:
+            assert name in placed, f"give core.{name} its layer in the layers contract"

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from dosetrail.core.api import Library
 from dosetrail.core.config import Settings
 from dosetrail.core.dose import version
-from dosetrail.core.dose.service import stale_study_ids
+from dosetrail.core.storage.estimates import stale_study_ids
 from dosetrail.core.importer.pipeline import drive, import_paths
 from dosetrail.core.importer.parse import describe, parse_bytes
 from dosetrail.core.storage.db import open_library
@@ -119,7 +119,7 @@ def test_a_study_that_gets_new_instances_is_not_current_until_estimated_again(tm
 
 _KILLED_IMPORT = textwrap.dedent("""
     import os, signal, sys
-    from dosetrail.core.dose import service
+    from dosetrail.core.storage import estimates as service
 
     def die(*args, **kwargs):  # the moment between storing and estimating
         os.kill(os.getpid(), signal.SIGKILL)
@@ -175,7 +175,7 @@ def test_stale_estimates_are_found_on_postgresql_too(tmp_path, pg_url):
 def test_a_library_that_cannot_be_written_still_opens(tmp_path, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from dosetrail.core.dose import service
+    from dosetrail.core.storage import estimates as service
 
     src = _studies(tmp_path / "src", n=1)
     lib = Library()

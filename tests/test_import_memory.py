@@ -16,7 +16,7 @@ import zipfile
 from dosetrail.core.api import Library
 from dosetrail.core.importer import pipeline
 from dosetrail.core.importer.worker import Task, process_task
-from dosetrail.core.records import ParsedInstance
+from dosetrail.core.model.import_records import ParsedInstance
 from dosetrail.core.storage.filestore import copy_atomic, resolve
 
 from synth import make_big_stored_zip, write_big_dicom

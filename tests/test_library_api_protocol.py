@@ -1,4 +1,4 @@
-"""core.library_api.LibraryAPI: what the GUI asks of the library; the real facade and the
+"""core.library.protocol.LibraryAPI: what the GUI asks of the library; the real facade and the
 GUI tests' fake both satisfy it, signature by signature."""
 from __future__ import annotations
 

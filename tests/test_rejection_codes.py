@@ -1,4 +1,4 @@
-"""Import rejections carry a reason code (core.records.RejectionCode) as well as the sentence."""
+"""Import rejections carry a reason code (core.model.import_records.RejectionCode) as well as the sentence."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 
 from dosetrail.core.api import Library, RejectionCode
-from dosetrail.core.records import ImportSummary, Rejection
+from dosetrail.core.model.import_records import ImportSummary, Rejection
 from synth.hostile import garbage_file, make_encrypted_zip
 
 

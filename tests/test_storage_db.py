@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from dosetrail.core.records import ImportSummary, ParsedInstance, PatientInfo
+from dosetrail.core.model.import_records import ImportSummary, ParsedInstance, PatientInfo
 from dosetrail.core.storage import db
 from dosetrail.core.storage.models import Base, ImportRun, Patient, Study
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from dosetrail.core.records import ParsedInstance, PatientInfo
+from dosetrail.core.model.import_records import ParsedInstance, PatientInfo
 from dosetrail.core.storage.db import open_library
 from dosetrail.core.storage.models import Patient, PatientIdentifier, Study
 from dosetrail.core.storage.patients import (

@@ -6,7 +6,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from dosetrail.core.records import ImportSummary, ParsedInstance, PatientInfo, Rejection
+from dosetrail.core.model.import_records import ImportSummary, ParsedInstance, PatientInfo, Rejection
 from dosetrail.core.storage import writer as writer_module
 from dosetrail.core.storage.db import open_library
 from dosetrail.core.storage.filestore import store_path_for
@@ -240,7 +240,7 @@ def test_twenty_thousand_instances_are_written_fast(factory, run_id):
 
 _KILL_SCRIPT = r"""
 import sys
-from dosetrail.core.records import ParsedInstance, PatientInfo
+from dosetrail.core.model.import_records import ParsedInstance, PatientInfo
 from dosetrail.core.storage.db import open_library
 from dosetrail.core.storage.writer import LibraryWriter, start_run
 _, factory = open_library(sys.argv[1])

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from ..library_errors import FULL, NOT_WRITABLE, LibraryError
+from ..model.library_errors import FULL, NOT_WRITABLE, LibraryError
 from .terminal import JsonTerminalStream, terminal_print
 
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 3, 130

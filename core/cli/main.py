@@ -122,7 +122,7 @@ def cli_birth_date(iso: str | None) -> str:
 
 
 def _library(args):
-    from ..api import Library
+    from ..library.facade import Library
 
     return Library(db_url=args.db)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ..records import ImportProgress
+from ..model.import_records import ImportProgress
 from .terminal import terminal_text
 
 

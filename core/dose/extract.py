@@ -17,7 +17,7 @@ from __future__ import annotations
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
-from .. import dicom_fast as fast
+from ..reading import raw_values as fast
 from ..dicom.dates import date_time_iso
 
 from . import sr

@@ -12,7 +12,7 @@ import re
 
 from pydicom.dataset import Dataset
 
-from .. import dicom_fast as fast
+from ..reading import raw_values as fast
 from ..dicom.dates import dt_iso
 
 from . import units

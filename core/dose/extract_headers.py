@@ -12,7 +12,7 @@ import math
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
-from .. import dicom_fast as fast
+from ..reading import raw_values as fast
 from ..dicom.codes import MAMMOGRAPHY_VIEWS
 from ..dicom.dates import date_time_iso, dt_iso
 from ..dicom.modalities import CT, NUCLEAR, PROJECTION
@@ -78,7 +78,7 @@ def _tag(keyword: str) -> int:
 _TAG_CACHE: dict[str, int] = {}
 
 
-# Top-level header values go through core.dicom_fast: the import reads every
+# Top-level header values go through core.reading.raw_values: the import reads every
 # file's header here, and pydicom's first-access conversion costs more than
 # the parse itself.
 def _ftext(ds: Dataset, keyword: str) -> str | None:

@@ -1,6 +1,6 @@
 """A patient's totals: the one aggregation of their exams' effective doses.
 
-Used by the library's patient summaries (``core.timeline.patient_summaries``),
+Used by the library's patient summaries (``core.library.summaries.patient_summaries``),
 by the history (``build_history``) and by the GUI tests' fake, so the patient
 list, the history, the window and the PDF all add up the same way:
 

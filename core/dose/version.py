@@ -4,7 +4,7 @@ A study's estimate is derived data (computed from the dose records stored on
 its instances). Each stored estimate carries a stamp: the estimator version
 and the settings it used. A study whose stamp is not the current one is
 estimated again when a library opens and at the end of every import
-(:func:`core.dose.service.refresh_stale_estimates`).
+(:func:`core.storage.estimates.refresh_stale_estimates`).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 
-from ..history import PatientHistory
+from ..model.history import PatientHistory
 
 COLUMNS = [
     "patient_key", "patient_ids", "name", "birth_date", "sex",

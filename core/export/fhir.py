@@ -36,7 +36,7 @@ from typing import Any
 from ..birth_date import known_birth_date
 from ..dicom.dates import is_iso_date
 from ..dose.study import DoseFigures
-from ..history import ExamView, PatientHistory
+from ..model.history import ExamView, PatientHistory
 
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 UCUM = "http://unitsofmeasure.org"
@@ -87,7 +87,7 @@ def fhir_bundle(histories: list[PatientHistory], *, software_version: str,
     Parameters
     ----------
     histories
-        The patients to export (``core.history.PatientHistory``).
+        The patients to export (``core.model.history.PatientHistory``).
     software_version
         DoseTrail's version, recorded on the ``Device`` resource.
     timestamp

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ..birth_date import birth_date_warning, known_birth_date
-from ..history import ExamView, PatientHistory
+from ..model.history import ExamView, PatientHistory
 
 SCHEMA = "dosetrail.export/1"
 

@@ -43,7 +43,7 @@ from ..birth_date import known_birth_date
 from ..config import Settings
 from ..dicom.modalities import SUPPORTING_OBJECTS
 from ..dicom.names import chart_name
-from ..history import ExamView, PatientHistory
+from ..model.history import ExamView, PatientHistory
 from ..private_files import write_private
 from ..wording import gettext, summary_lines, unplaced_exams, unplaced_exams_note
 from .pdf_fonts import ReportFonts, markup, report_fonts
@@ -91,7 +91,7 @@ def write_report_pdf(history: PatientHistory, path: str | Path, *, settings: Set
     Parameters
     ----------
     history
-        The patient's history (``core.history.PatientHistory``).
+        The patient's history (``core.model.history.PatientHistory``).
     path
         The PDF file to write (replaced if it exists).
     settings

@@ -23,7 +23,7 @@ from reportlab.graphics.shapes import (
 from reportlab.lib import colors
 
 from ..dicom.dates import to_date
-from ..history import PatientHistory
+from ..model.history import PatientHistory
 
 LINE = colors.HexColor("#1f5f99")
 BAND = colors.HexColor("#c9dcef")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..dose.study import DoseFigures
-from ..history import ExamView
+from ..model.history import ExamView
 from ..wording import (  # noqa: F401 - the report's numbers and sentences are worded in core.wording
     DRL_EXPLANATION,
     HIGH_CUMULATIVE_MSV,

@@ -16,9 +16,9 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from .. import dicom_fast as fast
+from ..reading import raw_values as fast
 from ..dicom.dates import date_warning, iso_date, iso_time
-from ..records import ParsedInstance, PatientInfo, Rejection, RejectionCode
+from ..model.import_records import ParsedInstance, PatientInfo, Rejection, RejectionCode
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 IMPLICIT_LE = "1.2.840.10008.1.2"

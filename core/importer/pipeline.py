@@ -22,7 +22,7 @@ from pathlib import Path
 from threading import Event
 from typing import Callable, Generator, Iterable, Iterator
 
-from ..records import ImportProgress, ImportSummary, ParsedInstance, Rejection, RejectionCode
+from ..model.import_records import ImportProgress, ImportSummary, ParsedInstance, Rejection, RejectionCode
 from ..sources.base import SourceError, SourceItem, SourceProblem, SourceProgress
 from .worker import Task, init_worker, process_chunk
 
@@ -147,7 +147,7 @@ def _iter_tasks(paths: Iterable[str], password: str | None, link: bool,
 
 def _raise_if_disk_full(exc: BaseException) -> None:
     """A full disk while reading a source is the temporary folder's (downloads, nested archives)."""
-    from ..library_errors import FULL, write_fault
+    from ..model.library_errors import FULL, write_fault
 
     if isinstance(exc, OSError) and exc.errno in FULL:
         import tempfile
@@ -293,7 +293,7 @@ def import_paths(
         except Exception:  # noqa: BLE001 - a full database: the fault that stopped the import is the news
             if status != "failed":
                 raise
-    from ..dose.service import refresh_estimates, refresh_stale_estimates
+    from ..storage.estimates import refresh_estimates, refresh_stale_estimates
 
     if summary.studies_touched:
         yield ImportProgress(summary.files_seen, summary.bytes_read, "", "estimating doses")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from ..library_errors import LibraryError, is_write_fault, write_fault
-from ..records import ParsedInstance, Rejection, RejectionCode
+from ..model.library_errors import LibraryError, is_write_fault, write_fault
+from ..model.import_records import ParsedInstance, Rejection, RejectionCode
 from .parse import describe, parse_bytes, parse_path
 
 

@@ -8,5 +8,5 @@ lists mounted CDs and USB sticks that hold DICOM.
 Modules: ``folder`` (recursive folder scan with cheap skips), ``dicomdir``
 (DICOMDIR media), ``archive`` (ZIP, nested, zip-bomb limits), ``zip_recover``
 (truncated ZIPs), ``gzip_source``, ``link`` (http(s) downloads), ``media``,
-``names`` (what is clearly not DICOM, by name) and ``limits``.
+``skip_rules`` (what is clearly not DICOM, by name) and ``limits``.
 """

@@ -24,8 +24,8 @@ import zlib
 from functools import partial
 from typing import IO, Iterator
 
-from ..library_errors import FULL
-from . import names
+from ..model.library_errors import FULL
+from . import skip_rules
 from .base import SourceEvent, SourceItem, SourceProblem
 from .limits import MIB, ArchiveLimits, UnpackGuard, human_bytes
 from .zip_guard import (OVERLAP, OVERLAPS_LISTED, Budget, MemberReadError, declared_entries,
@@ -364,19 +364,19 @@ def _read_member(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None,
 def _skip_reason(name: str, handle: _ZipHandle, info: zipfile.ZipInfo) -> str | None:
     norm = name.replace("\\", "/")
     *dirs, base = norm.split("/")
-    if any(names.skip_reason_for_dir(d) == names.MACOS for d in dirs) or base.startswith("._"):
-        return names.MACOS
+    if any(skip_rules.skip_reason_for_dir(d) == skip_rules.MACOS for d in dirs) or base.startswith("._"):
+        return skip_rules.MACOS
     if stat.S_ISLNK(info.external_attr >> 16):
         return "symbolic link in archive (not followed)"
-    if names.is_dicomdir_name(base):
-        return names.INDEX_ARCHIVE
-    reason = names.skip_reason_for_file(base) or names.folder_context(dirs)
+    if skip_rules.is_dicomdir_name(base):
+        return skip_rules.INDEX_ARCHIVE
+    reason = skip_rules.skip_reason_for_file(base) or skip_rules.folder_context(dirs)
     if reason is None:
         return None
-    if not info.flag_bits & 0x1 and reason != names.SYSTEM:
+    if not info.flag_bits & 0x1 and reason != skip_rules.SYSTEM:
         try:  # hand on DICOM that merely has an odd name
             with handle.open(info, None) as fh:
-                if names.has_dicm_marker(_read_head(fh, 132)):
+                if skip_rules.has_dicm_marker(_read_head(fh, 132)):
                     return None
         except Exception:  # noqa: BLE001 - the skip reason stands
             pass
@@ -384,7 +384,7 @@ def _skip_reason(name: str, handle: _ZipHandle, info: zipfile.ZipInfo) -> str | 
 
 
 def _looks_like_zip(handle: _ZipHandle, info: zipfile.ZipInfo, pwd: bytes | None) -> bool:
-    if names.is_zip_name(info.filename):
+    if skip_rules.is_zip_name(info.filename):
         return True
     if info.file_size < 22:
         return False
@@ -495,7 +495,7 @@ def iter_zip(
             if reason:
                 yield SourceProblem(mlabel, reason, kind="skipped")
                 continue
-            unsupported = names.unsupported_archive_reason(name.replace("\\", "/").rsplit("/", 1)[-1])
+            unsupported = skip_rules.unsupported_archive_reason(name.replace("\\", "/").rsplit("/", 1)[-1])
             if unsupported:
                 yield SourceProblem(mlabel, unsupported)
                 continue
@@ -514,7 +514,7 @@ def iter_zip(
             if _looks_like_zip(handle, info, pwd):
                 yield from _iter_nested(handle, info, pwd, mlabel, limits, origin, depth, budget)
                 continue
-            if names.is_gzip_name(name):
+            if skip_rules.is_gzip_name(name):
                 from .gzip_source import gunzip_capped, gunzip_stream_to  # local: avoids an import cycle
 
                 data_reader = partial(_read_member, handle, info, pwd, limits, budget, mlabel)

@@ -58,7 +58,7 @@ class SourceProblem:
     label: str
     reason: str
     kind: Literal["rejected", "skipped"] = "rejected"
-    code: str | None = None  # a core.records.RejectionCode value when the reason has one
+    code: str | None = None  # a core.model.import_records.RejectionCode value when the reason has one
 
 
 @dataclass

@@ -16,7 +16,7 @@ import os
 import warnings
 from typing import Iterator
 
-from . import names
+from . import skip_rules
 from .base import SourceEvent, SourceItem, SourceProblem, SourceProgress
 from .folder import ArchiveHandler, iter_folder
 
@@ -39,7 +39,7 @@ def find_dicomdir(folder: str) -> str | None:
     try:
         with os.scandir(folder) as it:
             for entry in sorted(it, key=lambda e: e.name):
-                if names.is_dicomdir_name(entry.name) and entry.is_file():
+                if skip_rules.is_dicomdir_name(entry.name) and entry.is_file():
                     return entry.path
     except OSError:
         return None
@@ -196,11 +196,11 @@ def iter_dicomdir(root: str, *, on_archive: ArchiveHandler | None = None) -> Ite
     done: set[str] = set()
     if dicomdir is not None:
         done.add(os.path.normcase(dicomdir))
-        reason = names.INDEX_READ
+        reason = skip_rules.INDEX_READ
         try:
             ids, damage = read_index(dicomdir)
             if damage:
-                reason = (f"{names.INDEX_READ[:-1]}; the index is {damage}; every record was read "
+                reason = (f"{skip_rules.INDEX_READ[:-1]}; the index is {damage}; every record was read "
                           "and the folder scanned)")
         except Exception as exc:  # noqa: BLE001 - any parse failure means "scan instead"
             ids = []
@@ -225,7 +225,7 @@ def iter_dicomdir(root: str, *, on_archive: ArchiveHandler | None = None) -> Ite
             extra = len(missing) - _MAX_LISTED_MISSING
             more = f" and {extra} more" if extra > 0 else ""
             stale = f"lists {len(missing)} file(s) that are not on the medium (stale index): {shown}{more}"
-            reason = f"{names.INDEX_READ[:-1]}; it {stale}; the folder was scanned for the rest)"
+            reason = f"{skip_rules.INDEX_READ[:-1]}; it {stale}; the folder was scanned for the rest)"
             yield SourceProgress(f"DICOMDIR {stale}; scanning the folder for the rest")
         # the index is accounted for as skipped, with what was wrong with it (the import report keeps it)
         yield SourceProblem(dicomdir, reason, kind="skipped")

@@ -9,7 +9,7 @@ import os
 import threading
 from typing import Iterator
 
-from . import names
+from . import skip_rules
 from .archive import archive_label, is_zip_file, iter_zip
 from .base import SourceError, SourceEvent, SourceItem, SourceProblem
 from .dicomdir import find_dicomdir, iter_dicomdir
@@ -30,7 +30,7 @@ ARCHIVE_IN_FOLDER_LINK = ("archive inside the folder: --link keeps files where t
 def _has_dicm(path: str) -> bool:
     try:
         with open(path, "rb") as fh:
-            return names.has_dicm_marker(fh.read(132))
+            return skip_rules.has_dicm_marker(fh.read(132))
     except OSError:
         return False
 
@@ -58,19 +58,19 @@ def source_kind(path: str) -> str:
     if not os.path.isfile(path):
         return "missing"
     name = os.path.basename(path)
-    if names.is_dicomdir_name(name):
+    if skip_rules.is_dicomdir_name(name):
         return "dicomdir"
     if _has_dicm(path):
         return "file"
     if is_zip_file(path):
         return "zip"
-    if names.unsupported_archive_reason(name):
+    if skip_rules.unsupported_archive_reason(name):
         return "unsupported"
     if is_gzip_file(path):
         return "gzip"
-    if names.is_zip_name(name):
+    if skip_rules.is_zip_name(name):
         return "zip"  # not a ZIP inside: the ZIP source says so, per file
-    if names.is_gzip_name(name):
+    if skip_rules.is_gzip_name(name):
         return "gzip"
     return "file"
 
@@ -81,7 +81,7 @@ def _archive_handler(password: str | None, limits: ArchiveLimits, link_mode: boo
         if kind == "file":
             yield SourceItem(label=path, local_path=path, size=os.path.getsize(path), origin="folder")
         elif kind == "unsupported":
-            yield SourceProblem(path, names.unsupported_archive_reason(os.path.basename(path)) or "")
+            yield SourceProblem(path, skip_rules.unsupported_archive_reason(os.path.basename(path)) or "")
         elif link_mode:
             yield SourceProblem(path, ARCHIVE_IN_FOLDER_LINK)
         elif kind == "zip":
@@ -150,7 +150,7 @@ def iter_source(
     elif kind == "gzip":
         yield from iter_gzip(full, full, limits=limits)
     elif kind == "unsupported":
-        yield SourceProblem(full, names.unsupported_archive_reason(os.path.basename(full)) or "")
+        yield SourceProblem(full, skip_rules.unsupported_archive_reason(os.path.basename(full)) or "")
     elif kind == "dicomdir":
         yield from iter_dicomdir(full if os.path.isdir(full) else os.path.dirname(full), on_archive=handler)
     elif kind == "folder":

@@ -12,7 +12,7 @@ import os
 import stat
 from typing import Callable, Iterator
 
-from . import names
+from . import skip_rules
 from .base import SourceEvent, SourceItem, SourceProblem
 
 #: called for archives found in a folder: ``(path) -> events``
@@ -33,8 +33,8 @@ def _scandir_sorted(path: str) -> list[os.DirEntry]:
 
 
 def _is_archive(name: str) -> bool:
-    return (names.is_zip_name(name) or names.is_gzip_name(name)
-            or names.unsupported_archive_reason(name) is not None)
+    return (skip_rules.is_zip_name(name) or skip_rules.is_gzip_name(name)
+            or skip_rules.unsupported_archive_reason(name) is not None)
 
 
 def classify_file(path: str, name: str, parts: tuple[str, ...]) -> str | None:
@@ -55,10 +55,10 @@ def classify_file(path: str, name: str, parts: tuple[str, ...]) -> str | None:
     str or None
         The skip reason, or ``None``.
     """
-    reason = names.skip_reason_for_file(name) or names.folder_context(parts)
+    reason = skip_rules.skip_reason_for_file(name) or skip_rules.folder_context(parts)
     if reason is None:
         return None
-    if reason not in (names.MACOS, names.SYSTEM) and names.has_dicm_marker(_peek(path)):
+    if reason not in (skip_rules.MACOS, skip_rules.SYSTEM) and skip_rules.has_dicm_marker(_peek(path)):
         return None
     return reason
 
@@ -121,7 +121,7 @@ def iter_folder(
                 yield SourceProblem(path, f"cannot read: {exc.strerror or exc}")
             continue
         if stat.S_ISDIR(st.st_mode):
-            reason = names.skip_reason_for_dir(entry.name)
+            reason = skip_rules.skip_reason_for_dir(entry.name)
             key = (st.st_dev, st.st_ino)
             if reason:
                 yield SourceProblem(path + os.sep, reason, kind="skipped")
@@ -142,8 +142,8 @@ def iter_folder(
             continue
         if os.path.normcase(path) in exclude:
             continue
-        if names.is_dicomdir_name(entry.name):
-            yield SourceProblem(path, names.INDEX_UNREAD, kind="skipped")
+        if skip_rules.is_dicomdir_name(entry.name):
+            yield SourceProblem(path, skip_rules.INDEX_UNREAD, kind="skipped")
             continue
         reason = classify_file(path, entry.name, parts)
         if reason:

@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from . import names
+from . import skip_rules
 from .dicomdir import find_dicomdir
 
 _OPTICAL_FS = {"iso9660", "udf"}
@@ -151,12 +151,12 @@ def holds_dicom(folder: str, *, max_entries: int = SCAN_MAX_ENTRIES,
                 break
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if depth < max_depth and not names.skip_reason_for_dir(entry.name):
+                    if depth < max_depth and not skip_rules.skip_reason_for_dir(entry.name):
                         queue.append((entry.path, depth + 1))
-                elif entry.is_file(follow_symlinks=False) and not names.skip_reason_for_file(entry.name):
+                elif entry.is_file(follow_symlinks=False) and not skip_rules.skip_reason_for_file(entry.name):
                     peeks += 1
                     with open(entry.path, "rb") as fh:
-                        if names.has_dicm_marker(fh.read(132)):
+                        if skip_rules.has_dicm_marker(fh.read(132)):
                             return True
             except OSError:
                 continue

@@ -14,7 +14,7 @@ import struct
 import zlib
 from typing import IO, Iterator
 
-from . import names
+from . import skip_rules
 from .archive import ENCRYPTED_NO_PASSWORD, MemberReadError, iter_zip, unsafe_member_name
 from .base import SourceEvent, SourceItem, SourceProblem, SourceProgress
 from .limits import MIB, ArchiveLimits, UnpackGuard, human_bytes
@@ -178,11 +178,11 @@ def _walk(fh: IO[bytes], label: str, password: str | None, limits: ArchiveLimits
             yield SourceProblem(mlabel, f"the archive unpacks to more than the "
                                         f"{human_bytes(limits.max_total_bytes)} total limit (zip bomb?)")
             return
-        elif names.skip_reason_for_file(base) and not names.has_dicm_marker(data[:132]):
-            yield SourceProblem(mlabel, names.skip_reason_for_file(base) or "", kind="skipped")
-        elif names.is_dicomdir_name(base):
-            yield SourceProblem(mlabel, names.INDEX_ARCHIVE, kind="skipped")
-        elif data[:4] == _LOCAL or names.is_zip_name(base):
+        elif skip_rules.skip_reason_for_file(base) and not skip_rules.has_dicm_marker(data[:132]):
+            yield SourceProblem(mlabel, skip_rules.skip_reason_for_file(base) or "", kind="skipped")
+        elif skip_rules.is_dicomdir_name(base):
+            yield SourceProblem(mlabel, skip_rules.INDEX_ARCHIVE, kind="skipped")
+        elif data[:4] == _LOCAL or skip_rules.is_zip_name(base):
             yield from iter_zip(io.BytesIO(data), mlabel, password=password, limits=limits,
                                 origin=origin, depth=2)
         else:

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from ..config import IN_LIST_CHUNK
-from ..records import ParsedInstance, Rejection, RejectionCode
+from ..model.import_records import ParsedInstance, Rejection, RejectionCode
 from .models import Instance, Series, Study
 from .values import fit_row, storable_text
 
@@ -32,7 +32,7 @@ def settle_conflicts(session_factory: sessionmaker, items: list[ParsedInstance],
     Parameters
     ----------
     session_factory : sqlalchemy.orm.sessionmaker
-    items : list of core.records.ParsedInstance
+    items : list of core.model.import_records.ParsedInstance
         Written or already present instances whose ``conflict`` is set.
     run_id : int
         The import run.

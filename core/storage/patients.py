@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..config import IN_LIST_CHUNK
 from ..dicom.names import normalise_name
-from ..records import PatientInfo
+from ..model.import_records import PatientInfo
 from .models import Patient, PatientIdentifier, Study
 
 
@@ -176,7 +176,7 @@ def reconcile_patients(session: Session, infos: list[PatientInfo], known: Known 
     ----------
     session : sqlalchemy.orm.Session
         New rows are added and flushed, not committed.
-    infos : list of core.records.PatientInfo
+    infos : list of core.model.import_records.PatientInfo
     known : dict, optional
         Identifier rows already looked up (:func:`prefetch_identifiers`);
         updated with the identifiers created.
@@ -234,7 +234,7 @@ def reconcile_patient(session: Session, info: PatientInfo, known: Known | None =
     ----------
     session : sqlalchemy.orm.Session
         An open session; new rows are added and flushed, not committed.
-    info : core.records.PatientInfo
+    info : core.model.import_records.PatientInfo
         Patient ID, issuer, name, birth date and sex from the file.
     known : dict, optional
         As for :func:`reconcile_patients`.
@@ -261,7 +261,7 @@ def note_study_identifier(session: Session, study: Study, info: PatientInfo) -> 
     session : sqlalchemy.orm.Session
     study : Study
         The study the file belongs to (already in the session).
-    info : core.records.PatientInfo
+    info : core.model.import_records.PatientInfo
         The file's demographics.
 
     Returns

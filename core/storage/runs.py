@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlalchemy.orm import sessionmaker
 
-from ..records import ImportSummary, Rejection
+from ..model.import_records import ImportSummary, Rejection
 from .models import ImportIssue, ImportRun, utcnow
 from .db import process_owner
 from .values import storable_text
@@ -45,7 +45,7 @@ def finish_run(session_factory: sessionmaker, run_id: int, summary: ImportSummar
     ----------
     session_factory : sqlalchemy.orm.sessionmaker
     run_id : int
-    summary : core.records.ImportSummary
+    summary : core.model.import_records.ImportSummary
     status : str
         ``"completed"``, ``"cancelled"``, ``"failed"`` (or ``"interrupted"``).
 
@@ -77,7 +77,7 @@ def record_issues(session_factory: sessionmaker, run_id: int, rejections: list[R
     ----------
     session_factory : sqlalchemy.orm.sessionmaker
     run_id : int
-    rejections : list of core.records.Rejection
+    rejections : list of core.model.import_records.Rejection
         ``kind`` is ``"rejected"``, ``"skipped"`` or ``"conflict"`` (an
         instance whose bytes differed from the library's copy; anything else
         is stored as ``"rejected"``).

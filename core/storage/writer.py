@@ -1,7 +1,7 @@
 """The library's single batch writer (runs in the main process).
 
 Import workers parse headers and store file bytes; they send
-:class:`core.records.ParsedInstance` batches here. Each batch is written in
+:class:`core.model.import_records.ParsedInstance` batches here. Each batch is written in
 one transaction: after a crash, kill or cancel the library holds whole
 batches only, and an instance row always has its series, study and patient.
 """
@@ -16,7 +16,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import IN_LIST_CHUNK
-from ..records import ParsedInstance, Rejection, RejectionCode
+from ..model.import_records import ParsedInstance, Rejection, RejectionCode
 from .models import Instance, Patient, PatientIdentifier, Series, Study
 from .patients import identifier_pair, note_study_identifier, reconcile_patients
 from .runs import RUN_STATUSES, finish_run, record_issues, start_run
@@ -111,7 +111,7 @@ class LibraryWriter:
 
         Parameters
         ----------
-        items : list of core.records.ParsedInstance
+        items : list of core.model.import_records.ParsedInstance
             Parsed headers; ``stored_path`` is where the bytes are (store
             relative, or the absolute linked file).
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from .records import ImportProgress
+from ..model.import_records import ImportProgress
 
 ARCHIVE_NAME = "demo-studies.zip"
 MARKER = "demo-library.json"
@@ -46,7 +46,7 @@ def demo_archive() -> Path:
     """
     env = os.environ.get("DOSETRAIL_DEMO_ZIP")
     candidates = [Path(env)] if env else []
-    package_root = Path(__file__).resolve().parent.parent  # core/.. = dosetrail/ (or the checkout)
+    package_root = Path(__file__).resolve().parents[2]  # core/library/../.. = dosetrail/ (or the checkout)
     candidates += [package_root / "resources" / "demo" / ARCHIVE_NAME,
                    package_root / "dosetrail" / "resources" / "demo" / ARCHIVE_NAME]
     for path in candidates:
@@ -135,8 +135,8 @@ def ensure_demo_library(target_home: Path | None = None, *,
                 return home
         except (OSError, ValueError):
             pass  # unreadable marker: import again (idempotent)
-    from .api import Library
-    from .config import default_db_url
+    from .facade import Library
+    from ..config import default_db_url
 
     with _home(home):
         library = Library(db_url=default_db_url(home))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .dose.study import DoseFigures, EstimatePart, EventEstimate, ReferenceLevelFlag
-from .dose.totals import ExamDose, PatientTotals, patient_totals
+from ..dose.study import DoseFigures, EstimatePart, EventEstimate, ReferenceLevelFlag
+from ..dose.totals import ExamDose, PatientTotals, patient_totals
 
 
 @dataclass

@@ -6,17 +6,17 @@ from collections import defaultdict
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .config import IN_LIST_CHUNK, Settings
-from .dicom.dates import iso_date
-from .dicom.names import search_fold
-from .dose.body_size import plausible_height, plausible_weight
-from .dose.report_modality import shown_modalities
-from .dose.service import age_years
-from .dose.study import DoseFigures, StudyEstimate
-from .dose.test_objects import count_decision
-from .dose.totals import ExamDose, PatientTotals, patient_totals
-from .history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView, history_totals
-from .storage.models import Instance, Patient, PatientIdentifier, Study
+from ..config import IN_LIST_CHUNK, Settings
+from ..dicom.dates import iso_date
+from ..dicom.names import search_fold
+from ..dose.body_size import plausible_height, plausible_weight
+from ..dose.report_modality import shown_modalities
+from ..storage.estimates import age_years
+from ..dose.study import DoseFigures, StudyEstimate
+from ..dose.test_objects import count_decision
+from ..dose.totals import ExamDose, PatientTotals, patient_totals
+from ..model.history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView, history_totals
+from ..storage.models import Instance, Patient, PatientIdentifier, Study
 
 
 def _counted():

@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .storage.models import Instance, Series, Study
+from ..storage.models import Instance, Series, Study
 
 
 def _resolve(store_root: Path, path: str, linked: bool) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from .api import ImportRunReport, StudyImportReport
-from .config import IN_LIST_CHUNK
-from .dicom.modalities import NUCLEAR
-from .dose.report_modality import shown_modalities
-from .dose.study import StudyEstimate
-from .wording import fmt_dose as fmt_num
-from .storage.models import ImportRun, Study
+from .facade import ImportRunReport, StudyImportReport
+from ..config import IN_LIST_CHUNK
+from ..dicom.modalities import NUCLEAR
+from ..dose.report_modality import shown_modalities
+from ..dose.study import StudyEstimate
+from ..wording import fmt_dose as fmt_num
+from ..storage.models import ImportRun, Study
 
 
 def missing_items(modalities: list[str], est: StudyEstimate | None) -> list[str]:

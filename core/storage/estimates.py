@@ -13,11 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from ..config import IN_LIST_CHUNK, Settings
 from ..dicom.dates import age_string_years, to_date
-from ..storage.models import Instance, PatientIdentifier, Study
-from .records import DoseRecord
-from .study import SeriesText, StudyDoseInput, StudyEstimate
-from .test_objects import test_object_reason
-from .version import STAMP_KEY, estimate_stamp
+from .models import Instance, PatientIdentifier, Study
+from ..dose.records import DoseRecord
+from ..dose.study import SeriesText, StudyDoseInput, StudyEstimate
+from ..dose.test_objects import test_object_reason
+from ..dose.version import STAMP_KEY, estimate_stamp
 
 BATCH = 200
 
@@ -178,7 +178,7 @@ def refresh_estimates(session_factory, study_uids: Iterable[str] | None = None, 
 
 def _estimate_ids(session_factory, ids: list[int], settings: Settings,
                   progress: Callable[[int, int], None] | None) -> int:
-    from .estimate import estimate_study
+    from ..dose.estimate import estimate_study
 
     done = 0
     for i in range(0, len(ids), BATCH):

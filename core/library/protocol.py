@@ -1,6 +1,6 @@
 """What the desktop app asks of the library: :class:`LibraryAPI`.
 
-``dosetrail.core.api.Library`` satisfies it, and so does the GUI tests' fake
+``dosetrail.core.library.facade.Library`` satisfies it, and so does the GUI tests' fake
 (``tests/gui_fakes.FakeLibrary``); ``tests/test_library_api_protocol.py``
 checks both, signature by signature, so the fake cannot drift from the real
 facade unnoticed.
@@ -11,13 +11,13 @@ from threading import Event
 from typing import TYPE_CHECKING, Callable, Generator, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # the data classes only; no import cycle with core.api at run time
-    from .api import ImportRunReport
-    from .config import Settings
-    from .history import PatientHistory, PatientSummary
-    from .records import ImportProgress, ImportSummary
-    from .sources.media import RemovableVolume
-    from .viewing.pixels import Volume
-    from .viewing.sr_tree import SRNode
+    from .facade import ImportRunReport
+    from ..config import Settings
+    from ..model.history import PatientHistory, PatientSummary
+    from ..model.import_records import ImportProgress, ImportSummary
+    from ..sources.media import RemovableVolume
+    from ..viewing.pixels import Volume
+    from ..viewing.sr_tree import SRNode
 
 
 @runtime_checkable

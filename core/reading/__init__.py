@@ -1,0 +1,1 @@
+"""Reading DICOM files below the dose layer: fast raw header values (:mod:`.raw_values`)."""
