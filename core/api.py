@@ -4,6 +4,7 @@ Nothing here returns pydicom or SQLAlchemy objects.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from threading import Event
 from typing import Callable
@@ -115,17 +116,14 @@ class Library:
 
     def histories(self, patient: str | None = None) -> list[PatientHistory]:
         """Every patient's history (or one patient's), for exports."""
-        from sqlalchemy import select
+        return list(self.iter_histories(patient))
 
-        from .storage.models import Patient
-        from .timeline import build_history, find_patient
+    def iter_histories(self, patient: str | None = None) -> Iterator[PatientHistory]:
+        """Every patient's history (or one patient's), one at a time (streaming exports)."""
+        from .history_stream import iter_histories
 
         with self.session_factory() as s:
-            if patient is not None:
-                p = find_patient(s, patient)
-                return [build_history(s, p, self._settings)] if p is not None else []
-            return [build_history(s, p, self._settings)
-                    for p in s.scalars(select(Patient).order_by(Patient.name_normalised, Patient.id))]
+            yield from iter_histories(s, self._settings, patient)
 
     def series_files(self, series_uid: str) -> list[str]:
         from .library_files import series_files

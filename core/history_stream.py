@@ -1,0 +1,80 @@
+"""Every patient's history, a batch of patients at a time, for exports that stream.
+
+:func:`iter_histories` walks the patients (by name, as ``Library.histories``
+lists them) on a server-side cursor (``yield_per``: PostgreSQL streams the
+rows, SQLite steps through them) and builds the histories of each batch with a
+few queries for the whole batch: summaries, studies with their series, and
+instance counts. Nothing but the current batch is held in memory, and the
+ORM objects of a batch are let go before the next one is read.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from .config import Settings
+from .history import PatientHistory
+from .storage.models import Instance, Patient, Series, Study
+from .timeline import assemble_history, build_history, find_patient, patient_summaries
+
+#: patients per batch: a few hundred studies' ORM objects at a time
+HISTORY_BATCH = 200
+
+
+def iter_histories(session: Session, settings: Settings, patient: str | None = None,
+                   batch: int | None = None) -> Iterator[PatientHistory]:
+    """Yield patients' histories one by one, in the order of ``Library.histories``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        An open session; it stays in use until the iterator is exhausted.
+    settings : Settings
+        The library's settings (factor set).
+    patient : str or None
+        Only this patient (key or any of its IDs); nothing when unknown.
+    batch : int or None
+        Patients per batch (default :data:`HISTORY_BATCH`).
+
+    Yields
+    ------
+    PatientHistory
+        The same histories ``core.timeline.build_history`` gives, patient by patient.
+    """
+    if patient is not None:
+        p = find_patient(session, patient)
+        if p is not None:
+            yield build_history(session, p, settings)
+        return
+    batch = batch or HISTORY_BATCH
+    stmt = select(Patient.id).order_by(Patient.name_normalised, Patient.id)
+    result = session.execute(stmt, execution_options={"yield_per": batch, "stream_results": True})
+    try:
+        for part in result.partitions(batch):
+            ids = [row[0] for row in part]
+            yield from _batch_histories(session, ids, settings)
+            session.expunge_all()  # the batch's ORM objects go; the cursor stays
+    finally:
+        result.close()
+
+
+def _batch_histories(session: Session, ids: list[int], settings: Settings) -> list[PatientHistory]:
+    summaries = {s.key: s for s in patient_summaries(session, patient_ids=ids)}
+    patients = {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(ids)))}
+    studies: dict[int, list[Study]] = {i: [] for i in ids}
+    for st in session.scalars(select(Study).where(Study.patient_id.in_(ids)).order_by(Study.id)
+                              .options(selectinload(Study.series))):
+        studies[st.patient_id].append(st)
+    counts = dict(session.execute(
+        select(Instance.series_id, func.count(Instance.id))
+        .join(Series, Series.id == Instance.series_id).join(Study, Study.id == Series.study_id)
+        .where(Study.patient_id.in_(ids)).group_by(Instance.series_id)).all())
+    out = []
+    for i in ids:
+        p = patients.get(i)
+        if p is None:  # removed (merged) meanwhile by another process
+            continue
+        out.append(assemble_history(summaries[p.key], studies[i], counts, p.birth_date, settings))
+    return out
