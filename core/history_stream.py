@@ -3,16 +3,17 @@
 :func:`iter_histories` walks the patients (by name, as ``Library.histories``
 lists them) on a server-side cursor (``yield_per``: PostgreSQL streams the
 rows, SQLite steps through them) and builds the histories of each batch with a
-few queries for the whole batch: summaries, studies with their series, and
-instance counts. Nothing but the current batch is held in memory, and the
-ORM objects of a batch are let go before the next one is read.
+few queries for the whole batch: summaries, studies, their series, and
+instance counts, read as plain rows (no ORM identity map to fill). Nothing
+but the current batch is held in memory.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from .config import Settings
 from .history import PatientHistory
@@ -55,18 +56,26 @@ def iter_histories(session: Session, settings: Settings, patient: str | None = N
         for part in result.partitions(batch):
             ids = [row[0] for row in part]
             yield from _batch_histories(session, ids, settings)
-            session.expunge_all()  # the batch's ORM objects go; the cursor stays
+            session.expunge_all()  # the summaries' Patient objects go; the cursor stays
     finally:
         result.close()
 
 
 def _batch_histories(session: Session, ids: list[int], settings: Settings) -> list[PatientHistory]:
+    # plain rows, not ORM objects: an export reads every study once and changes nothing
     summaries = {s.key: s for s in patient_summaries(session, patient_ids=ids)}
-    patients = {p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(ids)))}
-    studies: dict[int, list[Study]] = {i: [] for i in ids}
-    for st in session.scalars(select(Study).where(Study.patient_id.in_(ids)).order_by(Study.id)
-                              .options(selectinload(Study.series))):
+    patients = {r.id: r for r in session.execute(
+        select(Patient.id, Patient.key, Patient.birth_date).where(Patient.id.in_(ids)))}
+    studies: dict[int, list[SimpleNamespace]] = {i: [] for i in ids}
+    by_id: dict[int, SimpleNamespace] = {}
+    for row in session.execute(select(Study.__table__).where(Study.patient_id.in_(ids)).order_by(Study.id)):
+        st = SimpleNamespace(**row._mapping, series=[])
         studies[st.patient_id].append(st)
+        by_id[st.id] = st
+    # the same query (and so the same order) as Study.series' selectinload
+    for row in session.execute(select(Series.__table__).where(Series.study_id.in_(list(by_id)))
+                               .order_by(Series.series_number)):
+        by_id[row.study_id].series.append(SimpleNamespace(**row._mapping))
     counts = dict(session.execute(
         select(Instance.series_id, func.count(Instance.id))
         .join(Series, Series.id == Instance.series_id).join(Study, Study.id == Series.study_id)
@@ -74,7 +83,7 @@ def _batch_histories(session: Session, ids: list[int], settings: Settings) -> li
     out = []
     for i in ids:
         p = patients.get(i)
-        if p is None:  # removed (merged) meanwhile by another process
+        if p is None or p.key not in summaries:  # removed (merged) meanwhile by another process
             continue
         out.append(assemble_history(summaries[p.key], studies[i], counts, p.birth_date, settings))
     return out

@@ -167,3 +167,24 @@ def test_a_failed_streamed_export_leaves_no_file(library, tmp_path, monkeypatch)
     monkeypatch.setattr(history_stream, "iter_histories", broken)
     assert main(["export", "--format", "json", "-o", str(target)]) == 3
     assert not target.exists()
+
+
+def test_indented_is_json_dumps():
+    from hypothesis import given, settings, strategies as st
+
+    from dosetrail.core.export.stream import indented
+
+    scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+               | st.text())
+    keys = st.text() | st.integers() | st.floats(allow_nan=False) | st.booleans() | st.none()
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                          | st.dictionaries(keys, inner, max_size=4), max_leaves=20)
+
+    @settings(max_examples=300, deadline=None)
+    @given(values)
+    def check(value):
+        assert indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
+        nested = "\n".join("    " + line for line in json.dumps(value, ensure_ascii=False, indent=2).split("\n"))
+        assert "    " + indented(value, "    ") == nested
+
+    check()

@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from json.encoder import encode_basestring as _encode_str  # C-accelerated, ensure_ascii=False
 from typing import Any, TextIO
 
 from ..history import PatientHistory
@@ -31,6 +32,59 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
+def _float(o: float) -> str:
+    if o != o:
+        return "NaN"
+    if o in (float("inf"), float("-inf")):
+        return "Infinity" if o > 0 else "-Infinity"
+    return float.__repr__(o)
+
+
+def _key(k: Any) -> str:
+    if isinstance(k, str):
+        return _encode_str(k)
+    if isinstance(k, float):
+        return '"' + _float(k) + '"'
+    if k is True or k is False or k is None:
+        return '"' + json.dumps(k) + '"'
+    if isinstance(k, int):
+        return '"' + int.__repr__(k) + '"'
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(k).__name__}")
+
+
+def indented(o: Any, indent: str = "") -> str:
+    """``json.dumps(o, ensure_ascii=False, indent=2)`` with every line after the first at ``indent``.
+
+    The same bytes, a few times faster: the standard library's C encoder does
+    not indent (Python < 3.13), and its pure-Python one spends most of an
+    export's time in generators.
+    """
+    if isinstance(o, str):
+        return _encode_str(o)
+    if o is None:
+        return "null"
+    if o is True:
+        return "true"
+    if o is False:
+        return "false"
+    if isinstance(o, int):
+        return int.__repr__(o)
+    if isinstance(o, float):
+        return _float(o)
+    if isinstance(o, (list, tuple)):
+        if not o:
+            return "[]"
+        inner = indent + "  "
+        return "[\n" + ",\n".join(inner + indented(v, inner) for v in o) + "\n" + indent + "]"
+    if isinstance(o, dict):
+        if not o:
+            return "{}"
+        inner = indent + "  "
+        return ("{\n" + ",\n".join(inner + _key(k) + ": " + indented(v, inner) for k, v in o.items())
+                + "\n" + indent + "}")
+    return json.dumps(o, ensure_ascii=False, indent=2)  # raises TypeError as json.dumps does
+
+
 def _write_with_list_tail(out: TextIO, head: dict[str, Any], key: str, items: Iterable[dict[str, Any]]) -> None:
     """Write ``head`` (whose last key is ``key``, an empty list) with ``items`` streamed into that list."""
     if list(head)[-1] != key or head[key] != []:
@@ -42,8 +96,7 @@ def _write_with_list_tail(out: TextIO, head: dict[str, Any], key: str, items: It
     out.write(text[: -len(tail)] + f'"{key}": [')
     first = True
     for item in items:
-        block = _dump(item)
-        out.write(("\n" if first else ",\n") + "\n".join(_ITEM_INDENT + line for line in block.split("\n")))
+        out.write(("\n" if first else ",\n") + _ITEM_INDENT + indented(item, _ITEM_INDENT))
         first = False
     out.write("]\n}\n" if first else "\n  ]\n}\n")
 
