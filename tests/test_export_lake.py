@@ -165,3 +165,32 @@ def test_readme_example_runs_over_the_lake(library, tmp_path, monkeypatch):
     rows = [dict(zip(rel.columns, r)) for r in rel.fetchall()]
     with_drl = [r for r in rows if r["national_drl_dlp_mgycm"] is not None]
     assert with_drl and all(r["median_dlp_mgycm"] > 0 and r["ratio_to_drl"] is not None for r in with_drl)
+
+
+def test_a_failed_lake_export_leaves_no_half_lake(library, tmp_path, monkeypatch, capsys):
+    from dosetrail.core.export import lake as lake_module
+
+    real = lake_module.lake_rows
+    calls = []
+
+    def failing(history, pseudo):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(history, pseudo)
+
+    monkeypatch.setattr(lake_module, "ROWS_PER_FLUSH", 1)  # files are open when the disk fills
+    monkeypatch.setattr(lake_module, "lake_rows", failing)
+    lake = tmp_path / "lake"
+    assert main(["export", "--format", "parquet", "-o", str(lake)]) == 3
+    assert not (lake / "studies").exists() and not (lake / "events").exists()
+    monkeypatch.setattr(lake_module, "lake_rows", real)
+    assert main(["export", "--format", "parquet", "-o", str(lake)]) == 0  # the folder is usable again
+
+
+def test_an_unusable_key_file_is_one_line(library, tmp_path, dosetrail_home, capsys):
+    (dosetrail_home / KEY_FILE).write_text("not a key\n")
+    capsys.readouterr()
+    assert main(["export", "--format", "parquet", "-o", str(tmp_path / "lake")]) == 3
+    err = capsys.readouterr().err
+    assert "pseudonymisation key" in err and len(err.strip().splitlines()) == 1

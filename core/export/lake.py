@@ -33,6 +33,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import shutil
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -40,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..history import ExamView, PatientHistory
+from ..library_errors import LibraryError
 from .json_export import json_number
 
 KEY_FILE = "pseudonym.key"
@@ -91,10 +94,16 @@ def pseudonym_key(home: Path | None = None) -> bytes:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
     except FileExistsError:
-        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-        if len(key) < 16:
-            raise ValueError(f"{path} does not hold a usable key; move it away to make a new one") from None
-        return key
+        for _ in range(50):  # another process may have created it a moment ago and be writing it
+            try:
+                key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+            except ValueError:
+                key = b""
+            if len(key) >= 16:
+                return key
+            time.sleep(0.02)
+        raise LibraryError(f"{path} does not hold a usable pseudonymisation key; "
+                           "move it away to make a new one") from None
     key = secrets.token_bytes(32)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(key.hex() + "\n")
@@ -266,4 +275,7 @@ def write_lake(folder: str | os.PathLike, histories: Iterable[PatientHistory], k
             studies.close(error)
         finally:
             events.close(error)
+            if error is not None:  # no half lake left behind (the next export may use the folder)
+                for name in ("studies", "events"):
+                    shutil.rmtree(root / name, ignore_errors=True)
     return {"studies": studies.count, "events": events.count}
