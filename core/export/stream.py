@@ -59,14 +59,13 @@ def indented(o: Any, indent: str = "") -> str:
     not indent (Python < 3.13), and its pure-Python one spends most of an
     export's time in generators.
     """
-    if isinstance(o, str):
+    enc = _SCALARS.get(type(o))
+    if enc is not None:
+        return enc(o)
+    if isinstance(o, str):  # subclasses: as json.dumps orders its checks
         return _encode_str(o)
-    if o is None:
-        return "null"
-    if o is True:
-        return "true"
-    if o is False:
-        return "false"
+    if o is None or o is True or o is False:
+        return json.dumps(o)
     if isinstance(o, int):
         return int.__repr__(o)
     if isinstance(o, float):
@@ -75,14 +74,28 @@ def indented(o: Any, indent: str = "") -> str:
         if not o:
             return "[]"
         inner = indent + "  "
-        return "[\n" + ",\n".join(inner + indented(v, inner) for v in o) + "\n" + indent + "]"
+        parts = []
+        for v in o:
+            enc = _SCALARS.get(type(v))
+            parts.append(inner + (enc(v) if enc is not None else indented(v, inner)))
+        return "[\n" + ",\n".join(parts) + "\n" + indent + "]"
     if isinstance(o, dict):
         if not o:
             return "{}"
         inner = indent + "  "
-        return ("{\n" + ",\n".join(inner + _key(k) + ": " + indented(v, inner) for k, v in o.items())
-                + "\n" + indent + "}")
+        parts = []
+        for k, v in o.items():
+            enc = _SCALARS.get(type(v))
+            parts.append(inner + (_encode_str(k) if type(k) is str else _key(k)) + ": "
+                         + (enc(v) if enc is not None else indented(v, inner)))
+        return "{\n" + ",\n".join(parts) + "\n" + indent + "}"
     return json.dumps(o, ensure_ascii=False, indent=2)  # raises TypeError as json.dumps does
+
+
+_SCALARS = {
+    str: _encode_str, int: int.__repr__, float: _float, bool: lambda b: "true" if b else "false",
+    type(None): lambda _: "null",
+}
 
 
 def _write_with_list_tail(out: TextIO, head: dict[str, Any], key: str, items: Iterable[dict[str, Any]]) -> None:
