@@ -188,3 +188,10 @@ def test_indented_is_json_dumps():
         assert "    " + indented(value, "    ") == nested
 
     check()
+
+
+def test_patients_json_is_written_as_json_dumps_would(library, capsys):
+    assert main(["patients", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out == json.dumps(json.loads(out), ensure_ascii=False, indent=2) + "\n"
+    assert len(json.loads(out)["patients"]) >= 7

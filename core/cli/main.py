@@ -228,8 +228,9 @@ def cmd_patients(args) -> int:
             "exams_not_counted": p.exams_not_counted,
             "warnings": [w for w in (birth_date_warning(p.birth_date),) if w],
         } for p in rows]
-        json.dump({"schema": "dosetrail.patients/1", "patients": out}, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        from ..export.stream import indented  # json.dumps(indent=2)'s bytes, written at once
+
+        sys.stdout.write(indented({"schema": "dosetrail.patients/1", "patients": out}) + "\n")
         return EXIT_OK
     print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
     for p in rows:
