@@ -130,3 +130,43 @@ def write_private(path: str | os.PathLike, data: bytes | str) -> None:
                 path.unlink()
         raise
     os.close(fd)
+
+
+@contextlib.contextmanager
+def open_private(path: str | os.PathLike, binary: bool = False):
+    """Open an export for streaming, readable by its owner only (mode 0600).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; an existing one is truncated (and tightened when this user
+        owns it). Devices and pipes are written as they are.
+    binary : bool
+        A binary file instead of UTF-8 text (text is written with ``newline=""``:
+        bytes as given on every platform).
+
+    Yields
+    ------
+    file object
+        Closed on exit; a regular file this call created is removed when the
+        block raises (a disk full or a cancel leaves no half export behind).
+    """
+    path = Path(path)
+    existed = path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+    try:
+        st = os.fstat(fd)
+        if os.name != "nt" and stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and st.st_mode & 0o077:
+            os.fchmod(fd, stat.S_IMODE(st.st_mode) & ~0o077)
+        f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        with f:
+            yield f
+    except BaseException:
+        if not existed and path.is_file():
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise

@@ -47,7 +47,8 @@ def run_command(name: str, command: Callable[[object], int], args, passthrough: 
     if _prints_json(args):
         sys.stdout = JsonTerminalStream(real_stdout)  # type: ignore[assignment]
     try:
-        check_output(getattr(args, "output", None))
+        check_output(getattr(args, "output", None),
+                     folder=getattr(args, "format", None) in FOLDER_FORMATS)
         code = command(args)
         sys.stdout.flush()  # stdout on a full disk fails here, inside the net
         return code
@@ -69,21 +70,27 @@ def run_command(name: str, command: Callable[[object], int], args, passthrough: 
 def _prints_json(args) -> bool:
     """A JSON document goes to standard output (``--json``, or ``export`` JSON/FHIR without ``-o``)."""
     return bool(getattr(args, "json", False)) or (
-        getattr(args, "format", None) in ("json", "fhir") and not getattr(args, "output", None))
+        getattr(args, "format", None) in ("json", "fhir", "fhir-ndjson") and not getattr(args, "output", None))
 
 
-def check_output(output: str | None) -> None:
-    """Refuse an ``-o`` that cannot be a file before any work is done.
+#: export formats whose ``-o`` names a folder (the data lake, FHIR bulk-data files)
+FOLDER_FORMATS = ("parquet", "fhir-ndjson")
+
+
+def check_output(output: str | None, folder: bool = False) -> None:
+    """Refuse an ``-o`` that cannot be a file (or, with ``folder``, a folder) before any work is done.
 
     Raises
     ------
     UsageError
-        When ``output`` is an existing folder or its parent is a file.
+        When ``output`` is an existing folder (a file, with ``folder``) or its parent is a file.
     """
     if not output:
         return
     path = Path(output)
-    if path.is_dir():
+    if folder and path.exists() and not path.is_dir():
+        raise UsageError(f"-o {output} is a file; give a folder")
+    if path.is_dir() and not folder:
         raise UsageError(f"-o {output} is a folder; give a file name")
     parent = path.parent
     if parent.exists() and not parent.is_dir():

@@ -65,9 +65,11 @@ def _parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", parents=[common], help="export the dose history")
     exp.add_argument("--patient", metavar="PATIENT", help="only this patient (key or ID; default: every patient)")
-    exp.add_argument("--format", choices=["json", "csv", "fhir"], required=True,
-                     help="dosetrail.export/1 JSON, one CSV row per study, or a FHIR R4 bundle")
-    exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    exp.add_argument("--format", choices=["json", "csv", "fhir", "fhir-ndjson", "parquet"], required=True,
+                     help="dosetrail.export/1 JSON, one CSV row per study, a FHIR R4 bundle, FHIR bulk-data "
+                          "NDJSON (-o FOLDER: one file per resource type), or the pseudonymised Parquet "
+                          "data lake (-o FOLDER required)")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE or FOLDER (default: standard output)")
 
     rep = sub.add_parser("report", parents=[common], help="printable PDF dose report")
     rep.add_argument("patient", metavar="PATIENT", help="patient key or any of the patient's IDs")
@@ -226,8 +228,9 @@ def cmd_patients(args) -> int:
             "exams_not_counted": p.exams_not_counted,
             "warnings": [w for w in (birth_date_warning(p.birth_date),) if w],
         } for p in rows]
-        json.dump({"schema": "dosetrail.patients/1", "patients": out}, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        from ..export.stream import indented  # json.dumps(indent=2)'s bytes, written at once
+
+        sys.stdout.write(indented({"schema": "dosetrail.patients/1", "patients": out}) + "\n")
         return EXIT_OK
     print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
     for p in rows:
@@ -291,38 +294,41 @@ def _history_total(p) -> str:
             f"{without} without an estimate (not in the total){note}")
 
 
-def _write_out(text: str, output: str | None) -> None:
-    if output:
-        from ..private_files import write_private
-
-        write_private(output, text)  # mode 0600: an export holds patient data
-    else:
-        sys.stdout.write(text)
-
-
 def cmd_export(args) -> int:
+    if args.format == "parquet" and not args.output:
+        print("export --format parquet needs -o FOLDER (the data lake's folder)", file=sys.stderr)
+        return EXIT_USAGE
     lib = _library(args)
     try:
         if args.patient and lib.history(args.patient) is None:
             print(f"unknown patient: {args.patient}", file=sys.stderr)
             return EXIT_USAGE
-        histories = lib.histories(args.patient)
-        factor_set = lib.settings.factor_set
+        histories = lib.iter_histories(args.patient)  # streamed: one batch of patients at a time
+        if args.format == "parquet":
+            from ..export.lake import pseudonym_key, write_lake
+
+            try:
+                write_lake(args.output, histories, pseudonym_key())
+            except FileExistsError as exc:
+                print(str(exc), file=sys.stderr)
+                return EXIT_USAGE
+        elif args.format == "fhir-ndjson" and args.output:
+            from ..export.stream import write_fhir_ndjson_dir
+
+            write_fhir_ndjson_dir(args.output, histories, __version__)
+        else:
+            from ..export.stream import write_export
+
+            factor_set = lib.settings.factor_set
+            if args.output:
+                from ..private_files import open_private
+
+                with open_private(args.output) as out:  # mode 0600: an export holds patient data
+                    write_export(out, args.format, histories, factor_set, __version__)
+            else:
+                write_export(sys.stdout, args.format, histories, factor_set, __version__)
     finally:
         lib.close()
-    if args.format == "json":
-        from ..export.json_export import export_document
-
-        text = json.dumps(export_document(histories, factor_set, __version__), ensure_ascii=False, indent=2) + "\n"
-    elif args.format == "csv":
-        from ..export.csv_export import export_csv
-
-        text = export_csv(histories)
-    else:
-        from ..export.fhir import fhir_bundle
-
-        text = json.dumps(fhir_bundle(histories, software_version=__version__), ensure_ascii=False, indent=2) + "\n"
-    _write_out(text, args.output)
     return EXIT_OK
 
 

@@ -62,21 +62,31 @@ def _cell(value) -> str:
 
 def export_csv(histories: list[PatientHistory]) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    write_csv(buf, histories)
+    return buf.getvalue()
+
+
+def write_csv(out, histories) -> None:
+    """Write the CSV export to the text stream ``out``, patient by patient (``histories`` may be lazy)."""
+    w = csv.writer(out, lineterminator="\n")
     w.writerow(COLUMNS)
     for h in histories:
-        p = h.patient
-        ids = ";".join(f"{pid}@{issuer}" if issuer else pid for pid, issuer in p.patient_ids)
-        for e in h.exams:
-            d = e.dose
-            rng = e.effective_dose_range_msv or (None, None)
-            w.writerow([_cell(v) for v in [
-                p.key, ids, p.name, p.birth_date, p.sex,
-                e.study_instance_uid, e.date, e.time, "\\".join(e.modalities), e.description, e.institution,
-                e.body_region, e.age_years, e.ionising,
-                d.ct_dlp_mgycm, d.ct_ctdivol_mgy_max, d.ct_irradiation_events, d.dap_gycm2, d.agd_mgy,
-                d.administered_activity_mbq, d.radiopharmaceutical,
-                e.effective_dose_msv, rng[0], rng[1], e.method, e.factor_set, ";".join(e.sources),
-                " | ".join(e.warnings), e.counted_in_total,
-            ]])
-    return buf.getvalue()
+        w.writerows(csv_rows(h))
+
+
+def csv_rows(h: PatientHistory):
+    """The CSV rows (lists of cells) of one patient's studies."""
+    p = h.patient
+    ids = ";".join(f"{pid}@{issuer}" if issuer else pid for pid, issuer in p.patient_ids)
+    for e in h.exams:
+        d = e.dose
+        rng = e.effective_dose_range_msv or (None, None)
+        yield ([_cell(v) for v in [
+            p.key, ids, p.name, p.birth_date, p.sex,
+            e.study_instance_uid, e.date, e.time, "\\".join(e.modalities), e.description, e.institution,
+            e.body_region, e.age_years, e.ionising,
+            d.ct_dlp_mgycm, d.ct_ctdivol_mgy_max, d.ct_irradiation_events, d.dap_gycm2, d.agd_mgy,
+            d.administered_activity_mbq, d.radiopharmaceutical,
+            e.effective_dose_msv, rng[0], rng[1], e.method, e.factor_set, ";".join(e.sources),
+            " | ".join(e.warnings), e.counted_in_total,
+        ]])

@@ -30,6 +30,7 @@ against ``fhir.resources.R4B`` (pydantic, also checks value types).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -99,17 +100,9 @@ def fhir_bundle(histories: list[PatientHistory], *, software_version: str,
         The bundle as JSON-ready data (``json.dumps`` it as is).
     """
     when = (timestamp or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    device_id = _uuid("device", "DoseTrail", software_version)
-    entries: list[dict[str, Any]] = [_entry(_device(device_id, software_version))]
+    entries = [_entry(r) for r in device_resources(software_version)]
     for history in histories:
-        patient = _patient(history)
-        entries.append(_entry(patient))
-        for exam in history.exams:
-            study = _imaging_study(exam, patient["id"])
-            entries.append(_entry(study))
-            for obs in _dose_observations(exam, patient["id"], study["id"], device_id,
-                                          history.factor_set):
-                entries.append(_entry(obs))
+        entries.extend(_entry(r) for r in history_resources(history, software_version))
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
@@ -119,6 +112,39 @@ def fhir_bundle(histories: list[PatientHistory], *, software_version: str,
         "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "entry": entries,
     }
+
+
+def device_resources(software_version: str) -> list[dict[str, Any]]:
+    """The resources every export starts with (the ``Device`` naming DoseTrail)."""
+    return [_device(_uuid("device", "DoseTrail", software_version), software_version)]
+
+
+def history_resources(history: PatientHistory, software_version: str) -> Iterator[dict[str, Any]]:
+    """One patient's resources in bundle order: Patient, then each study and its observations.
+
+    Parameters
+    ----------
+    history : PatientHistory
+    software_version : str
+        DoseTrail's version (the observations' ``device``).
+
+    Yields
+    ------
+    dict
+        JSON-ready FHIR resources (a bundle entry or an NDJSON line each).
+    """
+    device_id = _uuid("device", "DoseTrail", software_version)
+    patient = _patient(history)
+    yield patient
+    for exam in history.exams:
+        study = _imaging_study(exam, patient["id"])
+        yield study
+        yield from _dose_observations(exam, patient["id"], study["id"], device_id, history.factor_set)
+
+
+def entry(resource: dict[str, Any]) -> dict[str, Any]:
+    """A bundle entry for ``resource``."""
+    return _entry(resource)
 
 
 def validate_bundle(bundle: dict[str, Any]) -> Any:

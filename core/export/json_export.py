@@ -1,7 +1,7 @@
 """The ``dosetrail.export/1`` JSON document of the contract."""
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from ..birth_date import birth_date_warning, known_birth_date
@@ -20,14 +20,19 @@ def json_range(rng) -> list[float] | None:
     return [json_number(rng[0]), json_number(rng[1])] if rng else None
 
 
+def _flat(obj) -> dict[str, Any]:
+    """A flat dataclass's fields (``asdict`` without its deep copies: an export calls this per event)."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
 def event_json(event) -> dict[str, Any]:
     """One irradiation event of the per-event breakdown (figures rounded, null stays null)."""
     return {k: (json_number(v) if isinstance(v, float) else json_range(v) if isinstance(v, tuple) else v)
-            for k, v in asdict(event).items()}
+            for k, v in _flat(event).items()}
 
 
 def study_json(exam: ExamView) -> dict[str, Any]:
-    dose = {k: (json_number(v) if isinstance(v, float) else v) for k, v in asdict(exam.dose).items()}
+    dose = {k: (json_number(v) if isinstance(v, float) else v) for k, v in _flat(exam.dose).items()}
     out = {
         "study_instance_uid": exam.study_instance_uid,
         "date": exam.date,

@@ -5,6 +5,8 @@ Nothing here returns pydicom or SQLAlchemy objects. The GUI reaches it through
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event
@@ -134,17 +136,14 @@ class Library:
 
     def histories(self, patient: str | None = None) -> list[PatientHistory]:
         """Every patient's history (or one patient's), for exports."""
-        from sqlalchemy import select
+        return list(self.iter_histories(patient))
 
-        from ..storage.models import Patient
-        from .summaries import build_history, find_patient
+    def iter_histories(self, patient: str | None = None) -> Iterator[PatientHistory]:
+        """Every patient's history (or one patient's), one at a time (streaming exports)."""
+        from .history_stream import iter_histories
 
         with self.session_factory() as s:
-            if patient is not None:
-                p = find_patient(s, patient)
-                return [build_history(s, p, self._settings)] if p is not None else []
-            return [build_history(s, p, self._settings)
-                    for p in s.scalars(select(Patient).order_by(Patient.name_normalised, Patient.id))]
+            yield from iter_histories(s, self._settings, patient)
 
     def series_files(self, series_uid: str) -> list[str]:
         from .files import series_files

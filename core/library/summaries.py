@@ -72,7 +72,9 @@ def _search_clause(search: str):
     return or_(*clauses)
 
 
-def patient_summaries(session: Session, search: str = "", offset: int = 0, limit: int | None = None) -> list[PatientSummary]:
+def patient_summaries(session: Session, search: str = "", offset: int = 0, limit: int | None = None,
+                      patient_ids: list[int] | None = None) -> list[PatientSummary]:
+    """Patient summaries, by name; ``patient_ids`` limits them to these row ids (a batch of an export)."""
     stmt = (
         select(
             Patient,
@@ -87,6 +89,8 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
     clause = _search_clause(search)
     if clause is not None:
         stmt = stmt.where(clause)
+    if patient_ids is not None:
+        stmt = stmt.where(Patient.id.in_(patient_ids))
     if offset:
         stmt = stmt.offset(offset)
     if limit is not None:
@@ -138,7 +142,8 @@ def exam_view(study: Study, series_counts: dict[int, int], birth_date: str | Non
     modalities = shown_modalities((study.modalities or "").split("\\"), est)
     series = [
         SeriesView(series_uid=s.series_instance_uid, number=s.series_number, modality=s.modality,
-                   description=s.description, body_part=s.body_part, instance_count=series_counts.get(s.id, 0))
+                   description=s.description, body_part=s.body_part, instance_count=series_counts.get(s.id, 0),
+                   protocol_name=s.protocol_name, manufacturer=s.manufacturer, model=s.model, station=s.station)
         for s in study.series
     ]
     warnings = list(study.warnings or []) + (list(est.warnings) if est else [])
@@ -190,7 +195,13 @@ def build_history(session: Session, patient: Patient, settings: Settings) -> Pat
             .group_by(Instance.series_id)
         ):
             counts[sid] = n
-    exams = [exam_view(st, counts, patient.birth_date) for st in studies]
+    return assemble_history(summary, studies, counts, patient.birth_date, settings)
+
+
+def assemble_history(summary: PatientSummary, studies, counts: dict[int, int], birth_date: str | None,
+                     settings: Settings) -> PatientHistory:
+    """A history from a patient's summary, studies (series loaded) and instance counts per series id."""
+    exams = [exam_view(st, counts, birth_date) for st in studies]
     exams.sort(key=lambda e: (e.date is None, e.date or "", e.time or "", e.study_instance_uid))
     totals = history_totals(exams)
     cumulative = [CumulativePoint(p.date, p.study_instance_uid, p.cumulative_msv, p.low_msv, p.high_msv)

@@ -34,6 +34,10 @@ class SeriesView:
     description: str | None
     body_part: str | None
     instance_count: int
+    protocol_name: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    station: str | None = None  # Station Name: which scanner/room (the data lake's device)
 
 
 @dataclass

@@ -7,12 +7,14 @@ batches only, and an instance row always has its series, study and patient.
 """
 from __future__ import annotations
 
+import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import IN_LIST_CHUNK
@@ -26,6 +28,7 @@ __all__ = ["BatchResult", "LibraryWriter", "RUN_STATUSES", "finish_run", "record
 
 IN_CHUNK = IN_LIST_CHUNK  # values per IN (...) list (one constant: core.config)
 MAX_STUDY_WARNINGS = 100
+CONFLICT_ATTEMPTS = 5  # writes of one batch when other processes write the same rows at once
 MAX_UID_LENGTH = 64  # DICOM UI; the columns hold no more (cutting could make two UIDs one)
 
 # Study columns filled from the first file that has a value
@@ -49,6 +52,14 @@ def _is_data_error(exc: BaseException) -> bool:
         return True
     # parameter processing (e.g. a value JSON cannot encode) fails before the driver is called
     return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """Another transaction got there first: a unique key taken, a deadlock, a serialization failure."""
+    if isinstance(exc, IntegrityError):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    return state in ("40001", "40P01")  # PostgreSQL serialization_failure, deadlock_detected
 
 
 def _storage_reason(exc: BaseException) -> str:
@@ -136,13 +147,7 @@ class LibraryWriter:
         and only the offending files are ``rejected``, with the reason.
         """
         try:
-            try:
-                result = self._write(items)
-            except IntegrityError:
-                # a row this writer cached or skipped changed under it (another
-                # process imported or deleted the same data): retry once from scratch
-                self._forget()
-                result = self._write(items)
+            result = self._write_retrying(items)
         except Exception as exc:
             self._forget()
             if not _is_data_error(exc) or len(items) < 2:
@@ -166,6 +171,24 @@ class LibraryWriter:
         self.studies_touched |= result.studies_touched
         self.patients_touched |= result.patients_touched
         return result
+
+    def _write_retrying(self, items: list[ParsedInstance]) -> BatchResult:
+        """``_write``, again from scratch when another process wrote the same rows meanwhile.
+
+        A unique constraint hit (another desktop inserted the same patient
+        identifier, study, series or instance first), a deadlock or a
+        serialization failure rolls the batch back; the next attempt sees the
+        other process's committed rows and adds only what is still missing.
+        """
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return self._write(items)
+            except (IntegrityError, OperationalError) as exc:
+                self._forget()
+                if attempt == CONFLICT_ATTEMPTS or not _is_conflict(exc):
+                    raise
+                time.sleep(random.uniform(0.0, 0.05 * attempt))  # let the other writer's commit land
+        raise AssertionError("unreachable")
 
     def _forget(self) -> None:
         self._series.clear()
