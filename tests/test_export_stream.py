@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from dosetrail.core import history_stream
+from dosetrail.core.library import history_stream
 from dosetrail.core.api import Library
 from dosetrail.core.cli.main import main
 from dosetrail.core.export import fhir
