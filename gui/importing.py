@@ -383,7 +383,9 @@ class ImportController(QObject):
         if self._cancel is not None:
             self._cancel.set()
         self._close_progress()
-        return worker.wait(timeout)
+        stopped = worker.wait(timeout)
+        self._restore_gc()  # the finished signal may never be delivered to a closing window
+        return stopped
 
     def _on_progress(self, progress) -> None:
         if self.progress_dialog is not None and not (self._cancel and self._cancel.is_set()):
@@ -440,7 +442,12 @@ class ImportController(QObject):
         if self._pending and not self._shut_down:
             paths, password, attempt = self._pending.pop(0)
             self._start(paths, password, attempt)
-        elif self._saved_gc_threshold is not None:
+        else:
+            self._restore_gc()
+
+    def _restore_gc(self) -> None:
+        """The collector's thresholds as they were before the import (see :meth:`_start`)."""
+        if self._saved_gc_threshold is not None:
             gc.set_threshold(*self._saved_gc_threshold)
             self._saved_gc_threshold = None
 

@@ -2,6 +2,7 @@
 closes (the run ends "cancelled", nothing is left running, no worker fails afterwards)."""
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
@@ -40,6 +41,7 @@ def test_closing_the_window_cancels_the_import_and_waits(qtbot, tmp_path, caplog
     win.show()
     seen: list = []
     ctl = win.importer
+    gc_threshold = gc.get_threshold()
     caplog.set_level(logging.ERROR, logger="dosetrail.gui.workers")
     ctl.import_paths([str(tmp_path / "cd")])
     worker = ctl.worker
@@ -58,3 +60,4 @@ def test_closing_the_window_cancels_the_import_and_waits(qtbot, tmp_path, caplog
     assert worker.exception is None
     assert not [r for r in caplog.records if "failed" in r.getMessage()]
     assert ctl.message_box is None
+    assert gc.get_threshold() == gc_threshold  # the import's collector thresholds are undone too
