@@ -1,7 +1,6 @@
 """The batch writer: hierarchy, idempotence, atomicity, duplicates, runs and speed."""
 from __future__ import annotations
 
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -223,19 +222,15 @@ def test_runs_and_issues(factory):
         finish_run(factory, run_id + 100, summary, "completed")
 
 
-def test_twenty_thousand_instances_are_written_fast(factory, run_id):
+def test_twenty_thousand_instances_are_written_in_batches(factory, run_id):
     patients = [PatientInfo(f"ID{p}", "H", f"PATIENT^{p}", "1960-01-01", "M") for p in range(20)]
     items = [item(f"1.9.{i}", study=f"2.{i % 100}", series=f"3.{i % 100}.{i % 3}", patient=patients[i % 100 % 20],
                   instance_number=i, dose={"source": "image-header", "ctdivol_mgy": 1.5}) for i in range(20_000)]
     w = LibraryWriter(factory, run_id=run_id)
-    # CPU time of this process: other jobs on a shared machine do not make it flaky
-    start = time.process_time()
-    for i in range(0, len(items), 500):
+    for i in range(0, len(items), 500):  # the speed of this is measured in bench/import_throughput.py
         w.write_batch(items[i:i + 500])
-    elapsed = time.process_time() - start
     assert w.imported == 20_000 and len(w.studies_touched) == 100 and len(w.patients_touched) == 20
     assert counts(factory) == {"Patient": 20, "Study": 100, "Series": 300, "Instance": 20_000}
-    assert elapsed < 10, f"20,000 instances took {elapsed:.1f} s of CPU"
 
 
 _KILL_SCRIPT = r"""

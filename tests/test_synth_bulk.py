@@ -1,20 +1,17 @@
 """generate_many writes valid, distinct DICOM files quickly."""
 from __future__ import annotations
 
-import time
 
 from pydicom import dcmread
 
 from synth import generate_many
 
 
-def test_generate_many_valid_distinct_and_fast(tmp_path):
-    start = time.perf_counter()
+def test_generate_many_valid_and_distinct(tmp_path):
+    # its speed (20,000 files in about 1.3 s) is the benchmarks' concern (bench/import_throughput.py), not a test's
     paths = generate_many(tmp_path / "b", 400, files_per_series=40, series_per_study=2,
                           studies_per_patient=2)
-    elapsed = time.perf_counter() - start
     assert len(paths) == 400 and all(p.is_file() for p in paths)
-    assert elapsed < 10  # ~0.1 s here; 20,000 files take ~1.3 s
     read = [dcmread(p) for p in paths[::20]] + [dcmread(paths[-1])]
     assert len({d.SOPInstanceUID for d in read}) == len(read)
     for d in read:
