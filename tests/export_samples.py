@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from dosetrail.core.model.history import (
-    CumulativePoint,
     ExamView,
     PatientHistory,
     PatientSummary,
@@ -119,8 +118,7 @@ def make_history(exams: list[ExamView], *, name: str = "MÜLLER^JOSÉ",
     ordered = dated + [x for x in exams if not x.date]
     totals = history_totals(ordered)  # the library's one aggregation
     total, (low, high) = totals.cumulative_msv, totals.range_msv
-    cumulative = [CumulativePoint(date=p.date, study_instance_uid=p.study_instance_uid, cumulative_msv=p.cumulative_msv,
-                                  low_msv=p.low_msv, high_msv=p.high_msv) for p in totals.points]
+    cumulative = list(totals.points)  # CumulativePoint is the aggregation's TotalsPoint
     per_year = dict(totals.per_year)
     summary = PatientSummary(
         key=key, name=name, birth_date="1967-03-09", sex="M",

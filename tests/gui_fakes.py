@@ -17,7 +17,6 @@ from dosetrail.core.config import Settings
 from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from dosetrail.core.dose.test_objects import count_decision
 from dosetrail.core.model.history import (
-    CumulativePoint,
     ExamView,
     PatientHistory,
     PatientSummary,
@@ -155,8 +154,7 @@ def _history_from_exams(key: str, name: str, exams: list[ExamView],
         exams_without_dose_estimate=totals.exams_without_estimate,
         first_exam_date=min(dated) if dated else None, last_exam_date=max(dated) if dated else None,
         exams_not_counted=totals.exams_not_counted, height_m=1.68, weight_kg=64.5)
-    cumulative = [CumulativePoint(p.date, p.study_instance_uid, p.cumulative_msv, p.low_msv, p.high_msv)
-                  for p in totals.points]
+    cumulative = list(totals.points)  # CumulativePoint is the aggregation's TotalsPoint
     return PatientHistory(patient=summary, exams=exams, cumulative=cumulative,
                           per_year_msv={y: round(v, 6) for y, v in totals.per_year.items()}, factor_set=factor_set)
 

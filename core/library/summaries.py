@@ -15,7 +15,7 @@ from ..storage.estimates import age_years
 from ..dose.study import DoseFigures, StudyEstimate
 from ..dose.test_objects import count_decision
 from ..dose.totals import ExamDose, PatientTotals, patient_totals
-from ..model.history import CumulativePoint, ExamView, PatientHistory, PatientSummary, SeriesView, history_totals
+from ..model.history import ExamView, PatientHistory, PatientSummary, SeriesView, history_totals
 from ..storage.models import Instance, Patient, PatientIdentifier, Study
 
 
@@ -204,8 +204,7 @@ def assemble_history(summary: PatientSummary, studies, counts: dict[int, int], b
     exams = [exam_view(st, counts, birth_date) for st in studies]
     exams.sort(key=lambda e: (e.date is None, e.date or "", e.time or "", e.study_instance_uid))
     totals = history_totals(exams)
-    cumulative = [CumulativePoint(p.date, p.study_instance_uid, p.cumulative_msv, p.low_msv, p.high_msv)
-                  for p in totals.points]
+    cumulative = list(totals.points)  # CumulativePoint is the aggregation's TotalsPoint
     summary.height_m, summary.weight_kg = latest_body_size(studies)
     return PatientHistory(patient=summary, exams=exams, cumulative=cumulative,
                           per_year_msv={y: round(v, 6) for y, v in totals.per_year.items()},

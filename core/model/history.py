@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..dose.study import DoseFigures, EstimatePart, EventEstimate, ReferenceLevelFlag
-from ..dose.totals import ExamDose, PatientTotals, patient_totals
+from ..dose.totals import ExamDose, PatientTotals, TotalsPoint, patient_totals
 
 
 @dataclass
@@ -79,13 +79,9 @@ class ExamView:
         return self.effective_dose_msv is not None
 
 
-@dataclass
-class CumulativePoint:
-    date: str
-    study_instance_uid: str
-    cumulative_msv: float
-    low_msv: float
-    high_msv: float
+#: One point of the cumulative curve: the running total after one placed exam (core.dose.totals,
+#: the one aggregation, makes them).
+CumulativePoint = TotalsPoint
 
 
 @dataclass
