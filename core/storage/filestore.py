@@ -12,7 +12,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 
 _made_dirs: set[Path] = set()  # folders this process already created
@@ -79,21 +79,35 @@ def write_atomic(root: Path, rel: str, data: bytes,
     source again rewrites it, since its size no longer matches.
     """
     dest = resolve(Path(root), rel)
+    if _keeps_stored_copy(dest, len(data), keep_existing):
+        return
+    _replace_atomically(dest, lambda fh: fh.write(data))
+
+
+def _keeps_stored_copy(dest: Path, length: int, keep_existing: Callable[[Path], bool] | None) -> bool:
+    """True when the copy at ``dest`` stays (same size, or one ``keep_existing`` keeps); else the
+    destination folder is made ready for a new copy."""
     try:
         size = dest.stat().st_size
     except FileNotFoundError:
         size = None
-    if size == len(data):
-        return
+    if size == length:
+        return True
     if size and keep_existing is not None and keep_existing(dest):
-        return
+        return True
     if dest.parent not in _made_dirs:
         dest.parent.mkdir(parents=True, exist_ok=True)
         _made_dirs.add(dest.parent)
+    return False
+
+
+def _replace_atomically(dest: Path, write: Callable[[BinaryIO], object]) -> None:
+    """``write`` the new content into a temporary file beside ``dest``, then rename it over
+    ``dest`` (a killed import never leaves half a file); the temporary file goes on failure."""
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
         os.replace(tmp, dest)
     except BaseException:
         try:
@@ -134,35 +148,16 @@ def copy_atomic(root: Path, rel: str, src: str | Path,
     """
     dest = resolve(Path(root), rel)
     with open(src, "rb") as fin:
-        length = os.fstat(fin.fileno()).st_size
-        try:
-            size = dest.stat().st_size
-        except FileNotFoundError:
-            size = None
-        if size == length:
+        if _keeps_stored_copy(dest, os.fstat(fin.fileno()).st_size, keep_existing):
             return None
-        if size and keep_existing is not None and keep_existing(dest):
-            return None
-        if dest.parent not in _made_dirs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            _made_dirs.add(dest.parent)
         digest = hashlib.sha256()
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                while True:
-                    chunk = fin.read(COPY_CHUNK)
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    fh.write(chunk)
-            os.replace(tmp, dest)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+
+        def copy(fh: BinaryIO) -> None:
+            while chunk := fin.read(COPY_CHUNK):
+                digest.update(chunk)
+                fh.write(chunk)
+
+        _replace_atomically(dest, copy)
     return digest.hexdigest()
 
 
