@@ -113,23 +113,8 @@ def write_private(path: str | os.PathLike, data: bytes | str) -> None:
         the write fails (a disk full leaves no half export behind).
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    path = Path(path)
-    existed = path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
-    try:
-        st = os.fstat(fd)
-        if os.name != "nt" and stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and st.st_mode & 0o077:
-            os.fchmod(fd, stat.S_IMODE(st.st_mode) & ~0o077)  # not a terminal or a pipe (-o /dev/stdout)
-        view = memoryview(raw)
-        while view:
-            view = view[os.write(fd, view):]
-    except BaseException:
-        os.close(fd)
-        if not existed and path.is_file():
-            with contextlib.suppress(OSError):
-                path.unlink()
-        raise
-    os.close(fd)
+    with open_private(path, binary=True) as fh:
+        fh.write(raw)
 
 
 @contextlib.contextmanager

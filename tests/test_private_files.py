@@ -90,10 +90,22 @@ def test_thumbnails_folder_is_private(tmp_path, dosetrail_home, loose_umask):
 def test_write_private_leaves_no_half_file_on_failure(tmp_path, monkeypatch):
     target = tmp_path / "out.json"
 
-    def full(fd, data):
-        raise OSError(28, "No space left on device")
+    real_fdopen = os.fdopen
 
-    monkeypatch.setattr(os, "write", full)
+    class Full:  # the file's writes fail as on a full disk
+        def __init__(self, f):
+            self.f = f
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: Full(real_fdopen(fd, *a, **k)))
     with pytest.raises(OSError):
         write_private(target, "x" * 100)
     assert not target.exists()
