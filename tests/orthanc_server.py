@@ -90,7 +90,7 @@ def synthetic_studies(folder: Path) -> list[str]:
     studies = []
     ct_rdsr = new_uid()
     write_study(make_ct_series(PATIENT, study_uid=ct_rdsr, n_slices=30, ctdivol=9.0)
-                + [make_ct_rdsr(PATIENT, study_uid=ct_rdsr)], folder / "ct_rdsr")
+                + [make_ct_rdsr(PATIENT, study_uid=ct_rdsr, study_time="102200")], folder / "ct_rdsr")
     screen = new_uid()
     write_study(make_ct_series(PATIENT, study_uid=screen, n_slices=20, study_date="20220510", ctdivol=12.0)
                 + [make_philips_dose_screen(PATIENT, study_uid=screen, study_date="20220510")], folder / "ct_screen")
@@ -102,7 +102,7 @@ def synthetic_studies(folder: Path) -> list[str]:
     write_study([make_mg_image(PATIENT, study_uid=mg, laterality=lat, study_date="20190303")  # type: ignore[call-arg]
                  for lat in ("L", "R")], folder / "mg")
     write_study(make_nm_image(PATIENT, study_uid=nm)
-                + [make_rrdsr(PATIENT, study_uid=nm)], folder / "nm")
+                + [make_rrdsr(PATIENT, study_uid=nm, study_date="20210304", study_time="110000")], folder / "nm")
     studies += [ct_rdsr, screen, images, dx, mg, nm]
     return studies
 
