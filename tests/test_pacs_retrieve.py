@@ -87,3 +87,23 @@ def test_retrieve_one_study(orthanc, kind, tmp_path, capsys):
     assert main(["pacs", "retrieve", "arch", "--patient-id", PATIENT.patient_id, "--study", uid,
                  "--json", "--db", db]) == 0
     assert json.loads(capsys.readouterr().out)["studies_touched"] == [uid]
+
+
+@pytest.mark.parametrize("kind", ["dimse", "dicomweb"])
+def test_dose_only_gives_the_full_retrieves_history_for_fewer_bytes(orthanc, from_disk, kind, tmp_path, capsys):
+    _add(orthanc, kind)
+    db = f"sqlite:///{tmp_path / 'dose.db'}"
+    capsys.readouterr()
+    assert main(["pacs", "retrieve", "arch", "--patient-id", PATIENT.patient_id, "--dose-only",
+                 "--json", "--db", db]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert sorted(summary["studies_touched"]) == sorted(orthanc.study_uids)
+    n_files = sum(1 for p in orthanc.files.rglob("*.dcm"))
+    full_bytes = sum(p.stat().st_size for p in orthanc.files.rglob("*.dcm"))
+    # CT stacks: first and last image only; every SR, dose screen, DX, MG, NM image
+    assert 0 < summary["instances_received"] < n_files
+    assert summary["bytes_received"] < full_bytes / 2
+    with capsys.disabled():  # the figures, for the record (-s): not a timing, bytes
+        print(f"\n{kind}: dose-only {summary['instances_received']}/{n_files} instances, "
+              f"{summary['bytes_received']}/{full_bytes} bytes")
+    assert not differences(_export(db, capsys), from_disk)
