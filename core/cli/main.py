@@ -455,11 +455,17 @@ def cmd_pacs(args) -> int:
     return run(args, _library, EXIT_OK)
 
 
+def cmd_receive(args) -> int:
+    from .pacs import cmd_receive as run
+
+    return run(args, _library, EXIT_OK)
+
+
 COMMANDS = {
     "import": cmd_import, "patients": cmd_patients, "history": cmd_history, "export": cmd_export,
     "report": cmd_report, "import-report": cmd_import_report, "merge": cmd_merge, "split": cmd_split,
     "settings": cmd_settings, "media": cmd_media, "count": cmd_count,
-    "pacs": cmd_pacs,
+    "pacs": cmd_pacs, "receive": cmd_receive,
 }
 
 

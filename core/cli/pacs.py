@@ -47,6 +47,11 @@ def add_parser(sub, common) -> None:
                      help="just the dose reports, dose screens and a few headers per series")
     ret.add_argument("--json", action="store_true", help="print the import summary plus bytes/instances received")
 
+    rec = sub.add_parser("receive", parents=[common],
+                         help="listen as a DICOM storage SCP and import what arrives, until Ctrl-C")
+    rec.add_argument("--aet", default=None, help="the listener's AE title (default DOSETRAIL)")
+    rec.add_argument("--port", type=int, default=None, help="the port to listen on (default 11112)")
+
 
 def cmd_pacs(args, library, exit_ok: int) -> int:
     """Run ``pacs ACTION``."""
@@ -163,3 +168,49 @@ def _import_folder(folder: str, library, args, exit_ok: int):
     finally:
         lib.close()
     return (1 if summary.files_rejected else exit_ok), summary
+
+
+def cmd_receive(args, library, exit_ok: int) -> int:
+    """Listen and import each association's instances when it ends, until Ctrl-C."""
+    from ..pacs.archives import DEFAULT_AET
+    from ..pacs.listener import DEFAULT_PORT, Listener
+
+    port = DEFAULT_PORT if args.port is None else args.port
+    if not 0 < port < 65536:
+        raise UsageError(f"not a port: {port}")
+    aet = args.aet or DEFAULT_AET
+    lib = library(args)  # opened first: a library fault is reported before anything is accepted
+    listener = Listener(aet, port)
+    totals = [0, 0, 0]  # received, imported, bytes
+    code = exit_ok
+    print(f"listening as {aet} on port {port}; Ctrl-C to stop", file=sys.stderr)
+    try:
+        try:
+            while True:
+                batch = listener.next_batch(0.5)
+                if batch is not None:
+                    code = max(code, _import_batch(lib, listener, batch, totals, exit_ok))
+        except KeyboardInterrupt:
+            pass
+        for batch in listener.stop():
+            code = max(code, _import_batch(lib, listener, batch, totals, exit_ok))
+    finally:
+        listener.close()
+        lib.close()
+    print(f"stopped: {totals[0]} instances received ({totals[2]:,} bytes), {totals[1]} imported", file=sys.stderr)
+    return code
+
+
+def _import_batch(lib, listener, batch, totals, exit_ok: int) -> int:
+    folder, n, size = batch
+    try:
+        summary = lib.run_import([str(folder)])
+    finally:
+        listener.done_with(folder)
+    totals[0] += n
+    totals[1] += summary.instances_imported
+    totals[2] += size
+    print(f"received {n} instances ({size:,} bytes): {summary.instances_imported} imported, "
+          f"{summary.instances_already_present} already present, {len(summary.files_rejected)} rejected")
+    sys.stdout.flush()
+    return 1 if summary.files_rejected else exit_ok
