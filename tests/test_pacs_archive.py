@@ -81,3 +81,34 @@ def test_find_lists_the_patients_studies(orthanc, kind, capsys):
         assert s["modalities"] and s["date"]
     assert main(["pacs", "find", "arch", "--patient-id", "NOBODY", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["studies"] == []
+
+
+def test_refused_association_is_exit_3_one_line(capsys):
+    """An archive that does not know DoseTrail's calling AE title rejects the association."""
+    from pynetdicom import AE
+    from pynetdicom.sop_class import Verification
+
+    ae = AE(ae_title="STRICT")
+    ae.add_supported_context(Verification)
+    ae.require_calling_aet = ["SOMEONE_ELSE"]
+    port = free_port()
+    server = ae.start_server(("127.0.0.1", port), block=False)
+    try:
+        assert main(["pacs", "add", "strict", "--dimse", f"STRICT@127.0.0.1:{port}", "--calling-aet", "ME"]) == 3
+    finally:
+        server.shutdown()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "refused" in err[0] and "ME" in err[0]
+
+
+@pytest.mark.parametrize("kind", ["dimse", "dicomweb"])
+def test_find_and_retrieve_on_an_archive_gone_away_are_exit_3_one_line(kind, capsys):
+    from dosetrail.core.pacs.archives import Archive, save_archive
+
+    port = free_port()  # the archive was added, and is down now
+    save_archive(Archive("gone", "dimse", aet="X", host="127.0.0.1", port=port) if kind == "dimse"
+                 else Archive("gone", "dicomweb", url=f"http://127.0.0.1:{port}/dicom-web"))
+    for argv in (["pacs", "find", "gone", "--patient-id", "1"], ["pacs", "retrieve", "gone", "--patient-id", "1"]):
+        assert main(argv) == 3
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "cannot be reached" in err[0]

@@ -14,19 +14,13 @@ TIMEOUT = 30.0
 
 
 def _client(archive: Archive):
-    import requests
     from dicomweb_client.api import DICOMwebClient
 
-    session = requests.Session()
-    session.request = _with_timeout(session.request)  # type: ignore[method-assign]
-    return DICOMwebClient(url=archive.url, session=session)
-
-
-def _with_timeout(request):
-    def call(*args, **kwargs):
-        kwargs.setdefault("timeout", TIMEOUT)
-        return request(*args, **kwargs)
-    return call
+    client = DICOMwebClient(url=archive.url, timeout=TIMEOUT)
+    # its default retries every fault five times with exponential back-off (a minute before an
+    # unreachable archive is reported); the user reruns instead
+    client.set_http_retry_params(retry=False)
+    return client
 
 
 @contextmanager
