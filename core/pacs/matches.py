@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..dicom.dates import iso_date
+from ..dicom.modalities import CT, NUCLEAR, NON_IMAGE_OBJECTS
+
+__all__ = ["StudyMatch", "InstanceMatch", "dose_only", "iso_date", "to_int"]
+
 #: Secondary Capture storage classes (dose screens are secondary captures)
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 #: series whose images are a stack: the estimate needs only the first and the last header
 #: (CTDIvol, kVp and the table positions that give the scan length)
-STACK_MODALITIES = frozenset({"CT", "PT", "MR", "NM"})
+STACK_MODALITIES = CT | NUCLEAR | {"MR"}
 #: structured reports (dose reports are SRs: RDSR, RRDSR, Enhanced/Comprehensive SR)
 SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 
@@ -36,12 +41,6 @@ class InstanceMatch:
     sop_class_uid: str
     modality: str
     instance_number: int | None = None
-
-
-def iso_date(dicom_date: str | None) -> str | None:
-    """``YYYYMMDD`` -> ``YYYY-MM-DD`` (None when not a date)."""
-    d = (dicom_date or "").strip()
-    return f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 and d.isdigit() else None
 
 
 def to_int(value) -> int | None:
@@ -86,4 +85,4 @@ def dose_only(instances: list[InstanceMatch]) -> list[InstanceMatch]:
 
 def _always(inst: InstanceMatch) -> bool:
     cls = inst.sop_class_uid or ""
-    return cls.startswith(SR_PREFIX) or cls.startswith(SECONDARY_CAPTURE) or inst.modality in ("SR", "KO")
+    return cls.startswith(SR_PREFIX) or cls.startswith(SECONDARY_CAPTURE) or inst.modality in NON_IMAGE_OBJECTS
