@@ -10,6 +10,7 @@ elsewhere. Only the Orthanc process this fixture started is stopped.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -107,16 +108,21 @@ def synthetic_studies(folder: Path) -> list[str]:
     return studies
 
 
-@pytest.fixture(scope="session")
-def orthanc(tmp_path_factory):
-    """A running Orthanc holding :func:`synthetic_studies` (session-scoped)."""
+def orthanc_binaries() -> tuple[str | None, str | None]:
+    """The Orthanc program and its DICOMweb plugin, None where missing."""
     exe = shutil.which("Orthanc") or ("/usr/sbin/Orthanc" if Path("/usr/sbin/Orthanc").exists() else None)
-    plugin = _plugin()
-    if not exe or not plugin:
-        missing = "Orthanc" if not exe else "the Orthanc DICOMweb plugin (orthanc-dicomweb)"
-        if _required():  # CI: the real archive is part of the run
-            pytest.fail(f"{missing} not installed (Debian: apt-get install orthanc orthanc-dicomweb)")
-        pytest.skip(f"{missing} not installed")
+    return exe, _plugin()
+
+
+@contextlib.contextmanager
+def running_orthanc(exe: str, plugin: str):
+    """Start an Orthanc of its own (temporary folder, free ports); stop it (only it) at the end.
+
+    Yields
+    ------
+    Orthanc
+        Empty: upload with ``server.rest("/instances", data=..., method="POST")``.
+    """
     root = Path(tempfile.mkdtemp(prefix="dosetrail-orthanc-"))
     dicom_port, http_port, listener_port = free_port(), free_port(), free_port()
     config = {
@@ -143,11 +149,9 @@ def orthanc(tmp_path_factory):
                 break
             except (urllib.error.URLError, ConnectionError, OSError):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("Orthanc did not start: " + (root / "orthanc.log").read_text(errors="replace")[-2000:])
+                    raise RuntimeError("Orthanc did not start: "
+                                       + (root / "orthanc.log").read_text(errors="replace")[-2000:]) from None
                 time.sleep(0.3)
-        server.study_uids = synthetic_studies(server.files)
-        for path in sorted(p for p in server.files.rglob("*") if p.is_file()):
-            server.rest("/instances", data=path.read_bytes(), method="POST")
         yield server
     finally:
         proc.terminate()
@@ -158,3 +162,31 @@ def orthanc(tmp_path_factory):
             proc.wait()
         log.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def upload(server: Orthanc, folder: Path) -> int:
+    """POST every file under ``folder`` to Orthanc's REST API; how many."""
+    paths = sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in paths:
+        server.rest("/instances", data=path.read_bytes(), method="POST")
+    return len(paths)
+
+
+@pytest.fixture(scope="session")
+def orthanc(tmp_path_factory):
+    """A running Orthanc holding :func:`synthetic_studies` (session-scoped)."""
+    exe, plugin = orthanc_binaries()
+    if not exe or not plugin:
+        missing = "Orthanc" if not exe else "the Orthanc DICOMweb plugin (orthanc-dicomweb)"
+        if _required():  # CI: the real archive is part of the run
+            pytest.fail(f"{missing} not installed (Debian: apt-get install orthanc orthanc-dicomweb)")
+        pytest.skip(f"{missing} not installed")
+    try:
+        with running_orthanc(exe, plugin) as server:
+            server.study_uids = synthetic_studies(server.files)
+            upload(server, server.files)
+            yield server
+    except RuntimeError as exc:
+        if str(exc).startswith("Orthanc did not start"):
+            pytest.fail(str(exc))
+        raise
