@@ -112,3 +112,27 @@ def test_find_and_retrieve_on_an_archive_gone_away_are_exit_3_one_line(kind, cap
         assert main(argv) == 3
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "cannot be reached" in err[0]
+
+
+@pytest.mark.parametrize("kind", ["dimse", "dicomweb"])
+def test_a_search_matching_too_many_studies_is_exit_3_one_line(orthanc, kind, monkeypatch, capsys):
+    from dosetrail.core.pacs import matches
+
+    monkeypatch.setattr(matches, "MAX_STUDIES", 2)  # the archive holds 6 studies of the patient
+    args = ["--dimse", f"{orthanc.aet}@127.0.0.1:{orthanc.dicom_port}"] if kind == "dimse" else ["--dicomweb",
+                                                                                                 orthanc.dicomweb]
+    assert main(["pacs", "add", "arch", *args]) == 0
+    capsys.readouterr()
+    assert main(["pacs", "find", "arch", "--patient-id", PATIENT.patient_id]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "more than 2 studies" in err[0]
+    assert main(["pacs", "retrieve", "arch", "--patient-id", PATIENT.patient_id]) == 3
+
+
+def test_find_by_name_pattern_and_birth_date_over_dimse(orthanc, capsys):
+    assert _add_dimse(orthanc, "arch") == 0
+    for argv in (["--name", "ARCHIVE*"], ["--birth-date", PATIENT.birth_date], ["--name", "NOBODY*"]):
+        capsys.readouterr()
+        assert main(["pacs", "find", "arch", *argv, "--json"]) == 0
+        found = {s["study_instance_uid"] for s in json.loads(capsys.readouterr().out)["studies"]}
+        assert found == (set() if "NOBODY*" in argv else set(orthanc.study_uids))

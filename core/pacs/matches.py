@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from ..dicom.dates import iso_date
 from ..dicom.modalities import CT, NUCLEAR, NON_IMAGE_OBJECTS
 
-__all__ = ["StudyMatch", "InstanceMatch", "dose_only", "iso_date", "to_int"]
+__all__ = ["MAX_STUDIES", "StudyMatch", "InstanceMatch", "dose_only", "iso_date", "to_int"]
 
 #: Secondary Capture storage classes (dose screens are secondary captures)
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 #: series whose images are a stack: the estimate needs only the first and the last header
 #: (CTDIvol, kVp and the table positions that give the scan length)
 STACK_MODALITIES = CT | NUCLEAR | {"MR"}
+#: more studies than this for one search is not one patient: the user narrows the search
+MAX_STUDIES = 500
 #: structured reports (dose reports are SRs: RDSR, RRDSR, Enhanced/Comprehensive SR)
 SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 

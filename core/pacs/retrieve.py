@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import dimse, web
-from .archives import Archive
+from . import matches
+from .archives import Archive, ArchiveError
 from .matches import StudyMatch, dose_only
 
 
@@ -20,8 +21,21 @@ def check(archive: Archive) -> None:
 
 def find(archive: Archive, patient_id: str | None = None, name: str | None = None,
          birth_date: str | None = None) -> list[StudyMatch]:
-    """The archive's studies for a patient."""
-    return _backend(archive).find_studies(archive, patient_id, name, birth_date)
+    """The archive's studies for a patient.
+
+    Raises
+    ------
+    ArchiveError
+        When more than :data:`core.pacs.matches.MAX_STUDIES` studies match (not one patient).
+    """
+    return _too_many(archive, _backend(archive).find_studies(archive, patient_id, name, birth_date))
+
+
+def _too_many(archive: Archive, studies: list[StudyMatch]) -> list[StudyMatch]:
+    if len(studies) > matches.MAX_STUDIES:
+        raise ArchiveError(f"the archive {archive.name} has more than {matches.MAX_STUDIES} studies for this "
+                           "search; narrow it (--patient-id, --birth-date)")
+    return studies
 
 
 @dataclass
@@ -55,7 +69,7 @@ def retrieve(archive: Archive, dest: Path, patient_id: str, study_uids: list[str
     Retrieved
     """
     backend = _backend(archive)
-    studies = [s.study_instance_uid for s in backend.find_studies(archive, patient_id=patient_id)
+    studies = [s.study_instance_uid for s in _too_many(archive, backend.find_studies(archive, patient_id=patient_id))
                if s.patient_id == patient_id or not s.patient_id]
     if study_uids:
         wanted = set(study_uids)
