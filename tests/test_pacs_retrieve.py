@@ -107,3 +107,16 @@ def test_dose_only_gives_the_full_retrieves_history_for_fewer_bytes(orthanc, fro
         print(f"\n{kind}: dose-only {summary['instances_received']}/{n_files} instances, "
               f"{summary['bytes_received']}/{full_bytes} bytes")
     assert not differences(_export(db, capsys), from_disk)
+
+
+def test_retrieve_by_c_move_to_the_built_in_listener(orthanc, from_disk, tmp_path, capsys):
+    """The alternative to C-GET: Orthanc C-MOVEs to DOSETRAIL at the listener's port (its DicomModalities)."""
+    _add(orthanc, "dimse")
+    db = f"sqlite:///{tmp_path / 'move.db'}"
+    capsys.readouterr()
+    assert main(["pacs", "retrieve", "arch", "--patient-id", PATIENT.patient_id, "--move-port",
+                 str(orthanc.listener_port), "--json", "--db", db]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    n_files = sum(1 for p in orthanc.files.rglob("*.dcm"))
+    assert summary["instances_received"] == n_files == summary["instances_imported"]
+    assert not differences(_export(db, capsys), from_disk)

@@ -46,6 +46,9 @@ def add_parser(sub, common) -> None:
     ret.add_argument("--dose-only", action="store_true",
                      help="just the dose reports, dose screens and a few headers per series")
     ret.add_argument("--json", action="store_true", help="print the import summary plus bytes/instances received")
+    ret.add_argument("--move-port", type=int, metavar="PORT",
+                     help="DIMSE: C-MOVE to a listener on PORT under the calling AE title (the archive must know "
+                          "it) instead of C-GET")
 
     rec = sub.add_parser("receive", parents=[common],
                          help="listen as a DICOM storage SCP and import what arrives, until Ctrl-C")
@@ -141,7 +144,7 @@ def _retrieve(args, library, exit_ok: int) -> int:
     archive = _archive(args.name)
     with tempfile.TemporaryDirectory(prefix="dosetrail-pacs-") as tmp:
         try:
-            got = retrieve(archive, Path(tmp), args.patient_id, args.studies, args.dose_only)
+            got = retrieve(archive, Path(tmp), args.patient_id, args.studies, args.dose_only, args.move_port)
         finally:  # what arrived before a fault is imported (a rerun completes it)
             code, summary = _import_folder(tmp, library, args, exit_ok)
     doc = summary.to_json() if summary is not None else {"schema": "dosetrail.import/1"}

@@ -217,3 +217,32 @@ def _get_queries(instances: list[InstanceMatch], whole_studies: bool) -> list[Da
         q.SOPInstanceUID = inst.sop_instance_uid
         out.append(q)
     return out
+
+
+def move(archive: Archive, instances: list[InstanceMatch], destination_aet: str, whole_studies: bool) -> None:
+    """C-MOVE to ``destination_aet`` (the archive must know its host and port): whole studies or ``instances``.
+
+    Raises
+    ------
+    ArchiveError
+        When the archive refuses, or reports failed sub-operations (an unknown destination, say).
+    """
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelMove as MOVE
+
+    ae = _ae(archive.calling_aet)
+    ae.add_requested_context(MOVE)
+    assoc = _associate(archive, ae)
+    try:
+        for query in _get_queries(instances, whole_studies):
+            final = None
+            for status, _identifier in assoc.send_c_move(query, destination_aet, MOVE):
+                if not status:
+                    raise ArchiveError(f"the archive {archive.name} stopped answering during the retrieve; "
+                                       "what arrived is imported, run the retrieve again to complete it")
+                final = status
+            if final is not None and final.Status not in (0x0000, 0xFF00):
+                raise ArchiveError(f"the archive {archive.name} could not send to {destination_aet} "
+                                   f"(status 0x{final.Status:04X}); does it know this AE title, host and port?")
+    finally:
+        if assoc.is_established:
+            assoc.release()

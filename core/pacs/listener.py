@@ -27,13 +27,17 @@ class Listener:
     port : int
     host : str
         The address to bind (all interfaces by default: a modality or an archive sends to it).
+    spool : pathlib.Path or None
+        An existing folder for the batch folders (default: a new temporary folder, removed by
+        :meth:`close`; a given one is left to its owner).
     """
 
-    def __init__(self, aet: str, port: int, host: str = "") -> None:
+    def __init__(self, aet: str, port: int, host: str = "", spool: Path | None = None) -> None:
         from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
         from pynetdicom.sop_class import Verification
 
-        self.spool = Path(tempfile.mkdtemp(prefix="dosetrail-receive-"))
+        self._own_spool = spool is None
+        self.spool = Path(tempfile.mkdtemp(prefix="dosetrail-receive-")) if spool is None else spool
         self._batches: queue.Queue[tuple[Path, int, int]] = queue.Queue()
         self._open: dict[int, list] = {}  # association id -> [folder, instances, bytes]
         self._lock = threading.Lock()
@@ -47,7 +51,7 @@ class Listener:
         try:
             self._server = ae.start_server((host, port), block=False, evt_handlers=handlers)
         except OSError as exc:
-            shutil.rmtree(self.spool, ignore_errors=True)
+            self.close()
             raise ArchiveError(f"cannot listen on port {port} ({exc.strerror or exc}); choose another --port") from None
 
     def _on_store(self, event) -> int:
@@ -95,4 +99,5 @@ class Listener:
         shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
-        shutil.rmtree(self.spool, ignore_errors=True)
+        if self._own_spool:
+            shutil.rmtree(self.spool, ignore_errors=True)

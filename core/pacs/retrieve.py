@@ -49,7 +49,7 @@ class Retrieved:
 
 
 def retrieve(archive: Archive, dest: Path, patient_id: str, study_uids: list[str] | None = None,
-             dose_only_: bool = False) -> Retrieved:
+             dose_only_: bool = False, move_port: int | None = None) -> Retrieved:
     """Retrieve a patient's studies (all, or ``study_uids``) into the folder ``dest``.
 
     Parameters
@@ -63,6 +63,9 @@ def retrieve(archive: Archive, dest: Path, patient_id: str, study_uids: list[str
     dose_only_ : bool
         Just the dose reports, the dose screens and a few headers per image series
         (:func:`core.pacs.matches.dose_only`).
+    move_port : int or None
+        DIMSE: C-MOVE to a listener started here on this port under the archive's calling AE
+        title (the archive must know it), instead of C-GET.
 
     Returns
     -------
@@ -78,5 +81,20 @@ def retrieve(archive: Archive, dest: Path, patient_id: str, study_uids: list[str
         return Retrieved(0, 0, 0, 0)
     instances = backend.find_instances(archive, studies)
     picked = dose_only(instances) if dose_only_ else instances
-    n, size = backend.get(archive, picked, dest, whole_studies=not dose_only_)
+    if move_port is not None and archive.kind == "dimse":
+        n, size = _move(archive, picked, dest, not dose_only_, move_port)
+    else:
+        n, size = backend.get(archive, picked, dest, whole_studies=not dose_only_)
     return Retrieved(len(studies), len(picked), n, size)
+
+
+def _move(archive: Archive, picked, dest: Path, whole_studies: bool, port: int) -> tuple[int, int]:
+    from .listener import Listener
+
+    listener = Listener(archive.calling_aet, port, spool=dest)
+    try:
+        dimse.move(archive, picked, archive.calling_aet, whole_studies)
+    finally:  # every C-STORE was answered before the C-MOVE's final status: its file is written
+        batches = listener.stop()
+        listener.close()
+    return sum(b[1] for b in batches), sum(b[2] for b in batches)
