@@ -136,3 +136,11 @@ def test_find_by_name_pattern_and_birth_date_over_dimse(orthanc, capsys):
         assert main(["pacs", "find", "arch", *argv, "--json"]) == 0
         found = {s["study_instance_uid"] for s in json.loads(capsys.readouterr().out)["studies"]}
         assert found == (set() if "NOBODY*" in argv else set(orthanc.study_uids))
+
+
+def test_archives_survive_a_settings_change(capsys):
+    from dosetrail.core.pacs.archives import Archive, load_archives, save_archive
+
+    save_archive(Archive("a", "dicomweb", url="http://127.0.0.1:1/dicom-web"))
+    assert main(["settings", "--factor-set", "ICRP-103-NCI"]) == 0
+    assert [a.name for a in load_archives()] == ["a"]
