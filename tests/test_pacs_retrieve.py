@@ -120,3 +120,37 @@ def test_retrieve_by_c_move_to_the_built_in_listener(orthanc, from_disk, tmp_pat
     n_files = sum(1 for p in orthanc.files.rglob("*.dcm"))
     assert summary["instances_received"] == n_files == summary["instances_imported"]
     assert not differences(_export(db, capsys), from_disk)
+
+
+@pytest.mark.parametrize("kind", ["dimse", "dicomweb"])
+def test_a_retrieve_failing_half_way_keeps_what_arrived(orthanc, kind, tmp_path, monkeypatch, capsys):
+    """The archive loses an instance between the query and the retrieve: exit 3 with one line,
+    what arrived is imported, and a rerun completes it."""
+    from dosetrail.core.pacs import dimse, web
+    from dosetrail.core.pacs.matches import InstanceMatch
+
+    backend = dimse if kind == "dimse" else web
+    real = backend.find_instances
+
+    def with_a_lost_one(archive, study_uids):
+        found = real(archive, study_uids)
+        last = found[-1]
+        return found + [InstanceMatch(last.study_uid, last.series_uid, "1.2.826.0.1.3680043.8.498.1.999",
+                                      last.sop_class_uid, last.modality, 999)]
+
+    monkeypatch.setattr(backend, "find_instances", with_a_lost_one)
+    _add(orthanc, kind)
+    db = f"sqlite:///{tmp_path / 'half.db'}"
+    capsys.readouterr()
+    assert main(["pacs", "retrieve", "arch", "--patient-id", PATIENT.patient_id, "--dose-only", "--db", db]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "what arrived is imported" in err[0], err
+    studies = [s["study_instance_uid"] for p in _export(db, capsys)["patients"] for s in p["studies"]]
+    assert sorted(studies) == sorted(orthanc.study_uids)  # everything before the fault was imported
+    monkeypatch.setattr(backend, "find_instances", real)
+    assert main(["pacs", "retrieve", "arch", "--patient-id", PATIENT.patient_id, "--dose-only", "--json",
+                 "--db", db]) == 0
+    again = json.loads(capsys.readouterr().out)
+    # what arrived stayed; at most the instance the lost one displaced (a stack's last) is new
+    assert again["instances_received"] - 1 <= again["instances_already_present"] < again["instances_received"] + 1
+    assert again["instances_imported"] + again["instances_already_present"] == again["instances_received"]

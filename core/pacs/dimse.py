@@ -193,7 +193,8 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
             if final is not None and final.Status not in (0x0000, 0xFF00):
                 failed = int(final.get("NumberOfFailedSuboperations", 0) or 0)
                 raise ArchiveError(f"the archive {archive.name} could not send {failed or 'some'} object(s) "
-                                   f"(status 0x{final.Status:04X}); what arrived is imported")
+                                   f"(status 0x{final.Status:04X}); what arrived is imported, run the retrieve again "
+                                   "to complete it")
     finally:
         if assoc.is_established:
             assoc.release()

@@ -24,18 +24,19 @@ def _client(archive: Archive):
 
 
 @contextmanager
-def _faults(archive: Archive):
+def _faults(archive: Archive, retrieving: bool = False):
     """requests' faults -> ArchiveError with one line."""
     import requests
 
+    then = "; what arrived is imported, run the retrieve again to complete it" if retrieving else ""
     try:
         yield
     except requests.exceptions.HTTPError as exc:
         code = exc.response.status_code if exc.response is not None else "?"
-        raise ArchiveError(f"the archive {archive.name} ({archive.url}) answered HTTP {code}") from None
+        raise ArchiveError(f"the archive {archive.name} ({archive.url}) answered HTTP {code}{then}") from None
     except requests.exceptions.RequestException as exc:
         raise ArchiveError(f"the archive {archive.name} ({archive.url}) cannot be reached "
-                           f"({type(exc).__name__}); check the URL and the network") from None
+                           f"({type(exc).__name__}); check the URL and the network{then}") from None
 
 
 def _ds(item: dict) -> Dataset:
@@ -109,7 +110,7 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
         if on_file:
             on_file(path, size)
 
-    with _faults(archive):
+    with _faults(archive, retrieving=True):
         client = _client(archive)
         if whole_studies:
             for uid in dict.fromkeys(i.study_uid for i in instances):
