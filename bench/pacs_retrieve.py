@@ -9,6 +9,10 @@ One patient with ``--studies`` CT studies of ``--images`` images (``--rows`` x `
 run (tests/orthanc_server.py: Debian packages orthanc and orthanc-dicomweb). Each retrieve
 (``dosetrail pacs retrieve --json``) runs into a fresh library, over DIMSE (C-GET) and
 DICOMweb (WADO-RS), full and ``--dose-only``; the histories are checked equal. Not a test.
+
+Measured (2 shared cores, loaded; Orthanc 1.10.1 with its DICOMweb plugin 1.7), default sizes,
+6020 files, 3155 MB: DIMSE full 102 s / dose-only 21 s and 21.3 MB (0.7 % of the bytes);
+DICOMweb full 39 s / dose-only 10 s and 21.3 MB (0.7 %); histories equal.
 """
 from __future__ import annotations
 
