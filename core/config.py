@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 FACTOR_SETS = ("AAPM-96", "ICRP-103-NCI")
@@ -92,6 +92,8 @@ class Settings:
     drl_set: str = "UK-2022"
     background_msv_per_year: float = 2.4
     default_uncertainty: float = 0.5  # +-50 %
+    #: hospital archives (PACS) the user added: plain dicts of core.pacs.archives.Archive
+    archives: list = field(default_factory=list)
 
     @classmethod
     def load(cls, home: Path | None = None) -> "Settings":
@@ -108,6 +110,8 @@ class Settings:
             s.factor_set = "AAPM-96"
         if s.drl_set not in DRL_SETS:
             s.drl_set = "UK-2022"
+        if not isinstance(s.archives, list):
+            s.archives = []
         return s
 
     def save(self, home: Path | None = None) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import __version__
 from .count import add_parser as count_parser
+from .pacs import add_parser as pacs_parser
 from .errors import UsageError, run_command
 from .terminal import terminal_print as print  # noqa: A001 - every plain-text line has its control characters escaped
 
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("media", help="list removable media that hold DICOM")
     count_parser(sub, common)
+    pacs_parser(sub, common)
     return p
 
 
@@ -447,10 +449,23 @@ def cmd_count(args) -> int:
     return run(args, _library, EXIT_OK, EXIT_USAGE)
 
 
+def cmd_pacs(args) -> int:
+    from .pacs import cmd_pacs as run
+
+    return run(args, _library, EXIT_OK)
+
+
+def cmd_receive(args) -> int:
+    from .pacs import cmd_receive as run
+
+    return run(args, _library, EXIT_OK)
+
+
 COMMANDS = {
     "import": cmd_import, "patients": cmd_patients, "history": cmd_history, "export": cmd_export,
     "report": cmd_report, "import-report": cmd_import_report, "merge": cmd_merge, "split": cmd_split,
     "settings": cmd_settings, "media": cmd_media, "count": cmd_count,
+    "pacs": cmd_pacs, "receive": cmd_receive,
 }
 
 
