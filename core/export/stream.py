@@ -86,11 +86,26 @@ def indented(o: Any, indent: str = "") -> str:
         parts = []
         for k, v in o.items():
             enc = _SCALARS.get(type(v))
-            parts.append(inner + (_encode_str(k) if type(k) is str else _key(k)) + ": "
-                         + (enc(v) if enc is not None else indented(v, inner)))
+            if enc is not None:
+                text = enc(v)
+            elif type(v) is list and not v:
+                text = "[]"
+            elif type(v) is list and all(type(x) in _SCALARS for x in v):  # [low, high], a list of words
+                deeper = ",\n" + inner + "  "
+                text = "[" + deeper[1:] + deeper.join(_SCALARS[type(x)](x) for x in v) + "\n" + inner + "]"
+            else:
+                text = indented(v, inner)
+            head = _HEADS.get((inner, k)) if type(k) is str else None
+            if head is None:
+                head = inner + (_encode_str(k) if type(k) is str else _key(k)) + ": "
+                if type(k) is str and len(_HEADS) < 4096:  # a document repeats a few keys at a few depths
+                    _HEADS[(inner, k)] = head
+            parts.append(head + text)
         return "{\n" + ",\n".join(parts) + "\n" + indent + "}"
     return json.dumps(o, ensure_ascii=False, indent=2)  # raises TypeError as json.dumps does
 
+
+_HEADS: dict[tuple[str, str], str] = {}  # (indent, key) -> the key's line head, '  "key": '
 
 _SCALARS = {
     str: _encode_str, int: int.__repr__, float: _float, bool: lambda b: "true" if b else "false",
