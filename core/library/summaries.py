@@ -89,7 +89,7 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
                Study.study_instance_uid, Study.date, Study.effective_dose_msv, Study.effective_dose_low_msv,
                Study.effective_dose_high_msv, Study.ionising, _counted(), Study.id)
         .select_from(p).outerjoin(Study, Study.patient_id == p.c.id)
-        .order_by(p.c.name_normalised, p.c.id))  # the studies' order does not change the totals
+        .order_by(p.c.name_normalised, p.c.id)).all()  # one fetchall; the studies' order does not change the totals
     patients: dict[int, tuple] = {}
     exams: dict[int, list[ExamDose]] = {}
     for pid, key, name, birth, sex, uid, when, value, low, high, ionising, is_counted, study_id in rows:
@@ -105,7 +105,7 @@ def patient_summaries(session: Session, search: str = "", offset: int = 0, limit
             ids = ids.where(PatientIdentifier.patient_id.in_(list(patients)))
         else:
             ids = ids.where(PatientIdentifier.patient_id.in_(select(page.subquery().c.id)))
-        for pid, ident, issuer in session.connection().execute(ids.order_by(PatientIdentifier.id)):
+        for pid, ident, issuer in session.connection().execute(ids.order_by(PatientIdentifier.id)).all():
             if pid in patients:
                 idmap[pid].append((ident, issuer or ""))
     out = []
