@@ -40,3 +40,13 @@ def test_the_timeline_builds_its_plot_on_first_use(qtbot):
     assert w._plot is None  # nothing to draw: no plot, no pyqtgraph
     assert w.plot.accessibleName() == "Cumulative dose timeline"  # built when asked for
     assert w.layout().indexOf(w.plot) == 0
+
+
+def test_the_timeline_lays_out_the_same_before_its_plot_is_built(qtbot):
+    from dosetrail.gui.widgets.timeline import TimelineWidget
+
+    w = TimelineWidget()
+    qtbot.addWidget(w)
+    before = (w.minimumSizeHint(), w.sizeHint())
+    w.ensure_plot()
+    assert (w.minimumSizeHint(), w.sizeHint()) == before  # splitters restore the same sizes either way

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from dosetrail.core.api import ExamView, PatientHistory
 from dosetrail.core.wording import (HIGH_CUMULATIVE_MSV, background_years_label, high_cumulative_line_label,
@@ -209,6 +209,21 @@ def _tooltip(exam: ExamView, cumulative: float) -> str:
     return marker_tooltip(exam, cumulative)
 
 
+class _PlotSlot(QWidget):
+    """Holds the plot's place until it is built, with pyqtgraph's ``PlotWidget`` size hints and policy,
+    so that the window lays out (and restores its splitters) the same before and after."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(600, 480)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(68, 68)
+
+
 class TimelineWidget(QWidget):
     """Cumulative effective dose over time for one :class:`PatientHistory`."""
 
@@ -247,7 +262,7 @@ class TimelineWidget(QWidget):
         self.undated.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self._plot_slot = QWidget(self)  # where the plot goes once built
+        self._plot_slot = _PlotSlot(self)  # where the plot goes once built, sized as the plot will be
         layout.addWidget(self._plot_slot, 1)
         layout.addWidget(self.undated, 1)
         row = QHBoxLayout()
@@ -266,6 +281,8 @@ class TimelineWidget(QWidget):
         self.selection_item: pg.ScatterPlotItem | None = None
         self.bars: pg.BarGraphItem | None = None
         self.reference_lines: list[pg.InfiniteLine] = []
+        self.fit_button.setVisible(False)  # as _redraw leaves an empty timeline
+        self.note.setVisible(False)
         self._ready = True
 
     @property
