@@ -3,6 +3,7 @@
 
     python bench/export_scale.py --studies 5000          # 1,000 patients, 5 studies each
     python bench/export_scale.py --studies 5000 --db postgresql+psycopg://...   # another database
+    python bench/export_scale.py --studies 5000 --formats fhir --before main --skip-whole  # side by side
 
 Builds a library like issue 14's (tests/synth generate_many: 2 series of 2
 header-only images and one CT RDSR per study, 5 studies per patient), imports
@@ -15,6 +16,8 @@ and peak RSS (``ru_maxrss``) side by side:
 * ``stream``: ``dosetrail export --format F -o FILE`` as shipped (JSON, CSV,
   FHIR Bundle, FHIR NDJSON, Parquet lake).
 
+With ``--before REF`` the streamed exports also run with the code of commit
+REF (bench/code_versions.py) and the ratio of the per-study costs is printed.
 Also prints the per-study cost (ms and KB per study) so the figure at 50,000
 studies can be read off (the goal of issue 14: under 15 s and 300 MB). Not a
 test: never run as a timed test in CI.
@@ -32,6 +35,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+
+from code_versions import code_env  # noqa: E402
 
 MEASURE = r"""
 import json, resource, sys, time
@@ -76,9 +82,9 @@ def run():
 """ + MEASURE
 
 
-def _run(code: str, args: list[str], home: Path) -> dict:
+def _run(code: str, args: list[str], home: Path, ref: str | None = None) -> dict:
     res = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                         env={**os.environ, "DOSETRAIL_HOME": str(home)})
+                         env=code_env(ref, {**os.environ, "DOSETRAIL_HOME": str(home)}))
     if res.returncode != 0:
         raise SystemExit(f"failed: {args}\n{res.stderr[-2000:]}")
     return json.loads(res.stderr.strip().splitlines()[-1])
@@ -95,6 +101,8 @@ def main() -> int:
     ap.add_argument("--studies", type=int, default=5000)
     ap.add_argument("--db", default=None, help="SQLAlchemy URL (default: a SQLite library in the temp folder)")
     ap.add_argument("--skip-whole", action="store_true", help="only the streamed exports")
+    ap.add_argument("--formats", default="json,csv,fhir,fhir-ndjson,parquet", help="comma-separated")
+    ap.add_argument("--before", help="also stream with the code of this git commit, side by side (e.g. main)")
     args = ap.parse_args()
     from synth import generate_many
 
@@ -120,21 +128,36 @@ def main() -> int:
         empty_db = ["--db", f"sqlite:///{root / 'empty.db'}"]
         print(f"\n{'export':<12} {'how':<7} {'seconds':>8} {'peak MB':>8} {'ms/study':>9} {'output MB':>10}"
               f"   at 50,000 studies (startup + 50,000 x the cost per study above an empty library's)")
-        for fmt in ("json", "csv", "fhir", "fhir-ndjson", "parquet"):
+        for fmt in args.formats.split(","):
             runs = []
             if fmt in ("json", "csv") and not args.skip_whole:
                 out = root / f"whole.{fmt}"
                 runs.append(("whole", _run(WHOLE, [fmt, str(out), *(args.db and [args.db] or [])], home), out))
+            if args.before:
+                out = root / f"before-{fmt}"
+                runs.append(("before", _run(STREAM, ["export", "--format", fmt, "-o", str(out), *db], home,
+                                            args.before), out))
             out = root / f"stream-{fmt}"
             runs.append(("stream", _run(STREAM, ["export", "--format", fmt, "-o", str(out), *db], home), out))
             empty = _run(STREAM, ["export", "--format", fmt, "-o", str(root / f"empty-{fmt}"), *empty_db], empty_home)
+            empties = {"whole": empty, "stream": empty}
+            if args.before:
+                empties["before"] = _run(STREAM, ["export", "--format", fmt, "-o", str(root / f"empty-b-{fmt}"),
+                                                  *empty_db], empty_home, args.before)
+                above = [max(st["seconds"] - empties[how]["seconds"], 1e-9) for how, st, _ in runs[-2:]]
+                print(f"{'':<12} per study above an empty library, this tree / {args.before}: "
+                      f"{above[1] / above[0]:.2f}")
             for how, st, out in runs:
                 per = st["seconds"] / n * 1000
-                marginal = max(st["seconds"] - empty["seconds"], 0.0) / n * 1000
+                base = empties[how]
+                marginal = max(st["seconds"] - base["seconds"], 0.0) / n * 1000
                 print(f"{fmt:<12} {how:<7} {st['seconds']:8.2f} {st['max_rss_mb']:8.0f} {per:9.3f} "
-                      f"{_size(out) / 1e6:10.1f}   ~{empty['seconds'] + marginal * 50:.0f} s")
-            print(f"{'':<12} {'empty':<7} {empty['seconds']:8.2f} {empty['max_rss_mb']:8.0f}   (an empty library: startup)")
-            if len(runs) == 2:
+                      f"{_size(out) / 1e6:10.1f}   ~{base['seconds'] + marginal * 50:.0f} s")
+            for how, e in empties.items():
+                if how != "whole":
+                    print(f"{'':<12} {'empty':<7} {e['seconds']:8.2f} {e['max_rss_mb']:8.0f}   "
+                          f"(an empty library, {'this tree' if how == 'stream' else args.before}: startup)")
+            if len(runs) == 2 and runs[0][0] == "whole":
                 same = runs[0][2].read_bytes() == runs[1][2].read_bytes()
                 print(f"{'':<12} stream/whole: time {runs[1][1]['seconds'] / runs[0][1]['seconds']:.2f}, "
                       f"memory {runs[1][1]['max_rss_mb'] / runs[0][1]['max_rss_mb']:.2f}, same bytes: {same}")

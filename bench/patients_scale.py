@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Time of ``dosetrail patients`` (list and search) over many patients, against an empty library.
 
-    python bench/patients_scale.py --patients 10000
+    python bench/patients_scale.py --patients 10000 [--before REF]
 
 Builds a library of N patients with one single-image study each (tests/synth
 generate_many), then runs, each in a fresh process, best of three:
@@ -12,6 +12,9 @@ generate_many), then runs, each in a fresh process, best of three:
 
 Prints wall time, the time above the empty library's, and peak RSS side by
 side (issue 14: list under 0.3 s and search under 0.2 s over 10,000 patients).
+With ``--before REF`` every command also runs with the code of commit REF
+(bench/code_versions.py), interleaved, and the ratio after/before of the time
+above the empty library is printed next to it.
 Not a test: never run as a timed test in CI.
 """
 from __future__ import annotations
@@ -28,21 +31,27 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+
+from code_versions import code_env, label  # noqa: E402
 
 
-def _timed(args: list[str], home: Path) -> tuple[float, float]:
-    best = float("inf")
+def _timed(args: list[str], home: Path, refs: list[str | None]) -> list[float]:
+    """Best of three wall times of ``args`` for each code version, the versions interleaved."""
+    best = [float("inf")] * len(refs)
     for _ in range(3):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "dosetrail.gui.entry", *args], check=True, stdout=subprocess.DEVNULL,
-                       env={**os.environ, "DOSETRAIL_HOME": str(home)})
-        best = min(best, time.perf_counter() - t)
-    return best, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        for i, ref in enumerate(refs):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "dosetrail.gui.entry", *args], check=True,
+                           stdout=subprocess.DEVNULL, env=code_env(ref, {**os.environ, "DOSETRAIL_HOME": str(home)}))
+            best[i] = min(best[i], time.perf_counter() - t)
+    return best
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--patients", type=int, default=10000)
+    ap.add_argument("--before", help="also run the code of this git commit, side by side (e.g. main)")
     args = ap.parse_args()
     from synth import generate_many
 
@@ -59,17 +68,25 @@ def main() -> int:
                              env={**os.environ, "DOSETRAIL_HOME": str(home)})
         print(f"imported {json.loads(res.stdout)['instances_imported']} patients' studies "
               f"in {time.perf_counter() - t:.1f} s")
-        base, _ = _timed(["patients", "--json"], empty)
-        print(f"{'command':<44} {'seconds':>8} {'above empty':>12}")
-        print(f"{'patients --json (empty library)':<44} {base:8.2f} {0.0:12.2f}")
+        refs = [args.before, None] if args.before else [None]
+        bases = _timed(["patients", "--json"], empty, refs)
+        head = "".join(f" | {label(r)[:30]:>30}" for r in refs)
+        print(f"{'':<44}{head}")
+        print(f"{'command':<44}" + " | {:>14} {:>15}".format("seconds", "above empty") * len(refs)
+              + ("  after/before (above empty)" if args.before else ""))
+        print(f"{'patients --json (empty library)':<44}"
+              + "".join(f" | {b:14.2f} {0.0:15.2f}" for b in bases))
         mid = f"{args.patients // 2:05d}"
-        for label, cmd in (("patients --json", ["patients", "--json"]),
-                           ("patients (table)", ["patients"]),
-                           (f"patients --search patient{mid[:4]} (name part)", ["patients", "--search", f"patient{mid[:4]}"]),
-                           (f"patients --search BENCH{mid} (ID)", ["patients", "--search", f"BENCH{mid}"]),
-                           ("patients --search 1970-01-31 (birth date)", ["patients", "--search", "1970-01-31"])):
-            sec, _ = _timed(cmd, home)
-            print(f"{label:<44} {sec:8.2f} {sec - base:12.2f}")
+        for label_, cmd in (("patients --json", ["patients", "--json"]),
+                            ("patients (table)", ["patients"]),
+                            (f"patients --search patient{mid[:4]} (name part)",
+                             ["patients", "--search", f"patient{mid[:4]}"]),
+                            (f"patients --search BENCH{mid} (ID)", ["patients", "--search", f"BENCH{mid}"]),
+                            ("patients --search 1970-01-31 (birth date)", ["patients", "--search", "1970-01-31"])):
+            secs = _timed(cmd, home, refs)
+            above = [s_ - b for s_, b in zip(secs, bases)]
+            ratio = f"  {above[1] / above[0]:.2f}" if args.before and above[0] > 0 else ""
+            print(f"{label_:<44}" + "".join(f" | {s_:14.2f} {a:15.2f}" for s_, a in zip(secs, above)) + ratio)
         print(f"peak RSS of any run: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
     return 0
 

@@ -26,9 +26,21 @@ from .sources.base import SourceError
 from .dicom.dates import to_date
 from .dicom.modalities import NON_IMAGE_OBJECTS, SUPPORTING_OBJECTS
 from .dicom.names import chart_name, search_fold
-from .viewing.pixels import Volume
 from .viewing.sr_tree import SRNode
-from .viewing.windowing import CT_PRESETS, auto_window
+
+#: Names that need numpy, imported when first asked for (the window shows its patient list first).
+_DEFERRED = {"Volume": ".viewing.pixels", "CT_PRESETS": ".viewing.windowing", "auto_window": ".viewing.windowing"}
+
+
+def __getattr__(name: str):
+    """``Volume``, ``CT_PRESETS``, ``auto_window``: imported on first use (numpy)."""
+    if name in _DEFERRED:
+        import importlib
+
+        value = getattr(importlib.import_module(_DEFERRED[name], __package__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CT_PRESETS", "DRL_SETS", "NON_IMAGE_OBJECTS", "SUPPORTING_OBJECTS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",

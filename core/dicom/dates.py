@@ -14,6 +14,7 @@ DT ``YYYYMMDDHHMMSS.FFFFFF&ZZXX`` and ISO 8601 date-times.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 
 def _calendar(y: str, m: str, d: str) -> bool:
@@ -40,7 +41,12 @@ def iso_date(value) -> str | None:
     """
     if not value:
         return None
-    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    return _iso_date_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=8192)  # the history and the exports ask it of every study; a library has few distinct dates
+def _iso_date_text(text: str) -> str | None:
+    digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) < 8:
         return None
     y, m, d = digits[:4], digits[4:6], digits[6:8]
@@ -167,6 +173,7 @@ def year_of(text: str | None) -> int | None:
     return d.year if d else None
 
 
+@lru_cache(maxsize=4096)  # an export asks it of every resource's dates; a library has few distinct ones
 def is_iso_date(text: str | None) -> bool:
     """True for ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` naming a real date (FHIR's date forms)."""
     if not text or len(text) not in (4, 7, 10) or text[4:5] not in ("", "-") or text[7:8] not in ("", "-"):

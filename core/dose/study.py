@@ -149,7 +149,9 @@ class StudyEstimate:
         raw["parts"] = [EstimatePart(**p) for p in raw.get("parts", [])]
         raw["reference_levels"] = [ReferenceLevelFlag(**f) for f in raw.get("reference_levels", [])]
         known = EventEstimate.__dataclass_fields__
-        raw["events"] = [EventEstimate(**{k: v for k, v in e.items() if k in known}) for e in raw.get("events", [])]
+        raw["events"] = [EventEstimate(**(e if e.keys() <= known.keys()  # the usual case: no filtering
+                                          else {k: v for k, v in e.items() if k in known}))
+                         for e in raw.get("events", [])]
         for e in raw["events"]:
             if e.effective_dose_range_msv:
                 e.effective_dose_range_msv = tuple(e.effective_dose_range_msv)

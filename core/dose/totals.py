@@ -117,13 +117,16 @@ def placed_date(text: str | None) -> str | None:
         return None
 
 
-def patient_totals(exams: Iterable[ExamDose]) -> PatientTotals:
+def patient_totals(exams: Iterable[ExamDose], points: bool = True) -> PatientTotals:
     """Cumulative effective dose of one patient's exams.
 
     Parameters
     ----------
     exams : iterable of ExamDose
         One entry per exam, in the order the history lists them (oldest first).
+    points : bool
+        False: leave ``points`` (the cumulative curve) empty; every other
+        figure is the same (the patient list needs no curve).
 
     Returns
     -------
@@ -169,6 +172,8 @@ def patient_totals(exams: Iterable[ExamDose]) -> PatientTotals:
         exams_unplaced=unplaced,
         undated_msv=math.fsum(undated),
     )
+    if not points:
+        return totals
     total = low_sum = high_sum = 0.0
     for when, _, exam, value, low, high in sorted(placed, key=lambda p: (p[0], p[1])):
         total, low_sum, high_sum = total + value, low_sum + low, high_sum + high

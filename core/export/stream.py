@@ -57,9 +57,15 @@ def indented(o: Any, indent: str = "") -> str:
 
     The same bytes, a few times faster: the standard library's C encoder does
     not indent (Python < 3.13), and its pure-Python one spends most of an
-    export's time in generators.
+    export's time in generators. Plain dicts and lists (what the exports
+    build) take the fast paths below; anything else goes as ``json.dumps`` would.
     """
-    enc = _SCALARS.get(type(o))
+    t = type(o)
+    if t is dict:
+        return _dict(o, indent)
+    if t is list:
+        return _list(o, indent)
+    enc = _SCALARS.get(t)
     if enc is not None:
         return enc(o)
     if isinstance(o, str):  # subclasses: as json.dumps orders its checks
@@ -71,26 +77,62 @@ def indented(o: Any, indent: str = "") -> str:
     if isinstance(o, float):
         return _float(o)
     if isinstance(o, (list, tuple)):
-        if not o:
-            return "[]"
-        inner = indent + "  "
-        parts = []
-        for v in o:
-            enc = _SCALARS.get(type(v))
-            parts.append(inner + (enc(v) if enc is not None else indented(v, inner)))
-        return "[\n" + ",\n".join(parts) + "\n" + indent + "]"
+        return _list(o, indent)
     if isinstance(o, dict):
-        if not o:
-            return "{}"
-        inner = indent + "  "
-        parts = []
-        for k, v in o.items():
-            enc = _SCALARS.get(type(v))
-            parts.append(inner + (_encode_str(k) if type(k) is str else _key(k)) + ": "
-                         + (enc(v) if enc is not None else indented(v, inner)))
-        return "{\n" + ",\n".join(parts) + "\n" + indent + "}"
+        return _dict(o, indent)
     return json.dumps(o, ensure_ascii=False, indent=2)  # raises TypeError as json.dumps does
 
+
+def _list(o, indent: str) -> str:
+    if not o:
+        return "[]"
+    inner = indent + "  "
+    sep = ",\n" + inner
+    scalars = _SCALARS
+    parts = []
+    append = parts.append
+    for v in o:
+        t = type(v)
+        if t is str:
+            append(_encode_str(v))
+        elif t is dict:
+            append(_dict(v, inner))
+        else:
+            enc = scalars.get(t)
+            append(enc(v) if enc is not None else indented(v, inner))
+    return "[\n" + inner + sep.join(parts) + "\n" + indent + "]"
+
+
+def _dict(o, indent: str) -> str:
+    if not o:
+        return "{}"
+    inner = indent + "  "
+    heads = _HEADS.get(inner)
+    if heads is None:
+        heads = _HEADS[inner] = {}
+    scalars = _SCALARS
+    parts = []
+    append = parts.append
+    for k, v in o.items():
+        head = heads.get(k) if type(k) is str else None
+        if head is None:
+            head = (_encode_str(k) if type(k) is str else _key(k)) + ": "
+            if type(k) is str and len(heads) < 2048:  # a document repeats a few keys at a few depths
+                heads[k] = head
+        t = type(v)
+        if t is str:
+            append(head + _encode_str(v))
+        elif t is dict:
+            append(head + _dict(v, inner))
+        elif t is list:
+            append(head + _list(v, inner))
+        else:
+            enc = scalars.get(t)
+            append(head + (enc(v) if enc is not None else indented(v, inner)))
+    return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + indent + "}"
+
+
+_HEADS: dict[str, dict[str, str]] = {}  # indent -> key -> '"key": '
 
 _SCALARS = {
     str: _encode_str, int: int.__repr__, float: _float, bool: lambda b: "true" if b else "false",

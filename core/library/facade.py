@@ -10,14 +10,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event
-from typing import Callable, Generator
+from typing import TYPE_CHECKING, Callable, Generator
 
 from .. import __version__
 from ..config import Settings
 from ..model.history import PatientHistory, PatientSummary
 from ..model.import_records import ImportProgress, ImportSummary
-from ..viewing.pixels import Volume
 from ..viewing.sr_tree import SRNode
+
+if TYPE_CHECKING:  # numpy: imported with the first series shown, not with the library
+    from ..viewing.pixels import Volume
 
 
 def exam_is_ionising(modalities: list[str] | set[str]) -> bool | None:

@@ -24,19 +24,9 @@ def _counted():
     return or_(Study.count_in_total.is_(True), and_(Study.count_in_total.is_(None), Study.test_object.is_(None)))
 
 
-def _patient_totals(session: Session, patient_ids: list[int]) -> dict[int, PatientTotals]:
-    """Each patient's totals by :func:`core.dose.totals.patient_totals` (the one aggregation)."""
-    exams: dict[int, list[ExamDose]] = defaultdict(list)
-    counted = _counted()
-    for i in range(0, len(patient_ids), IN_LIST_CHUNK):
-        rows = session.execute(
-            select(Study.patient_id, Study.study_instance_uid, Study.date, Study.effective_dose_msv,
-                   Study.effective_dose_low_msv, Study.effective_dose_high_msv, Study.ionising, counted)
-            .where(Study.patient_id.in_(patient_ids[i:i + IN_LIST_CHUNK])))  # totals do not depend on the order
-        for pid, uid, when, value, low, high, ionising, is_counted in rows:
-            rng = (low, high) if value is not None and low is not None and high is not None else None
-            exams[pid].append(ExamDose(uid, when, value, rng, ionising, bool(is_counted)))
-    return {pid: patient_totals(exams.get(pid, [])) for pid in patient_ids}
+def _exam_dose(uid, when, value, low, high, ionising, is_counted) -> ExamDose:
+    rng = (low, high) if value is not None and low is not None and high is not None else None
+    return ExamDose(uid, when, value, rng, ionising, bool(is_counted))
 
 
 def _spaced(key):
@@ -74,46 +64,62 @@ def _search_clause(search: str):
 
 def patient_summaries(session: Session, search: str = "", offset: int = 0, limit: int | None = None,
                       patient_ids: list[int] | None = None) -> list[PatientSummary]:
-    """Patient summaries, by name; ``patient_ids`` limits them to these row ids (a batch of an export)."""
-    stmt = (
-        select(
-            Patient,
-            func.count(Study.id),
-            func.min(Study.date),
-            func.max(Study.date),
-        )
-        .outerjoin(Study, Study.patient_id == Patient.id)
-        .group_by(Patient.id)
-        .order_by(Patient.name_normalised, Patient.id)
-    )
+    """Patient summaries, by name; ``patient_ids`` limits them to these row ids (a batch of an export).
+
+    Two queries whatever the number of patients: the page of patients (search,
+    ``patient_ids``, offset and limit applied in SQL) joined to the few study
+    columns the totals need, then their patient IDs. Each patient's figures come
+    from :func:`core.dose.totals.patient_totals` (the one aggregation).
+    """
+    page = select(Patient.id, Patient.key, Patient.name, Patient.birth_date, Patient.sex, Patient.name_normalised)
     clause = _search_clause(search)
     if clause is not None:
-        stmt = stmt.where(clause)
+        page = page.where(clause)
     if patient_ids is not None:
-        stmt = stmt.where(Patient.id.in_(patient_ids))
-    if offset:
-        stmt = stmt.offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    rows = session.execute(stmt).all()
+        page = page.where(Patient.id.in_(patient_ids))
+    if offset or limit is not None:
+        page = page.order_by(Patient.name_normalised, Patient.id)
+        if offset:
+            page = page.offset(offset)
+        if limit is not None:
+            page = page.limit(limit)
+    p = page.subquery("p")
+    rows = session.connection().execute(  # Core rows: no ORM entities, no ORM result machinery
+        select(p.c.id, p.c.key, p.c.name, p.c.birth_date, p.c.sex,
+               Study.study_instance_uid, Study.date, Study.effective_dose_msv, Study.effective_dose_low_msv,
+               Study.effective_dose_high_msv, Study.ionising, _counted(), Study.id)
+        .select_from(p).outerjoin(Study, Study.patient_id == p.c.id)
+        .order_by(p.c.name_normalised, p.c.id)).all()  # one fetchall; the studies' order does not change the totals
+    patients: dict[int, tuple] = {}
+    exams: dict[int, list[ExamDose]] = {}
+    for pid, key, name, birth, sex, uid, when, value, low, high, ionising, is_counted, study_id in rows:
+        if pid not in patients:
+            patients[pid] = (key, name, birth, sex)
+            exams[pid] = []
+        if study_id is not None:
+            exams[pid].append(_exam_dose(uid, when, value, low, high, ionising, is_counted))
     idmap: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    pids = [r[0].id for r in rows]
-    for i in range(0, len(pids), IN_LIST_CHUNK):
-        for pid_row in session.execute(
-            select(PatientIdentifier.patient_id, PatientIdentifier.pid, PatientIdentifier.issuer)
-            .where(PatientIdentifier.patient_id.in_(pids[i:i + IN_LIST_CHUNK])).order_by(PatientIdentifier.id)
-        ):
-            idmap[pid_row[0]].append((pid_row[1], pid_row[2] or ""))
-    totals = _patient_totals(session, pids)
+    if patients:
+        ids = select(PatientIdentifier.patient_id, PatientIdentifier.pid, PatientIdentifier.issuer)
+        if len(patients) <= IN_LIST_CHUNK:
+            ids = ids.where(PatientIdentifier.patient_id.in_(list(patients)))
+        else:
+            ids = ids.where(PatientIdentifier.patient_id.in_(select(page.subquery().c.id)))
+        for pid, ident, issuer in session.connection().execute(ids.order_by(PatientIdentifier.id)).all():
+            if pid in patients:
+                idmap[pid].append((ident, issuer or ""))
     out = []
-    for p, n, first, last in rows:
-        t = totals[p.id]
+    for pid, (key, name, birth, sex) in patients.items():
+        mine = exams[pid]
+        dates = [e.date for e in mine if e.date is not None]
+        t = patient_totals(mine, points=False)  # the list shows no curve
         total_msv, range_msv = t.summary_figures()  # None when no exam has an estimate: unknown, not 0
         out.append(PatientSummary(
-            key=p.key, name=p.name, birth_date=p.birth_date, sex=p.sex, patient_ids=idmap.get(p.id, []),
-            exam_count=int(n), cumulative_effective_dose_msv=total_msv,
+            key=key, name=name, birth_date=birth, sex=sex, patient_ids=idmap.get(pid, []),
+            exam_count=len(mine), cumulative_effective_dose_msv=total_msv,
             cumulative_effective_dose_range_msv=range_msv,
-            exams_without_dose_estimate=t.exams_without_estimate, first_exam_date=first, last_exam_date=last,
+            exams_without_dose_estimate=t.exams_without_estimate,
+            first_exam_date=min(dates) if dates else None, last_exam_date=max(dates) if dates else None,
             exams_not_counted=t.exams_not_counted))
     return out
 

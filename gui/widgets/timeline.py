@@ -13,10 +13,9 @@ import time
 from dataclasses import dataclass
 from html import escape
 
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from dosetrail.core.api import ExamView, PatientHistory
 from dosetrail.core.wording import (HIGH_CUMULATIVE_MSV, background_years_label, high_cumulative_line_label,
@@ -47,13 +46,32 @@ class MarkerInfo:
 LABEL_PLACES = ("left-above", "left-below", "right-above", "right-below")
 
 
-class _DateAxis(pg.DateAxisItem):
+pg = None  # pyqtgraph, imported with the first plot: the window shows its patient list first (issue 14)
+_date_axis_class = None
+
+
+def _pyqtgraph():
+    """pyqtgraph, imported on first use (about half the window's start-up time otherwise)."""
+    global pg
+    if pg is None:
+        import pyqtgraph
+
+        pg = pyqtgraph
+    return pg
+
+
+def _date_axis():
     """pyqtgraph's date axis with tighter label spacing: yearly ticks down to ~34 px a year
     (the stock padding falls back to 5-year steps in a half-width plot)."""
+    global _date_axis_class
+    if _date_axis_class is None:
+        class _DateAxis(_pyqtgraph().DateAxisItem):
+            def setZoomLevelForDensity(self, density):  # noqa: N802 - pyqtgraph's name
+                super().setZoomLevelForDensity(density)
+                self.minSpacing *= 0.8
 
-    def setZoomLevelForDensity(self, density):  # noqa: N802 - pyqtgraph's name
-        super().setZoomLevelForDensity(density)
-        self.minSpacing *= 0.8
+        _date_axis_class = _DateAxis
+    return _date_axis_class(orientation="bottom")
 
 
 def label_place(markers: list[MarkerInfo], y: float, y_top: float, x0: float, x1: float,
@@ -191,6 +209,21 @@ def _tooltip(exam: ExamView, cumulative: float) -> str:
     return marker_tooltip(exam, cumulative)
 
 
+class _PlotSlot(QWidget):
+    """Holds the plot's place until it is built, with pyqtgraph's ``PlotWidget`` size hints and policy,
+    so that the window lays out (and restores its splitters) the same before and after."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(600, 480)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(68, 68)
+
+
 class TimelineWidget(QWidget):
     """Cumulative effective dose over time for one :class:`PatientHistory`."""
 
@@ -207,15 +240,8 @@ class TimelineWidget(QWidget):
         self._markers: list[MarkerInfo] = []
         self._selected: str | None = None
 
-        self.plot = pg.PlotWidget(axisItems={"bottom": _DateAxis(orientation="bottom")})
-        self.plot.setAccessibleName("Cumulative dose timeline")
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=True, y=False)  # wheel zooms, drag pans the time axis; fit() returns
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self._apply_colors()
+        self._plot = None  # built by the first use of .plot (a history, ensure_plot)
         self._axis_title = ""
-        self._fit_axis_title()
-        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.legend = QLabel(self)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
@@ -236,7 +262,8 @@ class TimelineWidget(QWidget):
         self.undated.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot, 1)
+        self._plot_slot = _PlotSlot(self)  # where the plot goes once built, sized as the plot will be
+        layout.addWidget(self._plot_slot, 1)
         layout.addWidget(self.undated, 1)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -254,8 +281,33 @@ class TimelineWidget(QWidget):
         self.selection_item: pg.ScatterPlotItem | None = None
         self.bars: pg.BarGraphItem | None = None
         self.reference_lines: list[pg.InfiniteLine] = []
-        self._redraw()
+        self.fit_button.setVisible(False)  # as _redraw leaves an empty timeline
+        self.note.setVisible(False)
         self._ready = True
+
+    @property
+    def plot(self):
+        """The pyqtgraph ``PlotWidget`` (built, and pyqtgraph imported, on first use)."""
+        if self._plot is None:
+            self.ensure_plot()
+        return self._plot
+
+    def ensure_plot(self) -> None:
+        """Build the plot now (the window calls it once its patient list is shown)."""
+        if self._plot is not None:
+            return
+        plot = _pyqtgraph().PlotWidget(axisItems={"bottom": _date_axis()})
+        plot.setAccessibleName("Cumulative dose timeline")
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=True, y=False)  # wheel zooms, drag pans the time axis; fit() returns
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        self.layout().replaceWidget(self._plot_slot, plot)
+        self._plot_slot.deleteLater()
+        self._plot = plot
+        self._apply_colors()
+        self._fit_axis_title()
+        self._redraw()
 
     # public API ---------------------------------------------------------------
     def set_history(self, history: PatientHistory | None, background_msv_per_year: float = 2.4) -> None:
@@ -317,7 +369,7 @@ class TimelineWidget(QWidget):
         """Follow the system switching between light and dark."""
         from PySide6.QtCore import QEvent
 
-        if getattr(self, "_ready", False) and event.type() in (
+        if getattr(self, "_plot", None) is not None and event.type() in (
                 QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._apply_colors()
             self._redraw()
@@ -325,7 +377,8 @@ class TimelineWidget(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
-        self._fit_axis_title()
+        if self._plot is not None:
+            self._fit_axis_title()
 
     def _fit_axis_title(self) -> None:
         """The y axis title, shortened when the plot is too short for all of it."""
@@ -347,6 +400,8 @@ class TimelineWidget(QWidget):
 
     # drawing ------------------------------------------------------------------
     def _redraw(self) -> None:
+        if self._plot is None and self._history is None:
+            return  # nothing to draw yet: the plot is built with the first history (or ensure_plot)
         self.plot.clear()
         self.legend.setText("")
         self.step_curve = self.band = self.markers = self.selection_item = self.bars = None
