@@ -24,6 +24,7 @@ from dosetrail.core.model.history import (
     history_totals,
 )
 from dosetrail.core.model.import_records import ImportProgress, ImportSummary
+from dosetrail.core.api import ArchiveImportSummary, ArchiveInfo, ArchiveStudy, LibraryError
 
 K_CHEST = {"AAPM-96": 0.014, "ICRP-103-NCI": 0.0145}
 K_CAP = {"AAPM-96": 0.015, "ICRP-103-NCI": 0.0158}
@@ -182,6 +183,10 @@ class FakeLibrary:
     extra_patients: list[PatientSummary] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
     calls: list[tuple] = field(default_factory=list)
+    # hospital archives: what archives() lists and find_in_archive() answers; an error to raise
+    archive_list: list[ArchiveInfo] = field(default_factory=list)
+    archive_studies: list[ArchiveStudy] = field(default_factory=list)
+    archive_error: str | None = None
 
     @classmethod
     def populated(cls, extra: int = 0) -> "FakeLibrary":
@@ -243,6 +248,28 @@ class FakeLibrary:
                     self.histories[key] = new
                     return key
         raise KeyError(f"unknown study {study_uid}")
+
+    # hospital archives
+    def archives(self) -> list[ArchiveInfo]:
+        return list(self.archive_list)
+
+    def find_in_archive(self, name: str, patient_id: str | None = None, patient_name: str | None = None,
+                        birth_date: str | None = None) -> list[ArchiveStudy]:
+        self.calls.append(("find_in_archive", name, patient_id, patient_name, birth_date))
+        if self.archive_error:
+            raise LibraryError(self.archive_error)
+        return [replace(s) for s in self.archive_studies]
+
+    def retrieve_from_archive_iter(self, name: str, patient_id: str, study_uids: list[str], dose_only: bool = True,
+                                   cancel: threading.Event | None = None,
+                                   ) -> Generator[ImportProgress, None, ArchiveImportSummary]:
+        self.calls.append(("retrieve_from_archive_iter", name, patient_id, list(study_uids), dose_only))
+        for i, uid in enumerate(study_uids):
+            yield ImportProgress(files_seen=i + 1, current=uid)
+        return ArchiveImportSummary(files_seen=len(study_uids), instances_imported=len(study_uids),
+                                    studies_touched=list(study_uids), patients_touched=[patient_id],
+                                    studies_retrieved=len(study_uids), instances_received=len(study_uids),
+                                    bytes_received=1000 * len(study_uids))
 
     # import
     def import_iter(self, paths: list[str], *, link: bool = False, password: str | None = None,

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
-from pathlib import Path
 
 from .errors import UsageError
 from .terminal import terminal_print as print  # noqa: A001 - control characters escaped
@@ -139,14 +137,18 @@ def _find(args, library, exit_ok: int) -> int:
 
 
 def _retrieve(args, library, exit_ok: int) -> int:
-    from ..pacs.retrieve import retrieve
+    from ..importer.pipeline import drive
+    from ..library.archive_access import retrieve_and_import
+    from .progress import ProgressPrinter
 
     archive = _archive(args.name)
-    with tempfile.TemporaryDirectory(prefix="dosetrail-pacs-") as tmp:
-        try:
-            got = retrieve(archive, Path(tmp), args.patient_id, args.studies, args.dose_only, args.move_port)
-        finally:  # what arrived before a fault is imported (a rerun completes it)
-            code, summary = _import_folder(tmp, library, args, exit_ok)
+    lib = library(args)
+    try:
+        summary, got = drive(retrieve_and_import(lib, archive, args.patient_id, args.studies, args.dose_only,
+                                                 args.move_port), ProgressPrinter())
+    finally:
+        lib.close()
+    code = 1 if summary is not None and summary.files_rejected else exit_ok
     doc = summary.to_json() if summary is not None else {"schema": "dosetrail.import/1"}
     doc.update(instances_received=got.instances_received, bytes_received=got.bytes_received)
     if args.json:
@@ -157,20 +159,6 @@ def _retrieve(args, library, exit_ok: int) -> int:
               f"({got.bytes_received:,} bytes), {doc.get('instances_imported', 0)} imported, "
               f"{doc.get('instances_already_present', 0)} already present")
     return code
-
-
-def _import_folder(folder: str, library, args, exit_ok: int):
-    """Import what is in ``folder``; (exit status, summary or None when it was empty)."""
-    if not any(Path(folder).iterdir()):
-        return exit_ok, None
-    from .progress import ProgressPrinter
-
-    lib = library(args)
-    try:
-        summary = lib.run_import([folder], progress=ProgressPrinter())
-    finally:
-        lib.close()
-    return (1 if summary.files_rejected else exit_ok), summary
 
 
 def cmd_receive(args, library, exit_ok: int) -> int:

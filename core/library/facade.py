@@ -17,6 +17,7 @@ from ..config import Settings
 from ..model.history import PatientHistory, PatientSummary
 from ..model.import_records import ImportProgress, ImportSummary
 from ..viewing.sr_tree import SRNode
+from .archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveStudy
 
 if TYPE_CHECKING:  # numpy: imported with the first series shown, not with the library
     from ..viewing.pixels import Volume
@@ -209,6 +210,28 @@ class Library:
 
         with self.session_factory() as s:
             return import_report(s, run_id)
+
+    # -- hospital archives ----------------------------------------------
+    def archives(self) -> list[ArchiveInfo]:
+        """The archives added with ``dosetrail pacs add``."""
+        from .archive_access import archives
+
+        return archives()
+
+    def find_in_archive(self, name: str, patient_id: str | None = None, patient_name: str | None = None,
+                        birth_date: str | None = None) -> list[ArchiveStudy]:
+        """The archive's studies for a patient (ArchiveError, a LibraryError, when it fails)."""
+        from .archive_access import find_studies
+
+        return find_studies(self, name, patient_id, patient_name, birth_date)
+
+    def retrieve_from_archive_iter(self, name: str, patient_id: str, study_uids: list[str], dose_only: bool = True,
+                                   cancel: Event | None = None,
+                                   ) -> Generator[ImportProgress, None, ArchiveImportSummary]:
+        """Retrieve studies and import them, as a generator of progress returning the summary."""
+        from .archive_access import retrieve_iter
+
+        return retrieve_iter(self, name, patient_id, study_uids, dose_only, cancel)
 
     # -- patients -------------------------------------------------------
     def merge_patients(self, keep_key: str, other_key: str) -> None:

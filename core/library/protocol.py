@@ -11,6 +11,7 @@ from threading import Event
 from typing import TYPE_CHECKING, Callable, Generator, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # the data classes only; no import cycle with core.api at run time
+    from .archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveStudy
     from .facade import ImportRunReport
     from ..config import Settings
     from ..model.history import PatientHistory, PatientSummary
@@ -56,6 +57,16 @@ class LibraryAPI(Protocol):
     def import_runs(self) -> list["ImportRunReport"]: ...
 
     def import_report(self, run_id: int) -> "ImportRunReport": ...
+
+    # hospital archives
+    def archives(self) -> list["ArchiveInfo"]: ...
+
+    def find_in_archive(self, name: str, patient_id: str | None = None, patient_name: str | None = None,
+                        birth_date: str | None = None) -> list["ArchiveStudy"]: ...
+
+    def retrieve_from_archive_iter(self, name: str, patient_id: str, study_uids: list[str], dose_only: bool = True,
+                                   cancel: Event | None = None,
+                                   ) -> Generator["ImportProgress", None, "ArchiveImportSummary"]: ...
 
     # patients
     def merge_patients(self, keep_key: str, other_key: str) -> None: ...
