@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from .browser_controller import BrowserController, ExamSelectionSync
 from .count_toggle import CountToggle
 from .icons import icon
+from .dialogs.archive_find import open_archive_find
 from .importing import SHUTDOWN_WAIT_S, ImportController
 from .media_watcher import MediaWatcher
 from .models.exams import DATE_COLUMN, ExamTableModel, make_exam_proxy
@@ -216,6 +217,7 @@ class MainWindow(QMainWindow):
                                                "Ctrl+Shift+O", "import-archive")
         self.act_import_link = self._action("Import from &link…", imp.import_link_dialog if imp else missing,
                                             "Ctrl+L", "import-link")
+        self.act_find_archive = self._action("Find in a&rchive…", lambda: open_archive_find(self), "Ctrl+Shift+F")
         self.act_import_report = self._action("Import &report…", imp.show_last_report if imp else missing,
                                               "Ctrl+R")
         self.act_export_pdf = self._action("&Export report (PDF)…", self.presenter.export_pdf, "Ctrl+E", "report")
@@ -247,7 +249,7 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
         m = bar.addMenu("&File")
-        for a in (self.act_import_folder, self.act_import_archive, self.act_import_link, None,
+        for a in (self.act_import_folder, self.act_import_archive, self.act_import_link, self.act_find_archive, None,
                   self.act_import_report, self.act_export_pdf, self.act_print, None,
                   self.act_settings, None, self.act_quit):
             m.addSeparator() if a is None else m.addAction(a)
