@@ -187,6 +187,7 @@ class FakeLibrary:
     archive_list: list[ArchiveInfo] = field(default_factory=list)
     archive_studies: list[ArchiveStudy] = field(default_factory=list)
     archive_error: str | None = None
+    archive_gate: threading.Event | None = None  # a retrieve waits for it after its first study
 
     @classmethod
     def populated(cls, extra: int = 0) -> "FakeLibrary":
@@ -266,6 +267,13 @@ class FakeLibrary:
         self.calls.append(("retrieve_from_archive_iter", name, patient_id, list(study_uids), dose_only))
         for i, uid in enumerate(study_uids):
             yield ImportProgress(files_seen=i + 1, current=uid)
+            if self.archive_gate is not None:
+                self.archive_gate.wait(30)
+            if cancel is not None and cancel.is_set():
+                return ArchiveImportSummary(files_seen=i + 1, instances_imported=i + 1, cancelled=True,
+                                            studies_touched=list(study_uids[:i + 1]), patients_touched=[patient_id],
+                                            studies_retrieved=len(study_uids), instances_received=i + 1,
+                                            bytes_received=1000 * (i + 1))
         return ArchiveImportSummary(files_seen=len(study_uids), instances_imported=len(study_uids),
                                     studies_touched=list(study_uids), patients_touched=[patient_id],
                                     studies_retrieved=len(study_uids), instances_received=len(study_uids),

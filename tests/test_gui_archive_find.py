@@ -59,7 +59,7 @@ def test_search_fills_the_table_and_retrieve_reports(qtbot, tmp_path):
     assert got.args == [["P7"]]
     assert ("retrieve_from_archive_iter", "hosp", "P7", ["1.2.3"], True) in lib.calls
     assert dialog.table.item(0, IN_LIBRARY).text() == "yes"
-    qtbot.waitUntil(lambda: dialog.worker is None and not dialog.progress.isVisible(), timeout=60000)
+    qtbot.waitUntil(lambda: dialog.worker is None and dialog.progress.isHidden(), timeout=60000)
     assert "1 instance received (1,000 bytes), 1 imported" in dialog.message.text()
     assert dialog.close_button.isEnabled() and not dialog.cancel_button.isEnabled()
 
@@ -141,3 +141,39 @@ def test_find_then_retrieve_dose_only_from_orthanc(qtbot, orthanc, tmp_path):
             dialog.grab().save(os.path.join(os.environ["DOSETRAIL_SHOTS"], "archive_find_orthanc.png"))
     finally:
         lib.close()
+
+
+def test_cancel_stops_the_retrieve_and_keeps_what_arrived(qtbot):
+    import threading
+
+    lib = _fake(archive_gate=threading.Event())
+    dialog = _dialog(qtbot, lib)
+    _search(qtbot, dialog, patient_id="P7")
+    dialog.retrieve_button.click()
+    assert dialog.cancel_button.isEnabled() and not dialog.progress.isHidden()
+    assert not dialog.close_button.isEnabled() and not dialog.retrieve_button.isEnabled()
+    dialog.cancel_button.click()
+    with qtbot.waitSignal(dialog.retrieved, timeout=60000) as got:
+        lib.archive_gate.set()
+    assert got.args == [["P7"]] and dialog.summary.cancelled
+    assert dialog.message.text().startswith("Cancelled: 1 instance received")
+    assert [dialog.table.item(r, IN_LIBRARY).text() for r in range(2)] == ["yes", "yes"]  # 1.2.4 was held already
+    qtbot.waitUntil(lambda: dialog.worker is None, timeout=60000)
+
+
+def test_a_retrieve_shows_the_patient_in_the_window(qtbot):
+    from dosetrail.gui.dialogs.archive_find import open_archive_find
+    from dosetrail.gui.main_window import MainWindow
+
+    lib = _fake()
+    lib.histories.update(FakeLibrary.populated().histories)
+    win = MainWindow(lib, watch_media=False)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.controller.history is not None, timeout=60000)
+    first = win.controller.current_key
+    other = next(k for k in lib.histories if k != first)
+    dialog = open_archive_find(win)
+    dialog.retrieved.emit([other])
+    qtbot.waitUntil(lambda: win.controller.history is not None and win.controller.history.patient.key == other,
+                    timeout=60000)
+    dialog.close()
