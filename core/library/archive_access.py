@@ -7,12 +7,13 @@ the one path both ``dosetrail pacs retrieve`` and :meth:`Library.retrieve_from_a
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from threading import Event
 from typing import TYPE_CHECKING, Generator
 
 from ..model.import_records import ImportProgress, ImportSummary
+from ..pacs.matches import StudyMatch
 
 if TYPE_CHECKING:
     from .facade import Library
@@ -29,17 +30,10 @@ class ArchiveInfo:
 
 
 @dataclass
-class ArchiveStudy:
-    """One study an archive holds, and whether the library already has it."""
+class ArchiveStudy(StudyMatch):
+    """One study an archive holds (:class:`~dosetrail.core.pacs.matches.StudyMatch`), and whether
+    the library already has it."""
 
-    study_instance_uid: str
-    patient_id: str | None = None
-    patient_name: str | None = None
-    date: str | None = None
-    modalities: list[str] = field(default_factory=list)
-    description: str | None = None
-    series_count: int | None = None
-    instance_count: int | None = None
     in_library: bool = False
 
 
@@ -82,9 +76,7 @@ def find_studies(library: "Library", name: str, patient_id: str | None = None, p
     with library.session_factory() as s:
         held = set(s.scalars(select(Study.study_instance_uid).where(Study.study_instance_uid.in_(uids)))) if uids \
             else set()
-    return [ArchiveStudy(m.study_instance_uid, m.patient_id, m.patient_name, m.date, list(m.modalities),
-                         m.description, m.series_count, m.instance_count, m.study_instance_uid in held)
-            for m in found]
+    return [ArchiveStudy(**{**asdict(m), "in_library": m.study_instance_uid in held}) for m in found]
 
 
 def retrieve_and_import(library: "Library", archive, patient_id: str, study_uids: list[str] | None = None,

@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 from pydicom.dataset import Dataset
 
 from .archives import Archive, ArchiveError
-from .matches import InstanceMatch, StudyMatch, iso_date, to_int
+from .matches import InstanceMatch, StudyMatch, study_match, to_int
 
 #: seconds to wait for a TCP connection, an association answer, a network message
 TIMEOUT = 10.0
@@ -105,14 +105,7 @@ def find_studies(archive: Archive, patient_id: str | None = None, name: str | No
     [found] = _find(archive, [study_query(patient_id, name, birth_date)])
     out = []
     for ds in found:
-        mods = ds.get("ModalitiesInStudy", [])
-        mods = [mods] if isinstance(mods, str) else list(mods)
-        out.append(StudyMatch(
-            study_instance_uid=str(ds.get("StudyInstanceUID", "")), patient_id=str(ds.get("PatientID", "")) or None,
-            patient_name=str(ds.get("PatientName", "")) or None, date=iso_date(ds.get("StudyDate")),
-            modalities=sorted(str(m) for m in mods if m), description=str(ds.get("StudyDescription", "")) or None,
-            series_count=to_int(ds.get("NumberOfStudyRelatedSeries")),
-            instance_count=to_int(ds.get("NumberOfStudyRelatedInstances"))))
+        out.append(study_match(ds))
     return sorted(out, key=lambda s: (s.date or "", s.study_instance_uid))
 
 

@@ -45,6 +45,18 @@ class InstanceMatch:
     instance_number: int | None = None
 
 
+def study_match(ds) -> StudyMatch:
+    """A study-level C-FIND or QIDO-RS answer (a pydicom Dataset) as a :class:`StudyMatch`."""
+    mods = ds.get("ModalitiesInStudy", [])
+    mods = [mods] if isinstance(mods, str) else list(mods)
+    return StudyMatch(
+        study_instance_uid=str(ds.get("StudyInstanceUID", "")), patient_id=str(ds.get("PatientID", "")) or None,
+        patient_name=str(ds.get("PatientName", "")) or None, date=iso_date(ds.get("StudyDate")),
+        modalities=sorted(str(m) for m in mods if m), description=str(ds.get("StudyDescription", "")) or None,
+        series_count=to_int(ds.get("NumberOfStudyRelatedSeries")),
+        instance_count=to_int(ds.get("NumberOfStudyRelatedInstances")))
+
+
 def to_int(value) -> int | None:
     try:
         return int(str(value).strip())

@@ -8,7 +8,7 @@ from typing import Callable
 from pydicom.dataset import Dataset
 
 from .archives import Archive, ArchiveError
-from .matches import InstanceMatch, StudyMatch, iso_date, to_int
+from .matches import InstanceMatch, StudyMatch, study_match, to_int
 
 TIMEOUT = 30.0
 
@@ -61,14 +61,7 @@ def find_studies(archive: Archive, patient_id: str | None = None, name: str | No
     out = []
     for item in found:
         ds = _ds(item)
-        mods = ds.get("ModalitiesInStudy", [])
-        mods = [mods] if isinstance(mods, str) else list(mods)
-        out.append(StudyMatch(
-            study_instance_uid=str(ds.get("StudyInstanceUID", "")), patient_id=str(ds.get("PatientID", "")) or None,
-            patient_name=str(ds.get("PatientName", "")) or None, date=iso_date(ds.get("StudyDate")),
-            modalities=sorted(str(m) for m in mods if m), description=str(ds.get("StudyDescription", "")) or None,
-            series_count=to_int(ds.get("NumberOfStudyRelatedSeries")),
-            instance_count=to_int(ds.get("NumberOfStudyRelatedInstances"))))
+        out.append(study_match(ds))
     return sorted(out, key=lambda s: (s.date or "", s.study_instance_uid))
 
 
