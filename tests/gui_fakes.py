@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Callable, Generator
 
-from dosetrail.core.api import ImportRunReport, SRNode, StudyImportReport, Volume, search_fold
+from dosetrail.core.api import ImportRunReport, Library, StudyImportReport, search_fold
 from dosetrail.core.config import Settings
 from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from dosetrail.core.dose.test_objects import count_decision
@@ -316,23 +316,11 @@ class FakeLibrary:
     def study_files(self, study_uid: str) -> list[str]:
         return []
 
-    # viewing: the real readers on the files series_files gives (none, unless a test overrides it)
-    def series_thumbnail(self, paths: list[str], size: int = 128) -> str | None:
-        from dosetrail.core.viewing.thumbnails import series_thumbnail
-
-        png = series_thumbnail(paths, size)
-        return str(png) if png else None
-
-    def load_series(self, paths: list[str], max_frames: int | None = None,
-                    max_bytes: int | None = None) -> Volume:
-        from dosetrail.core.viewing import pixels
-
-        return pixels.load_series(paths, max_frames=max_frames, max_bytes=max_bytes)
-
-    def sr_tree(self, path: str) -> SRNode:
-        from dosetrail.core.viewing import sr_tree
-
-        return sr_tree.sr_tree(path)
+    # viewing: the library's own readers (no state of the library) on the files series_files gives
+    # (none, unless a test overrides it)
+    series_thumbnail = Library.series_thumbnail
+    load_series = Library.load_series
+    sr_tree = Library.sr_tree
 
     def removable_media(self) -> list:
         return []
