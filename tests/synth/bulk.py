@@ -10,7 +10,6 @@ from pydicom import dcmwrite
 
 from .common import UID_PREFIX, PatientSpec
 from .ct import make_ct_series
-from .media import write_dataset
 from .rdsr import make_ct_rdsr
 
 __all__ = ["generate_many"]
@@ -83,7 +82,7 @@ def generate_many(
                 _put(buf, offsets["acc"], f"ACC{study_index:07d}".encode())
                 if rdsr_per_study:
                     paths.append(_write_rdsr(root, buf, offsets, patient_index, study_index,
-                                             series_per_study, files_per_series))
+                                             series_per_study, files_per_series, uid))
             _put(buf, offsets["series"], uid())
             _put(buf, offsets["series_no"], f"{series_in_study + 1:<8d}".encode())
             _put(buf, offsets["acq_no"], f"{series_in_study + 1:<8d}".encode())
@@ -103,19 +102,62 @@ def generate_many(
 
 
 def _write_rdsr(root: Path, buf: bytearray, offsets: dict[str, list[int]], patient_index: int,
-                study_index: int, n_series: int, per_series: int) -> Path:
-    """One CT RDSR for the study whose UIDs are currently patched into ``buf``."""
+                study_index: int, n_series: int, per_series: int, uid=None) -> Path:
+    """One CT RDSR for the study whose UIDs are currently patched into ``buf``.
+
+    The report is encoded once per shape (``n_series`` events of ``per_series``
+    slices) and then patched like the images: study, series, SOP instance and
+    event UIDs, patient and accession (``uid`` makes the new UIDs).
+    """
     off = offsets["study"][0]
-    study_uid = bytes(buf[off:off + len(_PLACEHOLDERS["study"])]).decode("ascii")
+    study_uid = bytes(buf[off:off + len(_PLACEHOLDERS["study"])])
+    blob, sr_offsets = _rdsr_template(n_series, per_series)
+    out = bytearray(blob)
+    new = uid or (lambda: (UID_PREFIX + str(random.randrange(10**29, 10**30))).encode("ascii"))
+    _put(out, sr_offsets["study"], study_uid)
+    for key in ("sop", "series", *(f"event{k}" for k in range(n_series))):
+        _put(out, sr_offsets[key], new())
+    _put(out, sr_offsets["pid"], f"BENCH{patient_index:05d}".encode())
+    _put(out, sr_offsets["pname"], f"BENCH^PATIENT{patient_index:05d}".encode())
+    _put(out, sr_offsets["acc"], f"ACC{study_index:07d}".encode())
+    path = root / f"P{patient_index:05d}" / f"S{study_index:06d}" / "SR" / "RDSR.dcm"
+    os.makedirs(path.parent, exist_ok=True)
+    path.write_bytes(out)
+    return path
+
+
+_RDSR_TEMPLATES: dict[tuple[int, int], tuple[bytes, dict[str, list[int]]]] = {}
+
+
+def _rdsr_template(n_series: int, per_series: int) -> tuple[bytes, dict[str, list[int]]]:
+    """The encoded RDSR template of one shape and the offsets of its placeholders."""
+    if (n_series, per_series) in _RDSR_TEMPLATES:
+        return _RDSR_TEMPLATES[(n_series, per_series)]
+    ph = dict(_PLACEHOLDERS)
+    ph.update({f"event{k}": UID_PREFIX + str(k + 5) * 30 for k in range(n_series)})
     length = 5.0 * per_series
     events = [dict(ctdivol=10.0, dlp=round(10.0 * length / 10.0, 1), length_mm=length,
-                   acquisition_type="spiral", phantom="32", protocol=f"Series {k + 1}")
-              for k in range(n_series)]
-    patient = PatientSpec(f"BENCH{patient_index:05d}", f"BENCH^PATIENT{patient_index:05d}")
-    ds = make_ct_rdsr(patient, study_uid=study_uid, events=events, institution="Bench Hospital",
-                     accession_number=f"ACC{study_index:07d}", study_date="20210304",
-                     study_time="102200", study_description="CT THORAX")
-    return write_dataset(ds, root / f"P{patient_index:05d}" / f"S{study_index:06d}" / "SR" / "RDSR.dcm")
+                   acquisition_type="spiral", phantom="32", protocol=f"Series {k + 1}",
+                   event_uid=ph[f"event{k}"]) for k in range(n_series)]
+    ds = make_ct_rdsr(PatientSpec(ph["pid"], ph["pname"]), study_uid=ph["study"], events=events,
+                     institution="Bench Hospital", accession_number=ph["acc"], study_date="20210304",
+                     study_time="102200", study_description="CT THORAX", series_uid=ph["series"],
+                     sop_instance_uid=ph["sop"], device_uid=UID_PREFIX + "9" * 30)
+    out = io.BytesIO()
+    dcmwrite(out, ds, enforce_file_format=True)
+    blob = out.getvalue()
+    offsets: dict[str, list[int]] = {}
+    for key in ("study", "sop", "series", "pid", "pname", "acc", *(f"event{k}" for k in range(n_series))):
+        needle = ph[key].encode("ascii")
+        found, start = [], blob.find(needle)
+        while start >= 0:
+            found.append(start)
+            start = blob.find(needle, start + 1)
+        if not found:
+            raise RuntimeError(f"RDSR template placeholder {key!r} not found")
+        offsets[key] = found
+    _RDSR_TEMPLATES[(n_series, per_series)] = (blob, offsets)
+    return blob, offsets
 
 
 # fixed-width placeholders: every file is the template with these bytes replaced
