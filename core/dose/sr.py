@@ -13,6 +13,8 @@ from pydicom.dataset import Dataset
 
 from ..dicom.codes import normalise_scheme
 from ..dicom.dates import dt_iso
+from ..reading.raw_values import text as raw_text
+from ..reading.sequence_items import items as sequence_items
 from . import units
 from .records import Code
 
@@ -22,6 +24,9 @@ CodeKey = tuple[str, str]
 def _value(item: Dataset, tag: int):
     elem = item.get(tag)
     return elem.value if elem is not None else None
+
+
+_CODE_VALUE, _LONG_CODE_VALUE, _URN_CODE_VALUE, _SCHEME = 0x00080100, 0x00080119, 0x00080120, 0x00080102
 
 
 def key_of(code_item: Dataset | None) -> CodeKey | None:
@@ -39,10 +44,11 @@ def key_of(code_item: Dataset | None) -> CodeKey | None:
     if code_item is None:
         return None
     # CodeValue, LongCodeValue, URNCodeValue; CodingSchemeDesignator (by tag: hot path)
-    value = _value(code_item, 0x00080100) or _value(code_item, 0x00080119) or _value(code_item, 0x00080120)
+    value = (raw_text(code_item, _CODE_VALUE) or raw_text(code_item, _LONG_CODE_VALUE)
+             or raw_text(code_item, _URN_CODE_VALUE))
     if not value:
         return None
-    return (str(value).strip(), normalise_scheme(_value(code_item, 0x00080102)))
+    return (value, normalise_scheme(raw_text(code_item, _SCHEME)))
 
 
 def _first(seq) -> Dataset | None:
@@ -56,10 +62,22 @@ _CONCEPT_NAME = 0x0040A043  # ConceptNameCodeSequence (tag access skips keyword 
 _CONTENT = 0x0040A730  # ContentSequence
 
 
+_NO_KEY = ("", "")  # cached "no concept name" (None cannot mark a cache hit)
+
+
 def concept(item: Dataset) -> CodeKey | None:
-    """The concept name key of a content item (or of the document root)."""
-    elem = item.get(_CONCEPT_NAME)
-    return key_of(_first(elem.value if elem is not None else None))
+    """The concept name key of a content item (or of the document root).
+
+    Reports are walked many times (one search per concept): the key is kept
+    on the item after the first look (in its ``__dict__``, not as a DICOM
+    element), so later searches skip pydicom's element access.
+    """
+    cached = item.__dict__.get("_dosetrail_concept")
+    if cached is not None:
+        return None if cached is _NO_KEY else cached
+    key = key_of(_first(sequence_items(item, _CONCEPT_NAME)))
+    item.__dict__["_dosetrail_concept"] = _NO_KEY if key is None else key
+    return key
 
 
 def is_concept(item: Dataset, *keys: CodeKey) -> bool:
@@ -68,10 +86,15 @@ def is_concept(item: Dataset, *keys: CodeKey) -> bool:
 
 
 def children(item: Dataset) -> list[Dataset]:
-    """The direct content items of ``item`` (empty list when none)."""
-    elem = item.get(_CONTENT)
-    seq = elem.value if elem is not None else None
-    return list(seq) if seq else []
+    """The direct content items of ``item`` (empty list when none; kept on the item like
+    :func:`concept`: do not change the list)."""
+    cached = item.__dict__.get("_dosetrail_children")
+    if cached is not None:
+        return cached
+    seq = sequence_items(item, _CONTENT)
+    found = list(seq) if seq else []
+    item.__dict__["_dosetrail_children"] = found
+    return found
 
 
 def find_children(item: Dataset, *keys: CodeKey) -> list[Dataset]:
