@@ -6,7 +6,7 @@ whose fields are the contract's per-study export fields.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .records import DoseRecord
@@ -139,7 +139,9 @@ class StudyEstimate:
     factor_status: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """``dataclasses.asdict(self)``, without its deep copies (the values are plain and
+        the result is stored as JSON): this runs for every study an import estimates."""
+        return _as_dict(self)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "StudyEstimate":
@@ -161,3 +163,17 @@ class StudyEstimate:
             if p.range_msv:
                 p.range_msv = tuple(p.range_msv)
         return cls(**raw)
+
+
+def _as_dict(obj: Any) -> Any:
+    """What ``dataclasses.asdict`` gives for these data classes (same keys, tuples kept), faster."""
+    if hasattr(obj, "__dataclass_fields__"):
+        return {name: _as_dict(getattr(obj, name)) for name in obj.__dataclass_fields__}
+    kind = type(obj)
+    if kind is list:
+        return [_as_dict(v) for v in obj]
+    if kind is tuple:
+        return tuple(_as_dict(v) for v in obj)
+    if kind is dict:
+        return {k: _as_dict(v) for k, v in obj.items()}
+    return obj

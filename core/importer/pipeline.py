@@ -191,6 +191,7 @@ def import_paths(
         Set it to stop between files; what was imported stays.
     """
     from ..storage.conflicts import conflict_issue
+    from ..storage.estimates import refresh_estimates, refresh_stale_estimates
     from ..storage.writer import LibraryWriter, finish_run, record_issues, start_run
 
     cancel = cancel or Event()
@@ -205,6 +206,11 @@ def import_paths(
     patients: dict[str, None] = {}
     store = None if link else str(store_root)
     status = "completed"
+    # Studies are estimated while the workers read on: a study is estimated once a batch has
+    # been written that did not touch it (its files are usually together, so it is complete);
+    # one touched again later is estimated again at the end (the writer marks it not current).
+    waiting: dict[str, int] = {}  # study UID -> the batch that last touched it
+    batches = [0]
 
     source_problems = [0]  # files a source refused or skipped (never reached a worker)
 
@@ -229,6 +235,14 @@ def import_paths(
             studies.setdefault(uid)
         for key in res.patients_touched:
             patients.setdefault(key)
+        batches[0] += 1
+        ready = [uid for uid, batch in waiting.items() if batch < batches[0] and uid not in res.studies_touched]
+        for uid in res.studies_touched:
+            waiting[uid] = batches[0]
+        if ready:
+            for uid in ready:
+                del waiting[uid]
+            refresh_estimates(session_factory, ready, settings)
 
     def drain_problems() -> None:
         source_problems[0] = len(problems)
@@ -293,11 +307,9 @@ def import_paths(
         except Exception:  # noqa: BLE001 - a full database: the fault that stopped the import is the news
             if status != "failed":
                 raise
-    from ..storage.estimates import refresh_estimates, refresh_stale_estimates
-
-    if summary.studies_touched:
+    if waiting:  # the studies of the last batches (and any touched again after their estimate)
         yield ImportProgress(summary.files_seen, summary.bytes_read, "", "estimating doses")
-        refresh_estimates(session_factory, summary.studies_touched, settings)
+        refresh_estimates(session_factory, list(waiting), settings)
     # and any study an earlier, killed import stored without estimating (one query when none)
     refresh_stale_estimates(session_factory, settings)
     yield ImportProgress(summary.files_seen, summary.bytes_read, "", "done", done=True)
