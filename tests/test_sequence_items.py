@@ -171,3 +171,24 @@ def test_the_fast_reader_is_used_for_reports(tmp_path):
     finally:
         sequence_items._read_sequence = original
     assert called
+
+
+def test_code_items_are_read_once_per_encoding(tmp_path):
+    """Code items repeat from report to report: the same bytes under the same character set
+    give the same (read-only) data set; another character set gives its own."""
+    first = _encode(make_ct_rdsr(PatientSpec("SEQ11", "SEQ^ELEVEN")), tmp_path, "a.dcm")
+    second = _encode(make_ct_rdsr(PatientSpec("SEQ12", "SEQ^TWELVE")), tmp_path, "b.dcm")
+    latin = make_ct_rdsr(PatientSpec("SEQ13", "SEQ^THIRTEEN"))
+    latin.SpecificCharacterSet = "ISO_IR 100"
+    third = _encode(latin, tmp_path, "c.dcm")
+
+    def concept_items(data):
+        ds, _ = parse_bytes("x", data)
+        return [sequence_items.items(item, 0x0040A043)[0] for item in sequence_items.items(ds, CONTENT)]
+
+    a, b, c = concept_items(first), concept_items(second), concept_items(third)
+    assert [x is y for x, y in zip(a, b)] == [True] * len(a)
+    assert not any(x is y for x, y in zip(a, c))
+    assert [x.CodeValue for x in a] == [x.CodeValue for x in c]
+    _compare(first)
+    _compare(third)

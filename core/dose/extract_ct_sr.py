@@ -102,28 +102,31 @@ def extract_ct_sr(ds: Dataset, record: DoseRecord) -> DoseRecord:
 
 def _event(container: Dataset, warnings: list[str], label: str) -> CTEvent:
     event = CTEvent()
-    event.event_uid = sr.uid_of(sr.find_first(container, EVENT_UID))
-    event.protocol = sr.text_of(sr.find_first(container, PROTOCOL))
-    event.target_region = sr.code_of(sr.find_first(container, TARGET_REGION))
-    event.datetime = sr.datetime_of(sr.find_first(container, DATETIME_STARTED))
-    acq_type = sr.find_first(container, ACQ_TYPE)
+    found = sr.index(container)  # one walk of the event; its two sub-containers indexed alike
+    event.event_uid = sr.uid_of(sr.find_first(found, EVENT_UID))
+    event.protocol = sr.text_of(sr.find_first(found, PROTOCOL))
+    event.target_region = sr.code_of(sr.find_first(found, TARGET_REGION))
+    event.datetime = sr.datetime_of(sr.find_first(found, DATETIME_STARTED))
+    acq_type = sr.find_first(found, ACQ_TYPE)
     if acq_type is not None:
         key = sr.code_key(acq_type)
         event.acquisition_type = ACQUISITION_TYPES.get(key) if key else None
         if key and event.acquisition_type is None:
             warnings.append(f"{label}: unknown CT acquisition type code {key[0]} ({key[1]})")
-    dose = sr.find_first(container, CT_DOSE) or container
+    dose_container = sr.find_first(found, CT_DOSE)
+    dose = sr.index(dose_container) if dose_container is not None else found
     event.ctdivol_mgy = sr.first_num(dose, [CTDIVOL], units.DOSE_MGY, warnings, f"{label} CTDIvol", "mGy")
     event.dlp_mgycm = sr.first_num(dose, [DLP], units.DLP_MGYCM, warnings, f"{label} DLP", "mGy.cm")
     event.effective_dose_msv = sr.first_num(
-        container, [EFFECTIVE_DOSE], units.EFFECTIVE_DOSE_MSV, warnings, f"{label} effective dose")
-    phantom = sr.find_first(container, PHANTOM)
+        found, [EFFECTIVE_DOSE], units.EFFECTIVE_DOSE_MSV, warnings, f"{label} effective dose")
+    phantom = sr.find_first(found, PHANTOM)
     if phantom is not None:
         key = sr.code_key(phantom)
         event.phantom_cm = PHANTOMS_CM.get(key) if key else None
         if key and event.phantom_cm is None:
             warnings.append(f"{label}: CTDI phantom code {key[0]} ({key[1]}) has no known diameter")
-    params = sr.find_first(container, CT_ACQ_PARAMS) or container
+    params_container = sr.find_first(found, CT_ACQ_PARAMS)
+    params = sr.index(params_container) if params_container is not None else found
     length = sr.first_num(params, [SCANNING_LENGTH], units.LENGTH_MM, warnings, f"{label} scanning length", "mm")
     if not length:  # missing or reported as 0: the exposed range is the better figure
         exposed = sr.first_num(params, [EXPOSED_RANGE], units.LENGTH_MM, warnings, f"{label} exposed range", "mm")
@@ -131,4 +134,3 @@ def _event(container: Dataset, warnings: list[str], label: str) -> CTEvent:
     event.scanning_length_mm = length
     event.kvp = sr.first_num(params, [KVP], units.KVP_KV, warnings, f"{label} kVp", "kV")
     return event
-

@@ -53,6 +53,33 @@ _TEMPLATE.pop("_dict", None)
 _MUTABLE = tuple(k for k, v in _TEMPLATE.items() if isinstance(v, (dict, list, set)))
 
 
+# A Sequence is a list of data sets kept in ``_list`` (pydicom 3): built directly, the items
+# already being data sets, it skips a validation call per item. Another layout: the constructor.
+_SEQUENCE_FAST = set(Sequence([]).__dict__) == {"_list"}
+
+
+def _new_sequence(found: list[Dataset], undefined: bool) -> Sequence:
+    if _SEQUENCE_FAST:
+        seq = object.__new__(Sequence)
+        seq.__dict__["_list"] = found
+    else:
+        seq = Sequence(found)
+    seq.is_undefined_length = undefined
+    return seq
+
+
+def _sequence_element(tag, seq: Sequence, value_tell: int, undefined: bool) -> DataElement:
+    return DataElement(tag, "SQ", seq, value_tell, is_undefined_length=undefined, already_converted=True)
+
+
+# Items without nested sequences (the code items: concept names, units, coded values) repeat
+# from report to report: one data set per distinct encoding, read once per process. They are
+# read, never changed (what pydicom converts on access it converts to the same value).
+_LEAVES: dict[tuple, Dataset] = {}
+_LEAVES_LIMIT = 8192
+_LEAF_BYTES = 256
+
+
 class _Unsupported(Exception):
     """The sequence needs pydicom's general reader."""
 
@@ -77,7 +104,7 @@ def items(ds: Dataset, tag: int) -> list[Dataset] | None:
         except (_Unsupported, ValueError, LookupError):
             pass
         else:
-            store[key] = DataElement(key, "SQ", seq, elem.value_tell, is_undefined_length=elem.length == _UNDEFINED)
+            store[key] = _sequence_element(key, seq, elem.value_tell, elem.length == _UNDEFINED)
             return seq
     return ds[tag].value
 
@@ -96,9 +123,7 @@ def _read_sequence(buf: bytes, implicit: bool, encoding: Any, undefined: bool) -
     found, pos = _items(buf, 0, None if undefined else len(buf), implicit, encoding, 0)
     if not undefined and pos != len(buf):
         raise _Unsupported
-    seq = Sequence(found)
-    seq.is_undefined_length = undefined
-    return seq
+    return _new_sequence(found, undefined)
 
 
 def _items(buf: bytes, pos: int, stop: int | None, implicit: bool, encoding: Any,
@@ -126,12 +151,23 @@ def _items(buf: bytes, pos: int, stop: int | None, implicit: bool, encoding: Any
         if length == _UNDEFINED:
             ds, pos = _item(buf, pos, None, end, implicit, encoding, depth)
         else:
-            if pos + length > end:
+            after = pos + length
+            if after > end:
                 raise _Unsupported
-            ds, after = _item(buf, pos, pos + length, end, implicit, encoding, depth)
-            if after != pos + length:
+            key = (buf[pos:after], implicit, encoding if type(encoding) is str else tuple(encoding))
+            ds = _LEAVES.get(key)
+            if ds is not None:  # a code item met before (the same bytes): the same data set
+                found.append(ds)
+                pos = after
+                continue
+            ds, item_end = _item(buf, pos, after, end, implicit, encoding, depth)
+            if item_end != after:
                 raise _Unsupported
             pos = after
+            if len(key[0]) <= _LEAF_BYTES and not any(type(e) is DataElement for e in ds._dict.values()):
+                if len(_LEAVES) >= _LEAVES_LIMIT:
+                    _LEAVES.clear()
+                _LEAVES[key] = ds
         ds.__dict__["seq_item_tell"] = start
         found.append(ds)
 
@@ -184,18 +220,14 @@ def _item(buf: bytes, pos: int, stop: int | None, end: int, implicit: bool, pare
             if not (is_sequence or (vr is None and _starts_item(buf, value_tell))):
                 raise _Unsupported
             seq_items, pos = _items(buf, value_tell, None, implicit, encoding, depth + 1)
-            seq = Sequence(seq_items)
-            seq.is_undefined_length = True
-            raw[tag] = DataElement(tag, "SQ", seq, value_tell, is_undefined_length=True)
+            raw[tag] = _sequence_element(tag, _new_sequence(seq_items, True), value_tell, True)
             continue
         after = value_tell + length
         if after > limit:
             raise _Unsupported
         if is_sequence and length:  # (an empty one stays raw, converted by pydicom as it would be)
             seq_items, _pos = _items(buf, value_tell, after, implicit, encoding, depth + 1)
-            seq = Sequence(seq_items)
-            seq.is_undefined_length = False
-            raw[tag] = DataElement(tag, "SQ", seq, value_tell)
+            raw[tag] = _sequence_element(tag, _new_sequence(seq_items, False), value_tell, False)
         else:
             value = buf[value_tell:after] if length else (empty[vr] if vr is not None else _EMPTY_IMPLICIT)
             if number == _CHARSET:
