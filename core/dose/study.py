@@ -165,10 +165,14 @@ class StudyEstimate:
         return cls(**raw)
 
 
+_LEAVES = frozenset((str, float, int, bool, type(None)))
+
+
 def _as_dict(obj: Any) -> Any:
     """What ``dataclasses.asdict`` gives for these data classes (same keys, tuples kept), faster."""
     if hasattr(obj, "__dataclass_fields__"):
-        return {name: _as_dict(getattr(obj, name)) for name in obj.__dataclass_fields__}
+        return {name: (value if type(value) in _LEAVES else _as_dict(value))
+                for name, value in ((name, getattr(obj, name)) for name in obj.__dataclass_fields__)}
     kind = type(obj)
     if kind is list:
         return [_as_dict(v) for v in obj]

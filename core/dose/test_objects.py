@@ -17,6 +17,7 @@ test bolus...), never in a series, protocol or event name alone.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Iterable
@@ -68,8 +69,10 @@ def _stem(word: str) -> str:
     return match.group(1) if match else word
 
 
+@functools.lru_cache(maxsize=16384)
 def _matches(text: str, field: str) -> str | None:
-    """The keyword ``text`` says, or None."""
+    """The keyword ``text`` says, or None (kept per text and field: descriptions and
+    protocols repeat from study to study, and the estimation reads them for every study)."""
     ws = words(text)
     stems = [_stem(w) for w in ws]
     for i, stem in enumerate(stems):

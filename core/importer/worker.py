@@ -61,10 +61,16 @@ def init_worker() -> None:
     also dies with the process that started it (a killed import or a crashed
     app leaves no workers behind).
     """
+    import gc
     import signal
     import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker makes and drops a few hundred objects per file (data sets, elements); what it
+    # inherited or imported lives on: out of the collector's way, and collections less often
+    # (about 9 % of a worker's time on small files).
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
