@@ -32,7 +32,7 @@ from pydicom.sequence import Sequence
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, VR
 from pydicom.values import convert_string
 
-from .raw_values import interned
+from .raw_values import _INTERNED, interned
 
 _EXPLICIT = Struct("<HH2sH").unpack_from
 _IMPLICIT = Struct("<HHL").unpack_from
@@ -68,8 +68,23 @@ def _new_sequence(found: list[Dataset], undefined: bool) -> Sequence:
     return seq
 
 
+_ELEMENT_TEMPLATE = dict(DataElement(0x0040A730, "SQ", _new_sequence([], False), 0, already_converted=True).__dict__)
+# an SQ element is these attributes (pydicom 3): built from them, or by the constructor otherwise
+_ELEMENT_FAST = set(_ELEMENT_TEMPLATE) == {"tag", "VR", "validation_mode", "_value", "file_tell",
+                                          "is_undefined_length", "private_creator"}
+
+
 def _sequence_element(tag, seq: Sequence, value_tell: int, undefined: bool) -> DataElement:
-    return DataElement(tag, "SQ", seq, value_tell, is_undefined_length=undefined, already_converted=True)
+    if not _ELEMENT_FAST:
+        return DataElement(tag, "SQ", seq, value_tell, is_undefined_length=undefined, already_converted=True)
+    elem = object.__new__(DataElement)
+    attrs = elem.__dict__
+    attrs.update(_ELEMENT_TEMPLATE)
+    attrs["tag"] = tag
+    attrs["_value"] = seq
+    attrs["file_tell"] = value_tell
+    attrs["is_undefined_length"] = undefined
+    return elem
 
 
 # Items without nested sequences (the code items: concept names, units, coded values) repeat
@@ -213,7 +228,7 @@ def _item(buf: bytes, pos: int, stop: int | None, end: int, implicit: bool, pare
                 pos = value_tell
                 break
             raise _Unsupported
-        tag = interned(number)
+        tag = _INTERNED.get(number) or interned(number)
         is_sequence = vr == "SQ" or (vr is None and _dictionary_sq(number))
         if length == _UNDEFINED:
             # (an undefined-length UN holds implicit VR items: pydicom's reader decides those)
