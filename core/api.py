@@ -15,7 +15,7 @@ from .cli.terminal import terminal_print
 from .config import DRL_SETS, FACTOR_SETS, Settings, data_home
 from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from .export.csv_export import spreadsheet_safe
-from .library.archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveStudy
+from .library.archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveProgress, ArchiveStudy
 from .library.demo import DemoUnavailable, ensure_demo_library
 from .library.facade import ImportRunReport, Library, StudyImportReport, exam_is_ionising, write_history_pdf
 from .library.protocol import LibraryAPI
@@ -44,7 +44,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "ArchiveImportSummary", "ArchiveInfo", "ArchiveStudy",
+    "ArchiveImportSummary", "ArchiveInfo", "ArchiveProgress", "ArchiveStudy",
     "CT_PRESETS", "DRL_SETS", "NON_IMAGE_OBJECTS", "SUPPORTING_OBJECTS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",
     "EstimatePart", "ExamView", "ImportProgress", "ImportRunReport", "ImportSummary", "Library",
     "LibraryAPI", "LibraryError", "PatientHistory", "PatientSummary", "ReferenceLevelFlag", "Rejection",

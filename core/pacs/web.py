@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from threading import Event
 from typing import Callable
 
 from pydicom.dataset import Dataset
@@ -84,8 +85,11 @@ def find_instances(archive: Archive, study_uids: list[str]) -> list[InstanceMatc
 
 
 def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_studies: bool,
-        on_file: Callable[[Path, int], None] | None = None) -> tuple[int, int]:
+        on_file: Callable[[Path, int], None] | None = None, cancel: Event | None = None) -> tuple[int, int]:
     """WADO-RS into ``dest``: whole studies, or just ``instances``.
+
+    ``on_file(path, size)`` is called for each instance written. A set ``cancel`` is seen
+    between instances (a whole study's multipart stream is closed there); what arrived stays.
 
     Returns
     -------
@@ -107,9 +111,23 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
         client = _client(archive)
         if whole_studies:
             for uid in dict.fromkeys(i.study_uid for i in instances):
-                for ds in client.iter_study(uid):
-                    keep(ds)
+                stream = client.iter_study(uid)
+                try:
+                    for ds in stream:
+                        keep(ds)
+                        if _cancelled(cancel):
+                            break
+                finally:
+                    stream.close()
+                if _cancelled(cancel):
+                    break
         else:
             for inst in instances:
+                if _cancelled(cancel):
+                    break
                 keep(client.retrieve_instance(inst.study_uid, inst.series_uid, inst.sop_instance_uid))
     return received[0], received[1]
+
+
+def _cancelled(cancel: Event | None) -> bool:
+    return cancel is not None and cancel.is_set()
