@@ -24,7 +24,8 @@ from dosetrail.core.model.history import (
     history_totals,
 )
 from dosetrail.core.model.import_records import ImportProgress, ImportSummary
-from dosetrail.core.api import ArchiveImportSummary, ArchiveInfo, ArchiveProgress, ArchiveStudy, LibraryError
+from dosetrail.core.api import (ArchiveImportSummary, ArchiveInfo, ArchiveProgress, ArchiveStudy, LibraryError,
+                                ReceiveProgress)
 
 K_CHEST = {"AAPM-96": 0.014, "ICRP-103-NCI": 0.0145}
 K_CAP = {"AAPM-96": 0.015, "ICRP-103-NCI": 0.0158}
@@ -190,6 +191,7 @@ class FakeLibrary:
     archive_gate: threading.Event | None = None  # a retrieve waits for it after its first study
     # study UID -> the exam a retrieve adds to the patient's history when that study "arrives"
     archive_exams: dict[str, ExamView] = field(default_factory=dict)
+    receive_error: str | None = None  # the listener cannot start (a port in use, say)
 
     @classmethod
     def populated(cls, extra: int = 0) -> "FakeLibrary":
@@ -285,6 +287,19 @@ class FakeLibrary:
         return ArchiveImportSummary(files_seen=n, instances_imported=n, studies_touched=list(study_uids),
                                     patients_touched=[patient_id], studies_retrieved=n, instances_received=n,
                                     bytes_received=1000 * n)
+
+    def receive_iter(self, aet: str | None = None, port: int | None = None, cancel: threading.Event | None = None,
+                     ) -> Generator[ReceiveProgress, None, ImportSummary | None]:
+        """Listens (nothing arrives) until ``cancel`` is set; ``receive_error`` raised instead when given."""
+        self.calls.append(("receive_iter", aet, port))
+        if self.receive_error:
+            raise LibraryError(self.receive_error)
+        aet, port = aet or "DOSETRAIL", 11112 if port is None else port
+        while cancel is None or not cancel.is_set():
+            yield ReceiveProgress(message=f"Listening as {aet} on port {port}", aet=aet, port=port)
+            if cancel is not None:
+                cancel.wait(0.05)
+        return None
 
     def _arrive(self, key: str, uid: str) -> None:
         exam = self.archive_exams.get(uid)

@@ -216,3 +216,91 @@ def retrieve_iter(library: "Library", name: str, patient_id: str, study_uids: li
         out.studies_retrieved, out.instances_received, out.bytes_received = \
             got.studies, got.instances_received, got.bytes_received
     return out
+
+
+@dataclass
+class ReceiveProgress(ImportProgress):
+    """The listener's state (:func:`receive_iter`): where it listens and what it imported so far.
+
+    ``patients_touched`` and ``studies_touched`` hold everything imported since it started.
+    """
+
+    aet: str = ""
+    port: int = 0
+    instances_received: int = 0
+    instances_imported: int = 0
+    bytes_received: int = 0
+    studies_touched: list[str] = field(default_factory=list)
+    patients_touched: list[str] = field(default_factory=list)
+
+
+def receive_iter(library: "Library", aet: str | None = None, port: int | None = None, cancel: Event | None = None,
+                 ) -> Generator[ReceiveProgress, None, ImportSummary | None]:
+    """Listen as a storage SCP until ``cancel`` is set, importing each association's instances when it ends.
+
+    The first report says where it listens (``message`` "Listening as AET on port N"); one
+    follows each import, and one every :data:`PROGRESS_INTERVAL` s meanwhile (so a cancel is
+    seen). The port is closed when the generator ends or is closed.
+
+    Raises
+    ------
+    ArchiveError
+        When the port cannot be listened on (in use, or privileged), before anything is reported.
+
+    Returns
+    -------
+    ImportSummary or None
+        All the imports together (None when nothing arrived).
+    """
+    from ..pacs.archives import DEFAULT_AET
+    from ..pacs.listener import DEFAULT_PORT, Listener
+
+    aet = aet or DEFAULT_AET
+    port = DEFAULT_PORT if port is None else port
+    listener = Listener(aet, port)
+    state = ReceiveProgress(message=f"Listening as {aet} on port {port}", aet=aet, port=port)
+    summaries: list[ImportSummary] = []
+
+    def snapshot() -> ReceiveProgress:
+        return replace(state, studies_touched=list(state.studies_touched),
+                       patients_touched=list(state.patients_touched))
+
+    def take(batch) -> Generator[ReceiveProgress, None, None]:
+        folder, n, size = batch
+        try:
+            summary = yield from _forward(library.import_iter([str(folder)]), snapshot)
+        finally:
+            listener.done_with(folder)
+        summaries.append(summary)
+        state.instances_received += n
+        state.bytes_received += size
+        state.instances_imported += summary.instances_imported
+        state.files_seen += summary.files_seen
+        state.studies_touched += [u for u in summary.studies_touched if u not in state.studies_touched]
+        state.patients_touched += [k for k in summary.patients_touched if k not in state.patients_touched]
+        yield snapshot()
+
+    try:
+        yield snapshot()
+        while cancel is None or not cancel.is_set():
+            batch = listener.next_batch(PROGRESS_INTERVAL)
+            if batch is not None:
+                yield from take(batch)
+            else:
+                yield snapshot()
+        for batch in listener.stop():  # associations cut short by the stop: what arrived is imported
+            yield from take(batch)
+    finally:
+        listener.stop()
+        listener.close()
+    return merge_summaries(summaries)
+
+
+def _forward(gen, snapshot) -> Generator[ReceiveProgress, None, ImportSummary]:
+    """Drive an import generator, reporting the listener's state meanwhile; its summary."""
+    while True:
+        try:
+            p = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        yield replace(snapshot(), current=p.current)

@@ -41,6 +41,7 @@ class Listener:
         from pynetdicom.sop_class import Verification
 
         self._own_spool = spool is None
+        self._stopped = False
         self._on_file = on_file
         self.spool = Path(tempfile.mkdtemp(prefix="dosetrail-receive-")) if spool is None else spool
         self._batches: queue.Queue[tuple[Path, int, int]] = queue.Queue()
@@ -88,8 +89,13 @@ class Listener:
             return None
 
     def stop(self) -> list[tuple[Path, int, int]]:
-        """Stop listening; the batches not yet taken (ended or cut short)."""
-        self._server.shutdown()
+        """Stop listening (the port is free again); the batches not yet taken (ended or cut short).
+
+        Calling it again gives the batches left, if any.
+        """
+        if not self._stopped:
+            self._stopped = True
+            self._server.shutdown()
         with self._lock:
             for entry in self._open.values():
                 self._batches.put((entry[0], entry[1], entry[2]))
