@@ -1,6 +1,7 @@
 """DICOMweb query/retrieve with dicomweb-client: QIDO-RS (studies, series, instances), WADO-RS."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from threading import Event
@@ -17,7 +18,7 @@ TIMEOUT = 30.0
 def _client(archive: Archive):
     from dicomweb_client.api import DICOMwebClient
 
-    client = DICOMwebClient(url=archive.url, timeout=TIMEOUT)
+    client = DICOMwebClient(url=archive.url, session=_wildcard_session(), timeout=TIMEOUT)
     # its default retries every fault five times with exponential back-off (a minute before an
     # unreachable archive is reported); the user reruns instead
     client.set_http_retry_params(retry=False)
@@ -52,18 +53,75 @@ def echo(archive: Archive) -> None:
 
 def find_studies(archive: Archive, patient_id: str | None = None, name: str | None = None,
                  birth_date: str | None = None) -> list[StudyMatch]:
-    """The archive's studies for a patient (QIDO-RS)."""
-    filters = {k: v for k, v in (("PatientID", patient_id), ("PatientName", name),
-                                  ("PatientBirthDate", birth_date)) if v}
+    """The archive's studies for a patient (QIDO-RS).
+
+    The name and the patient ID go as DICOM wildcard patterns the archive can read whether
+    or not it percent-decodes the query (see :func:`query_pattern`); when that widened
+    them, the studies are matched again here against what the user typed.
+    """
+    wanted = {k: v for k, v in (("PatientID", patient_id), ("PatientName", name),
+                                 ("PatientBirthDate", birth_date)) if v}
+    filters = {k: query_pattern(v) for k, v in wanted.items()}
     fields = ["StudyDescription", "ModalitiesInStudy", "NumberOfStudyRelatedSeries",
               "NumberOfStudyRelatedInstances", "PatientName", "PatientID", "StudyDate"]
     with _faults(archive):
         found = _client(archive).search_for_studies(search_filters=filters, fields=fields) or []
     out = []
     for item in found:
-        ds = _ds(item)
-        out.append(study_match(ds))
+        match = study_match(_ds(item))
+        if filters.get("PatientName", name) != name and not matches_pattern(name or "", _alphabetic(match.patient_name)):
+            continue
+        if filters.get("PatientID", patient_id) != patient_id and (match.patient_id or "") != patient_id:
+            continue
+        out.append(match)
     return sorted(out, key=lambda s: (s.date or "", s.study_instance_uid))
+
+
+#: characters a query value keeps as they are (RFC 3986 unreserved, and the DICOM wildcards)
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~*?")
+
+
+def query_pattern(value: str) -> str:
+    """``value`` as a QIDO-RS matching value that needs no percent-encoding.
+
+    Orthanc's DICOMweb plugin (and other archives) match the query text without
+    percent-decoding it: ``DOE%5EJANE`` or ``DOE%2A`` find nothing. DICOM wildcards go
+    as they are (``*`` and ``?`` may stand in a URI's query, see :func:`_wildcard_session`);
+    every other character that would be encoded (``^``, a space, a letter outside ASCII)
+    becomes the one-character wildcard ``?``, and the answer is matched again against
+    ``value`` (:func:`matches_pattern`).
+    """
+    return "".join(c if c in _PLAIN else "?" for c in value)
+
+
+def matches_pattern(pattern: str, value: str) -> bool:
+    """DICOM wildcard matching (``*`` any run, ``?`` one character), case-insensitive as archives match names."""
+    rx = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(rx, value, re.IGNORECASE | re.DOTALL) is not None
+
+
+def _alphabetic(name: str | None) -> str:
+    """A person name's alphabetic group without trailing empty components (``DOE^JANE^^`` -> ``DOE^JANE``)."""
+    return (name or "").split("=")[0].rstrip("^")
+
+
+def _wildcard_session():
+    """A requests session that sends ``*`` and ``?`` in a query unencoded.
+
+    dicomweb-client percent-encodes every query value; ``%2A`` and ``*`` mean the same to
+    an archive that decodes the query (RFC 3986 allows both characters in it), and only
+    the latter works with one that does not (Orthanc's DICOMweb plugin).
+    """
+    import requests
+
+    class WildcardSession(requests.Session):
+        def request(self, method, url, *args, **kwargs):  # noqa: D102 - requests API
+            base, sep, query = str(url).partition("?")
+            if sep:
+                url = base + sep + query.replace("%2A", "*").replace("%3F", "?")
+            return super().request(method, url, *args, **kwargs)
+
+    return WildcardSession()
 
 
 def find_instances(archive: Archive, study_uids: list[str]) -> list[InstanceMatch]:
