@@ -107,3 +107,49 @@ def test_a_retrieve_from_orthanc_reports_each_study_imported(orthanc, tmp_path):
         assert seen_before_end[-1] == len(orthanc.study_uids)
     finally:
         lib.close()
+
+
+def test_cancel_in_the_dialog_stops_the_transfer_from_orthanc(qtbot, orthanc, monkeypatch, tmp_path):
+    """A full retrieve over a slow network: the bar counts towards the announced total, Cancel stops the
+    C-GET half-way, what arrived is in the library and the window shows it."""
+    import time
+
+    from dosetrail.core.cli.main import main
+    from dosetrail.core.pacs import transfer as transfer_mod
+
+    real = transfer_mod.Transfer._count
+
+    def slow(self, path, size):
+        time.sleep(0.03)
+        real(self, path, size)
+
+    monkeypatch.setattr(transfer_mod.Transfer, "_count", slow)
+    assert main(["pacs", "add", "arch", "--dimse", f"{orthanc.aet}@127.0.0.1:{orthanc.dicom_port}"]) == 0
+    total = sum(1 for _ in orthanc.files.rglob("*.dcm"))
+    lib = Library(f"sqlite:///{tmp_path / 'lib.db'}")
+    try:
+        win = MainWindow(lib, watch_media=False)
+        qtbot.addWidget(win)
+        dialog = open_archive_find(win)
+        dialog.patient_id.setText(PATIENT.patient_id)
+        dialog.search_button.click()
+        qtbot.waitUntil(lambda: dialog.table.rowCount() == len(orthanc.study_uids)
+                        and dialog.search_button.isEnabled(), timeout=60000)
+        dialog.dose_only.setChecked(False)
+        dialog.retrieve_button.click()
+        qtbot.waitUntil(lambda: dialog.progress.maximum() == total and dialog.progress.value() >= total // 3,
+                        timeout=120000)
+        with qtbot.waitSignal(dialog.retrieved, timeout=120000) as got:
+            dialog.cancel_button.click()
+        summary = dialog.summary
+        assert summary.cancelled and total // 3 <= summary.instances_received < total
+        assert summary.instances_imported == summary.instances_received
+        assert dialog.message.text().startswith("Cancelled:")
+        qtbot.waitUntil(lambda: win.controller.history is not None and sorted(
+            e.study_instance_uid for e in win.controller.history.exams) == sorted(summary.studies_touched),
+            timeout=60000)
+        assert got.args[0] and 0 < len(summary.studies_touched) < len(orthanc.study_uids)
+        qtbot.waitUntil(lambda: dialog.worker is None, timeout=60000)
+        dialog.close()
+    finally:
+        lib.close()
