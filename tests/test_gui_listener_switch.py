@@ -127,3 +127,29 @@ def test_a_real_port_in_use_says_so(qtbot, tmp_path):
             assert "Traceback" not in win.listener_switch.last_error and not win.act_receive.isChecked()
         finally:
             lib.close()
+
+
+def test_the_settings_dialog_sets_the_listeners_aet_and_port(qtbot, tmp_path, monkeypatch):
+    from dosetrail.gui.dialogs.settings import SettingsDialog
+
+    lib = FakeLibrary.populated()
+    win = _window(qtbot, lib, tmp_path)
+
+    def edit(dialog):
+        assert dialog.listener() == (None, None)  # the defaults, shown as such
+        assert dialog.listener_aet.placeholderText() == "DOSETRAIL"
+        assert dialog.listener_port.text().startswith("11112")
+        shot = os.environ.get("DOSETRAIL_SHOTS") or str(tmp_path)
+        assert dialog.grab().save(os.path.join(shot, "settings_listener.png"))
+        dialog.listener_aet.setText(" DTDESK ")
+        dialog.listener_port.setValue(4106)
+        return SettingsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SettingsDialog, "exec", edit)
+    win.presenter.open_settings()
+    assert win.store.listener() == ("DTDESK", 4106)
+    win.act_receive.setChecked(True)
+    qtbot.waitUntil(lambda: win.listener_switch.status.text() == "Listening as DTDESK on port 4106", timeout=30000)
+    assert ("receive_iter", "DTDESK", 4106) in lib.calls
+    win.act_receive.setChecked(False)
+    qtbot.waitUntil(lambda: win.listener_switch.worker is None, timeout=30000)

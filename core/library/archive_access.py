@@ -14,6 +14,8 @@ from threading import Event
 from typing import TYPE_CHECKING, Generator
 
 from ..model.import_records import ImportProgress, ImportSummary
+from ..pacs.archives import DEFAULT_AET  # the listener's defaults (``dosetrail receive``), for the window too
+from ..pacs.listener import DEFAULT_PORT
 from ..pacs.matches import StudyMatch
 
 if TYPE_CHECKING:
@@ -252,8 +254,7 @@ def receive_iter(library: "Library", aet: str | None = None, port: int | None = 
     ImportSummary or None
         All the imports together (None when nothing arrived).
     """
-    from ..pacs.archives import DEFAULT_AET
-    from ..pacs.listener import DEFAULT_PORT, Listener
+    from ..pacs.listener import Listener
 
     aet = aet or DEFAULT_AET
     port = DEFAULT_PORT if port is None else port
