@@ -17,6 +17,7 @@ from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from .export.csv_export import spreadsheet_safe
 from .library.archive_access import DEFAULT_AET as RECEIVE_AET, DEFAULT_PORT as RECEIVE_PORT
 from .library.archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveProgress, ArchiveStudy, ReceiveProgress
+from .library.series_fetch import SeriesFetch
 from .library.demo import DemoUnavailable, ensure_demo_library
 from .library.facade import ImportRunReport, Library, StudyImportReport, exam_is_ionising, write_history_pdf
 from .library.protocol import LibraryAPI
@@ -49,7 +50,7 @@ __all__ = [
     "CT_PRESETS", "DRL_SETS", "NON_IMAGE_OBJECTS", "SUPPORTING_OBJECTS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",
     "EstimatePart", "ExamView", "ImportProgress", "ImportRunReport", "ImportSummary", "Library",
     "LibraryAPI", "LibraryError", "PatientHistory", "PatientSummary", "ReferenceLevelFlag", "Rejection",
-    "RECEIVE_AET", "RECEIVE_PORT", "ReceiveProgress", "RejectionCode", "SRNode", "SeriesView", "Settings", "SourceError", "StudyImportReport", "Volume",
+    "RECEIVE_AET", "RECEIVE_PORT", "ReceiveProgress", "RejectionCode", "SRNode", "SeriesFetch", "SeriesView", "Settings", "SourceError", "StudyImportReport", "Volume",
     "__version__", "auto_window", "chart_name", "data_home", "describe_error", "ensure_demo_library",
     "exam_is_ionising", "known_birth_date", "run_cli", "search_fold", "spreadsheet_safe", "terminal_print", "to_date",
     "write_history_pdf", "write_private",

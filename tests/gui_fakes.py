@@ -25,7 +25,7 @@ from dosetrail.core.model.history import (
 )
 from dosetrail.core.model.import_records import ImportProgress, ImportSummary
 from dosetrail.core.api import (ArchiveImportSummary, ArchiveInfo, ArchiveProgress, ArchiveStudy, LibraryError,
-                                ReceiveProgress)
+                                ReceiveProgress, SeriesFetch)
 
 K_CHEST = {"AAPM-96": 0.014, "ICRP-103-NCI": 0.0145}
 K_CAP = {"AAPM-96": 0.015, "ICRP-103-NCI": 0.0158}
@@ -300,6 +300,11 @@ class FakeLibrary:
             if cancel is not None:
                 cancel.wait(0.05)
         return None
+
+    def fetch_series_pixels(self, series_uid: str) -> SeriesFetch:
+        """Nothing to fetch (the fake's series are complete)."""
+        self.calls.append(("fetch_series_pixels", series_uid))
+        return SeriesFetch(instances_in_library=len(self.series_files(series_uid)))
 
     def _arrive(self, key: str, uid: str) -> None:
         exam = self.archive_exams.get(uid)

@@ -146,9 +146,30 @@ def find_instances(archive: Archive, study_uids: list[str]) -> list[InstanceMatc
     return out
 
 
+def find_series_instances(archive: Archive, study_uid: str, series_uid: str) -> list[InstanceMatch]:
+    """Every instance of one series (C-FIND, series then image level); empty when the archive has not the series."""
+    q = Dataset()
+    q.QueryRetrieveLevel = "SERIES"
+    q.StudyInstanceUID = study_uid
+    q.SeriesInstanceUID = series_uid
+    q.Modality = ""
+    i = Dataset()
+    i.QueryRetrieveLevel = "IMAGE"
+    i.StudyInstanceUID = study_uid
+    i.SeriesInstanceUID = series_uid
+    i.SOPInstanceUID = ""
+    i.SOPClassUID = ""
+    i.InstanceNumber = ""
+    series, images = _find(archive, [q, i])
+    modality = str(series[0].get("Modality", "")) if series else ""
+    return [InstanceMatch(study_uid, series_uid, str(ds.get("SOPInstanceUID", "")), str(ds.get("SOPClassUID", "")),
+                          modality, to_int(ds.get("InstanceNumber"))) for ds in images]
+
+
 def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_studies: bool,
-        on_file: Callable[[Path, int], None] | None = None, cancel: Event | None = None) -> tuple[int, int]:
-    """C-GET into ``dest``: whole studies, or just ``instances``.
+        on_file: Callable[[Path, int], None] | None = None, cancel: Event | None = None,
+        whole_series: bool = False) -> tuple[int, int]:
+    """C-GET into ``dest``: whole studies, whole series (of ``instances``), or just ``instances``.
 
     The storage sub-operations come back on the same association (no firewall hole):
     the SCP role is negotiated for every SOP class among ``instances``. ``on_file(path, size)``
@@ -185,7 +206,7 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
     roles = [build_role(cls, scp_role=True) for cls in classes]
     assoc = _associate(archive, ae, ext_neg=roles, evt_handlers=[(evt.EVT_C_STORE, on_store)])
     try:
-        for query in _get_queries(instances, whole_studies):
+        for query in _get_queries(instances, whole_studies, whole_series):
             if cancel is not None and cancel.is_set():
                 break
             final = _responses(archive, assoc, assoc.send_c_get(query, GET, msg_id=_MSG_ID), GET, cancel)
@@ -200,8 +221,16 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
     return received[0], received[1]
 
 
-def _get_queries(instances: list[InstanceMatch], whole_studies: bool) -> list[Dataset]:
+def _get_queries(instances: list[InstanceMatch], whole_studies: bool, whole_series: bool = False) -> list[Dataset]:
     out = []
+    if whole_series:
+        for study_uid, series_uid in dict.fromkeys((i.study_uid, i.series_uid) for i in instances):
+            q = Dataset()
+            q.QueryRetrieveLevel = "SERIES"
+            q.StudyInstanceUID = study_uid
+            q.SeriesInstanceUID = series_uid
+            out.append(q)
+        return out
     if whole_studies:
         for uid in dict.fromkeys(i.study_uid for i in instances):
             q = Dataset()

@@ -12,8 +12,12 @@ from .archives import Archive, ArchiveError
 from .matches import InstanceMatch, StudyMatch, dose_only
 
 
-def _backend(archive: Archive):
+def backend_of(archive: Archive):
+    """The module that speaks ``archive``'s protocol: :mod:`.dimse` or :mod:`.web`."""
     return dimse if archive.kind == "dimse" else web
+
+
+_backend = backend_of
 
 
 def check(archive: Archive) -> None:

@@ -142,9 +142,25 @@ def find_instances(archive: Archive, study_uids: list[str]) -> list[InstanceMatc
     return out
 
 
+def find_series_instances(archive: Archive, study_uid: str, series_uid: str) -> list[InstanceMatch]:
+    """Every instance of one series (QIDO-RS); empty when the archive has not the series."""
+    with _faults(archive):
+        client = _client(archive)
+        series = client.search_for_series(study_instance_uid=study_uid,
+                                          search_filters={"SeriesInstanceUID": series_uid}) or []
+        if not series:
+            return []
+        modality = str(_ds(series[0]).get("Modality", ""))
+        found = client.search_for_instances(study_instance_uid=study_uid, series_instance_uid=series_uid,
+                                            fields=["InstanceNumber"]) or []
+    return [InstanceMatch(study_uid, series_uid, str(inst.get("SOPInstanceUID", "")), str(inst.get("SOPClassUID", "")),
+                          modality, to_int(inst.get("InstanceNumber"))) for inst in map(_ds, found)]
+
+
 def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_studies: bool,
-        on_file: Callable[[Path, int], None] | None = None, cancel: Event | None = None) -> tuple[int, int]:
-    """WADO-RS into ``dest``: whole studies, or just ``instances``.
+        on_file: Callable[[Path, int], None] | None = None, cancel: Event | None = None,
+        whole_series: bool = False) -> tuple[int, int]:
+    """WADO-RS into ``dest``: whole studies, whole series (of ``instances``), or just ``instances``.
 
     ``on_file(path, size)`` is called for each instance written. A set ``cancel`` is seen
     between instances (a whole study's multipart stream is closed there); what arrived stays.
@@ -167,7 +183,17 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
 
     with _faults(archive, retrieving=True):
         client = _client(archive)
-        if whole_studies:
+        if whole_series:
+            for study_uid, series_uid in dict.fromkeys((i.study_uid, i.series_uid) for i in instances):
+                stream = client.iter_series(study_uid, series_uid)
+                try:
+                    for ds in stream:
+                        keep(ds)
+                        if _cancelled(cancel):
+                            break
+                finally:
+                    stream.close()
+        elif whole_studies:
             for uid in dict.fromkeys(i.study_uid for i in instances):
                 stream = client.iter_study(uid)
                 try:
