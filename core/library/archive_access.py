@@ -153,7 +153,12 @@ def retrieve_and_import(library: "Library", archive, patient_id: str, study_uids
 
 
 def _progress(state: "ArchiveProgress", transfer, **kw) -> "ArchiveProgress":
-    """A snapshot of ``state`` with the transfer's counters (lists copied: it crosses threads)."""
+    """A snapshot of ``state`` with the transfer's counters (lists copied: it crosses threads).
+
+    ``current`` says what was received (what the command line's progress line shows) unless given.
+    """
+    kw.setdefault("current", f"{transfer.received}/{state.instances_expected} instances, "
+                             f"{len(state.studies_imported)}/{state.studies_expected} studies imported")
     return replace(state, instances_received=transfer.received, bytes_received=transfer.bytes_received,
                    studies_imported=list(state.studies_imported), patients_touched=list(state.patients_touched),
                    **kw)
