@@ -50,7 +50,8 @@ class ListenerSwitch(QObject):
         self.status = QLabel()
         self.status.setAccessibleName("Listener")
         self.status.setVisible(False)
-        self.reloader = ThrottledReload(window, self)
+        # what a modality pushes does not take the window away from the patient being read
+        self.reloader = ThrottledReload(window, self, follow=False)
 
     def set_on(self, on: bool) -> None:
         """Start (True) or stop (False) the listener."""

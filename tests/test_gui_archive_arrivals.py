@@ -153,3 +153,16 @@ def test_cancel_in_the_dialog_stops_the_transfer_from_orthanc(qtbot, orthanc, mo
         dialog.close()
     finally:
         lib.close()
+
+
+def test_a_reload_that_does_not_follow_keeps_the_patient_shown(qapp):
+    reloads: list[str | None] = []
+    controller = SimpleNamespace(current_key="P1")
+    controller.reload = lambda: reloads.append(controller.current_key)
+    throttle = ThrottledReload(SimpleNamespace(controller=controller), interval_ms=0, follow=False)
+    throttle.request(["P7"])
+    assert reloads == ["P1"]  # refreshed (the list gains P7), the patient being read stays
+    controller.current_key = None
+    throttle._timer.stop()
+    throttle.request(["P8"])
+    assert reloads == ["P1", "P8"]  # nothing shown: the sender's patient is

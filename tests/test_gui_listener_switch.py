@@ -153,3 +153,27 @@ def test_the_settings_dialog_sets_the_listeners_aet_and_port(qtbot, tmp_path, mo
     assert ("receive_iter", "DTDESK", 4106) in lib.calls
     win.act_receive.setChecked(False)
     qtbot.waitUntil(lambda: win.listener_switch.worker is None, timeout=30000)
+
+
+def test_a_study_arriving_leaves_the_patient_being_read(qtbot, tmp_path):
+    """The listener refreshes the window (the list gains the sender's patient) without leaving the patient shown."""
+    uid = new_uid()
+    write_study([make_ct_rdsr(PATIENT, study_uid=uid)], tmp_path / "study")
+    other = PatientSpec("READ-1", "READING^RITA", "19600101", "F")
+    write_study([make_ct_rdsr(other, study_uid=new_uid())], tmp_path / "reading")
+    port = free_port()
+    lib = Library(f"sqlite:///{tmp_path / 'lib.db'}")
+    try:
+        lib.run_import([str(tmp_path / "reading")])
+        win = _window(qtbot, lib, tmp_path, aet="DTWINDOW", port=port)
+        qtbot.waitUntil(lambda: win.controller.history is not None, timeout=60000)
+        reading = win.controller.current_key
+        with qtbot.waitSignal(win.listener_switch.listeningChanged, timeout=60000):
+            win.act_receive.setChecked(True)
+        _send(port, "DTWINDOW", tmp_path / "study")
+        qtbot.waitUntil(lambda: win.patient_model.rowCount() == 2, timeout=120000)
+        assert win.controller.current_key == reading and win.controller.history.patient.name == other.name
+        with qtbot.waitSignal(win.listener_switch.listeningChanged, timeout=60000):
+            win.act_receive.setChecked(False)
+    finally:
+        lib.close()

@@ -305,14 +305,17 @@ class ArchiveFindDialog(QDialog):
 class ThrottledReload(QObject):
     """Reload ``window`` for the patients a retrieve touched, at most once per ``interval_ms``.
 
-    The first call shows the first patient touched; later ones refresh whichever patient is
-    shown (the user may have picked another meanwhile). The reload itself runs on the thread
-    pool (:meth:`BrowserController.reload`).
+    The first call shows the first patient touched (with ``follow``; without, only when no
+    patient is shown); later ones refresh whichever patient is shown (the user may have
+    picked another meanwhile). The reload itself runs on the thread pool
+    (:meth:`BrowserController.reload`).
     """
 
-    def __init__(self, window, parent: QObject | None = None, interval_ms: int = RELOAD_INTERVAL_MS) -> None:
+    def __init__(self, window, parent: QObject | None = None, interval_ms: int = RELOAD_INTERVAL_MS,
+                 follow: bool = True) -> None:
         super().__init__(parent)
         self.window = window
+        self.follow = follow
         self.reloads = 0
         self._shown = False
         self._pending = False
@@ -323,7 +326,7 @@ class ThrottledReload(QObject):
 
     def request(self, keys: list) -> None:
         """Studies of ``keys`` were imported: reload now, or when the interval is over."""
-        if keys and not self._shown:
+        if keys and ((self.follow and not self._shown) or self.window.controller.current_key is None):
             self._shown = True
             self.window.controller.current_key = keys[0]
         if self._timer.isActive():
