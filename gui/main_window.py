@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from .browser_controller import BrowserController, ExamSelectionSync
 from .count_toggle import CountToggle
 from .icons import icon
-from .dialogs.archive_find import open_archive_find
+from .dialogs.archive_find import ArchiveFindDialog, open_archive_find
 from .importing import SHUTDOWN_WAIT_S, ImportController
 from .listener_switch import ListenerSwitch
 from .media_watcher import MediaWatcher
@@ -344,6 +344,8 @@ class MainWindow(QMainWindow):
         # loads): the library closes after this (app.py)
         self.importer.shutdown()
         self.listener_switch.shutdown(SHUTDOWN_WAIT_S)
+        for dialog in self.findChildren(ArchiveFindDialog):  # a retrieve stops its transfer, imports what arrived
+            dialog.cancel()
         QThreadPool.globalInstance().waitForDone(int(SHUTDOWN_WAIT_S * 1000))
         self.store.save_window(self)
         for name, splitter in self._splitters().items():

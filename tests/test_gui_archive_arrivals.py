@@ -166,3 +166,20 @@ def test_a_reload_that_does_not_follow_keeps_the_patient_shown(qapp):
     throttle._timer.stop()
     throttle.request(["P8"])
     assert reloads == ["P1", "P8"]  # nothing shown: the sender's patient is
+
+
+def test_closing_the_window_cancels_a_retrieve(qtbot):
+    lib = _fake()
+    win = MainWindow(lib, watch_media=False)
+    qtbot.addWidget(win)
+    dialog = open_archive_find(win)
+    dialog.patient_id.setText("P7")
+    dialog.search_button.click()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2 and dialog.search_button.isEnabled(), timeout=60000)
+    dialog.retrieve_button.click()
+    qtbot.waitUntil(lambda: _shown(win) == ["1.2.3"], timeout=60000)
+    cancel = dialog._cancel
+    threading.Timer(0.2, lib.archive_gate.set).start()  # the fake goes on while the window closes
+    win.close()
+    assert cancel is not None and cancel.is_set()
+    assert dialog.summary is None or dialog.summary.cancelled
