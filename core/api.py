@@ -15,7 +15,9 @@ from .cli.terminal import terminal_print
 from .config import DRL_SETS, FACTOR_SETS, Settings, data_home
 from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from .export.csv_export import spreadsheet_safe
-from .library.archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveStudy
+from .library.archive_access import DEFAULT_AET as RECEIVE_AET, DEFAULT_PORT as RECEIVE_PORT
+from .library.archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveProgress, ArchiveStudy, ReceiveProgress
+from .library.series_fetch import SeriesFetch
 from .library.demo import DemoUnavailable, ensure_demo_library
 from .library.facade import ImportRunReport, Library, StudyImportReport, exam_is_ionising, write_history_pdf
 from .library.protocol import LibraryAPI
@@ -44,11 +46,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "ArchiveImportSummary", "ArchiveInfo", "ArchiveStudy",
+    "ArchiveImportSummary", "ArchiveInfo", "ArchiveProgress", "ArchiveStudy",
     "CT_PRESETS", "DRL_SETS", "NON_IMAGE_OBJECTS", "SUPPORTING_OBJECTS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",
     "EstimatePart", "ExamView", "ImportProgress", "ImportRunReport", "ImportSummary", "Library",
     "LibraryAPI", "LibraryError", "PatientHistory", "PatientSummary", "ReferenceLevelFlag", "Rejection",
-    "RejectionCode", "SRNode", "SeriesView", "Settings", "SourceError", "StudyImportReport", "Volume",
+    "RECEIVE_AET", "RECEIVE_PORT", "ReceiveProgress", "RejectionCode", "SRNode", "SeriesFetch", "SeriesView", "Settings", "SourceError", "StudyImportReport", "Volume",
     "__version__", "auto_window", "chart_name", "data_home", "describe_error", "ensure_demo_library",
     "exam_is_ionising", "known_birth_date", "run_cli", "search_fold", "spreadsheet_safe", "terminal_print", "to_date",
     "write_history_pdf", "write_private",

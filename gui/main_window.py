@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from .browser_controller import BrowserController, ExamSelectionSync
 from .count_toggle import CountToggle
 from .icons import icon
-from .dialogs.archive_find import open_archive_find
+from .dialogs.archive_find import ArchiveFindDialog, open_archive_find
 from .importing import SHUTDOWN_WAIT_S, ImportController
+from .listener_switch import ListenerSwitch
 from .media_watcher import MediaWatcher
 from .models.exams import DATE_COLUMN, ExamTableModel, make_exam_proxy
 from .models.patients import PatientFilterProxy, PatientTableModel
@@ -218,6 +219,8 @@ class MainWindow(QMainWindow):
         self.act_import_link = self._action("Import from &link…", imp.import_link_dialog if imp else missing,
                                             "Ctrl+L", "import-link")
         self.act_find_archive = self._action("Find in a&rchive…", lambda: open_archive_find(self), "Ctrl+Shift+F")
+        self.listener_switch = ListenerSwitch(self)
+        self.act_receive = self.listener_switch.action
         self.act_import_report = self._action("Import &report…", imp.show_last_report if imp else missing,
                                               "Ctrl+R")
         self.act_export_pdf = self._action("&Export report (PDF)…", self.presenter.export_pdf, "Ctrl+E", "report")
@@ -249,7 +252,8 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
         m = bar.addMenu("&File")
-        for a in (self.act_import_folder, self.act_import_archive, self.act_import_link, self.act_find_archive, None,
+        for a in (self.act_import_folder, self.act_import_archive, self.act_import_link, self.act_find_archive,
+                  self.act_receive, None,
                   self.act_import_report, self.act_export_pdf, self.act_print, None,
                   self.act_settings, None, self.act_quit):
             m.addSeparator() if a is None else m.addAction(a)
@@ -274,7 +278,7 @@ class MainWindow(QMainWindow):
                              f"({a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
         self.tool_bar = tools
         self.addToolBar(tools)
-        self.statusBar()
+        self.statusBar().addPermanentWidget(self.listener_switch.status)
 
     def _connect(self) -> None:
         c = self.controller
@@ -339,6 +343,9 @@ class MainWindow(QMainWindow):
         # a running import is cancelled and waited for, then the other workers (previews, history
         # loads): the library closes after this (app.py)
         self.importer.shutdown()
+        self.listener_switch.shutdown(SHUTDOWN_WAIT_S)
+        for dialog in self.findChildren(ArchiveFindDialog):  # a retrieve stops its transfer, imports what arrived
+            dialog.cancel()
         QThreadPool.globalInstance().waitForDone(int(SHUTDOWN_WAIT_S * 1000))
         self.store.save_window(self)
         for name, splitter in self._splitters().items():

@@ -109,6 +109,20 @@ class SettingsStore:
         """Remember the data folder (used as ``DOSETRAIL_HOME`` on next start)."""
         self.q.setValue("data/folder", folder)
 
+    def listener(self) -> tuple[str | None, int | None]:
+        """The window's storage listener: AE title and port (None: the ``dosetrail receive`` defaults)."""
+        aet = str(self.q.value("listener/aet", "") or "").strip() or None
+        try:
+            port = int(self.q.value("listener/port", 0) or 0) or None
+        except (TypeError, ValueError):
+            port = None
+        return aet, port
+
+    def set_listener(self, aet: str | None, port: int | None) -> None:
+        """Remember the listener's AE title and port (None: the defaults)."""
+        self.q.setValue("listener/aet", aet or "")
+        self.q.setValue("listener/port", int(port or 0))
+
     def sync(self) -> None:
         """Write to disk now."""
         self.q.sync()

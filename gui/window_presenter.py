@@ -178,9 +178,10 @@ class WindowPresenter(QObject):
     def open_settings(self) -> None:
         """Show the settings dialog; apply dose settings in the pool."""
         folder = self.w.store.data_folder() or os.environ.get("DOSETRAIL_HOME") or str(data_home())
-        dialog = SettingsDialog(self.w.library.settings, folder, self.w)
+        dialog = SettingsDialog(self.w.library.settings, folder, self.w, listener=self.w.store.listener())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        self.w.store.set_listener(*dialog.listener())
         if dialog.data_folder_path() and dialog.data_folder_path() != folder:
             self.w.store.set_data_folder(dialog.data_folder_path())
             self.w.statusBar().showMessage("The new data folder is used after a restart.", 8000)

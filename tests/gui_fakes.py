@@ -24,7 +24,8 @@ from dosetrail.core.model.history import (
     history_totals,
 )
 from dosetrail.core.model.import_records import ImportProgress, ImportSummary
-from dosetrail.core.api import ArchiveImportSummary, ArchiveInfo, ArchiveStudy, LibraryError
+from dosetrail.core.api import (ArchiveImportSummary, ArchiveInfo, ArchiveProgress, ArchiveStudy, LibraryError,
+                                ReceiveProgress, SeriesFetch)
 
 K_CHEST = {"AAPM-96": 0.014, "ICRP-103-NCI": 0.0145}
 K_CAP = {"AAPM-96": 0.015, "ICRP-103-NCI": 0.0158}
@@ -188,6 +189,9 @@ class FakeLibrary:
     archive_studies: list[ArchiveStudy] = field(default_factory=list)
     archive_error: str | None = None
     archive_gate: threading.Event | None = None  # a retrieve waits for it after its first study
+    # study UID -> the exam a retrieve adds to the patient's history when that study "arrives"
+    archive_exams: dict[str, ExamView] = field(default_factory=dict)
+    receive_error: str | None = None  # the listener cannot start (a port in use, say)
 
     @classmethod
     def populated(cls, extra: int = 0) -> "FakeLibrary":
@@ -264,20 +268,52 @@ class FakeLibrary:
     def retrieve_from_archive_iter(self, name: str, patient_id: str, study_uids: list[str], dose_only: bool = True,
                                    cancel: threading.Event | None = None,
                                    ) -> Generator[ImportProgress, None, ArchiveImportSummary]:
+        """Study by study as the library does: each study "arrives" (its exam from ``archive_exams``
+        joins the patient's history), then a cumulative ArchiveProgress; the gate after the first."""
         self.calls.append(("retrieve_from_archive_iter", name, patient_id, list(study_uids), dose_only))
+        n = len(study_uids)
         for i, uid in enumerate(study_uids):
-            yield ImportProgress(files_seen=i + 1, current=uid)
+            self._arrive(patient_id, uid)
+            yield ArchiveProgress(files_seen=i + 1, current=uid, instances_expected=n, instances_received=i + 1,
+                                  bytes_received=1000 * (i + 1), studies_expected=n,
+                                  studies_imported=list(study_uids[:i + 1]), patients_touched=[patient_id])
             if self.archive_gate is not None:
                 self.archive_gate.wait(30)
             if cancel is not None and cancel.is_set():
                 return ArchiveImportSummary(files_seen=i + 1, instances_imported=i + 1, cancelled=True,
                                             studies_touched=list(study_uids[:i + 1]), patients_touched=[patient_id],
-                                            studies_retrieved=len(study_uids), instances_received=i + 1,
+                                            studies_retrieved=n, instances_received=i + 1,
                                             bytes_received=1000 * (i + 1))
-        return ArchiveImportSummary(files_seen=len(study_uids), instances_imported=len(study_uids),
-                                    studies_touched=list(study_uids), patients_touched=[patient_id],
-                                    studies_retrieved=len(study_uids), instances_received=len(study_uids),
-                                    bytes_received=1000 * len(study_uids))
+        return ArchiveImportSummary(files_seen=n, instances_imported=n, studies_touched=list(study_uids),
+                                    patients_touched=[patient_id], studies_retrieved=n, instances_received=n,
+                                    bytes_received=1000 * n)
+
+    def receive_iter(self, aet: str | None = None, port: int | None = None, cancel: threading.Event | None = None,
+                     ) -> Generator[ReceiveProgress, None, ImportSummary | None]:
+        """Listens (nothing arrives) until ``cancel`` is set; ``receive_error`` raised instead when given."""
+        self.calls.append(("receive_iter", aet, port))
+        if self.receive_error:
+            raise LibraryError(self.receive_error)
+        aet, port = aet or "DOSETRAIL", 11112 if port is None else port
+        while cancel is None or not cancel.is_set():
+            yield ReceiveProgress(message=f"Listening as {aet} on port {port}", aet=aet, port=port)
+            if cancel is not None:
+                cancel.wait(0.05)
+        return None
+
+    def fetch_series_pixels(self, series_uid: str) -> SeriesFetch:
+        """Nothing to fetch (the fake's series are complete)."""
+        self.calls.append(("fetch_series_pixels", series_uid))
+        return SeriesFetch(instances_in_library=len(self.series_files(series_uid)))
+
+    def _arrive(self, key: str, uid: str) -> None:
+        exam = self.archive_exams.get(uid)
+        if exam is None:
+            return
+        old = self.histories.get(key)
+        exams = [e for e in (old.exams if old else []) if e.study_instance_uid != uid] + [exam]
+        self.histories[key] = _history_from_exams(key, old.patient.name if old else "DOE^JANE", exams,
+                                                  self.settings.factor_set)
 
     # import
     def import_iter(self, paths: list[str], *, link: bool = False, password: str | None = None,

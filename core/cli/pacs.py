@@ -137,27 +137,47 @@ def _find(args, library, exit_ok: int) -> int:
 
 
 def _retrieve(args, library, exit_ok: int) -> int:
+    import signal
+    import threading
+
     from ..importer.pipeline import drive
     from ..library.archive_access import retrieve_and_import
+    from .errors import EXIT_INTERRUPTED
     from .progress import ProgressPrinter
 
     archive = _archive(args.name)
     lib = library(args)
+    cancel = threading.Event()
+
+    def on_interrupt(signum, frame):  # first Ctrl-C: stop the transfer, import what arrived; the second at once
+        cancel.set()
+        print("\ncancelling the retrieve; importing what arrived (Ctrl-C again to stop at once)", file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_interrupt) if main_thread else None
     try:
         summary, got = drive(retrieve_and_import(lib, archive, args.patient_id, args.studies, args.dose_only,
-                                                 args.move_port), ProgressPrinter())
+                                                 args.move_port, cancel), ProgressPrinter())
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         lib.close()
     code = 1 if summary is not None and summary.files_rejected else exit_ok
     doc = summary.to_json() if summary is not None else {"schema": "dosetrail.import/1"}
-    doc.update(instances_received=got.instances_received, bytes_received=got.bytes_received)
+    received = (got.studies, got.instances_received, got.bytes_received) if got is not None else (0, 0, 0)
+    doc.update(instances_received=received[1], bytes_received=received[2])
     if args.json:
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        print(f"{got.studies} stud{'y' if got.studies == 1 else 'ies'}: {got.instances_received} instances received "
-              f"({got.bytes_received:,} bytes), {doc.get('instances_imported', 0)} imported, "
+        print(f"{received[0]} stud{'y' if received[0] == 1 else 'ies'}: {received[1]} instances received "
+              f"({received[2]:,} bytes), {doc.get('instances_imported', 0)} imported, "
               f"{doc.get('instances_already_present', 0)} already present")
+    if summary is not None and summary.cancelled:
+        print("retrieve cancelled; what arrived is imported (run the retrieve again to complete it)",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code
 
 

@@ -17,7 +17,8 @@ from ..config import Settings
 from ..model.history import PatientHistory, PatientSummary
 from ..model.import_records import ImportProgress, ImportSummary
 from ..viewing.sr_tree import SRNode
-from .archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveStudy
+from .archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveStudy, ReceiveProgress
+from .series_fetch import SeriesFetch
 
 if TYPE_CHECKING:  # numpy: imported with the first series shown, not with the library
     from ..viewing.pixels import Volume
@@ -232,6 +233,19 @@ class Library:
         from .archive_access import retrieve_iter
 
         return retrieve_iter(self, name, patient_id, study_uids, dose_only, cancel)
+
+    def fetch_series_pixels(self, series_uid: str) -> SeriesFetch:
+        """Complete a series a dose-only retrieve left in the archive (blocking; see core.library.series_fetch)."""
+        from .series_fetch import fetch_series_pixels
+
+        return fetch_series_pixels(self, series_uid)
+
+    def receive_iter(self, aet: str | None = None, port: int | None = None, cancel: Event | None = None,
+                     ) -> Generator[ReceiveProgress, None, ImportSummary | None]:
+        """Listen as a storage SCP (``dosetrail receive``) and import what arrives, until ``cancel`` is set."""
+        from .archive_access import receive_iter
+
+        return receive_iter(self, aet, port, cancel)
 
     # -- patients -------------------------------------------------------
     def merge_patients(self, keep_key: str, other_key: str) -> None:

@@ -11,7 +11,8 @@ from threading import Event
 from typing import TYPE_CHECKING, Callable, Generator, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # the data classes only; no import cycle with core.api at run time
-    from .archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveStudy
+    from .archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveStudy, ReceiveProgress
+    from .series_fetch import SeriesFetch
     from .facade import ImportRunReport
     from ..config import Settings
     from ..model.history import PatientHistory, PatientSummary
@@ -67,6 +68,11 @@ class LibraryAPI(Protocol):
     def retrieve_from_archive_iter(self, name: str, patient_id: str, study_uids: list[str], dose_only: bool = True,
                                    cancel: Event | None = None,
                                    ) -> Generator["ImportProgress", None, "ArchiveImportSummary"]: ...
+
+    def fetch_series_pixels(self, series_uid: str) -> "SeriesFetch": ...
+
+    def receive_iter(self, aet: str | None = None, port: int | None = None, cancel: Event | None = None,
+                     ) -> Generator["ReceiveProgress", None, "ImportSummary | None"]: ...
 
     # patients
     def merge_patients(self, keep_key: str, other_key: str) -> None: ...

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from threading import Event
 from typing import Callable, Iterable
 
 from pydicom.dataset import Dataset
@@ -12,6 +13,12 @@ from .matches import InstanceMatch, StudyMatch, study_match, to_int
 #: seconds to wait for a TCP connection, an association answer, a network message
 TIMEOUT = 10.0
 _PENDING = (0xFF00, 0xFF01)
+#: the final status of a C-GET/C-MOVE that a C-CANCEL ended
+CANCELLED = 0xFE00
+#: the Message ID of DoseTrail's C-GET/C-MOVE requests (what a C-CANCEL names)
+_MSG_ID = 1
+#: pending responses an archive may send after a C-CANCEL before the association is aborted
+_AFTER_CANCEL = 2
 
 
 def _ae(calling_aet: str):
@@ -139,12 +146,35 @@ def find_instances(archive: Archive, study_uids: list[str]) -> list[InstanceMatc
     return out
 
 
+def find_series_instances(archive: Archive, study_uid: str, series_uid: str) -> list[InstanceMatch]:
+    """Every instance of one series (C-FIND, series then image level); empty when the archive has not the series."""
+    q = Dataset()
+    q.QueryRetrieveLevel = "SERIES"
+    q.StudyInstanceUID = study_uid
+    q.SeriesInstanceUID = series_uid
+    q.Modality = ""
+    i = Dataset()
+    i.QueryRetrieveLevel = "IMAGE"
+    i.StudyInstanceUID = study_uid
+    i.SeriesInstanceUID = series_uid
+    i.SOPInstanceUID = ""
+    i.SOPClassUID = ""
+    i.InstanceNumber = ""
+    series, images = _find(archive, [q, i])
+    modality = str(series[0].get("Modality", "")) if series else ""
+    return [InstanceMatch(study_uid, series_uid, str(ds.get("SOPInstanceUID", "")), str(ds.get("SOPClassUID", "")),
+                          modality, to_int(ds.get("InstanceNumber"))) for ds in images]
+
+
 def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_studies: bool,
-        on_file: Callable[[Path, int], None] | None = None) -> tuple[int, int]:
-    """C-GET into ``dest``: whole studies, or just ``instances``.
+        on_file: Callable[[Path, int], None] | None = None, cancel: Event | None = None,
+        whole_series: bool = False) -> tuple[int, int]:
+    """C-GET into ``dest``: whole studies, whole series (of ``instances``), or just ``instances``.
 
     The storage sub-operations come back on the same association (no firewall hole):
-    the SCP role is negotiated for every SOP class among ``instances``.
+    the SCP role is negotiated for every SOP class among ``instances``. ``on_file(path, size)``
+    is called for each instance written. When ``cancel`` is set the next request is not sent
+    and the running one gets a C-CANCEL (see :func:`_responses`); what arrived stays.
 
     Returns
     -------
@@ -176,14 +206,11 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
     roles = [build_role(cls, scp_role=True) for cls in classes]
     assoc = _associate(archive, ae, ext_neg=roles, evt_handlers=[(evt.EVT_C_STORE, on_store)])
     try:
-        for query in _get_queries(instances, whole_studies):
-            final = None
-            for status, _identifier in assoc.send_c_get(query, GET):
-                if not status:
-                    raise ArchiveError(f"the archive {archive.name} stopped answering during the retrieve; "
-                                       "what arrived is imported, run the retrieve again to complete it")
-                final = status
-            if final is not None and final.Status not in (0x0000, 0xFF00):
+        for query in _get_queries(instances, whole_studies, whole_series):
+            if cancel is not None and cancel.is_set():
+                break
+            final = _responses(archive, assoc, assoc.send_c_get(query, GET, msg_id=_MSG_ID), GET, cancel)
+            if final is not None and final.Status not in (0x0000, 0xFF00, CANCELLED):
                 failed = int(final.get("NumberOfFailedSuboperations", 0) or 0)
                 raise ArchiveError(f"the archive {archive.name} could not send {failed or 'some'} object(s) "
                                    f"(status 0x{final.Status:04X}); what arrived is imported, run the retrieve again "
@@ -194,8 +221,16 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
     return received[0], received[1]
 
 
-def _get_queries(instances: list[InstanceMatch], whole_studies: bool) -> list[Dataset]:
+def _get_queries(instances: list[InstanceMatch], whole_studies: bool, whole_series: bool = False) -> list[Dataset]:
     out = []
+    if whole_series:
+        for study_uid, series_uid in dict.fromkeys((i.study_uid, i.series_uid) for i in instances):
+            q = Dataset()
+            q.QueryRetrieveLevel = "SERIES"
+            q.StudyInstanceUID = study_uid
+            q.SeriesInstanceUID = series_uid
+            out.append(q)
+        return out
     if whole_studies:
         for uid in dict.fromkeys(i.study_uid for i in instances):
             q = Dataset()
@@ -213,8 +248,11 @@ def _get_queries(instances: list[InstanceMatch], whole_studies: bool) -> list[Da
     return out
 
 
-def move(archive: Archive, instances: list[InstanceMatch], destination_aet: str, whole_studies: bool) -> None:
+def move(archive: Archive, instances: list[InstanceMatch], destination_aet: str, whole_studies: bool,
+         cancel: Event | None = None) -> None:
     """C-MOVE to ``destination_aet`` (the archive must know its host and port): whole studies or ``instances``.
+
+    ``cancel`` as for :func:`get`.
 
     Raises
     ------
@@ -228,15 +266,45 @@ def move(archive: Archive, instances: list[InstanceMatch], destination_aet: str,
     assoc = _associate(archive, ae)
     try:
         for query in _get_queries(instances, whole_studies):
-            final = None
-            for status, _identifier in assoc.send_c_move(query, destination_aet, MOVE):
-                if not status:
-                    raise ArchiveError(f"the archive {archive.name} stopped answering during the retrieve; "
-                                       "what arrived is imported, run the retrieve again to complete it")
-                final = status
-            if final is not None and final.Status not in (0x0000, 0xFF00):
+            if cancel is not None and cancel.is_set():
+                break
+            final = _responses(archive, assoc, assoc.send_c_move(query, destination_aet, MOVE, msg_id=_MSG_ID),
+                               MOVE, cancel)
+            if final is not None and final.Status not in (0x0000, 0xFF00, CANCELLED):
                 raise ArchiveError(f"the archive {archive.name} could not send to {destination_aet} "
                                    f"(status 0x{final.Status:04X}); does it know this AE title, host and port?")
     finally:
         if assoc.is_established:
             assoc.release()
+
+
+def _responses(archive: Archive, assoc, responses, model, cancel: Event | None) -> Dataset | None:
+    """Read a C-GET/C-MOVE's responses; its final status (None when it was aborted on cancel).
+
+    When ``cancel`` is set a C-CANCEL is sent (at the next pending response: one per
+    sub-operation); an archive that goes on regardless is aborted after :data:`_AFTER_CANCEL`
+    more pending responses.
+
+    Raises
+    ------
+    ArchiveError
+        When the archive stops answering (not cancelled).
+    """
+    final, after = None, None
+    for status, _identifier in responses:
+        if not status:
+            if cancel is not None and cancel.is_set():
+                return None
+            raise ArchiveError(f"the archive {archive.name} stopped answering during the retrieve; "
+                               "what arrived is imported, run the retrieve again to complete it")
+        final = status
+        if status.Status in _PENDING and cancel is not None and cancel.is_set():
+            if after is None:
+                assoc.send_c_cancel(_MSG_ID, query_model=model)
+                after = 0
+            elif after >= _AFTER_CANCEL:
+                assoc.abort()
+                return None
+            else:
+                after += 1
+    return final

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import Callable
 
 from .archives import ArchiveError
 
@@ -30,13 +31,18 @@ class Listener:
     spool : pathlib.Path or None
         An existing folder for the batch folders (default: a new temporary folder, removed by
         :meth:`close`; a given one is left to its owner).
+    on_file : callable or None
+        Called with each instance's path and size once it is written (on pynetdicom's thread).
     """
 
-    def __init__(self, aet: str, port: int, host: str = "", spool: Path | None = None) -> None:
+    def __init__(self, aet: str, port: int, host: str = "", spool: Path | None = None,
+                 on_file: Callable[[Path, int], None] | None = None) -> None:
         from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
         from pynetdicom.sop_class import Verification
 
         self._own_spool = spool is None
+        self._stopped = False
+        self._on_file = on_file
         self.spool = Path(tempfile.mkdtemp(prefix="dosetrail-receive-")) if spool is None else spool
         self._batches: queue.Queue[tuple[Path, int, int]] = queue.Queue()
         self._open: dict[int, list] = {}  # association id -> [folder, instances, bytes]
@@ -65,6 +71,8 @@ class Listener:
             entry[1] += 1
             entry[2] += len(data)
         path.write_bytes(data)
+        if self._on_file is not None:
+            self._on_file(path, len(data))
         return 0x0000
 
     def _on_end(self, event) -> None:
@@ -81,8 +89,13 @@ class Listener:
             return None
 
     def stop(self) -> list[tuple[Path, int, int]]:
-        """Stop listening; the batches not yet taken (ended or cut short)."""
-        self._server.shutdown()
+        """Stop listening (the port is free again); the batches not yet taken (ended or cut short).
+
+        Calling it again gives the batches left, if any.
+        """
+        if not self._stopped:
+            self._stopped = True
+            self._server.shutdown()
         with self._lock:
             for entry in self._open.values():
                 self._batches.put((entry[0], entry[1], entry[2]))

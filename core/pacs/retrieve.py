@@ -3,15 +3,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from threading import Event
+from typing import Callable
 
 from . import dimse, web
 from . import matches
 from .archives import Archive, ArchiveError
-from .matches import StudyMatch, dose_only
+from .matches import InstanceMatch, StudyMatch, dose_only
 
 
-def _backend(archive: Archive):
+def backend_of(archive: Archive):
+    """The module that speaks ``archive``'s protocol: :mod:`.dimse` or :mod:`.web`."""
     return dimse if archive.kind == "dimse" else web
+
+
+_backend = backend_of
 
 
 def check(archive: Archive) -> None:
@@ -48,28 +54,37 @@ class Retrieved:
     bytes_received: int
 
 
-def retrieve(archive: Archive, dest: Path, patient_id: str, study_uids: list[str] | None = None,
-             dose_only_: bool = False, move_port: int | None = None) -> Retrieved:
-    """Retrieve a patient's studies (all, or ``study_uids``) into the folder ``dest``.
+@dataclass
+class Plan:
+    """What a retrieve will ask an archive for, study by study.
 
-    Parameters
+    Attributes
     ----------
     archive : Archive
-    dest : pathlib.Path
-        An existing folder; one Part 10 file per instance received.
-    patient_id : str
-        Only the patient's studies are retrieved (a ``study_uids`` entry of another patient is ignored).
-    study_uids : list of str or None
-    dose_only_ : bool
-        Just the dose reports, the dose screens and a few headers per image series
-        (:func:`core.pacs.matches.dose_only`).
-    move_port : int or None
-        DIMSE: C-MOVE to a listener started here on this port under the archive's calling AE
-        title (the archive must know it), instead of C-GET.
+    study_uids : list of str
+        The patient's studies to retrieve, oldest first.
+    instances : dict
+        Study UID -> the instances picked of it (all of them, or the dose-only pick).
+    whole_studies : bool
+        Ask for whole studies (a full retrieve) rather than instance by instance.
+    """
 
-    Returns
-    -------
-    Retrieved
+    archive: Archive
+    study_uids: list[str]
+    instances: dict[str, list[InstanceMatch]]
+    whole_studies: bool
+
+    @property
+    def expected(self) -> int:
+        """How many instances the archive should send."""
+        return sum(len(v) for v in self.instances.values())
+
+
+def plan(archive: Archive, patient_id: str, study_uids: list[str] | None = None, dose_only_: bool = False) -> Plan:
+    """Ask the archive what to retrieve: the patient's studies (all, or ``study_uids``) and their instances.
+
+    A ``study_uids`` entry of another patient is left out. The instance counts make the
+    progress of the transfer determinate.
     """
     backend = _backend(archive)
     studies = [s.study_instance_uid for s in _too_many(archive, backend.find_studies(archive, patient_id=patient_id))
@@ -77,24 +92,19 @@ def retrieve(archive: Archive, dest: Path, patient_id: str, study_uids: list[str
     if study_uids:
         wanted = set(study_uids)
         studies = [uid for uid in studies if uid in wanted]
-    if not studies:
-        return Retrieved(0, 0, 0, 0)
-    instances = backend.find_instances(archive, studies)
-    picked = dose_only(instances) if dose_only_ else instances
-    if move_port is not None and archive.kind == "dimse":
-        n, size = _move(archive, picked, dest, not dose_only_, move_port)
-    else:
-        n, size = backend.get(archive, picked, dest, whole_studies=not dose_only_)
-    return Retrieved(len(studies), len(picked), n, size)
+    found = backend.find_instances(archive, studies) if studies else []
+    picked = dose_only(found) if dose_only_ else found
+    by_study: dict[str, list[InstanceMatch]] = {uid: [] for uid in studies}
+    for inst in picked:
+        by_study.setdefault(inst.study_uid, []).append(inst)
+    return Plan(archive, studies, by_study, whole_studies=not dose_only_)
 
 
-def _move(archive: Archive, picked, dest: Path, whole_studies: bool, port: int) -> tuple[int, int]:
-    from .listener import Listener
-
-    listener = Listener(archive.calling_aet, port, spool=dest)
-    try:
-        dimse.move(archive, picked, archive.calling_aet, whole_studies)
-    finally:  # every C-STORE was answered before the C-MOVE's final status: its file is written
-        batches = listener.stop()
-        listener.close()
-    return sum(b[1] for b in batches), sum(b[2] for b in batches)
+def fetch(plan_: Plan, study_uid: str, dest: Path, on_file: Callable[[Path, int], None] | None = None,
+          cancel: Event | None = None) -> tuple[int, int]:
+    """C-GET or WADO-RS one study of ``plan_`` into the folder ``dest``; instances and bytes received."""
+    picked = plan_.instances.get(study_uid) or []
+    if not picked:
+        return 0, 0
+    return _backend(plan_.archive).get(plan_.archive, picked, dest, whole_studies=plan_.whole_studies,
+                                       on_file=on_file, cancel=cancel)

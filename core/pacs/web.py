@@ -1,8 +1,10 @@
 """DICOMweb query/retrieve with dicomweb-client: QIDO-RS (studies, series, instances), WADO-RS."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
+from threading import Event
 from typing import Callable
 
 from pydicom.dataset import Dataset
@@ -16,7 +18,7 @@ TIMEOUT = 30.0
 def _client(archive: Archive):
     from dicomweb_client.api import DICOMwebClient
 
-    client = DICOMwebClient(url=archive.url, timeout=TIMEOUT)
+    client = DICOMwebClient(url=archive.url, session=_wildcard_session(), timeout=TIMEOUT)
     # its default retries every fault five times with exponential back-off (a minute before an
     # unreachable archive is reported); the user reruns instead
     client.set_http_retry_params(retry=False)
@@ -51,18 +53,75 @@ def echo(archive: Archive) -> None:
 
 def find_studies(archive: Archive, patient_id: str | None = None, name: str | None = None,
                  birth_date: str | None = None) -> list[StudyMatch]:
-    """The archive's studies for a patient (QIDO-RS)."""
-    filters = {k: v for k, v in (("PatientID", patient_id), ("PatientName", name),
-                                  ("PatientBirthDate", birth_date)) if v}
+    """The archive's studies for a patient (QIDO-RS).
+
+    The name and the patient ID go as DICOM wildcard patterns the archive can read whether
+    or not it percent-decodes the query (see :func:`query_pattern`); when that widened
+    them, the studies are matched again here against what the user typed.
+    """
+    wanted = {k: v for k, v in (("PatientID", patient_id), ("PatientName", name),
+                                 ("PatientBirthDate", birth_date)) if v}
+    filters = {k: query_pattern(v) for k, v in wanted.items()}
     fields = ["StudyDescription", "ModalitiesInStudy", "NumberOfStudyRelatedSeries",
               "NumberOfStudyRelatedInstances", "PatientName", "PatientID", "StudyDate"]
     with _faults(archive):
         found = _client(archive).search_for_studies(search_filters=filters, fields=fields) or []
     out = []
     for item in found:
-        ds = _ds(item)
-        out.append(study_match(ds))
+        match = study_match(_ds(item))
+        if filters.get("PatientName", name) != name and not matches_pattern(name or "", _alphabetic(match.patient_name)):
+            continue
+        if filters.get("PatientID", patient_id) != patient_id and (match.patient_id or "") != patient_id:
+            continue
+        out.append(match)
     return sorted(out, key=lambda s: (s.date or "", s.study_instance_uid))
+
+
+#: characters a query value keeps as they are (RFC 3986 unreserved, and the DICOM wildcards)
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~*?")
+
+
+def query_pattern(value: str) -> str:
+    """``value`` as a QIDO-RS matching value that needs no percent-encoding.
+
+    Orthanc's DICOMweb plugin (and other archives) match the query text without
+    percent-decoding it: ``DOE%5EJANE`` or ``DOE%2A`` find nothing. DICOM wildcards go
+    as they are (``*`` and ``?`` may stand in a URI's query, see :func:`_wildcard_session`);
+    every other character that would be encoded (``^``, a space, a letter outside ASCII)
+    becomes the one-character wildcard ``?``, and the answer is matched again against
+    ``value`` (:func:`matches_pattern`).
+    """
+    return "".join(c if c in _PLAIN else "?" for c in value)
+
+
+def matches_pattern(pattern: str, value: str) -> bool:
+    """DICOM wildcard matching (``*`` any run, ``?`` one character), case-insensitive as archives match names."""
+    rx = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(rx, value, re.IGNORECASE | re.DOTALL) is not None
+
+
+def _alphabetic(name: str | None) -> str:
+    """A person name's alphabetic group without trailing empty components (``DOE^JANE^^`` -> ``DOE^JANE``)."""
+    return (name or "").split("=")[0].rstrip("^")
+
+
+def _wildcard_session():
+    """A requests session that sends ``*`` and ``?`` in a query unencoded.
+
+    dicomweb-client percent-encodes every query value; ``%2A`` and ``*`` mean the same to
+    an archive that decodes the query (RFC 3986 allows both characters in it), and only
+    the latter works with one that does not (Orthanc's DICOMweb plugin).
+    """
+    import requests
+
+    class WildcardSession(requests.Session):
+        def request(self, method, url, *args, **kwargs):  # noqa: D102 - requests API
+            base, sep, query = str(url).partition("?")
+            if sep:
+                url = base + sep + query.replace("%2A", "*").replace("%3F", "?")
+            return super().request(method, url, *args, **kwargs)
+
+    return WildcardSession()
 
 
 def find_instances(archive: Archive, study_uids: list[str]) -> list[InstanceMatch]:
@@ -83,9 +142,28 @@ def find_instances(archive: Archive, study_uids: list[str]) -> list[InstanceMatc
     return out
 
 
+def find_series_instances(archive: Archive, study_uid: str, series_uid: str) -> list[InstanceMatch]:
+    """Every instance of one series (QIDO-RS); empty when the archive has not the series."""
+    with _faults(archive):
+        client = _client(archive)
+        series = client.search_for_series(study_instance_uid=study_uid,
+                                          search_filters={"SeriesInstanceUID": series_uid}) or []
+        if not series:
+            return []
+        modality = str(_ds(series[0]).get("Modality", ""))
+        found = client.search_for_instances(study_instance_uid=study_uid, series_instance_uid=series_uid,
+                                            fields=["InstanceNumber"]) or []
+    return [InstanceMatch(study_uid, series_uid, str(inst.get("SOPInstanceUID", "")), str(inst.get("SOPClassUID", "")),
+                          modality, to_int(inst.get("InstanceNumber"))) for inst in map(_ds, found)]
+
+
 def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_studies: bool,
-        on_file: Callable[[Path, int], None] | None = None) -> tuple[int, int]:
-    """WADO-RS into ``dest``: whole studies, or just ``instances``.
+        on_file: Callable[[Path, int], None] | None = None, cancel: Event | None = None,
+        whole_series: bool = False) -> tuple[int, int]:
+    """WADO-RS into ``dest``: whole studies, whole series (of ``instances``), or just ``instances``.
+
+    ``on_file(path, size)`` is called for each instance written. A set ``cancel`` is seen
+    between instances (a whole study's multipart stream is closed there); what arrived stays.
 
     Returns
     -------
@@ -105,11 +183,35 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
 
     with _faults(archive, retrieving=True):
         client = _client(archive)
-        if whole_studies:
+        if whole_series:
+            for study_uid, series_uid in dict.fromkeys((i.study_uid, i.series_uid) for i in instances):
+                stream = client.iter_series(study_uid, series_uid)
+                try:
+                    for ds in stream:
+                        keep(ds)
+                        if _cancelled(cancel):
+                            break
+                finally:
+                    stream.close()
+        elif whole_studies:
             for uid in dict.fromkeys(i.study_uid for i in instances):
-                for ds in client.iter_study(uid):
-                    keep(ds)
+                stream = client.iter_study(uid)
+                try:
+                    for ds in stream:
+                        keep(ds)
+                        if _cancelled(cancel):
+                            break
+                finally:
+                    stream.close()
+                if _cancelled(cancel):
+                    break
         else:
             for inst in instances:
+                if _cancelled(cancel):
+                    break
                 keep(client.retrieve_instance(inst.study_uid, inst.series_uid, inst.sop_instance_uid))
     return received[0], received[1]
+
+
+def _cancelled(cancel: Event | None) -> bool:
+    return cancel is not None and cancel.is_set()

@@ -3,14 +3,17 @@
 The search (``Library.find_in_archive``) runs on the thread pool; the retrieve drives the
 ``Library.retrieve_from_archive_iter`` generator from a :class:`~..workers.GeneratorWorker`
 with a progress bar and Cancel (a ``threading.Event`` the import sees between files). What is
-retrieved lands through the ordinary import; :attr:`ArchiveFindDialog.retrieved` then carries
-the patients touched so the window reloads and shows the patient's timeline.
+retrieved lands through the ordinary import, study by study as it arrives:
+:attr:`ArchiveFindDialog.arrived` carries the patients touched so far while the retrieve runs
+(the window reloads at most once per :data:`RELOAD_INTERVAL_MS`, off the GUI thread, so the
+patient's timeline fills as studies arrive), :attr:`ArchiveFindDialog.retrieved` at the end.
+The bar counts the instances received of those the archive's queries announced.
 """
 from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,6 +40,8 @@ from ..workers import GeneratorWorker, connect_and_start, error_text, run_in_poo
 
 #: Progress is forwarded to the GUI at most this often (seconds).
 PROGRESS_INTERVAL = 0.1
+#: While a retrieve runs, the window reloads the patient at most this often (milliseconds).
+RELOAD_INTERVAL_MS = 1000
 COLUMNS = ("Date", "Patient", "Modalities", "Description", "Series", "Instances", "In library")
 NO_ARCHIVE_TEXT = (
     "No hospital archive is set up yet. Add one in a terminal, then open this window again:\n"
@@ -67,6 +72,8 @@ class ArchiveFindDialog(QDialog):
 
     #: The patient keys a retrieve touched (emitted once it has been imported).
     retrieved = Signal(list)
+    #: The patient keys touched so far, each time another study has been imported during a retrieve.
+    arrived = Signal(list)
 
     def __init__(self, library, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -205,6 +212,7 @@ class ArchiveFindDialog(QDialog):
             return
         self._cancel = threading.Event()
         self.summary = None
+        self._studies_seen = 0
         self._set_busy(True, retrieving=True)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
@@ -217,13 +225,28 @@ class ArchiveFindDialog(QDialog):
             on_finished=self._retrieve_finished, owner=self)
 
     def _on_progress(self, p) -> None:
+        expected = getattr(p, "instances_expected", 0)
+        if expected:
+            self.progress.setRange(0, expected)
+            self.progress.setValue(min(getattr(p, "instances_received", 0), expected))
+        imported = list(getattr(p, "studies_imported", []))
+        if len(imported) > self._studies_seen:
+            self._studies_seen = len(imported)
+            self._mark_in_library(imported)
+            self.arrived.emit(list(getattr(p, "patients_touched", [])))
         if p.message:
             self._say(p.message)
+        elif expected:
+            studies = getattr(p, "studies_expected", 0)
+            self._say(f"Receiving: {p.instances_received} of {plural(expected, 'instance')} "
+                      f"({p.bytes_received:,} bytes); {len(imported)} of {plural(studies, 'study', 'studies')} "
+                      "in the library" + ("; cancelling…" if self._cancel is not None and self._cancel.is_set()
+                                          else ""))
         elif p.files_seen:
             self._say(f"Importing: {plural(p.files_seen, 'file')} read")
 
     def cancel(self) -> None:
-        """Stop the retrieve at the next file; what was imported stays."""
+        """Stop the transfer at the next instance; what arrived is imported and stays."""
         if self._cancel is not None:
             self._cancel.set()
             self.cancel_button.setEnabled(False)
@@ -237,12 +260,15 @@ class ArchiveFindDialog(QDialog):
                   f"{summary.instances_already_present} already present"
                   + (f", {plural(len(summary.files_rejected), 'file')} rejected" if summary.files_rejected else "")
                   + ".")
-        touched = set(summary.studies_touched)
+        self._mark_in_library(summary.studies_touched)
+        self.retrieved.emit(list(summary.patients_touched))
+
+    def _mark_in_library(self, study_uids) -> None:
+        touched = set(study_uids)
         for row, s in enumerate(self.studies):
             if s.study_instance_uid in touched:
                 s.in_library = True
                 self.table.item(row, len(COLUMNS) - 1).setText("yes")
-        self.retrieved.emit(list(summary.patients_touched))
 
     def _retrieve_finished(self) -> None:
         self.progress.setVisible(False)
@@ -276,16 +302,61 @@ class ArchiveFindDialog(QDialog):
         super().reject()
 
 
+class ThrottledReload(QObject):
+    """Reload ``window`` for the patients a retrieve touched, at most once per ``interval_ms``.
+
+    The first call shows the first patient touched (with ``follow``; without, only when no
+    patient is shown); later ones refresh whichever patient is shown (the user may have
+    picked another meanwhile). The reload itself runs on the thread pool
+    (:meth:`BrowserController.reload`).
+    """
+
+    def __init__(self, window, parent: QObject | None = None, interval_ms: int = RELOAD_INTERVAL_MS,
+                 follow: bool = True) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.follow = follow
+        self.reloads = 0
+        self._shown = False
+        self._pending = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._due)
+
+    def request(self, keys: list) -> None:
+        """Studies of ``keys`` were imported: reload now, or when the interval is over."""
+        if keys and ((self.follow and not self._shown) or self.window.controller.current_key is None):
+            self._shown = True
+            self.window.controller.current_key = keys[0]
+        if self._timer.isActive():
+            self._pending = True
+            return
+        self._reload()
+
+    def _due(self) -> None:
+        if self._pending:
+            self._reload()
+
+    def _reload(self) -> None:
+        self._pending = False
+        self.reloads += 1
+        self.window.controller.reload()
+        self._timer.start()
+
+
 def open_archive_find(window) -> ArchiveFindDialog:
-    """Open the dialog over ``window``; a retrieve reloads it and shows the patient retrieved."""
+    """Open the dialog over ``window``; the window shows the patient as studies arrive, and reloads at the end."""
     dialog = ArchiveFindDialog(window.library, window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.reloader = ThrottledReload(window, dialog)  # dies with the dialog
 
     def show(keys: list) -> None:
         if keys:
             window.controller.current_key = keys[0]
         window.controller.reload()
 
+    dialog.arrived.connect(dialog.reloader.request)
     dialog.retrieved.connect(show)
     dialog.open()
     return dialog

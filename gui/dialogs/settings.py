@@ -1,4 +1,4 @@
-"""The Settings dialog: factor set, reference levels, background rate, data folder."""
+"""The Settings dialog: factor set, reference levels, background rate, data folder, the listener's AE title and port."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -15,11 +15,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from dosetrail.core.api import DRL_SETS, FACTOR_SETS, Settings
+from dosetrail.core.api import DRL_SETS, FACTOR_SETS, RECEIVE_AET, RECEIVE_PORT, Settings
 
 FACTOR_SET_HELP = {
     "AAPM-96": "AAPM Report 96 (2008) k-factors (ICRP 60 weights) – the default",
@@ -37,9 +38,12 @@ class SettingsDialog(QDialog):
     data_folder : str
         Current data folder (``DOSETRAIL_HOME``); a change takes effect on restart.
     parent : QWidget, optional
+    listener : (str or None, int or None)
+        File > Receive from archives: its AE title and port (None: ``dosetrail receive``'s defaults).
     """
 
-    def __init__(self, settings: Settings, data_folder: str, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, data_folder: str, parent: QWidget | None = None,
+                 listener: tuple[str | None, int | None] = (None, None)) -> None:
         super().__init__(parent)
         self.setWindowTitle("DoseTrail settings")
         self._original = settings
@@ -97,8 +101,21 @@ class SettingsDialog(QDialog):
         self.data_folder_label = QLabel("&Data folder:", self)
         self.data_folder_label.setBuddy(self.data_folder)
         form.addRow(self.data_folder_label, row)
+        self.listener_aet = QLineEdit(listener[0] or "", self)
+        self.listener_aet.setPlaceholderText(RECEIVE_AET)
+        self.listener_aet.setMaxLength(16)
+        self.listener_aet.setAccessibleName("AE title to receive as")
+        self.listener_aet.setToolTip("The AE title archives and modalities send to (File > Receive from archives)")
+        form.addRow("Receive as &AE title:", self.listener_aet)
+        self.listener_port = QSpinBox(self)
+        self.listener_port.setRange(0, 65535)
+        self.listener_port.setSpecialValueText(f"{RECEIVE_PORT} (default)")
+        self.listener_port.setValue(listener[1] or 0)
+        self.listener_port.setAccessibleName("Port to receive on")
+        form.addRow("Receive on &port:", self.listener_port)
         note = QLabel("A new data folder is used the next time DoseTrail starts. Changing the "
-                      "factor set recomputes every estimate.", self)
+                      "factor set recomputes every estimate. The AE title and port are used the "
+                      "next time File > Receive from archives is switched on.", self)
         note.setWordWrap(True)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -121,6 +138,10 @@ class SettingsDialog(QDialog):
                        drl_set=self.drl_set.currentText(),
                        background_msv_per_year=round(self.background.value(), 3),
                        default_uncertainty=round(self.uncertainty.value() / 100.0, 4))
+
+    def listener(self) -> tuple[str | None, int | None]:
+        """The listener's AE title and port as edited (None: the default)."""
+        return self.listener_aet.text().strip() or None, self.listener_port.value() or None
 
     def data_folder_path(self) -> str:
         """The data folder as edited (stripped)."""

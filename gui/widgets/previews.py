@@ -333,7 +333,8 @@ class SeriesPreviewPanel(QWidget):
         self.unsetCursor()
         self.status.setText(f"Cannot open this series: {error_text(exc)}")
 
-    def _show(self, series, data) -> None:
+    def _show(self, series, data, replacing: QWidget | None = None, note: str | None = None) -> None:
+        """Open the viewer (or SR tree) of ``series``; ``replacing`` an open viewer of it (same place)."""
         from .sr_tree import SRTreeDialog
         from .viewer import ImageViewerDialog
 
@@ -349,6 +350,34 @@ class SeriesPreviewPanel(QWidget):
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.destroyed.connect(lambda _=None, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
         self.dialogs.append(dialog)
+        if replacing is not None:
+            dialog.setGeometry(replacing.geometry())
+            replacing.close()
         dialog.show()
-        self.status.setText(f"{self.list.count()} series — double-click to open")
+        self.status.setText(note or f"{self.list.count()} series — double-click to open")
         self.dialogOpened.emit(dialog)
+        if kind == "image" and replacing is None:
+            run_in_pool(self.library.fetch_series_pixels, series.series_uid,
+                        on_result=lambda r, s=series, d=dialog: self._fetched(s, d, r), owner=self)
+
+    def _fetched(self, series, dialog, result) -> None:
+        """Pixels on demand: the archive sent the rest of a dose-only series; show the whole series."""
+        if not result.instances_imported:
+            if result.error:
+                self.status.setText(f"The rest of this series could not be fetched: {result.error}")
+            return
+        note = f"{plural(result.instances_imported, 'image')} fetched from {result.archive}"
+        item = self.item_for(series.series_uid)
+        if item is not None:  # the tile counts the whole series now
+            shown = item.data(SERIES_ROLE)
+            shown.instance_count = result.instances_in_library + result.instances_imported
+            item.setData(SERIES_ROLE, shown)
+            self._label_tiles()
+        if dialog not in self.dialogs:  # the viewer was closed meanwhile
+            self.status.setText(note)
+            return
+        self.status.setText(f"{note} — loading…")
+        run_in_pool(_load_viewer_data, self.library, series.series_uid, series.modality,
+                    on_result=lambda data, s=series, d=dialog: self._show(s, data, replacing=d, note=note)
+                    if d in self.dialogs else self.status.setText(note),
+                    on_error=self._open_failed, owner=self)
