@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select, update
 
 from ..config import IN_LIST_CHUNK, Settings
 from ..dicom.dates import age_string_years, to_date
-from .models import Instance, PatientIdentifier, Study
+from .models import Instance, Patient, PatientIdentifier, Series, Study
 from ..dose.records import DoseRecord
 from ..dose.study import SeriesText, StudyDoseInput, StudyEstimate
 from ..dose.test_objects import test_object_reason
@@ -176,6 +175,53 @@ def refresh_estimates(session_factory, study_uids: Iterable[str] | None = None, 
     return _estimate_ids(session_factory, ids, settings, progress)
 
 
+class _Row:
+    """What the estimation reads of a study, from plain rows (no ORM objects to track), and the
+    fields :func:`apply_estimate` and the test-object check set: written back in one statement."""
+
+    __slots__ = ("id", "study_instance_uid", "date", "description", "modalities", "patient_age",
+                 "identifier_id", "patient", "series", "ionising", "effective_dose_msv",
+                 "effective_dose_low_msv", "effective_dose_high_msv", "estimate_factor_set", "estimate",
+                 "test_object")
+
+    def __init__(self, values: dict) -> None:
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
+
+
+class _Plain:
+    """A row's values as attributes (a patient, a series)."""
+
+    def __init__(self, **values) -> None:
+        self.__dict__.update(values)
+
+
+_UPDATED = ("ionising", "effective_dose_msv", "effective_dose_low_msv", "effective_dose_high_msv",
+            "estimate_factor_set", "estimate", "test_object")
+
+
+def _load(session, ids: list[int]) -> list[_Row]:
+    """The studies ``ids`` with their patient and series (ordered as ``Study.series``), as plain rows."""
+    studies = [_Row(dict(r._mapping)) for r in session.execute(select(
+        Study.id, Study.study_instance_uid, Study.date, Study.description, Study.modalities, Study.patient_age,
+        Study.identifier_id, Study.patient_id.label("patient")).where(Study.id.in_(ids)).order_by(Study.id))]
+    patients = {pid: _Plain(birth_date=b, sex=sex, name=name) for pid, b, sex, name in session.execute(
+        select(Patient.id, Patient.birth_date, Patient.sex, Patient.name)
+        .where(Patient.id.in_({st.patient for st in studies})))}
+    series: dict[int, list[_Plain]] = {}
+    for sid, study_id, uid, modality, description, body_part, protocol in session.execute(
+            select(Series.id, Series.study_id, Series.series_instance_uid, Series.modality, Series.description,
+                   Series.body_part, Series.protocol_name)
+            .where(Series.study_id.in_(ids)).order_by(Series.series_number, Series.id)):
+        series.setdefault(study_id, []).append(_Plain(
+            id=sid, series_instance_uid=uid, modality=modality, description=description, body_part=body_part,
+            protocol_name=protocol))
+    for st in studies:
+        st.patient = patients.get(st.patient)
+        st.series = series.get(st.id, [])
+    return studies
+
+
 def _estimate_ids(session_factory, ids: list[int], settings: Settings,
                   progress: Callable[[int, int], None] | None) -> int:
     from ..dose.estimate import estimate_study
@@ -183,10 +229,7 @@ def _estimate_ids(session_factory, ids: list[int], settings: Settings,
     done = 0
     for i in range(0, len(ids), BATCH):
         with session_factory() as session:
-            studies = session.scalars(
-                select(Study).where(Study.id.in_(ids[i:i + BATCH])).options(
-                    selectinload(Study.patient), selectinload(Study.series))
-            ).all()
+            studies = _load(session, ids[i:i + BATCH])
             doses, counts = _series_doses(session, [se.id for st in studies for se in st.series])
             idents = _identifiers(session, [st.identifier_id for st in studies if st.identifier_id is not None])
             for study in studies:
@@ -200,6 +243,9 @@ def _estimate_ids(session_factory, ids: list[int], settings: Settings,
                                         warnings=[f"dose estimate failed: {type(exc).__name__}: {exc}"],
                                         factor_set=settings.factor_set)
                 apply_estimate(study, est, settings)
+            if studies:  # one UPDATE ... WHERE id = ? run for every study (ORM bulk update by primary key)
+                session.execute(update(Study), [{"id": st.id, **{name: getattr(st, name) for name in _UPDATED}}
+                                                for st in studies])
             session.commit()
         done += len(ids[i:i + BATCH])
         if progress:
