@@ -33,8 +33,8 @@ def _consistent(lib: Library) -> int:
 
 
 def test_cancel_keeps_what_was_imported_and_reimport_completes(tmp_path):
-    # more files than the pool holds in flight (12 chunks of 48 with 2 workers): a cancel at 50 files
-    # always leaves some unread, however fast the machine reads the rest meanwhile
+    # a cancel at 50 files leaves some unread however fast the machine reads meanwhile: the chunks
+    # queued ahead (pipeline.READ_AHEAD_CHUNKS per worker) that no worker started are cancelled
     files = _write(tmp_path, n_files=2000)
     lib = Library()
     cancel = Event()

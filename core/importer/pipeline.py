@@ -28,6 +28,12 @@ from .worker import Task, init_worker, process_chunk
 
 INLINE_THRESHOLD = 48  # fewer files than this are parsed in-process (no pool start-up)
 CHUNK = 48  # files per worker task
+# Chunks queued ahead per worker. This process writes a batch and estimates the studies
+# before it takes the next results; the queue must hold more work than that takes (about
+# 0.15 s for 500 small files), or the workers stop meanwhile: with 6 chunks per worker an
+# import of small studies used little more than one of two cores. Memory stays bounded by
+# bytes (IN_FLIGHT_BYTES, IN_FLIGHT_DISK_BYTES) whatever this is.
+READ_AHEAD_CHUNKS = 40
 WRITE_BATCH = 500  # instances per database transaction
 MIB = 1 << 20
 # Memory is bounded by bytes, not by file counts. An archive member up to MEMBER_IN_MEMORY
@@ -382,7 +388,7 @@ class _PoolState:
 def _pump(pool, n, state: _PoolState, store, link, cancel, summary, take, flush, batch_full):
     """Feed ``pool`` until the tasks run out (returns True) or a worker dies (returns False)."""
     in_flight: deque[tuple[Future, list[Task]]] = deque()
-    limit = n * 6  # chunks queued ahead: workers keep busy while this process writes a batch
+    limit = n * READ_AHEAD_CHUNKS  # queued ahead: workers keep busy while this process writes and estimates
     weights: dict[int, tuple[int, int]] = {}  # id(chunk) -> (bytes in memory, bytes on disk)
     while True:
         if state.suspects:  # one file at a time, so that a death names its file
