@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from dosetrail.gui.formatting import iso_to_epoch
 from dosetrail.gui.widgets.timeline import (
@@ -221,3 +221,29 @@ def test_axis_title_is_shortened_only_in_a_short_plot(qtbot):
     assert w.plot.getAxis("left").labelText == "Cumulative effective dose"
     w.resize(900, 170)
     qtbot.waitUntil(lambda: w.plot.getAxis("left").labelText == "Cumulative dose", timeout=2000)
+
+
+@pytest.mark.parametrize("height", [230, 300, 600])
+def test_reference_labels_have_room_at_the_plot_height(qtbot, height):
+    """A short plot (a small window) keeps fewer natural-background lines, each with room for two
+    labels (one above its line, the next below its own), so no label overlaps another."""
+    from dosetrail.gui.widgets.timeline import LABEL_PX
+
+    w = TimelineWidget()
+    qtbot.addWidget(w)
+    w.resize(900, height)
+    w.show()
+    qtbot.waitExposed(w)
+    w.set_history(build_history(), background_msv_per_year=2.4)
+    box = w.plot.getViewBox()
+    ys = sorted(box.mapViewToScene(QPointF(0, line.value())).y() for line in w.reference_lines)
+    assert ys, "no reference line drawn"
+    assert all(abs(b - a) >= 2 * LABEL_PX - 1 for a, b in zip(ys, ys[1:]))
+
+
+def test_a_short_plot_asks_for_wider_gaps():
+    wide = background_lines(8.4, 2.4)
+    short = background_lines(8.4, 2.4, gap_fraction=0.3)
+    assert len(short) < len(wide)
+    values = [v for v, _ in short]
+    assert all(b - a >= 0.3 * 8.4 * 1.2 - 1e-9 for a, b in zip(values, values[1:]))

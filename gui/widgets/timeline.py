@@ -130,8 +130,11 @@ def step_coordinates(xs: list[float], ys: list[float], end_x: float) -> tuple[li
     return vx, vy
 
 
+LABEL_PX = 18  # height of a reference line's label
+
+
 def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3,
-                     clinician: bool = True) -> list[tuple[float, str]]:
+                     clinician: bool = True, gap_fraction: float = 0.09) -> list[tuple[float, str]]:
     """Reference lines to draw below ``top_msv``: whole years of natural background.
 
     Parameters
@@ -146,6 +149,10 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3,
     clinician : bool
         The 100 mSv line is information for the clinician (context.md); the
         patient view shows only the natural-background lines.
+    gap_fraction : float
+        The least distance between two lines, as a fraction of the plotted
+        range: room for two labels (one may sit above its line, the next
+        below its own). A short plot needs a larger fraction.
 
     Returns
     -------
@@ -157,7 +164,7 @@ def background_lines(top_msv: float, msv_per_year: float, max_lines: int = 3,
     if clinician and top_msv >= HIGH_CUMULATIVE_MSV * 0.5:
         chosen.append((HIGH_CUMULATIVE_MSV, high_cumulative_line_label()))
     span = max(top_msv * 1.2, max((y for y, _ in chosen), default=0.0))
-    gap = span * 0.09  # labels need about this much room
+    gap = span * gap_fraction  # labels need about this much room
     if msv_per_year > 0:
         fits = [n for n in BACKGROUND_YEAR_STEPS if n * msv_per_year <= top_msv * 1.2]
         added = 0
@@ -310,6 +317,12 @@ class TimelineWidget(QWidget):
         self._redraw()
 
     # public API ---------------------------------------------------------------
+    def _label_gap_fraction(self) -> float:
+        """How far apart reference lines must be (fraction of the plotted range) for their labels
+        not to overlap at the plot's height: two labels of about 18 px, at least 9 %."""
+        height = self.plot.getViewBox().height()
+        return max(0.09, 2.4 * LABEL_PX / height) if height > 0 else 0.09  # (the drawn range is a little wider)
+
     def set_history(self, history: PatientHistory | None, background_msv_per_year: float = 2.4) -> None:
         """Show ``history`` (None clears the plot).
 
@@ -454,7 +467,8 @@ class TimelineWidget(QWidget):
         if self._show_reference:
             label_fill = QColor(self._colors["background"])
             label_fill.setAlpha(210)
-            lines = background_lines(top, self._bg_rate, clinician=self._clinician)
+            lines = background_lines(top, self._bg_rate, clinician=self._clinician,
+                                     gap_fraction=self._label_gap_fraction())
             y_top = max([top] + [y for y, _ in lines]) * 1.12
             for y, label in lines:
                 color = self._colors["reference" if y == HIGH_CUMULATIVE_MSV else "background_lines"]
