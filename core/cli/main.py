@@ -93,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--drl-set", choices=["UK-2022", "IE-2012"], help="diagnostic reference levels compared against")
     st.add_argument("--background", type=float, metavar="MSV_PER_YEAR",
                     help="natural background dose rate for comparisons (default 2.4)")
+    st.add_argument("--store", metavar="PATH", help="this machine's path to the file store (a shared folder, or "
+                    "where the store was moved; \"\" for store/ in DOSETRAIL_HOME); DOSETRAIL_STORE overrides it")
 
     sub.add_parser("media", help="list removable media that hold DICOM")
     count_parser(sub, common)
@@ -414,8 +416,12 @@ def cmd_split(args) -> int:
 
 
 def cmd_settings(args) -> int:
-    lib = _library(args)
+    from ..library.facade import Library
+
+    lib = Library(db_url=args.db, check_store=False)  # shown and repointed even when the store is not there
     try:
+        if args.store is not None:
+            lib.set_store(args.store)
         s = lib.settings
         changed = False
         for attr, value in (("factor_set", args.factor_set), ("drl_set", args.drl_set),
@@ -426,7 +432,10 @@ def cmd_settings(args) -> int:
         if changed:
             lib.update_settings(s)
         for k, v in vars(s).items():
-            print(f"{k} = {v}")
+            if k != "store":
+                print(f"{k} = {v}")
+        where = lib.store_location
+        print(f"store = {where.path}" + (f"  (from {where.source})" if where.source == "DOSETRAIL_STORE" else ""))
     finally:
         lib.close()
     return EXIT_OK
