@@ -219,22 +219,9 @@ def cmd_patients(args) -> int:
     finally:
         lib.close()
     if args.json:
-        from ..birth_date import birth_date_warning, known_birth_date
-        from ..export.json_export import json_number, json_range
+        from ..export.patients_json import patients_document  # json.dumps(indent=2)'s bytes, written at once
 
-        out = [{
-            "patient_key": p.key, "name": p.name, "birth_date": known_birth_date(p.birth_date), "sex": p.sex,
-            "patient_ids": [{"id": i, "issuer": s or None} for i, s in p.patient_ids],
-            "exam_count": p.exam_count,
-            "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
-            "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
-            "exams_without_dose_estimate": p.exams_without_dose_estimate,
-            "exams_not_counted": p.exams_not_counted,
-            "warnings": [w for w in (birth_date_warning(p.birth_date),) if w],
-        } for p in rows]
-        from ..export.stream import indented  # json.dumps(indent=2)'s bytes, written at once
-
-        sys.stdout.write(indented({"schema": "dosetrail.patients/1", "patients": out}) + "\n")
+        sys.stdout.write(patients_document(rows) + "\n")
         return EXIT_OK
     print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
     for p in rows:
