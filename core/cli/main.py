@@ -223,10 +223,12 @@ def cmd_patients(args) -> int:
 
         sys.stdout.write(patients_document(rows) + "\n")
         return EXIT_OK
-    print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
-    for p in rows:
-        print(f"{p.key:<13} {cli_name(p.name, 30):<30} {cli_birth_date(p.birth_date):<10} {p.sex or '':<3} {p.exam_count:>5} "
-              f"{_patients_total(p):>14}  {p.exams_without_dose_estimate}")
+    from .terminal import terminal_text
+
+    lines = [f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE"]
+    lines += [f"{p.key:<13} {cli_name(p.name, 30):<30} {cli_birth_date(p.birth_date):<10} {p.sex or '':<3} "
+              f"{p.exam_count:>5} {_patients_total(p):>14}  {p.exams_without_dose_estimate}" for p in rows]
+    sys.stdout.write("".join(terminal_text(line) + "\n" for line in lines))  # one write: thousands of rows
     return EXIT_OK
 
 
