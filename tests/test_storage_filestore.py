@@ -143,7 +143,10 @@ def test_open_store_makes_a_new_store_and_refuses_a_missing_or_empty_one(tmp_pat
     new.path.write_text("a file")
     with pytest.raises(LibraryError, match="is not a folder"):
         open_store(new, copies(True))
+    # the library folder's own store/ is made when missing, as always (each desktop sharing a database may
+    # keep its own): never an error, and the database is not asked
     default = StoreLocation(tmp_path / "home" / "store", "default")
     (tmp_path / "home").mkdir()
-    assert open_store(default, copies(False)).is_dir()
-    assert default.path.stat().st_mode & 0o777 == 0o700
+    asked.clear()
+    assert open_store(default, copies(True)).is_dir()
+    assert default.path.stat().st_mode & 0o777 == 0o700 and asked == []

@@ -107,13 +107,6 @@ def test_a_moved_store_pointed_at_again_keeps_the_library(tmp_path, monkeypatch,
     moved = tmp_path / "bigger-disk" / "store"
     moved.parent.mkdir()
     os.rename(dosetrail_home / "store", moved)
-
-    code, out, err = run(capsys, "patients", "--json")
-    assert code == 3 and out == ""
-    # the default store gone while the library has copies in it: said, never silently re-made empty
-    assert err.count("\n") == 1 and "store" in err and str(dosetrail_home / "store") in err
-    assert not (dosetrail_home / "store").exists()
-
     code, out, err = run(capsys, "settings", "--store", str(moved))
     assert code == 0, err
     moved_files, moved_frames, where = pixels_and_files(None)
@@ -122,8 +115,20 @@ def test_a_moved_store_pointed_at_again_keeps_the_library(tmp_path, monkeypatch,
         Path(f).relative_to(dosetrail_home / "store") for f in files]
     np.testing.assert_array_equal(moved_frames, frames)
     assert json.loads(Path(dosetrail_home / "settings.json").read_text())["store"] == str(moved)
+
+    # moved again without telling the library: said (exit 3, one line), never re-made empty where it was
+    again = tmp_path / "third-disk" / "store"
+    again.parent.mkdir()
+    os.rename(moved, again)
+    code, out, err = run(capsys, "patients", "--json")
+    assert code == 3 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"dosetrail patients: the file store {moved} (the store setting) is not there")
+    assert not moved.exists()
+    assert run(capsys, "settings", "--store", str(again))[0] == 0
+    np.testing.assert_array_equal(pixels_and_files(None)[1], frames)
+
     # and back to the library folder's store/ (the setting cleared)
-    os.rename(moved, dosetrail_home / "store")
+    os.rename(again, dosetrail_home / "store")
     assert run(capsys, "settings", "--store", "")[0] == 0
     assert json.loads(Path(dosetrail_home / "settings.json").read_text())["store"] is None
     assert pixels_and_files(None)[2].source == "default"

@@ -266,19 +266,24 @@ def open_store(where: StoreLocation, holds_copies: Callable[[], bool]) -> Path:
     Raises
     ------
     dosetrail.core.model.library_errors.LibraryError
-        One line: the store cannot be created; it is not there, not a folder, not readable, or
-        empty while the library has copies in it (an unmounted shared folder, a moved store):
-        never silently replaced by an empty folder.
+        One line: the store cannot be created; a chosen store (setting or ``DOSETRAIL_STORE``) is
+        not there, not a folder, not readable, or empty while the library has copies in it (an
+        unmounted shared folder, a moved store): never silently replaced by an empty folder.
     """
     path = where.path
-    how = {STORE_ENV: "DOSETRAIL_STORE", "settings": "the store setting"}.get(where.source, "in the library folder")
+    if not where.chosen:  # HOME/store: made when missing, as always (each desktop of a shared database may
+        try:              # keep its own; only a chosen place is where a shared folder should be mounted)
+            return private_dir(path)
+        except OSError as exc:
+            raise LibraryError(f"the library's store folder {path} cannot be created "
+                               f"({exc.strerror or exc})") from None
+    how = "DOSETRAIL_STORE" if where.source == STORE_ENV else "the store setting"
     fix = ("mount the shared folder, or set DOSETRAIL_STORE to the store's folder" if where.source == STORE_ENV
-           else "mount the shared folder, or point the library at the store with `dosetrail settings --store PATH`"
-           if where.chosen else "point the library at the store's folder with `dosetrail settings --store PATH`")
+           else "mount the shared folder, or point the library at the store with `dosetrail settings --store PATH`")
     if not path.exists():
         if path.parent.is_dir() and not holds_copies():  # a new library's first store: made here
-            try:  # the default store is private (0700); a chosen folder may be shared: not tightened
-                return private_dir(path, tighten=not where.chosen)
+            try:  # made private (0700); an existing chosen folder (maybe shared) keeps its mode
+                return private_dir(path, tighten=False)
             except OSError as exc:
                 raise LibraryError(f"the file store {path} ({how}) cannot be created ({exc.strerror or exc})") from None
         raise LibraryError(f"the file store {path} ({how}) is not there: {fix}")
@@ -288,8 +293,6 @@ def open_store(where: StoreLocation, holds_copies: Callable[[], bool]) -> Path:
         raise LibraryError(f"the file store {path} ({how}) cannot be read: check its permissions")
     if _is_empty(path) and holds_copies():
         raise LibraryError(f"the file store {path} ({how}) is empty but the library has files in it: {fix}")
-    if not where.chosen:
-        private_dir(path)  # an existing default store loses group and other permissions
     return path
 
 
