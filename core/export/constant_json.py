@@ -4,7 +4,8 @@ A FHIR export repeats the same small structures in every resource (an
 observation's category, its code, the software device reference, a
 modality's coding). Built once as :func:`constant` values they are shared
 instead of rebuilt, and :func:`core.export.stream.indented` encodes each once
-per indentation instead of once per resource. They refuse changes (a shared
+per indentation instead of once per resource (the text is kept on the value
+itself, so it goes when the value goes). They refuse changes (a shared
 value changed in one resource would change every resource), compare equal to
 plain dicts and lists, ``json.dumps`` gives the same text for them, and a deep
 copy is a plain, changeable copy.
@@ -20,9 +21,9 @@ def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
 
 
 class ConstantObject(dict):
-    """A read-only JSON object (a ``dict``)."""
+    """A read-only JSON object (a ``dict``); ``_encoded`` keeps its text per indentation."""
 
-    __slots__ = ()
+    __slots__ = ("_encoded",)
     __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
 
     def __copy__(self) -> dict[str, Any]:
@@ -36,9 +37,9 @@ class ConstantObject(dict):
 
 
 class ConstantArray(list):
-    """A read-only JSON array (a ``list``)."""
+    """A read-only JSON array (a ``list``); ``_encoded`` keeps its text per indentation."""
 
-    __slots__ = ()
+    __slots__ = ("_encoded",)
     __setitem__ = __delitem__ = __iadd__ = __imul__ = append = clear = extend = insert = pop = remove = \
         reverse = sort = _refuse
 

@@ -91,6 +91,8 @@ _SHARED_LIMIT = 256  # distinct modality codings, observation codes and device r
 _modality_codings: dict[str, dict[str, Any]] = {}
 _observation_codes: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 _device_refs: dict[str, dict[str, Any]] = {}
+_recent_refs: dict[str, dict[str, Any]] = {}
+_recent_part_of: dict[str, list[dict[str, Any]]] = {}
 
 
 def fhir_bundle(histories: list[PatientHistory], *, software_version: str,
@@ -290,6 +292,26 @@ def _observation_code(code: tuple[str, str, str, str]) -> dict[str, Any]:
     return shared
 
 
+def _shared_ref(resource_id: str) -> dict[str, Any]:
+    """A read-only reference to ``resource_id``, shared while its patient is written (a study's
+    observations refer to the patient and the study again and again)."""
+    shared = _recent_refs.get(resource_id)
+    if shared is None:
+        if len(_recent_refs) >= 64:
+            _recent_refs.clear()
+        shared = _recent_refs[resource_id] = constant(_ref(resource_id))
+    return shared
+
+
+def _shared_part_of(study_id: str) -> list[dict[str, Any]]:
+    shared = _recent_part_of.get(study_id)
+    if shared is None:
+        if len(_recent_part_of) >= 64:
+            _recent_part_of.clear()
+        shared = _recent_part_of[study_id] = constant([_shared_ref(study_id)])
+    return shared
+
+
 def _device_ref(device_id: str) -> dict[str, Any]:
     shared = _device_refs.get(device_id)
     if shared is None:
@@ -305,7 +327,7 @@ def _imaging_study(exam: ExamView, patient_id: str) -> dict[str, Any]:
         "id": _uuid("study", exam.study_instance_uid),
         "identifier": [{"system": DICOM_UID_SYSTEM, "value": f"urn:oid:{exam.study_instance_uid}"}],
         "status": "available",
-        "subject": _ref(patient_id),
+        "subject": _shared_ref(patient_id),
     }
     if exam.accession_number:
         res["identifier"].append({"type": _ACCESSION_TYPE, "value": exam.accession_number})
@@ -351,11 +373,11 @@ def _observation(obs_id: str, code: tuple[str, str, str, str], exam: ExamView,
     res: dict[str, Any] = {
         "resourceType": "Observation",
         "id": obs_id,
-        "partOf": [_ref(study_id)],
+        "partOf": _shared_part_of(study_id),
         "status": "final",
         "category": _IMAGING_CATEGORY,
         "code": _observation_code(code),
-        "subject": _ref(patient_id),
+        "subject": _shared_ref(patient_id),
         "device": _device_ref(device_id),
     }
     if exam.date and _is_fhir_date(exam.date):
@@ -394,7 +416,7 @@ def _dose_observations(exam: ExamView, patient_id: str, study_id: str, device_id
         obs["valueQuantity"] = _quantity(exam.effective_dose_msv, "mSv", "mSv")
         if exam.method:
             obs["method"] = {"text": exam.method}
-        obs["derivedFrom"] = [_ref(study_id)] + [_ref(o["id"]) for o in out]
+        obs["derivedFrom"] = [_shared_ref(study_id)] + [_ref(o["id"]) for o in out]
         obs["note"] = [{"text": t} for t in _effective_dose_notes(exam, default_factor_set)]
         out.append(obs)
     return out

@@ -137,19 +137,17 @@ def _dict(o, indent: str) -> str:
 
 
 def _constant(o: ConstantObject | ConstantArray, indent: str) -> str:
-    """A shared read-only value's text at ``indent``, encoded once (the value is kept with its text,
-    so its ``id`` is never reused while the entry stands)."""
-    key = (id(o), indent)
-    hit = _CONSTANT_TEXT.get(key)
-    if hit is not None:
-        return hit[1]
-    text = _dict(o, indent) if type(o) is ConstantObject else _list(o, indent)
-    if len(_CONSTANT_TEXT) < 4096:  # module-level constants at a few depths; anything more is not cached
-        _CONSTANT_TEXT[key] = (o, text)
+    """A shared read-only value's text at ``indent``, encoded once (kept on the value)."""
+    try:
+        texts = o._encoded
+    except AttributeError:
+        texts = o._encoded = {}
+    text = texts.get(indent)
+    if text is None:
+        text = texts[indent] = _dict(o, indent) if type(o) is ConstantObject else _list(o, indent)
     return text
 
 
-_CONSTANT_TEXT: dict[tuple[int, str], tuple[object, str]] = {}
 _HEADS: dict[str, dict[str, str]] = {}  # indent -> key -> '"key": '
 
 _SCALARS = {
