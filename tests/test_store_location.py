@@ -228,3 +228,21 @@ def test_the_window_says_the_store_is_not_there(tmp_path, capsys, cd, dosetrail_
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("dosetrail")]
     assert lines == [f"dosetrail gui: the file store {share / 'store'} (the store setting) is not there: mount the "
                      "shared folder, or point the library at the store with `dosetrail settings --store PATH`"]
+
+
+def test_changing_the_dose_settings_keeps_the_store_setting(tmp_path, capsys, dosetrail_home):
+    from dosetrail.core.config import Settings
+
+    share = tmp_path / "share"
+    share.mkdir()
+    assert run(capsys, "settings", "--store", str(share))[0] == 0
+    lib = Library()
+    try:
+        lib.update_settings(Settings(factor_set="ICRP-103-NCI"))  # a settings object made afresh
+    finally:
+        lib.close()
+    saved = json.loads((dosetrail_home / "settings.json").read_text())
+    assert saved["store"] == str(share) and saved["factor_set"] == "ICRP-103-NCI"
+    code, out, _ = run(capsys, "settings", "--drl-set", "IE-2012")
+    assert code == 0 and f"store = {share}" in out.splitlines()
+    assert json.loads((dosetrail_home / "settings.json").read_text())["store"] == str(share)

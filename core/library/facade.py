@@ -115,7 +115,9 @@ class Library:
         return self._settings
 
     def update_settings(self, settings: Settings, progress: Callable[[int, int], None] | None = None) -> None:
-        """Save the settings and recompute every estimate (no re-import)."""
+        """Save the settings and recompute every estimate (no re-import); the store's place stays
+        (it changes only through :meth:`set_store`)."""
+        settings.store = self._settings.store
         settings.save(self.home)
         self._settings = settings
         self.recompute_estimates(progress=progress)
