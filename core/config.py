@@ -118,19 +118,6 @@ def store_location(home: Path | None = None, settings: "Settings | None" = None)
     return StoreLocation(home / "store", "default")
 
 
-def store_dir(home: Path | None = None, create: bool = False) -> Path:
-    """The managed file store's folder (:func:`store_location`).
-
-    ``create`` makes the default store (``HOME/store``) private, mode 0700,
-    when missing; a store the user chose is never created here (see
-    :func:`dosetrail.core.storage.filestore.open_store`).
-    """
-    where = store_location(home)
-    if where.chosen:
-        return where.path
-    return _sub_dir(home, "store", create)
-
-
 def thumbnail_dir(home: Path | None = None, create: bool = False) -> Path:
     """The thumbnail cache (``create``: made private, mode 0700, when missing)."""
     return _sub_dir(home, "thumbnails", create)
