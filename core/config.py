@@ -4,6 +4,13 @@
 (``dosetrail.db``), the managed file store (``store/``), the thumbnail cache
 (``thumbnails/``) and ``settings.json``. Unset, the platform's user data
 folder is used (platformdirs).
+
+The file store can live elsewhere, on a shared folder say: its place is a
+per-machine setting (``store`` in ``settings.json``, set with ``dosetrail
+settings --store PATH``), overridden by ``DOSETRAIL_STORE`` (environment).
+Instances record paths relative to the store, so two desktops that mount one
+shared store at different paths, or a store moved and pointed at again, read
+every file (:func:`store_location`).
 """
 from __future__ import annotations
 
@@ -60,9 +67,55 @@ def default_db_url(home: Path | None = None) -> str:
     return f"sqlite:///{home / 'dosetrail.db'}"
 
 
-def store_dir(home: Path | None = None, create: bool = False) -> Path:
-    """The managed file store (``create``: made private, mode 0700, when missing)."""
-    return _sub_dir(home, "store", create)
+#: environment variable naming the file store's folder (overrides the ``store`` setting)
+STORE_ENV = "DOSETRAIL_STORE"
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where the managed file store is, and what chose it.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The store's folder (absolute).
+    source : str
+        ``"DOSETRAIL_STORE"`` (environment), ``"settings"`` (``store`` in
+        ``settings.json``) or ``"default"`` (``store/`` in the library folder).
+    """
+
+    path: Path
+    source: str
+
+    @property
+    def chosen(self) -> bool:
+        """True when the user chose the place (setting or environment): it is never created
+        silently where an unmounted shared folder should be."""
+        return self.source != "default"
+
+
+def store_location(home: Path | None = None, settings: "Settings | None" = None) -> StoreLocation:
+    """The file store's folder: ``DOSETRAIL_STORE``, else the ``store`` setting, else ``HOME/store``.
+
+    Parameters
+    ----------
+    home : pathlib.Path or None
+        The library folder (default :func:`data_home`).
+    settings : Settings or None
+        The settings read from ``home`` (loaded when not given).
+
+    Returns
+    -------
+    StoreLocation
+    """
+    env = os.environ.get(STORE_ENV)
+    if env and env.strip():
+        return StoreLocation(Path(os.path.abspath(Path(env.strip()).expanduser())), STORE_ENV)
+    home = home or data_home()
+    chosen = (settings if settings is not None else Settings.load(home)).store
+    if chosen:
+        return StoreLocation(Path(chosen), "settings")
+    return StoreLocation(home / "store", "default")
 
 
 def thumbnail_dir(home: Path | None = None, create: bool = False) -> Path:
@@ -94,6 +147,8 @@ class Settings:
     default_uncertainty: float = 0.5  # +-50 %
     #: hospital archives (PACS) the user added: plain dicts of core.pacs.archives.Archive
     archives: list = field(default_factory=list)
+    #: this machine's path to the file store (absolute), or None for ``store/`` in the library folder
+    store: str | None = None
 
     @classmethod
     def load(cls, home: Path | None = None) -> "Settings":
@@ -112,6 +167,8 @@ class Settings:
             s.drl_set = "UK-2022"
         if not isinstance(s.archives, list):
             s.archives = []
+        if not (isinstance(s.store, str) and os.path.isabs(s.store)):
+            s.store = None
         return s
 
     def save(self, home: Path | None = None) -> None:

@@ -99,3 +99,12 @@ def test_user_library_untouched(demo_home, dosetrail_home):
     assert os.environ["DOSETRAIL_HOME"] == str(dosetrail_home)
     assert not (dosetrail_home / "dosetrail.db").exists()
     assert (demo_home / "dosetrail.db").exists()
+
+
+def test_demo_keeps_its_own_store_whatever_dosetrail_store_says(tmp_path, monkeypatch):
+    users_store = tmp_path / "users-store"
+    monkeypatch.setenv("DOSETRAIL_STORE", str(users_store))
+    home = tmp_path / "demo-home"
+    ensure_demo_library(home, workers=1)
+    assert os.environ["DOSETRAIL_STORE"] == str(users_store)  # restored
+    assert not users_store.exists() and any((home / "store").rglob("*.dcm"))

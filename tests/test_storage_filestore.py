@@ -87,3 +87,66 @@ def test_resolve_relative_absolute_and_escapes(tmp_path):
         resolve(tmp_path, "../outside.dcm")
     with pytest.raises(ValueError):
         resolve(tmp_path, "")
+
+
+def test_store_relative_finds_the_copy_in_an_absolute_store_path():
+    from dosetrail.core.storage.filestore import store_relative
+
+    rel = store_path_for("1.2.3.4")
+    assert store_relative(f"/old/home/store/{rel}") == rel
+    assert store_relative("C:\\Users\\ann\\DoseTrail\\store\\" + rel.replace("/", "\\")) == rel
+    # a linked file's own name, or a path that only looks half like a copy, is not a store path
+    assert store_relative("/media/cd/DICOM/IM0001") is None
+    assert store_relative(f"/old/{rel.split('/')[1]}") is None
+    assert store_relative(rel.upper()) is None
+
+
+def test_instance_file_reads_copies_under_this_machines_store(tmp_path):
+    from dosetrail.core.storage.filestore import instance_file
+
+    rel = store_path_for("1.2.3.4")
+    assert instance_file(tmp_path, rel, False) == str(tmp_path / rel)
+    assert instance_file(tmp_path, f"/elsewhere/store/{rel}", False) == str(tmp_path / rel)
+    # linked files stay where they are, even when their path looks like a store's
+    assert instance_file(tmp_path, f"/elsewhere/store/{rel}", True) == f"/elsewhere/store/{rel}"
+    assert instance_file(tmp_path, "/media/cd/IM0001", False) == "/media/cd/IM0001"
+
+
+def test_open_store_makes_a_new_store_and_refuses_a_missing_or_empty_one(tmp_path):
+    from dosetrail.core.config import StoreLocation
+    from dosetrail.core.model.library_errors import LibraryError
+    from dosetrail.core.storage.filestore import open_store
+
+    asked = []
+
+    def copies(answer):
+        def holds():
+            asked.append(answer)
+            return answer
+        return holds
+
+    new = StoreLocation(tmp_path / "share" / "store", "settings")
+    with pytest.raises(LibraryError, match="is not there"):  # its parent (the mount point) is missing
+        open_store(new, copies(False))
+    (tmp_path / "share").mkdir()
+    assert open_store(new, copies(False)) == new.path and new.path.is_dir()
+    with pytest.raises(LibraryError, match="is empty but the library has files in it"):
+        open_store(new, copies(True))
+    (new.path / "ab").mkdir()
+    asked.clear()
+    assert open_store(new, copies(True)) == new.path
+    assert asked == []  # a folder with something in it: the database is not asked
+    new.path.joinpath("ab").rmdir()
+    new.path.rmdir()
+    with pytest.raises(LibraryError, match=r"\(the store setting\) is not there: mount the shared folder"):
+        open_store(new, copies(True))
+    new.path.write_text("a file")
+    with pytest.raises(LibraryError, match="is not a folder"):
+        open_store(new, copies(True))
+    # the library folder's own store/ is made when missing, as always (each desktop sharing a database may
+    # keep its own): never an error, and the database is not asked
+    default = StoreLocation(tmp_path / "home" / "store", "default")
+    (tmp_path / "home").mkdir()
+    asked.clear()
+    assert open_store(default, copies(True)).is_dir()
+    assert default.path.stat().st_mode & 0o777 == 0o700 and asked == []

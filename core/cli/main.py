@@ -93,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--drl-set", choices=["UK-2022", "IE-2012"], help="diagnostic reference levels compared against")
     st.add_argument("--background", type=float, metavar="MSV_PER_YEAR",
                     help="natural background dose rate for comparisons (default 2.4)")
+    st.add_argument("--store", metavar="PATH", help="this machine's path to the file store (a shared folder, or "
+                    "where the store was moved; \"\" for store/ in DOSETRAIL_HOME); DOSETRAIL_STORE overrides it")
 
     sub.add_parser("media", help="list removable media that hold DICOM")
     count_parser(sub, common)
@@ -217,27 +219,16 @@ def cmd_patients(args) -> int:
     finally:
         lib.close()
     if args.json:
-        from ..birth_date import birth_date_warning, known_birth_date
-        from ..export.json_export import json_number, json_range
+        from ..export.patients_json import patients_document  # json.dumps(indent=2)'s bytes, written at once
 
-        out = [{
-            "patient_key": p.key, "name": p.name, "birth_date": known_birth_date(p.birth_date), "sex": p.sex,
-            "patient_ids": [{"id": i, "issuer": s or None} for i, s in p.patient_ids],
-            "exam_count": p.exam_count,
-            "cumulative_effective_dose_msv": json_number(p.cumulative_effective_dose_msv),
-            "cumulative_effective_dose_range_msv": json_range(p.cumulative_effective_dose_range_msv),
-            "exams_without_dose_estimate": p.exams_without_dose_estimate,
-            "exams_not_counted": p.exams_not_counted,
-            "warnings": [w for w in (birth_date_warning(p.birth_date),) if w],
-        } for p in rows]
-        from ..export.stream import indented  # json.dumps(indent=2)'s bytes, written at once
-
-        sys.stdout.write(indented({"schema": "dosetrail.patients/1", "patients": out}) + "\n")
+        sys.stdout.write(patients_document(rows) + "\n")
         return EXIT_OK
-    print(f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE")
-    for p in rows:
-        print(f"{p.key:<13} {cli_name(p.name, 30):<30} {cli_birth_date(p.birth_date):<10} {p.sex or '':<3} {p.exam_count:>5} "
-              f"{_patients_total(p):>14}  {p.exams_without_dose_estimate}")
+    from .terminal import terminal_text
+
+    lines = [f"{'KEY':<13} {'NAME':<30} {'BORN':<10} {'SEX':<3} {'EXAMS':>5} {'CUMULATIVE':>14}  NO ESTIMATE"]
+    lines += [f"{p.key:<13} {cli_name(p.name, 30):<30} {cli_birth_date(p.birth_date):<10} {p.sex or '':<3} "
+              f"{p.exam_count:>5} {_patients_total(p):>14}  {p.exams_without_dose_estimate}" for p in rows]
+    sys.stdout.write("".join(terminal_text(line) + "\n" for line in lines))  # one write: thousands of rows
     return EXIT_OK
 
 
@@ -414,8 +405,12 @@ def cmd_split(args) -> int:
 
 
 def cmd_settings(args) -> int:
-    lib = _library(args)
+    from ..library.facade import Library
+
+    lib = Library(db_url=args.db, check_store=False)  # shown and repointed even when the store is not there
     try:
+        if args.store is not None:
+            lib.set_store(args.store)
         s = lib.settings
         changed = False
         for attr, value in (("factor_set", args.factor_set), ("drl_set", args.drl_set),
@@ -426,7 +421,10 @@ def cmd_settings(args) -> int:
         if changed:
             lib.update_settings(s)
         for k, v in vars(s).items():
-            print(f"{k} = {v}")
+            if k != "store":
+                print(f"{k} = {v}")
+        where = lib.store_location
+        print(f"store = {where.path}" + (f"  (from {where.source})" if where.source == "DOSETRAIL_STORE" else ""))
     finally:
         lib.close()
     return EXIT_OK

@@ -29,6 +29,7 @@ against ``fhir.resources.R4B`` (pydantic, also checks value types).
 """
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -38,6 +39,7 @@ from ..birth_date import known_birth_date
 from ..dicom.dates import is_iso_date
 from ..dose.study import DoseFigures
 from ..model.history import ExamView, PatientHistory
+from .constant_json import constant
 
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 UCUM = "http://unitsofmeasure.org"
@@ -45,6 +47,7 @@ DICOM_UID_SYSTEM = "urn:dicom:uid"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 _NAMESPACE = uuid.UUID("6f1d4a52-0c43-4a8e-9f57-2c1b7d0e3a11")
+_NAMESPACE_BYTES = _NAMESPACE.bytes
 
 #: DoseFigures field -> (DCM code, DCM meaning, UCUM unit code, unit label)
 DOSE_QUANTITIES: dict[str, tuple[str, str, str, str]] = {
@@ -79,6 +82,17 @@ _MODALITY_MEANINGS = {
     "DOC": "Document",
 }
 _GENDER = {"M": "male", "F": "female", "O": "other"}
+
+# values every resource of a kind shares: built once, read-only (core.export.constant_json), encoded once
+_IMAGING_CATEGORY = constant([{"coding": [{"system": OBS_CATEGORY, "code": "imaging", "display": "Imaging"}]}])
+_MRN_TYPE = constant({"coding": [{"system": V2_0203, "code": "MR"}]})
+_ACCESSION_TYPE = constant({"coding": [{"system": V2_0203, "code": "ACSN"}]})
+_SHARED_LIMIT = 256  # distinct modality codings, observation codes and device references kept
+_modality_codings: dict[str, dict[str, Any]] = {}
+_observation_codes: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+_device_refs: dict[str, dict[str, Any]] = {}
+_recent_refs: dict[str, dict[str, Any]] = {}
+_recent_part_of: dict[str, list[dict[str, Any]]] = {}
 
 
 def fhir_bundle(histories: list[PatientHistory], *, software_version: str,
@@ -182,7 +196,12 @@ def validate_bundle(bundle: dict[str, Any]) -> Any:
 
 
 def _uuid(*parts: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
+    """``str(uuid.uuid5(_NAMESPACE, "\\x1f".join(parts)))``, without the UUID object (four per study)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "\x1f".join(parts).encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _entry(resource: dict[str, Any]) -> dict[str, Any]:
@@ -213,8 +232,7 @@ def _patient(history: PatientHistory) -> dict[str, Any]:
     for pid, issuer in summary.patient_ids:
         if not pid:
             continue
-        ident: dict[str, Any] = {"use": "usual", "value": pid,
-                                 "type": {"coding": [{"system": V2_0203, "code": "MR"}]}}
+        ident: dict[str, Any] = {"use": "usual", "value": pid, "type": _MRN_TYPE}
         if issuer:
             if _looks_like_oid(issuer):
                 ident["system"] = f"urn:oid:{issuer}"
@@ -254,10 +272,53 @@ def _human_name(dicom_name: str | None) -> dict[str, Any] | None:
 
 
 def _modality_coding(modality: str) -> dict[str, Any]:
+    shared = _modality_codings.get(modality)
+    if shared is not None:
+        return shared
     coding = {"system": DCM, "code": modality}
     if modality in _MODALITY_MEANINGS:
         coding["display"] = _MODALITY_MEANINGS[modality]
+    if len(_modality_codings) < _SHARED_LIMIT:
+        _modality_codings[modality] = coding = constant(coding)
     return coding
+
+
+def _observation_code(code: tuple[str, str, str, str]) -> dict[str, Any]:
+    shared = _observation_codes.get(code)
+    if shared is None:
+        shared = constant({"coding": [{"system": DCM, "code": code[0], "display": code[1]}], "text": code[1]})
+        if len(_observation_codes) < _SHARED_LIMIT:
+            _observation_codes[code] = shared
+    return shared
+
+
+def _shared_ref(resource_id: str) -> dict[str, Any]:
+    """A read-only reference to ``resource_id``, shared while its patient is written (a study's
+    observations refer to the patient and the study again and again)."""
+    shared = _recent_refs.get(resource_id)
+    if shared is None:
+        if len(_recent_refs) >= 64:
+            _recent_refs.clear()
+        shared = _recent_refs[resource_id] = constant(_ref(resource_id))
+    return shared
+
+
+def _shared_part_of(study_id: str) -> list[dict[str, Any]]:
+    shared = _recent_part_of.get(study_id)
+    if shared is None:
+        if len(_recent_part_of) >= 64:
+            _recent_part_of.clear()
+        shared = _recent_part_of[study_id] = constant([_shared_ref(study_id)])
+    return shared
+
+
+def _device_ref(device_id: str) -> dict[str, Any]:
+    shared = _device_refs.get(device_id)
+    if shared is None:
+        shared = constant(_ref(device_id, "DoseTrail"))
+        if len(_device_refs) < _SHARED_LIMIT:
+            _device_refs[device_id] = shared
+    return shared
 
 
 def _imaging_study(exam: ExamView, patient_id: str) -> dict[str, Any]:
@@ -266,13 +327,10 @@ def _imaging_study(exam: ExamView, patient_id: str) -> dict[str, Any]:
         "id": _uuid("study", exam.study_instance_uid),
         "identifier": [{"system": DICOM_UID_SYSTEM, "value": f"urn:oid:{exam.study_instance_uid}"}],
         "status": "available",
-        "subject": _ref(patient_id),
+        "subject": _shared_ref(patient_id),
     }
     if exam.accession_number:
-        res["identifier"].append({
-            "type": {"coding": [{"system": V2_0203, "code": "ACSN"}]},
-            "value": exam.accession_number,
-        })
+        res["identifier"].append({"type": _ACCESSION_TYPE, "value": exam.accession_number})
     modalities = [m for m in dict.fromkeys(exam.modalities) if m]
     if modalities:
         res["modality"] = [_modality_coding(m) for m in modalities]
@@ -315,14 +373,12 @@ def _observation(obs_id: str, code: tuple[str, str, str, str], exam: ExamView,
     res: dict[str, Any] = {
         "resourceType": "Observation",
         "id": obs_id,
-        "partOf": [_ref(study_id)],
+        "partOf": _shared_part_of(study_id),
         "status": "final",
-        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "imaging",
-                                  "display": "Imaging"}]}],
-        "code": {"coding": [{"system": DCM, "code": code[0], "display": code[1]}],
-                 "text": code[1]},
-        "subject": _ref(patient_id),
-        "device": _ref(device_id, "DoseTrail"),
+        "category": _IMAGING_CATEGORY,
+        "code": _observation_code(code),
+        "subject": _shared_ref(patient_id),
+        "device": _device_ref(device_id),
     }
     if exam.date and _is_fhir_date(exam.date):
         res["effectiveDateTime"] = exam.date
@@ -360,7 +416,7 @@ def _dose_observations(exam: ExamView, patient_id: str, study_id: str, device_id
         obs["valueQuantity"] = _quantity(exam.effective_dose_msv, "mSv", "mSv")
         if exam.method:
             obs["method"] = {"text": exam.method}
-        obs["derivedFrom"] = [_ref(study_id)] + [_ref(o["id"]) for o in out]
+        obs["derivedFrom"] = [_shared_ref(study_id)] + [_ref(o["id"]) for o in out]
         obs["note"] = [{"text": t} for t in _effective_dose_notes(exam, default_factor_set)]
         out.append(obs)
     return out

@@ -80,16 +80,19 @@ def _digest(path: Path) -> str:
 
 @contextmanager
 def _home(path: Path):
-    """Point ``DOSETRAIL_HOME`` at ``path`` for the duration (restored after)."""
-    old = os.environ.get("DOSETRAIL_HOME")
+    """Point ``DOSETRAIL_HOME`` at ``path`` for the duration, with its own store (``DOSETRAIL_STORE``
+    unset); both restored after."""
+    old = {name: os.environ.get(name) for name in ("DOSETRAIL_HOME", "DOSETRAIL_STORE")}
     os.environ["DOSETRAIL_HOME"] = str(path)
+    os.environ.pop("DOSETRAIL_STORE", None)
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop("DOSETRAIL_HOME", None)
-        else:
-            os.environ["DOSETRAIL_HOME"] = old
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def ensure_demo_library(target_home: Path | None = None, *,

@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
 from threading import Event
 from typing import TYPE_CHECKING, Callable, Generator
 
 from .. import __version__
-from ..config import Settings
+from ..config import Settings, StoreLocation
+from ..model.library_errors import LibraryError
 from ..model.history import PatientHistory, PatientSummary
 from ..model.import_records import ImportProgress, ImportSummary
 from ..viewing.sr_tree import SRNode
@@ -83,16 +85,22 @@ class Library:
         Any SQLAlchemy URL; default: ``dosetrail.db`` in ``DOSETRAIL_HOME``.
     """
 
-    def __init__(self, db_url: str | None = None) -> None:
-        from ..config import data_home, default_db_url, store_dir, thumbnail_dir
+    def __init__(self, db_url: str | None = None, *, check_store: bool = True) -> None:
+        from ..config import data_home, default_db_url, store_location, thumbnail_dir
         from ..storage.db import open_library
+        from ..storage.filestore import open_store
 
         self.home = data_home()
         self.db_url = db_url or default_db_url(self.home)
-        self.store_root = store_dir(self.home, create=True)  # private folders (patient data)
-        thumbnail_dir(self.home, create=True)
+        thumbnail_dir(self.home, create=True)  # private folders (patient data)
         self.engine, self.session_factory = open_library(self.db_url)
         self._settings = Settings.load(self.home)
+        #: where this machine finds the file store (DOSETRAIL_STORE, the store setting, or HOME/store)
+        self.store_location = store_location(self.home, self._settings)
+        # checked before anything reads or writes it: an unmounted shared store is said (LibraryError), never
+        # replaced by an empty folder; ``check_store=False`` only for ``settings``, which may repoint it
+        self.store_root = open_store(self.store_location, self._holds_copies) if check_store \
+            else self.store_location.path
         from sqlalchemy.exc import OperationalError
 
         from ..storage.estimates import refresh_stale_estimates
@@ -108,10 +116,48 @@ class Library:
         return self._settings
 
     def update_settings(self, settings: Settings, progress: Callable[[int, int], None] | None = None) -> None:
-        """Save the settings and recompute every estimate (no re-import)."""
+        """Save the settings and recompute every estimate (no re-import); the store's place stays
+        (it changes only through :meth:`set_store`)."""
+        settings.store = self._settings.store
         settings.save(self.home)
         self._settings = settings
         self.recompute_estimates(progress=progress)
+
+    def set_store(self, path: str | None) -> "StoreLocation":
+        """Point this machine at the file store's folder (None: ``store/`` in the library folder).
+
+        The folder must hold this library's copies when it has any (the store moved, or a shared
+        folder mounted here); a new library's store is created when its parent folder exists.
+
+        Raises
+        ------
+        LibraryError
+            The folder is missing, unreadable, or does not hold the library's files.
+        """
+        from ..config import StoreLocation, store_location
+        from ..storage.filestore import open_store
+        from .files import copies_missing
+
+        default = self.home / "store"
+        target = Path(os.path.abspath(os.path.expanduser(path))) if path else default
+        where = StoreLocation(target, "default" if target == default else "settings")
+        root = open_store(where, self._holds_copies)
+        with self.session_factory() as s:
+            missing = copies_missing(s, root)
+        if missing:
+            raise LibraryError(f"{target} does not hold this library's files ({missing} is not there): "
+                               "give the folder the store is in now")
+        self._settings.store = None if where.source == "default" else str(target)
+        self._settings.save(self.home)
+        self.store_location = store_location(self.home, self._settings)  # DOSETRAIL_STORE still wins
+        self.store_root = root if self.store_location.path == target else self.store_location.path
+        return self.store_location
+
+    def _holds_copies(self) -> bool:
+        from .files import holds_copies
+
+        with self.session_factory() as s:
+            return holds_copies(s)
 
     def recompute_estimates(self, progress: Callable[[int, int], None] | None = None) -> int:
         from ..storage.estimates import refresh_estimates

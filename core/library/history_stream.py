@@ -64,19 +64,20 @@ def iter_histories(session: Session, settings: Settings, patient: str | None = N
 def _batch_histories(session: Session, ids: list[int], settings: Settings) -> list[PatientHistory]:
     # plain rows, not ORM objects: an export reads every study once and changes nothing
     summaries = {s.key: s for s in patient_summaries(session, patient_ids=ids)}
-    patients = {r.id: r for r in session.execute(
+    patients = {r.id: r for r in session.connection().execute(
         select(Patient.id, Patient.key, Patient.birth_date).where(Patient.id.in_(ids)))}
     studies: dict[int, list[SimpleNamespace]] = {i: [] for i in ids}
     by_id: dict[int, SimpleNamespace] = {}
-    for row in session.execute(select(Study.__table__).where(Study.patient_id.in_(ids)).order_by(Study.id)):
+    conn = session.connection()  # Core rows: no ORM loading machinery for a table's columns
+    for row in conn.execute(select(Study.__table__).where(Study.patient_id.in_(ids)).order_by(Study.id)):
         st = SimpleNamespace(**row._mapping, series=[])
         studies[st.patient_id].append(st)
         by_id[st.id] = st
     # the same query (and so the same order) as Study.series' selectinload
-    for row in session.execute(select(Series.__table__).where(Series.study_id.in_(list(by_id)))
+    for row in conn.execute(select(Series.__table__).where(Series.study_id.in_(list(by_id)))
                                .order_by(Series.series_number)):
         by_id[row.study_id].series.append(SimpleNamespace(**row._mapping))
-    counts = dict(session.execute(
+    counts = dict(conn.execute(
         select(Instance.series_id, func.count(Instance.id))
         .join(Series, Series.id == Instance.series_id).join(Study, Study.id == Series.study_id)
         .where(Study.patient_id.in_(ids)).group_by(Instance.series_id)).all())

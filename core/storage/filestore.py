@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import BinaryIO, Callable
+
+from ..config import STORE_ENV, StoreLocation
+from ..model.library_errors import LibraryError
+from ..private_files import private_dir
 
 
 _made_dirs: set[Path] = set()  # folders this process already created
@@ -187,3 +192,110 @@ def resolve(root: Path, rel_or_abs: str | Path) -> Path:
     if not str(rel_or_abs).strip() or ".." in path.parts:
         raise ValueError(f"not a path inside the store: {rel_or_abs!r}")
     return Path(root) / path
+
+
+_STORED_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{40}\.dcm")
+
+
+def store_relative(path: str) -> str | None:
+    """The store-relative path inside an absolute path into some file store, or None.
+
+    Libraries may hold absolute paths to copies in a store (written by older
+    versions, or by hand): their last two parts (``ab/<sha1>.dcm``, see
+    :func:`store_path_for`) name the copy in whatever place the store is now.
+
+    Parameters
+    ----------
+    path : str
+        An absolute path, POSIX or Windows style.
+
+    Returns
+    -------
+    str or None
+        ``"ab/<sha1>.dcm"``, or None when ``path`` does not end like a stored copy.
+    """
+    parts = path.replace("\\", "/").rsplit("/", 2)
+    if len(parts) < 3:
+        return None
+    tail = f"{parts[1]}/{parts[2]}"
+    return tail if _STORED_NAME.fullmatch(tail) else None
+
+
+def instance_file(root: Path, path: str, linked: bool) -> str:
+    """The file an instance row refers to, on this machine.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        This machine's store folder.
+    path : str
+        ``Instance.path``: store-relative for a copy, absolute for a linked file.
+    linked : bool
+        ``Instance.linked``.
+
+    Returns
+    -------
+    str
+        A linked file's own path; a copy's path under ``root``, also when the row holds an
+        absolute path into the place the store had before (:func:`store_relative`).
+    """
+    if linked:
+        return path
+    if os.path.isabs(path) or PureWindowsPath(path).is_absolute():
+        rel = store_relative(path)
+        return path if rel is None else os.path.join(root, rel)
+    return os.path.join(root, path)
+
+
+def open_store(where: StoreLocation, holds_copies: Callable[[], bool]) -> Path:
+    """Check (or make) the file store's folder before the library uses it.
+
+    Parameters
+    ----------
+    where : dosetrail.core.config.StoreLocation
+        The store's place and what chose it.
+    holds_copies : callable
+        True when the library records copies in the store (asked only when the folder is
+        missing or empty).
+
+    Returns
+    -------
+    pathlib.Path
+        The store's folder.
+
+    Raises
+    ------
+    dosetrail.core.model.library_errors.LibraryError
+        One line: the store cannot be created; a chosen store (setting or ``DOSETRAIL_STORE``) is
+        not there, not a folder, not readable, or empty while the library has copies in it (an
+        unmounted shared folder, a moved store): never silently replaced by an empty folder.
+    """
+    path = where.path
+    if not where.chosen:  # HOME/store: made when missing, as always (each desktop of a shared database may
+        try:              # keep its own; only a chosen place is where a shared folder should be mounted)
+            return private_dir(path)
+        except OSError as exc:
+            raise LibraryError(f"the library's store folder {path} cannot be created "
+                               f"({exc.strerror or exc})") from None
+    how = "DOSETRAIL_STORE" if where.source == STORE_ENV else "the store setting"
+    fix = ("mount the shared folder, or set DOSETRAIL_STORE to the store's folder" if where.source == STORE_ENV
+           else "mount the shared folder, or point the library at the store with `dosetrail settings --store PATH`")
+    if not path.exists():
+        if path.parent.is_dir() and not holds_copies():  # a new library's first store: made here
+            try:  # made private (0700); an existing chosen folder (maybe shared) keeps its mode
+                return private_dir(path, tighten=False)
+            except OSError as exc:
+                raise LibraryError(f"the file store {path} ({how}) cannot be created ({exc.strerror or exc})") from None
+        raise LibraryError(f"the file store {path} ({how}) is not there: {fix}")
+    if not path.is_dir():
+        raise LibraryError(f"the file store {path} ({how}) is not a folder: {fix}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise LibraryError(f"the file store {path} ({how}) cannot be read: check its permissions")
+    if _is_empty(path) and holds_copies():
+        raise LibraryError(f"the file store {path} ({how}) is empty but the library has files in it: {fix}")
+    return path
+
+
+def _is_empty(folder: Path) -> bool:
+    with os.scandir(folder) as entries:
+        return next(entries, None) is None
