@@ -101,6 +101,7 @@ def run_gui(argv: list[str]) -> int:
         if home is None:
             return 2
         os.environ["DOSETRAIL_HOME"] = home
+        os.environ.pop("DOSETRAIL_STORE", None)  # the demo library keeps its own store
     elif not os.environ.get("DOSETRAIL_HOME") and store.data_folder():
         os.environ["DOSETRAIL_HOME"] = store.data_folder()
 
