@@ -117,7 +117,7 @@ def test_migration_0004_makes_stored_impossible_dates_unknown(tmp_path):
                           "created_at) VALUES (1, '1.1', 1, '2023-02-31', 'CT', '[\"kept\"]', '2026-01-01 10:00:00'), "
                           "(2, '1.2', 2, '2022-01-10', 'CT', '[]', '2026-01-01 10:00:00')"))
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0004"
+    assert db.current_revision(engine) == db.SCHEMA_HEAD
     with engine.connect() as conn:
         studies = {uid: (d, w) for uid, d, w in conn.execute(select(Study.study_instance_uid, Study.date, Study.warnings))}
         births = dict(conn.execute(select(Patient.key, Patient.birth_date)).all())

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # Alembic is imported only when a migration has to run (it co
     from alembic.config import Config
 
 # The newest migration bundled (tests/test_storage_schema_head.py checks it against Alembic).
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000

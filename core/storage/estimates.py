@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from ..config import IN_LIST_CHUNK, Settings
 from ..dicom.dates import age_string_years, to_date
@@ -101,20 +101,29 @@ def apply_estimate(study: Study, est: StudyEstimate, settings: Settings) -> None
     study.effective_dose_low_msv = rng[0] if rng else None
     study.effective_dose_high_msv = rng[1] if rng else None
     study.estimate_factor_set = est.factor_set or settings.factor_set
-    study.estimate = {**est.to_dict(), STAMP_KEY: estimate_stamp(settings)}
+    stamp = estimate_stamp(settings)
+    study.estimate = {**est.to_dict(), STAMP_KEY: stamp}
+    study.estimate_stamp = stamp
+
+
+def stale_query(settings: Settings):
+    """The statement :func:`stale_study_ids` runs: it reads the index on
+    ``(estimate_stamp, estimate_factor_set)`` only (no ORDER BY, which would make SQLite
+    read the table in id order, every study's estimate JSON with it)."""
+    return select(Study.id).where(or_(
+        Study.estimate_factor_set.is_(None), Study.estimate_stamp.is_(None),
+        Study.estimate_stamp != estimate_stamp(settings)))
 
 
 def stale_study_ids(session, settings: Settings) -> list[int]:
-    """Ids of the studies whose stored estimate is missing or not current.
+    """Ids of the studies whose stored estimate is missing or not current, ascending.
 
     Not current: made by another estimator version or with other settings
-    (:func:`core.dose.version.estimate_stamp`), or the study got instances
-    after it was estimated (the library writer clears ``estimate_factor_set``
-    in the transaction that adds them). One query.
+    (:func:`core.dose.version.estimate_stamp`, kept in ``Study.estimate_stamp``), or the
+    study got instances after it was estimated (the library writer clears
+    ``estimate_factor_set`` in the transaction that adds them). One query, on an index.
     """
-    stamp = func.coalesce(Study.estimate[STAMP_KEY].as_string(), "")
-    return list(session.scalars(select(Study.id).where(or_(
-        Study.estimate_factor_set.is_(None), stamp != estimate_stamp(settings))).order_by(Study.id)))
+    return sorted(session.scalars(stale_query(settings)))
 
 
 def refresh_stale_estimates(session_factory, settings: Settings | None = None,
@@ -182,7 +191,7 @@ class _Row:
     __slots__ = ("id", "study_instance_uid", "date", "description", "modalities", "patient_age",
                  "identifier_id", "patient", "series", "ionising", "effective_dose_msv",
                  "effective_dose_low_msv", "effective_dose_high_msv", "estimate_factor_set", "estimate",
-                 "test_object")
+                 "estimate_stamp", "test_object")
 
     def __init__(self, values: dict) -> None:
         for name in self.__slots__:
@@ -197,7 +206,7 @@ class _Plain:
 
 
 _UPDATED = ("ionising", "effective_dose_msv", "effective_dose_low_msv", "effective_dose_high_msv",
-            "estimate_factor_set", "estimate", "test_object")
+            "estimate_factor_set", "estimate", "estimate_stamp", "test_object")
 
 
 def _load(session, ids: list[int]) -> list[_Row]:

@@ -82,6 +82,9 @@ class Study(Base):
     effective_dose_low_msv: Mapped[Optional[float]] = mapped_column(Float)
     effective_dose_high_msv: Mapped[Optional[float]] = mapped_column(Float)
     estimate_factor_set: Mapped[Optional[str]] = mapped_column(String(32))
+    # core.dose.version.estimate_stamp of the stored estimate (migration 0005): indexed with
+    # estimate_factor_set, so finding the studies to estimate again reads the index only
+    estimate_stamp: Mapped[Optional[str]] = mapped_column(String(64))
     estimate: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     # probable QA/phantom/test object: why (set with the estimate), and the user's choice to
     # count the study in the patient's total anyway (True/False; None follows the detection)
@@ -180,3 +183,4 @@ class ImportIssue(Base):
 
 
 Index("ix_study_patient_date", Study.patient_id, Study.date)
+Index("ix_study_estimate_stamp", Study.estimate_stamp, Study.estimate_factor_set)
