@@ -27,8 +27,6 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,18 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-RUNNER = r"""
-import json, resource, sys, time
-from dosetrail.gui.entry import main
-t = time.perf_counter()
-rc = main(sys.argv[1:])
-dt = time.perf_counter() - t
-me = resource.getrusage(resource.RUSAGE_SELF)
-kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"rc": rc, "seconds": dt, "main_cpu_s": me.ru_utime + me.ru_stime,
-                  "worker_cpu_s": kids.ru_utime + kids.ru_stime, "main_rss_mb": me.ru_maxrss / 1024}),
-      file=sys.stderr)
-"""
+from import_throughput import RUNNER  # noqa: E402 - the import in a subprocess, with its CPU and memory
 
 
 def run_import(folder: Path, home: Path, db: str | None) -> dict:
@@ -76,55 +63,11 @@ def dcmread_rate(files: list[Path]) -> float:
     return len(files) / (time.perf_counter() - t)
 
 
-@contextlib.contextmanager
-def postgres_cluster():
-    """A throw-away PostgreSQL cluster on 127.0.0.1 (the machine's initdb/pg_ctl); yields its URL."""
-    def binary(name: str) -> str:
-        found = shutil.which(name) or next((str(b / name) for b in sorted(Path("/usr/lib/postgresql").glob("*/bin"),
-                                                                         reverse=True) if (b / name).exists()), None)
-        if not found:
-            raise SystemExit(f"PostgreSQL's {name} not found")
-        return found
-
-    initdb, pg_ctl = binary("initdb"), binary("pg_ctl")
-    root = Path(tempfile.mkdtemp(prefix="dosetrail-bench-pg-"))
-    data = root / "data"
-    data.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        prefix = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(data, "postgres")
-        os.chmod(root, 0o755)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    subprocess.run(prefix + [initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True, capture_output=True)
-    subprocess.run(prefix + [pg_ctl, "-D", str(data), "-l", str(data / "log"), "-w", "-o",
-                             f"-p {port} -c listen_addresses=127.0.0.1 -k {data}", "start"],
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(prefix + [pg_ctl, "-D", str(data), "-m", "fast", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def fresh_database(url: str, name: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
 def line(name: str, st: dict, base: float, big: float | None) -> str:
     ratios = f"x{st['rate'] / base:.2f} of dcmread" + (f", x{st['rate'] / big:.2f} of big studies" if big else "")
     return (f"{name:<44} {st['rate']:7.0f} files/s  {st['seconds']:7.1f} s  ({st['imported']} imported, "
             f"{st['rejected']} rejected)  {ratios};  CPU main {st['main_cpu_s']:.1f} s, "
-            f"workers {st['worker_cpu_s']:.1f} s; main RSS {st['main_rss_mb']:.0f} MB")
+            f"workers {st['worker_cpu_s']:.1f} s; main RSS {st['self_max_rss_mb']:.0f} MB")
 
 
 def main() -> int:
@@ -153,6 +96,8 @@ def main() -> int:
         base = dcmread_rate(sample)
         db_main = db_empty = None
         if args.postgres:
+            from pg_cluster import fresh_database, postgres_cluster  # (tests/: the tests' throw-away cluster)
+
             url = stack.enter_context(postgres_cluster())
             db_main, db_empty = fresh_database(url, "bench_main"), fresh_database(url, "bench_empty")
         where = "PostgreSQL" if args.postgres else "SQLite"

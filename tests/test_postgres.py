@@ -8,66 +8,31 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from dosetrail.core.cli.main import main
 
+from pg_cluster import Unavailable, fresh_database, postgres_cluster
 from synth import PatientSpec, make_ct_series, write_study
-
-
-def _binary(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for base in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (base / name).exists():
-            return str(base / name)
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def pg_url():
     pytest.importorskip("psycopg")
-    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
-    if not initdb or not pg_ctl:
-        if os.environ.get("DOSETRAIL_REQUIRE_POSTGRES"):  # CI: the real server is part of the run
-            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not installed")
-        pytest.skip("PostgreSQL server binaries not installed")
-    import tempfile
-
-    root = Path(tempfile.mkdtemp(prefix="dosetrail-pg-"))  # outside pytest's 0700 folders
-    data = root / "data"
-    data.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        runuser = shutil.which("runuser")
-        if not runuser:
-            pytest.skip("running as root without runuser")
-        prefix = [runuser, "-u", "postgres", "--"]
-        shutil.chown(data, "postgres")
-        os.chmod(root, 0o755)
-    port = _free_port()
-    subprocess.run(prefix + [initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True,
-                   capture_output=True)
-    subprocess.run(prefix + [pg_ctl, "-D", str(data), "-l", str(data / "log"), "-w", "-o",
-                             f"-p {port} -c listen_addresses=127.0.0.1 -k {data}", "start"],
-                   check=True, capture_output=True)
+    cluster = postgres_cluster()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        url = cluster.__enter__()
+    except Unavailable as exc:
+        if os.environ.get("DOSETRAIL_REQUIRE_POSTGRES"):  # CI: the real server is part of the run
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        yield url
     finally:
-        subprocess.run(prefix + [pg_ctl, "-D", str(data), "-m", "fast", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.__exit__(None, None, None)
 
 
 def test_import_and_export_on_postgresql_match_sqlite(pg_url, tmp_path, capsys):
@@ -91,14 +56,7 @@ def test_import_and_export_on_postgresql_match_sqlite(pg_url, tmp_path, capsys):
     assert docs[0]["patients"][0]["studies"][0]["dose"]["ct_ctdivol_mgy_max"] == 8.0
 
 
-def _fresh_database(pg_url: str, name: str) -> str:
-    import psycopg
-
-    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    return pg_url.rsplit("/", 1)[0] + "/" + name
+_fresh_database = fresh_database  # (other test modules import it from here)
 
 
 def _cli(args: list[str], home: Path) -> subprocess.Popen:
