@@ -27,39 +27,27 @@ top level. For those :func:`read_header` returns ``None`` and the caller uses
 """
 from __future__ import annotations
 
-import io
-from struct import Struct
 from typing import Any
 
 from pydicom.charset import convert_encodings, default_encoding
-from pydicom.datadict import dictionary_VR
-from pydicom.dataelem import DataElement, RawDataElement, empty_value_for_VR
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filereader import read_sequence
 from pydicom.tag import BaseTag
 from pydicom.uid import (DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ImplicitVRLittleEndian,
                          PrivateTransferSyntaxes)
-from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, VR
 from pydicom.values import convert_string
 
+from ..reading import element_headers
 from ..reading.raw_values import interned
 
 _PIXEL_TAGS = frozenset((0x7FE00010, 0x7FE00008, 0x7FE00009))
-_CHARSET = 0x00080005
-_UNDEFINED = 0xFFFFFFFF
-
-_EXPLICIT = Struct("<HH2sH").unpack_from
-_IMPLICIT = Struct("<HHL").unpack_from
-_LENGTH32 = Struct("<L").unpack_from
-# VR bytes -> (VR string, has a 4-byte length)
-_VRS = {v.value.encode("ascii"): (v.value, v.value in EXPLICIT_VR_LENGTH_32) for v in VR}
-# empty raw values by VR (pydicom's own table), and for implicit VR (VR unknown)
-_EMPTY = {vr: empty_value_for_VR(vr, raw=True) for vr, _long in _VRS.values()}
-_EMPTY_IMPLICIT = empty_value_for_VR(None, raw=True)
-# raw elements are built field by field: another pydicom's RawDataElement turns the reader off
-_SUPPORTED = RawDataElement._fields == (
-    "tag", "VR", "length", "value", "value_tell", "is_implicit_VR", "is_little_endian", "is_raw", "is_buffered")
+_CHARSET = element_headers.CHARSET
+_UNDEFINED = element_headers.UNDEFINED
+_EXPLICIT, _IMPLICIT, _LENGTH32 = element_headers.EXPLICIT, element_headers.IMPLICIT, element_headers.LENGTH32
+_VRS, _EMPTY, _EMPTY_IMPLICIT = element_headers.VRS, element_headers.EMPTY, element_headers.EMPTY_IMPLICIT
+_SUPPORTED = element_headers.SUPPORTED
 _PRIVATE_SYNTAXES = frozenset(str(uid) for uid in PrivateTransferSyntaxes)
 
 
@@ -130,38 +118,7 @@ def _read(buf: bytes, size: int) -> tuple[FileDataset, int]:
     return fds, pos
 
 
-# What Dataset.__init__ and FileDataset.__init__ set, taken from real instances: building
-# a data set from that (a dict copy) skips ~20 attribute writes through Dataset.__setattr__
-# per instance, which cost more than reading the elements. The mutable values are copied.
-_TEMPLATES = {
-    cls: dict(inst.__dict__) for cls, inst in (
-        (FileMetaDataset, FileMetaDataset()),
-        (FileDataset, FileDataset(io.BytesIO(), Dataset(), None, FileMetaDataset(), True, True)),
-    )
-}
-_TEMPLATES[FileDataset].update(fileobj_type=None, buffer=None)  # no file object kept (as for bytes)
-for _attrs in _TEMPLATES.values():
-    _attrs.pop("_dict", None)
-    _attrs.pop("file_meta", None)
-_MUTABLE = {cls: tuple(k for k, v in attrs.items() if isinstance(v, (dict, list, set)))
-            for cls, attrs in _TEMPLATES.items()}
-
-
-def _new(cls, raw: dict, implicit: bool, little: bool, encoding: Any):
-    """An instance of ``cls`` (a Dataset type) holding ``raw``, as read with that encoding."""
-    obj = cls.__new__(cls)
-    attrs = obj.__dict__
-    attrs.update(_TEMPLATES[cls])
-    for key in _MUTABLE[cls]:
-        attrs[key] = attrs[key].copy()
-    attrs["_dict"] = raw
-    attrs["_read_implicit"] = implicit
-    attrs["_read_little"] = little
-    if cls is FileDataset and "_is_implicit_VR" in attrs:  # FileDataset.__init__ sets these too
-        attrs["_is_implicit_VR"] = implicit
-        attrs["_is_little_endian"] = little
-    attrs["_read_charset"] = encoding
-    return obj
+_new = element_headers.new_dataset
 
 
 def _elements(buf: bytes, pos: int, implicit: bool, complete: bool,
@@ -265,18 +222,10 @@ def _sequence(buf: bytes, raw: dict, tag: BaseTag, vr: str | None, value_tell: i
     return pos
 
 
-def _implicit_sequence(buf: bytes, tag: int, value_tell: int) -> bool:
-    """Whether pydicom reads an implicit-VR undefined-length element as a sequence: its
-    dictionary VR is SQ or, for a tag it does not know (private), an item follows."""
-    try:
-        return dictionary_VR(tag) == "SQ"
-    except KeyError:
-        return buf[value_tell:value_tell + 4] == _ITEM_BYTES
-
-
-_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
-_ITEM_BYTES = b"\xfe\xff\x00\xe0"
-_MAX_DEPTH = 32
+_implicit_sequence = element_headers.implicit_sequence
+_ITEM, _ITEM_END, _SEQUENCE_END = element_headers.ITEM, element_headers.ITEM_END, element_headers.SEQUENCE_END
+_ITEM_BYTES = element_headers.ITEM_BYTES
+_MAX_DEPTH = element_headers.MAX_DEPTH
 
 
 def _sequence_end(buf: bytes, pos: int, implicit: bool, depth: int) -> int:

@@ -21,36 +21,25 @@ readers element by element on real and synthetic reports.
 """
 from __future__ import annotations
 
-from struct import Struct
 from typing import Any
 
 from pydicom.charset import convert_encodings
-from pydicom.datadict import dictionary_VR
-from pydicom.dataelem import DataElement, RawDataElement, empty_value_for_VR
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
-from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, VR
 from pydicom.values import convert_string
 
+from . import element_headers
 from .raw_values import _INTERNED, interned
 
-_EXPLICIT = Struct("<HH2sH").unpack_from
-_IMPLICIT = Struct("<HHL").unpack_from
-_LENGTH32 = Struct("<L").unpack_from
-_VRS = {v.value.encode("ascii"): (v.value, v.value in EXPLICIT_VR_LENGTH_32) for v in VR}
-_EMPTY = {vr: empty_value_for_VR(vr, raw=True) for vr, _long in _VRS.values()}
-_EMPTY_IMPLICIT = empty_value_for_VR(None, raw=True)
-_SUPPORTED = RawDataElement._fields == (
-    "tag", "VR", "length", "value", "value_tell", "is_implicit_VR", "is_little_endian", "is_raw", "is_buffered")
-_UNDEFINED = 0xFFFFFFFF
-_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
-_CHARSET = 0x00080005
-_MAX_DEPTH = 32
-
-# What Dataset.__init__ sets, taken from a real instance (see core.importer.fast_header).
-_TEMPLATE = dict(Dataset().__dict__)
-_TEMPLATE.pop("_dict", None)
-_MUTABLE = tuple(k for k, v in _TEMPLATE.items() if isinstance(v, (dict, list, set)))
+_EXPLICIT, _IMPLICIT, _LENGTH32 = element_headers.EXPLICIT, element_headers.IMPLICIT, element_headers.LENGTH32
+_VRS, _EMPTY, _EMPTY_IMPLICIT = element_headers.VRS, element_headers.EMPTY, element_headers.EMPTY_IMPLICIT
+_SUPPORTED = element_headers.SUPPORTED
+_UNDEFINED = element_headers.UNDEFINED
+_ITEM, _ITEM_END, _SEQUENCE_END = element_headers.ITEM, element_headers.ITEM_END, element_headers.SEQUENCE_END
+_CHARSET = element_headers.CHARSET
+_MAX_DEPTH = element_headers.MAX_DEPTH
+_dictionary_sq = element_headers.dictionary_sq
 
 
 # A Sequence is a list of data sets kept in ``_list`` (pydicom 3): built directly, the items
@@ -249,29 +238,12 @@ def _item(buf: bytes, pos: int, stop: int | None, end: int, implicit: bool, pare
                 encoding = convert_encodings(convert_string(value or b"", True))
             raw[tag] = new(element, (tag, vr, length, value, value_tell, implicit, True, True, False))
         pos = after
-    ds = Dataset.__new__(Dataset)
+    ds = element_headers.new_dataset(Dataset, raw, implicit, True, encoding)
     attrs = ds.__dict__
-    attrs.update(_TEMPLATE)
-    for key in _MUTABLE:
-        attrs[key] = attrs[key].copy()
-    attrs["_dict"] = raw
     attrs["_parent_encoding"] = parent_encoding
-    attrs["_read_implicit"] = implicit
-    attrs["_read_little"] = True
-    attrs["_read_charset"] = encoding
-    if "_is_implicit_VR" in attrs:
-        attrs["_is_implicit_VR"] = implicit
-        attrs["_is_little_endian"] = True
     attrs["is_undefined_length_sequence_item"] = stop is None
     return ds, pos
 
 
-def _dictionary_sq(number: int) -> bool:
-    try:
-        return dictionary_VR(number) == "SQ"
-    except KeyError:
-        return False
-
-
 def _starts_item(buf: bytes, pos: int) -> bool:
-    return buf[pos:pos + 4] == b"\xfe\xff\x00\xe0"
+    return buf[pos:pos + 4] == element_headers.ITEM_BYTES
