@@ -12,7 +12,7 @@ from .birth_date import known_birth_date
 from .cli.errors import describe as describe_error
 from .cli.main import main as run_cli
 from .cli.terminal import terminal_print
-from .config import DRL_SETS, FACTOR_SETS, Settings, data_home
+from .config import DRL_SETS, FACTOR_SETS, Settings, StoreLocation, data_home
 from .dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from .export.csv_export import spreadsheet_safe
 from .library.archive_access import DEFAULT_AET as RECEIVE_AET, DEFAULT_PORT as RECEIVE_PORT
@@ -49,7 +49,7 @@ __all__ = [
     "ArchiveImportSummary", "ArchiveInfo", "ArchiveProgress", "ArchiveStudy",
     "CT_PRESETS", "DRL_SETS", "NON_IMAGE_OBJECTS", "SUPPORTING_OBJECTS", "FACTOR_SETS", "CumulativePoint", "DemoUnavailable", "DoseFigures",
     "EstimatePart", "ExamView", "ImportProgress", "ImportRunReport", "ImportSummary", "Library",
-    "LibraryAPI", "LibraryError", "PatientHistory", "PatientSummary", "ReferenceLevelFlag", "Rejection",
+    "LibraryAPI", "LibraryError", "PatientHistory", "PatientSummary", "ReferenceLevelFlag", "Rejection", "StoreLocation",
     "RECEIVE_AET", "RECEIVE_PORT", "ReceiveProgress", "RejectionCode", "SRNode", "SeriesFetch", "SeriesView", "Settings", "SourceError", "StudyImportReport", "Volume",
     "__version__", "auto_window", "chart_name", "data_home", "describe_error", "ensure_demo_library",
     "exam_is_ionising", "known_birth_date", "run_cli", "search_fold", "spreadsheet_safe", "terminal_print", "to_date",

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
-from dosetrail.core.api import data_home
+from dosetrail.core.api import LibraryError, data_home
 
 from .dialogs.merge_split import MergePatientsDialog, SplitPatientDialog
 from .dialogs.settings import SettingsDialog
@@ -178,10 +178,18 @@ class WindowPresenter(QObject):
     def open_settings(self) -> None:
         """Show the settings dialog; apply dose settings in the pool."""
         folder = self.w.store.data_folder() or os.environ.get("DOSETRAIL_HOME") or str(data_home())
-        dialog = SettingsDialog(self.w.library.settings, folder, self.w, listener=self.w.store.listener())
+        dialog = SettingsDialog(self.w.library.settings, folder, self.w, listener=self.w.store.listener(),
+                                store=self.w.library.store_location)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.w.store.set_listener(*dialog.listener())
+        if dialog.store_path():
+            try:
+                where = self.w.library.set_store(dialog.store_path())
+            except LibraryError as exc:  # the folder is not there, or does not hold the library's files
+                QMessageBox.warning(self.w, "File store not changed", str(exc))
+            else:
+                self.w.statusBar().showMessage(f"File store: {where.path}", 8000)
         if dialog.data_folder_path() and dialog.data_folder_path() != folder:
             self.w.store.set_data_folder(dialog.data_folder_path())
             self.w.statusBar().showMessage("The new data folder is used after a restart.", 8000)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Callable, Generator
 
 from dosetrail.core.api import ImportRunReport, Library, StudyImportReport, search_fold
-from dosetrail.core.config import Settings
+from dosetrail.core.config import Settings, StoreLocation
 from dosetrail.core.dose.study import DoseFigures, EstimatePart, ReferenceLevelFlag
 from dosetrail.core.dose.test_objects import count_decision
 from dosetrail.core.model.history import (
@@ -205,6 +206,17 @@ class FakeLibrary:
         return lib
 
     # settings
+    store_location: StoreLocation = field(default_factory=lambda: StoreLocation(Path("/fake/store"), "default"))
+
+    def set_store(self, path: str | None) -> StoreLocation:
+        """Like the library's: a folder that is not there is refused (LibraryError)."""
+        self.calls.append(("set_store", path))
+        if path and not Path(path).is_dir():
+            raise LibraryError(f"the file store {path} is not there")
+        self.store_location = StoreLocation(Path(path) if path else Path("/fake/store"),
+                                             "settings" if path else "default")
+        return self.store_location
+
     def update_settings(self, settings: Settings, progress: Callable[[int, int], None] | None = None) -> None:
         self.calls.append(("update_settings", settings))
         for i in range(len(self.histories)):

@@ -96,11 +96,11 @@ class Library:
         self.engine, self.session_factory = open_library(self.db_url)
         self._settings = Settings.load(self.home)
         #: where this machine finds the file store (DOSETRAIL_STORE, the store setting, or HOME/store)
-        self.store_location = store_location(self.home, self._settings)
+        self._store_location = store_location(self.home, self._settings)
         # checked before anything reads or writes it: an unmounted shared store is said (LibraryError), never
         # replaced by an empty folder; ``check_store=False`` only for ``settings``, which may repoint it
-        self.store_root = open_store(self.store_location, self._holds_copies) if check_store \
-            else self.store_location.path
+        self.store_root = open_store(self._store_location, self._holds_copies) if check_store \
+            else self._store_location.path
         from sqlalchemy.exc import OperationalError
 
         from ..storage.estimates import refresh_stale_estimates
@@ -122,6 +122,11 @@ class Library:
         settings.save(self.home)
         self._settings = settings
         self.recompute_estimates(progress=progress)
+
+    @property
+    def store_location(self) -> "StoreLocation":
+        """Where the file store is on this machine, and what chose it (setting, environment, default)."""
+        return self._store_location
 
     def set_store(self, path: str | None) -> "StoreLocation":
         """Point this machine at the file store's folder (None: ``store/`` in the library folder).
@@ -149,9 +154,9 @@ class Library:
                                "give the folder the store is in now")
         self._settings.store = None if where.source == "default" else str(target)
         self._settings.save(self.home)
-        self.store_location = store_location(self.home, self._settings)  # DOSETRAIL_STORE still wins
-        self.store_root = root if self.store_location.path == target else self.store_location.path
-        return self.store_location
+        self._store_location = store_location(self.home, self._settings)  # DOSETRAIL_STORE still wins
+        self.store_root = root if self._store_location.path == target else self._store_location.path
+        return self._store_location
 
     def _holds_copies(self) -> bool:
         from .files import holds_copies

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # the data classes only; no import cycle with core.api at run
     from .archive_access import ArchiveImportSummary, ArchiveInfo, ArchiveStudy, ReceiveProgress
     from .series_fetch import SeriesFetch
     from .facade import ImportRunReport
-    from ..config import Settings
+    from ..config import Settings, StoreLocation
     from ..model.history import PatientHistory, PatientSummary
     from ..model.import_records import ImportProgress, ImportSummary
     from ..sources.media import RemovableVolume
@@ -30,6 +30,11 @@ class LibraryAPI(Protocol):
     def settings(self) -> "Settings": ...
 
     def update_settings(self, settings: "Settings", progress: Callable[[int, int], None] | None = None) -> None: ...
+
+    @property
+    def store_location(self) -> "StoreLocation": ...
+
+    def set_store(self, path: str | None) -> "StoreLocation": ...
 
     # reading
     def patients(self, search: str = "", offset: int = 0, limit: int | None = None) -> list["PatientSummary"]: ...

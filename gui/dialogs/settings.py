@@ -1,4 +1,4 @@
-"""The Settings dialog: factor set, reference levels, background rate, data folder, the listener's AE title and port."""
+"""The Settings dialog: factor set, reference levels, background rate, data folder, file store, the listener's AE title and port."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dosetrail.core.api import DRL_SETS, FACTOR_SETS, RECEIVE_AET, RECEIVE_PORT, Settings
+from dosetrail.core.api import DRL_SETS, FACTOR_SETS, RECEIVE_AET, RECEIVE_PORT, Settings, StoreLocation
 
 FACTOR_SET_HELP = {
     "AAPM-96": "AAPM Report 96 (2008) k-factors (ICRP 60 weights) – the default",
@@ -40,10 +40,14 @@ class SettingsDialog(QDialog):
     parent : QWidget, optional
     listener : (str or None, int or None)
         File > Receive from archives: its AE title and port (None: ``dosetrail receive``'s defaults).
+    store : StoreLocation, optional
+        Where the library's file store is on this machine (editable unless ``DOSETRAIL_STORE``
+        chose it for this run).
     """
 
     def __init__(self, settings: Settings, data_folder: str, parent: QWidget | None = None,
-                 listener: tuple[str | None, int | None] = (None, None)) -> None:
+                 listener: tuple[str | None, int | None] = (None, None),
+                 store: StoreLocation | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("DoseTrail settings")
         self._original = settings
@@ -101,6 +105,25 @@ class SettingsDialog(QDialog):
         self.data_folder_label = QLabel("&Data folder:", self)
         self.data_folder_label.setBuddy(self.data_folder)
         form.addRow(self.data_folder_label, row)
+        self._store = store
+        self.store_folder = QLineEdit(str(store.path) if store is not None else "", self)
+        self.store_folder.setAccessibleName("File store folder")
+        self.store_folder.setToolTip("Where this library keeps its copies of the imported files on this "
+                                     "machine (a shared folder, say); they are not moved")
+        store_browse = QPushButton("B&rowse…", self)
+        store_browse.setAccessibleName("Choose file store folder")
+        store_browse.clicked.connect(self._browse_store)
+        store_row = QHBoxLayout()
+        store_row.addWidget(self.store_folder, 1)
+        store_row.addWidget(store_browse)
+        self.store_label = QLabel("File &store:", self)
+        self.store_label.setBuddy(self.store_folder)
+        form.addRow(self.store_label, store_row)
+        if store is None or store.source == "DOSETRAIL_STORE":  # this run's environment decides
+            self.store_folder.setEnabled(False)
+            store_browse.setEnabled(False)
+            if store is not None:
+                self.store_folder.setToolTip("Chosen for this run by DOSETRAIL_STORE")
         self.listener_aet = QLineEdit(listener[0] or "", self)
         self.listener_aet.setPlaceholderText(RECEIVE_AET)
         self.listener_aet.setMaxLength(16)
@@ -113,9 +136,11 @@ class SettingsDialog(QDialog):
         self.listener_port.setValue(listener[1] or 0)
         self.listener_port.setAccessibleName("Port to receive on")
         form.addRow("Receive on &port:", self.listener_port)
-        note = QLabel("A new data folder is used the next time DoseTrail starts. Changing the "
-                      "factor set recomputes every estimate. The AE title and port are used the "
-                      "next time File > Receive from archives is switched on.", self)
+        note = QLabel("A new data folder is used the next time DoseTrail starts. A new file store "
+                      "folder must already hold this library's files (the store moved, or a shared "
+                      "folder mounted here); nothing is copied. Changing the factor set recomputes "
+                      "every estimate. The AE title and port are used the next time File > Receive "
+                      "from archives is switched on.", self)
         note.setWordWrap(True)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -131,6 +156,18 @@ class SettingsDialog(QDialog):
         folder = QFileDialog.getExistingDirectory(self, "Data folder", self.data_folder.text())
         if folder:
             self.data_folder.setText(folder)
+
+    def _browse_store(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "File store", self.store_folder.text())
+        if folder:
+            self.store_folder.setText(folder)
+
+    def store_path(self) -> str | None:
+        """The file store folder as edited, or None when unchanged (or not editable)."""
+        if self._store is None or not self.store_folder.isEnabled():
+            return None
+        edited = self.store_folder.text().strip()
+        return edited if edited and edited != str(self._store.path) else None
 
     def settings(self) -> Settings:
         """The settings as edited."""
