@@ -185,25 +185,11 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
         client = _client(archive)
         if whole_series:
             for study_uid, series_uid in dict.fromkeys((i.study_uid, i.series_uid) for i in instances):
-                stream = client.iter_series(study_uid, series_uid)
-                try:
-                    for ds in stream:
-                        keep(ds)
-                        if _cancelled(cancel):
-                            break
-                finally:
-                    stream.close()
+                if _drain(client.iter_series(study_uid, series_uid), keep, cancel):
+                    break
         elif whole_studies:
             for uid in dict.fromkeys(i.study_uid for i in instances):
-                stream = client.iter_study(uid)
-                try:
-                    for ds in stream:
-                        keep(ds)
-                        if _cancelled(cancel):
-                            break
-                finally:
-                    stream.close()
-                if _cancelled(cancel):
+                if _drain(client.iter_study(uid), keep, cancel):
                     break
         else:
             for inst in instances:
@@ -211,6 +197,21 @@ def get(archive: Archive, instances: list[InstanceMatch], dest: Path, whole_stud
                     break
                 keep(client.retrieve_instance(inst.study_uid, inst.series_uid, inst.sop_instance_uid))
     return received[0], received[1]
+
+
+def _drain(stream, keep, cancel) -> bool:
+    """Keep each data set of a WADO-RS stream (a study or a series) until it ends or Cancel;
+    the stream is closed either way. Returns True when cancelled (nothing more is asked for)."""
+    try:
+        if _cancelled(cancel):
+            return True
+        for ds in stream:
+            keep(ds)  # (what arrived is kept)
+            if _cancelled(cancel):
+                return True
+    finally:
+        stream.close()
+    return _cancelled(cancel)
 
 
 def _cancelled(cancel: Event | None) -> bool:
