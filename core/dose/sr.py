@@ -21,11 +21,6 @@ from .records import Code
 CodeKey = tuple[str, str]
 
 
-def _value(item: Dataset, tag: int):
-    elem = item.get(tag)
-    return elem.value if elem is not None else None
-
-
 _CODE_VALUE, _LONG_CODE_VALUE, _URN_CODE_VALUE, _SCHEME = 0x00080100, 0x00080119, 0x00080120, 0x00080102
 
 

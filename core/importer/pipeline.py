@@ -214,9 +214,8 @@ def import_paths(
     status = "completed"
     # Studies are estimated while the workers read on: a study is estimated once a batch has
     # been written that did not touch it (its files are usually together, so it is complete);
-    # one touched again later is estimated again at the end (the writer marks it not current).
-    waiting: dict[str, int] = {}  # study UID -> the batch that last touched it
-    batches = [0]
+    # one touched again later waits again (the writer marks it not current).
+    waiting: dict[str, None] = {}  # the studies the last batch touched, in order
 
     source_problems = [0]  # files a source refused or skipped (never reached a worker)
 
@@ -241,13 +240,10 @@ def import_paths(
             studies.setdefault(uid)
         for key in res.patients_touched:
             patients.setdefault(key)
-        batches[0] += 1
-        ready = [uid for uid, batch in waiting.items() if batch < batches[0] and uid not in res.studies_touched]
-        for uid in res.studies_touched:
-            waiting[uid] = batches[0]
+        ready = [uid for uid in waiting if uid not in res.studies_touched]
+        waiting.clear()
+        waiting.update(dict.fromkeys(res.studies_touched))
         if ready:
-            for uid in ready:
-                del waiting[uid]
             refresh_estimates(session_factory, ready, settings)
 
     def drain_problems() -> None:

@@ -30,25 +30,19 @@ def age_years(patient_age: str | None, birth_date: str | None, study_date: str |
     return age_string_years(patient_age)
 
 
-def study_input(study: Study, doses: dict[int, list[dict]] | None = None,
-                counts: dict[int, int] | None = None) -> StudyDoseInput:
+def study_input(study, doses: dict[int, list[dict]], counts: dict[int, int]) -> StudyDoseInput:
     """Everything stored about a study that the estimator needs.
 
-    ``doses`` (series id -> dose dicts) and ``counts`` (series id -> number of
-    instances) come from :func:`_series_doses`; without them the instances are
-    loaded through the ORM (slower, for single studies).
+    ``study`` is a study's plain row (:func:`_load`); ``doses`` (series id -> dose dicts) and
+    ``counts`` (series id -> number of instances) come from :func:`_series_doses`.
     """
     records: list[DoseRecord] = []
     series_texts: list[SeriesText] = []
     modalities: set[str] = set(m for m in (study.modalities or "").split("\\") if m)
     for series in study.series:
         modalities.add(series.modality)
-        if doses is None:
-            raw = [i.dose for i in series.instances if i.dose]
-            n = len(series.instances)
-        else:
-            raw = doses.get(series.id, [])
-            n = (counts or {}).get(series.id, 0)
+        raw = doses.get(series.id, [])
+        n = counts.get(series.id, 0)
         series_texts.append(SeriesText(
             series_uid=series.series_instance_uid, modality=series.modality, description=series.description,
             body_part=series.body_part, protocol_name=series.protocol_name, image_count=n))
@@ -145,7 +139,7 @@ def refresh_stale_estimates(session_factory, settings: Settings | None = None,
     return _estimate_ids(session_factory, ids, settings, progress) if ids else 0
 
 
-def not_a_patient_fields(study: Study, identifier: tuple[str, str] | None,
+def not_a_patient_fields(study, identifier: tuple[str, str] | None,
                        inp: StudyDoseInput) -> list[tuple[str, str | None]]:
     """The labelled texts :func:`core.dose.test_objects.test_object_reason` reads for a study.
 
